@@ -1,0 +1,108 @@
+//! Every command the webviews can invoke, in one place. Each is a thin adapter: argument
+//! conversion, one call into a domain crate, result conversion. Which window may call which
+//! command is decided by `capabilities/*.json`.
+
+use crate::error::AppError;
+use crate::kiosk::record::LockdownEvent;
+use crate::shell::AppState;
+use certroom_room::centre::{Centre, CentreDraft};
+use certroom_room::password::PasswordHash;
+use serde::Serialize;
+use tauri::{AppHandle, State};
+
+#[derive(Serialize)]
+pub struct KioskStatus {
+    demo: bool,
+    station: String,
+}
+
+#[tauri::command]
+pub fn kiosk_status(state: State<'_, AppState>) -> KioskStatus {
+    KioskStatus { demo: true, station: state.data.path().display().to_string() }
+}
+
+#[tauri::command]
+pub fn kiosk_exit(app: AppHandle, state: State<'_, AppState>, code: String) -> Result<(), AppError> {
+    let Some(log) = state.lockdown_log.as_deref() else {
+        return Err(AppError::internal("kiosk log", "not a kiosk"));
+    };
+    let accepted = state.exit_code.as_ref().is_some_and(|hash| hash.verify(&code));
+    if !accepted {
+        let _ = log.record(LockdownEvent::ExitCodeRefused, None);
+        return Err(AppError::new(
+            "kiosk.exit_refused",
+            "Code incorrect : fermeture refusée. L'événement est enregistré.",
+            "Wrong code: close refused. The event is recorded.",
+        ));
+    }
+    log.record(LockdownEvent::ExitAuthorized, None).map_err(|e| AppError::internal("kiosk log", e))?;
+    app.exit(0);
+    Ok(())
+}
+
+#[derive(Serialize)]
+pub struct DemoQuestion {
+    index: u32,
+    total: u32,
+    instruction: String,
+}
+
+#[tauri::command]
+pub fn kiosk_demo_question() -> DemoQuestion {
+    DemoQuestion {
+        index: 1,
+        total: 32,
+        instruction: "Quel opérateur de recherche permet de trouver une expression exacte ?".into(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct Saved {
+    saved: bool,
+}
+
+#[tauri::command]
+pub fn kiosk_demo_answer(answer: String) -> Saved {
+    Saved { saved: !answer.trim().is_empty() }
+}
+
+#[derive(Serialize)]
+pub struct CentreDto {
+    uai: String,
+    name: String,
+    address: String,
+}
+
+impl From<Centre> for CentreDto {
+    fn from(c: Centre) -> Self {
+        Self { uai: c.uai.as_str().to_owned(), name: c.name, address: c.address }
+    }
+}
+
+#[tauri::command]
+pub fn centre_get(state: State<'_, AppState>) -> Result<Option<CentreDto>, AppError> {
+    let store = state.console()?;
+    let centre = store.as_ref().map(|s| s.centre()).transpose().map_err(|e| AppError::internal("console db", e))?;
+    Ok(centre.flatten().map(CentreDto::from))
+}
+
+#[tauri::command]
+pub fn centre_setup(state: State<'_, AppState>, centre: CentreDraft, password: String) -> Result<(), AppError> {
+    let centre = centre.validate(&password)?;
+    let hash = PasswordHash::new(&password).map_err(|e| AppError::internal("password", e))?;
+    let mut store = state.console()?;
+    let store = store.as_mut().ok_or_else(|| AppError::internal("console db", "closed"))?;
+    store.set_up_centre(&centre, &hash).map_err(|e| match e {
+        certroom_room::store::StoreError::CentreExists => {
+            AppError::new("centre.exists", "Le centre est déjà configuré.", "The centre is already set up.")
+        }
+        other => AppError::internal("console db", other),
+    })
+}
+
+#[tauri::command]
+pub fn centre_sign_in(state: State<'_, AppState>, password: String) -> Result<bool, AppError> {
+    let store = state.console()?;
+    let hash = store.as_ref().map(|s| s.admin_password()).transpose().map_err(|e| AppError::internal("console db", e))?;
+    Ok(hash.flatten().is_some_and(|h| h.verify(&password)))
+}

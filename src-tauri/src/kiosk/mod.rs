@@ -1,0 +1,96 @@
+//! The candidate's window, locked down. Candidates are adversaries of the kiosk: every way out of
+//! the test page that the webview or the window manager offers is refused here, and recorded.
+
+pub mod navigation;
+pub mod record;
+
+use record::{LockdownEvent, LockdownLog};
+use std::sync::Arc;
+use tauri::webview::NewWindowResponse;
+use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindow, WebviewWindowBuilder, WindowEvent};
+
+pub const WINDOW: &str = "kiosk";
+
+/// Whether the lockdown is enforced. Only a debug build can switch it off (to show that the
+/// end-to-end suite catches an unlocked kiosk); a release build ignores the variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lockdown {
+    pub enforced: bool,
+}
+
+impl Lockdown {
+    pub fn from_env() -> Self {
+        let unlocked = cfg!(debug_assertions) && std::env::var_os("CERTROOM_KIOSK_UNLOCKED").is_some_and(|v| v == "1");
+        Self { enforced: !unlocked }
+    }
+}
+
+pub fn open_window<R: Runtime>(app: &AppHandle<R>, lockdown: Lockdown, log: Arc<LockdownLog>) -> tauri::Result<WebviewWindow<R>> {
+    let builder = WebviewWindowBuilder::new(app, WINDOW, WebviewUrl::App("index.html#/kiosk".into())).title("certroom");
+    if !lockdown.enforced {
+        return builder.inner_size(1024.0, 700.0).build();
+    }
+    let (nav_log, window_log, download_log) = (log.clone(), log.clone(), log);
+    builder
+        .fullscreen(true)
+        .decorations(false)
+        .always_on_top(true)
+        .resizable(false)
+        .maximizable(false)
+        .minimizable(false)
+        .closable(false)
+        .skip_taskbar(true)
+        .devtools(false)
+        .zoom_hotkeys_enabled(false)
+        .browser_extensions_enabled(false)
+        .disable_drag_drop_handler()
+        .on_navigation(move |url| {
+            let allowed = navigation::is_app_page(url);
+            if !allowed {
+                let _ = nav_log.record(LockdownEvent::NavigationRefused, Some(url.as_str()));
+            }
+            allowed
+        })
+        .on_new_window(move |url, _features| {
+            let _ = window_log.record(LockdownEvent::NewWindowRefused, Some(url.as_str()));
+            NewWindowResponse::Deny
+        })
+        .on_download(move |_webview, event| {
+            let detail = match &event {
+                tauri::webview::DownloadEvent::Requested { url, .. } => Some(url.to_string()),
+                _ => None,
+            };
+            let _ = download_log.record(LockdownEvent::DownloadRefused, detail.as_deref());
+            false
+        })
+        .build()
+}
+
+/// Window events of the kiosk: a close request is refused (the exit code is asked for in the
+/// page), focus changes are recorded and pushed to the page.
+pub fn on_window_event<R: Runtime>(window: &tauri::Window<R>, event: &WindowEvent, lockdown: Lockdown, log: &LockdownLog) {
+    if window.label() != WINDOW {
+        return;
+    }
+    match event {
+        WindowEvent::CloseRequested { api, .. } if lockdown.enforced => {
+            api.prevent_close();
+            let _ = log.record(LockdownEvent::CloseRefused, None);
+            let _ = window.emit_to(WINDOW, "kiosk://close-requested", ());
+        }
+        WindowEvent::Focused(focused) => {
+            let event = if *focused { LockdownEvent::FocusRegained } else { LockdownEvent::FocusLost };
+            let _ = log.record(event, None);
+            let _ = window.emit_to(WINDOW, "kiosk://focus", *focused);
+            // A window manager may drop fullscreen when focus moves away; take it back.
+            if *focused && lockdown.enforced {
+                if let Some(w) = window.app_handle().get_webview_window(WINDOW) {
+                    if !w.is_fullscreen().unwrap_or(true) {
+                        let _ = w.set_fullscreen(true);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}

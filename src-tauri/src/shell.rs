@@ -1,0 +1,126 @@
+//! The composition root of the windowed roles: one Tauri app per process, one role per launch.
+
+use crate::error::AppError;
+use crate::kiosk::{self, record::LockdownLog, Lockdown};
+use crate::station::{DataDir, StationConfig};
+use certroom_room::password::PasswordHash;
+use certroom_room::store::ConsoleStore;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    Kiosk,
+    Console,
+    Office,
+}
+
+pub struct AppState {
+    pub data: DataDir,
+    pub lockdown_log: Option<Arc<LockdownLog>>,
+    pub exit_code: Option<PasswordHash>,
+    console: Mutex<Option<ConsoleStore>>,
+}
+
+impl AppState {
+    pub fn console(&self) -> Result<MutexGuard<'_, Option<ConsoleStore>>, AppError> {
+        self.console.lock().map_err(|_| AppError::internal("console db", "lock poisoned"))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error("no display: `certroom {0}` opens a window (set DISPLAY or WAYLAND_DISPLAY); headless subcommands need none")]
+    NoDisplay(&'static str),
+    #[error("no exit code is configured for this kiosk: run `certroom station set-exit-code` first (the invigilator needs it to close the kiosk)")]
+    NoExitCode,
+    #[error("{0}")]
+    Station(#[from] crate::station::StationError),
+    #[error("cannot prepare {0}: {1}")]
+    Io(String, std::io::Error),
+    #[error("console database: {0}")]
+    Console(#[from] certroom_room::store::StoreError),
+    #[error("window system: {0}")]
+    Tauri(#[from] tauri::Error),
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Kiosk => "kiosk",
+        Role::Console => "console",
+        Role::Office => "office",
+    }
+}
+
+pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
+    let has_display = std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    if !has_display {
+        return Err(LaunchError::NoDisplay(role_name(role)));
+    }
+    let dir = data.ensure().map_err(|e| LaunchError::Io(data.path().display().to_string(), e))?.to_owned();
+    let lockdown = Lockdown::from_env();
+
+    let (lockdown_log, exit_code, console) = match role {
+        Role::Kiosk => {
+            let exit_code = StationConfig::load(&data.station_config())?.exit_code()?;
+            if exit_code.is_none() && lockdown.enforced {
+                return Err(LaunchError::NoExitCode);
+            }
+            let log = LockdownLog::open(&data.kiosk_log()).map_err(|e| LaunchError::Io(data.kiosk_log().display().to_string(), e))?;
+            (Some(Arc::new(log)), exit_code, None)
+        }
+        Role::Console | Role::Office => (None, None, Some(ConsoleStore::open(&data.console_db())?)),
+    };
+    let event_log = lockdown_log.clone();
+    let window_log = lockdown_log.clone();
+    let state = AppState { data, lockdown_log, exit_code, console: Mutex::new(console) };
+    tracing_start(&dir);
+
+    tauri::Builder::default()
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            crate::commands::kiosk_status,
+            crate::commands::kiosk_exit,
+            crate::commands::kiosk_demo_question,
+            crate::commands::kiosk_demo_answer,
+            crate::commands::centre_get,
+            crate::commands::centre_setup,
+            crate::commands::centre_sign_in,
+        ])
+        .on_window_event(move |window, event| {
+            if let Some(log) = event_log.as_deref() {
+                kiosk::on_window_event(window, event, lockdown, log);
+            }
+        })
+        .setup(move |app| {
+            let handle = app.handle();
+            match role {
+                Role::Kiosk => {
+                    let log = window_log.clone().ok_or("kiosk log missing")?;
+                    let _ = log.record(kiosk::record::LockdownEvent::KioskStarted, None);
+                    kiosk::open_window(handle, lockdown, log)?;
+                }
+                Role::Console => {
+                    WebviewWindowBuilder::new(handle, "console", WebviewUrl::App("index.html#/console".into()))
+                        .title("certroom — console")
+                        .inner_size(1200.0, 800.0)
+                        .build()?;
+                }
+                Role::Office => {
+                    WebviewWindowBuilder::new(handle, "office", WebviewUrl::App("index.html#/office".into()))
+                        .title("certroom — secrétariat")
+                        .inner_size(1100.0, 800.0)
+                        .build()?;
+                }
+            }
+            let _ = app.get_webview_window(role_name(role));
+            Ok(())
+        })
+        .run(tauri::generate_context!())?;
+    Ok(())
+}
+
+/// Where the station's data lives is the first thing a technician asks; say it once at start.
+fn tracing_start(dir: &std::path::Path) {
+    eprintln!("certroom: data in {}", dir.display());
+}

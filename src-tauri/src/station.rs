@@ -1,0 +1,123 @@
+//! This PC's place on disk and its configuration (set when the lab is set up, not by candidates).
+
+use certroom_room::password::{PasswordError, PasswordHash};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Where a station keeps its databases, keys and logs.
+#[derive(Debug, Clone)]
+pub struct DataDir(PathBuf);
+
+impl DataDir {
+    pub fn resolve(explicit: Option<PathBuf>) -> Self {
+        let path = explicit
+            .or_else(|| dirs::data_local_dir().map(|d| d.join("certroom")))
+            .unwrap_or_else(|| PathBuf::from(".certroom"));
+        Self(path)
+    }
+
+    pub fn ensure(&self) -> std::io::Result<&Path> {
+        std::fs::create_dir_all(&self.0)?;
+        Ok(&self.0)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    pub fn station_config(&self) -> PathBuf {
+        self.0.join("station.json")
+    }
+
+    pub fn console_db(&self) -> PathBuf {
+        self.0.join("console.db")
+    }
+
+    pub fn kiosk_log(&self) -> PathBuf {
+        self.0.join("kiosk-events.jsonl")
+    }
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct StationConfig {
+    /// Digest of the invigilator's exit code: closing the kiosk needs it. Replaced by the session's
+    /// invigilator password once the kiosk has joined a room.
+    pub exit_code: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StationError {
+    #[error("cannot read or write {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("station configuration {path} is not valid JSON: {source}")]
+    Json { path: PathBuf, source: serde_json::Error },
+    #[error("station configuration: {0}")]
+    Password(#[from] PasswordError),
+    #[error("the exit code must be at least {0} characters")]
+    ExitCodeShort(usize),
+}
+
+pub const MIN_EXIT_CODE_LEN: usize = 6;
+
+impl StationConfig {
+    pub fn load(path: &Path) -> Result<Self, StationError> {
+        match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| StationError::Json { path: path.into(), source }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(source) => Err(StationError::Io { path: path.into(), source }),
+        }
+    }
+
+    /// Written to a temporary file then renamed, so a power cut never leaves half a configuration.
+    pub fn save(&self, path: &Path) -> Result<(), StationError> {
+        let io = |source| StationError::Io { path: path.into(), source };
+        let tmp = path.with_extension("json.tmp");
+        let bytes = serde_json::to_vec_pretty(self).map_err(|source| StationError::Json { path: path.into(), source })?;
+        let mut file = std::fs::File::create(&tmp).map_err(io)?;
+        file.write_all(&bytes).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)
+    }
+
+    pub fn set_exit_code(&mut self, code: &str) -> Result<(), StationError> {
+        if code.chars().count() < MIN_EXIT_CODE_LEN {
+            return Err(StationError::ExitCodeShort(MIN_EXIT_CODE_LEN));
+        }
+        self.exit_code = Some(PasswordHash::new(code)?.as_str().to_owned());
+        Ok(())
+    }
+
+    pub fn exit_code(&self) -> Result<Option<PasswordHash>, StationError> {
+        Ok(self.exit_code.as_deref().map(PasswordHash::parse).transpose()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_code_round_trips_through_the_file_as_a_digest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("station.json");
+        let mut config = StationConfig::load(&path).unwrap();
+        assert!(config.exit_code().unwrap().is_none());
+        assert!(matches!(config.set_exit_code("12345"), Err(StationError::ExitCodeShort(_))));
+        config.set_exit_code("surv-2026").unwrap();
+        config.save(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("surv-2026"), "the code itself is never stored");
+        let back = StationConfig::load(&path).unwrap().exit_code().unwrap().unwrap();
+        assert!(back.verify("surv-2026"));
+        assert!(!back.verify("surv-2027"));
+    }
+
+    #[test]
+    fn a_broken_configuration_is_an_error_not_a_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("station.json");
+        std::fs::write(&path, b"{ not json").unwrap();
+        assert!(matches!(StationConfig::load(&path), Err(StationError::Json { .. })));
+    }
+}

@@ -1,0 +1,30 @@
+import i18next from "i18next";
+import fr from "./locales/fr.json";
+import en from "./locales/en.json";
+
+export type Lang = "fr" | "en";
+export const LANGS: readonly Lang[] = ["fr", "en"];
+
+// Resources are bundled: the kiosk loads nothing from outside its own pages.
+void i18next.init({
+  lng: "fr",
+  fallbackLng: "fr",
+  resources: { fr: { translation: fr }, en: { translation: en } },
+  interpolation: { escapeValue: false }, // lit escapes text bindings itself
+  initImmediate: false,
+  showSupportNotice: false,
+});
+
+export function t(key: string, vars?: Record<string, unknown>): string {
+  return i18next.t(key, vars ?? {});
+}
+
+export function lang(): Lang {
+  return (i18next.language as Lang) ?? "fr";
+}
+
+export async function setLang(next: Lang): Promise<void> {
+  await i18next.changeLanguage(next);
+  document.documentElement.lang = next;
+  window.dispatchEvent(new CustomEvent("certroom-lang"));
+}
