@@ -18,15 +18,25 @@ pub struct KioskStatus {
 
 #[tauri::command]
 pub fn kiosk_status(state: State<'_, AppState>) -> KioskStatus {
-    KioskStatus { demo: true, station: state.data.path().display().to_string() }
+    KioskStatus {
+        demo: true,
+        station: state.data.path().display().to_string(),
+    }
 }
 
 #[tauri::command]
-pub fn kiosk_exit(app: AppHandle, state: State<'_, AppState>, code: String) -> Result<(), AppError> {
+pub fn kiosk_exit(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    code: String,
+) -> Result<(), AppError> {
     let Some(log) = state.lockdown_log.as_deref() else {
         return Err(AppError::internal("kiosk log", "not a kiosk"));
     };
-    let accepted = state.exit_code.as_ref().is_some_and(|hash| hash.verify(&code));
+    let accepted = state
+        .exit_code
+        .as_ref()
+        .is_some_and(|hash| hash.verify(&code));
     if !accepted {
         let _ = log.record(LockdownEvent::ExitCodeRefused, None);
         return Err(AppError::new(
@@ -35,7 +45,8 @@ pub fn kiosk_exit(app: AppHandle, state: State<'_, AppState>, code: String) -> R
             "Wrong code: close refused. The event is recorded.",
         ));
     }
-    log.record(LockdownEvent::ExitAuthorized, None).map_err(|e| AppError::internal("kiosk log", e))?;
+    log.record(LockdownEvent::ExitAuthorized, None)
+        .map_err(|e| AppError::internal("kiosk log", e))?;
     app.exit(0);
     Ok(())
 }
@@ -63,7 +74,9 @@ pub struct Saved {
 
 #[tauri::command]
 pub fn kiosk_demo_answer(answer: String) -> Saved {
-    Saved { saved: !answer.trim().is_empty() }
+    Saved {
+        saved: !answer.trim().is_empty(),
+    }
 }
 
 #[derive(Serialize)]
@@ -75,27 +88,43 @@ pub struct CentreDto {
 
 impl From<Centre> for CentreDto {
     fn from(c: Centre) -> Self {
-        Self { uai: c.uai.as_str().to_owned(), name: c.name, address: c.address }
+        Self {
+            uai: c.uai.as_str().to_owned(),
+            name: c.name,
+            address: c.address,
+        }
     }
 }
 
 #[tauri::command]
 pub fn centre_get(state: State<'_, AppState>) -> Result<Option<CentreDto>, AppError> {
     let store = state.console()?;
-    let centre = store.as_ref().map(|s| s.centre()).transpose().map_err(|e| AppError::internal("console db", e))?;
+    let centre = store
+        .as_ref()
+        .map(|s| s.centre())
+        .transpose()
+        .map_err(|e| AppError::internal("console db", e))?;
     Ok(centre.flatten().map(CentreDto::from))
 }
 
 #[tauri::command]
-pub fn centre_setup(state: State<'_, AppState>, centre: CentreDraft, password: String) -> Result<(), AppError> {
+pub fn centre_setup(
+    state: State<'_, AppState>,
+    centre: CentreDraft,
+    password: String,
+) -> Result<(), AppError> {
     let centre = centre.validate(&password)?;
     let hash = PasswordHash::new(&password).map_err(|e| AppError::internal("password", e))?;
     let mut store = state.console()?;
-    let store = store.as_mut().ok_or_else(|| AppError::internal("console db", "closed"))?;
+    let store = store
+        .as_mut()
+        .ok_or_else(|| AppError::internal("console db", "closed"))?;
     store.set_up_centre(&centre, &hash).map_err(|e| match e {
-        certroom_room::store::StoreError::CentreExists => {
-            AppError::new("centre.exists", "Le centre est déjà configuré.", "The centre is already set up.")
-        }
+        certroom_room::store::StoreError::CentreExists => AppError::new(
+            "centre.exists",
+            "Le centre est déjà configuré.",
+            "The centre is already set up.",
+        ),
         other => AppError::internal("console db", other),
     })
 }
@@ -103,6 +132,10 @@ pub fn centre_setup(state: State<'_, AppState>, centre: CentreDraft, password: S
 #[tauri::command]
 pub fn centre_sign_in(state: State<'_, AppState>, password: String) -> Result<bool, AppError> {
     let store = state.console()?;
-    let hash = store.as_ref().map(|s| s.admin_password()).transpose().map_err(|e| AppError::internal("console db", e))?;
+    let hash = store
+        .as_ref()
+        .map(|s| s.admin_password())
+        .transpose()
+        .map_err(|e| AppError::internal("console db", e))?;
     Ok(hash.flatten().is_some_and(|h| h.verify(&password)))
 }

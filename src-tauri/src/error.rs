@@ -12,7 +12,11 @@ pub struct AppError {
 
 impl AppError {
     pub fn new(code: &str, fr: impl Into<String>, en: impl Into<String>) -> Self {
-        Self { code: code.into(), message_fr: fr.into(), message_en: en.into() }
+        Self {
+            code: code.into(),
+            message_fr: fr.into(),
+            message_en: en.into(),
+        }
     }
 
     /// An unexpected failure (disk, database): the details go to the log, the user gets a sentence.
@@ -28,6 +32,10 @@ impl AppError {
 
 impl<E: UserMessage> From<E> for AppError {
     fn from(e: E) -> Self {
-        Self { code: e.code().into(), message_fr: e.message_fr(), message_en: e.message_en() }
+        Self {
+            code: e.code().into(),
+            message_fr: e.message_fr(),
+            message_en: e.message_en(),
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! `certroom`: one binary, its role chosen at launch. `kiosk`, `console` and `office` open a
 //! window; every other subcommand runs headless and needs no display.
 
+mod cli;
 mod commands;
 mod error;
 mod kiosk;
@@ -13,7 +14,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "certroom", version, about = "Salles de certification des compétences numériques, hors ligne d'abord")]
+#[command(
+    name = "certroom",
+    version,
+    about = "Salles de certification des compétences numériques, hors ligne d'abord"
+)]
 struct Cli {
     /// Folder holding this station's databases, keys and logs.
     #[arg(long, global = true, env = "CERTROOM_DATA_DIR")]
@@ -35,6 +40,62 @@ enum Command {
         #[command(subcommand)]
         command: StationCommand,
     },
+    /// Candidate journals.
+    Journal {
+        #[command(subcommand)]
+        command: JournalCommand,
+    },
+    /// Simulations and operator checks.
+    Sim {
+        #[command(subcommand)]
+        command: SimCommand,
+    },
+    /// Benchmarks (figures go in BENCHMARKS.md).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum JournalCommand {
+    /// Checks a journal file: prints OK with the counts, or the first broken link and fails.
+    Verify { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum SimCommand {
+    /// Kills a simulated candidate's kiosk N times and checks nothing acknowledged was lost.
+    Crash {
+        #[arg(long, default_value_t = 200)]
+        kills: u32,
+        /// Folder for the campaign's journal (default: a new temporary folder).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        #[arg(long, default_value_t = 0x5eed_c0de)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    #[command(hide = true)]
+    CrashChild {
+        #[arg(long)]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Acknowledged answer latency vs a raw write + fsync on the same disk.
+    Journal {
+        /// Folder on the disk to measure (default: ./.certroom-bench).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        #[arg(long, default_value_t = 1000)]
+        answers: usize,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -52,8 +113,30 @@ fn main() -> ExitCode {
         Command::Kiosk => shell::run(shell::Role::Kiosk, data).map_err(|e| e.to_string()),
         Command::Console => shell::run(shell::Role::Console, data).map_err(|e| e.to_string()),
         Command::Office => shell::run(shell::Role::Office, data).map_err(|e| e.to_string()),
-        Command::Station { command: StationCommand::SetExitCode } => set_exit_code(&data),
-        Command::Station { command: StationCommand::Where } => {
+        Command::Station {
+            command: StationCommand::SetExitCode,
+        } => set_exit_code(&data),
+        Command::Journal {
+            command: JournalCommand::Verify { file },
+        } => cli::journal::verify(&file),
+        Command::Sim {
+            command:
+                SimCommand::Crash {
+                    kills,
+                    dir,
+                    seed,
+                    json,
+                },
+        } => cli::sim::crash(kills, dir.as_deref(), seed, json),
+        Command::Sim {
+            command: SimCommand::CrashChild { dir },
+        } => cli::sim::crash_child(&dir),
+        Command::Bench {
+            command: BenchCommand::Journal { dir, answers, json },
+        } => cli::journal::bench(dir.as_deref(), answers, json),
+        Command::Station {
+            command: StationCommand::Where,
+        } => {
             println!("{}", data.path().display());
             Ok(())
         }
@@ -69,7 +152,10 @@ fn main() -> ExitCode {
 
 fn set_exit_code(data: &station::DataDir) -> Result<(), String> {
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
     let code = line.trim_end_matches(['\r', '\n']);
     data.ensure().map_err(|e| e.to_string())?;
     let path = data.station_config();

@@ -24,7 +24,9 @@ pub struct AppState {
 
 impl AppState {
     pub fn console(&self) -> Result<MutexGuard<'_, Option<ConsoleStore>>, AppError> {
-        self.console.lock().map_err(|_| AppError::internal("console db", "lock poisoned"))
+        self.console
+            .lock()
+            .map_err(|_| AppError::internal("console db", "lock poisoned"))
     }
 }
 
@@ -53,11 +55,15 @@ fn role_name(role: Role) -> &'static str {
 }
 
 pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
-    let has_display = std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    let has_display =
+        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
     if !has_display {
         return Err(LaunchError::NoDisplay(role_name(role)));
     }
-    let dir = data.ensure().map_err(|e| LaunchError::Io(data.path().display().to_string(), e))?.to_owned();
+    let dir = data
+        .ensure()
+        .map_err(|e| LaunchError::Io(data.path().display().to_string(), e))?
+        .to_owned();
     let lockdown = Lockdown::from_env();
 
     let (lockdown_log, exit_code, console) = match role {
@@ -66,14 +72,20 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
             if exit_code.is_none() && lockdown.enforced {
                 return Err(LaunchError::NoExitCode);
             }
-            let log = LockdownLog::open(&data.kiosk_log()).map_err(|e| LaunchError::Io(data.kiosk_log().display().to_string(), e))?;
+            let log = LockdownLog::open(&data.kiosk_log())
+                .map_err(|e| LaunchError::Io(data.kiosk_log().display().to_string(), e))?;
             (Some(Arc::new(log)), exit_code, None)
         }
         Role::Console | Role::Office => (None, None, Some(ConsoleStore::open(&data.console_db())?)),
     };
     let event_log = lockdown_log.clone();
     let window_log = lockdown_log.clone();
-    let state = AppState { data, lockdown_log, exit_code, console: Mutex::new(console) };
+    let state = AppState {
+        data,
+        lockdown_log,
+        exit_code,
+        console: Mutex::new(console),
+    };
     tracing_start(&dir);
 
     tauri::Builder::default()
@@ -101,16 +113,24 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
                     kiosk::open_window(handle, lockdown, log)?;
                 }
                 Role::Console => {
-                    WebviewWindowBuilder::new(handle, "console", WebviewUrl::App("index.html#/console".into()))
-                        .title("certroom — console")
-                        .inner_size(1200.0, 800.0)
-                        .build()?;
+                    WebviewWindowBuilder::new(
+                        handle,
+                        "console",
+                        WebviewUrl::App("index.html#/console".into()),
+                    )
+                    .title("certroom — console")
+                    .inner_size(1200.0, 800.0)
+                    .build()?;
                 }
                 Role::Office => {
-                    WebviewWindowBuilder::new(handle, "office", WebviewUrl::App("index.html#/office".into()))
-                        .title("certroom — secrétariat")
-                        .inner_size(1100.0, 800.0)
-                        .build()?;
+                    WebviewWindowBuilder::new(
+                        handle,
+                        "office",
+                        WebviewUrl::App("index.html#/office".into()),
+                    )
+                    .title("certroom — secrétariat")
+                    .inner_size(1100.0, 800.0)
+                    .build()?;
                 }
             }
             let _ = app.get_webview_window(role_name(role));

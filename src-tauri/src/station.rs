@@ -49,9 +49,15 @@ pub struct StationConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum StationError {
     #[error("cannot read or write {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("station configuration {path} is not valid JSON: {source}")]
-    Json { path: PathBuf, source: serde_json::Error },
+    Json {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
     #[error("station configuration: {0}")]
     Password(#[from] PasswordError),
     #[error("the exit code must be at least {0} characters")]
@@ -63,17 +69,29 @@ pub const MIN_EXIT_CODE_LEN: usize = 6;
 impl StationConfig {
     pub fn load(path: &Path) -> Result<Self, StationError> {
         match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| StationError::Json { path: path.into(), source }),
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| StationError::Json {
+                path: path.into(),
+                source,
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(source) => Err(StationError::Io { path: path.into(), source }),
+            Err(source) => Err(StationError::Io {
+                path: path.into(),
+                source,
+            }),
         }
     }
 
     /// Written to a temporary file then renamed, so a power cut never leaves half a configuration.
     pub fn save(&self, path: &Path) -> Result<(), StationError> {
-        let io = |source| StationError::Io { path: path.into(), source };
+        let io = |source| StationError::Io {
+            path: path.into(),
+            source,
+        };
         let tmp = path.with_extension("json.tmp");
-        let bytes = serde_json::to_vec_pretty(self).map_err(|source| StationError::Json { path: path.into(), source })?;
+        let bytes = serde_json::to_vec_pretty(self).map_err(|source| StationError::Json {
+            path: path.into(),
+            source,
+        })?;
         let mut file = std::fs::File::create(&tmp).map_err(io)?;
         file.write_all(&bytes).map_err(io)?;
         file.sync_all().map_err(io)?;
@@ -89,7 +107,11 @@ impl StationConfig {
     }
 
     pub fn exit_code(&self) -> Result<Option<PasswordHash>, StationError> {
-        Ok(self.exit_code.as_deref().map(PasswordHash::parse).transpose()?)
+        Ok(self
+            .exit_code
+            .as_deref()
+            .map(PasswordHash::parse)
+            .transpose()?)
     }
 }
 
@@ -103,12 +125,22 @@ mod tests {
         let path = dir.path().join("station.json");
         let mut config = StationConfig::load(&path).unwrap();
         assert!(config.exit_code().unwrap().is_none());
-        assert!(matches!(config.set_exit_code("12345"), Err(StationError::ExitCodeShort(_))));
+        assert!(matches!(
+            config.set_exit_code("12345"),
+            Err(StationError::ExitCodeShort(_))
+        ));
         config.set_exit_code("surv-2026").unwrap();
         config.save(&path).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(!text.contains("surv-2026"), "the code itself is never stored");
-        let back = StationConfig::load(&path).unwrap().exit_code().unwrap().unwrap();
+        assert!(
+            !text.contains("surv-2026"),
+            "the code itself is never stored"
+        );
+        let back = StationConfig::load(&path)
+            .unwrap()
+            .exit_code()
+            .unwrap()
+            .unwrap();
         assert!(back.verify("surv-2026"));
         assert!(!back.verify("surv-2027"));
     }
@@ -118,6 +150,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("station.json");
         std::fs::write(&path, b"{ not json").unwrap();
-        assert!(matches!(StationConfig::load(&path), Err(StationError::Json { .. })));
+        assert!(matches!(
+            StationConfig::load(&path),
+            Err(StationError::Json { .. })
+        ));
     }
 }

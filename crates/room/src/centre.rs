@@ -15,11 +15,15 @@ impl Uai {
     pub fn parse(text: &str) -> Result<Self, CentreError> {
         let upper = text.trim().to_ascii_uppercase();
         let bytes = upper.as_bytes();
-        let shaped = bytes.len() == 8 && bytes[..7].iter().all(u8::is_ascii_digit) && bytes[7].is_ascii_uppercase();
+        let shaped = bytes.len() == 8
+            && bytes[..7].iter().all(u8::is_ascii_digit)
+            && bytes[7].is_ascii_uppercase();
         if !shaped {
             return Err(CentreError::UaiShape(text.trim().to_owned()));
         }
-        let number: u32 = upper[..7].parse().map_err(|_| CentreError::UaiShape(upper.clone()))?;
+        let number: u32 = upper[..7]
+            .parse()
+            .map_err(|_| CentreError::UaiShape(upper.clone()))?;
         let expected = UAI_KEY_LETTERS[(number % 23) as usize];
         if bytes[7] != expected {
             return Err(CentreError::UaiKey(upper));
@@ -135,24 +139,51 @@ mod tests {
     #[test]
     fn accepts_real_uai_codes_with_their_check_letter() {
         for code in ["0750654D", "0130040Y", "0750654d", " 0750654D "] {
-            assert_eq!(Uai::parse(code).unwrap().as_str(), code.trim().to_ascii_uppercase());
+            assert_eq!(
+                Uai::parse(code).unwrap().as_str(),
+                code.trim().to_ascii_uppercase()
+            );
         }
     }
 
     #[test]
     fn refuses_wrong_shape_or_key() {
-        assert_eq!(Uai::parse("0750654E"), Err(CentreError::UaiKey("0750654E".into())));
+        assert_eq!(
+            Uai::parse("0750654E"),
+            Err(CentreError::UaiKey("0750654E".into()))
+        );
         for bad in ["", "075065D", "07506540", "A750654D", "0750654DD"] {
-            assert!(matches!(Uai::parse(bad), Err(CentreError::UaiShape(_))), "{bad}");
+            assert!(
+                matches!(Uai::parse(bad), Err(CentreError::UaiShape(_))),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn draft_validation_names_the_field() {
-        let draft = |name: &str| CentreDraft { uai: "0750654D".into(), name: name.into(), address: "1 rue de l'École".into() };
-        assert_eq!(draft(" ").validate("long enough pw").unwrap_err(), CentreError::Required("name"));
-        assert_eq!(draft("Lycée Henri-IV").validate("short").unwrap_err(), CentreError::PasswordWeak);
-        assert_eq!(draft("Lycée Henri-IV").validate("long enough pw").unwrap().name, "Lycée Henri-IV");
-        assert!(CentreError::Required("name").message_fr().contains("Nom du centre"));
+        let draft = |name: &str| CentreDraft {
+            uai: "0750654D".into(),
+            name: name.into(),
+            address: "1 rue de l'École".into(),
+        };
+        assert_eq!(
+            draft(" ").validate("long enough pw").unwrap_err(),
+            CentreError::Required("name")
+        );
+        assert_eq!(
+            draft("Lycée Henri-IV").validate("short").unwrap_err(),
+            CentreError::PasswordWeak
+        );
+        assert_eq!(
+            draft("Lycée Henri-IV")
+                .validate("long enough pw")
+                .unwrap()
+                .name,
+            "Lycée Henri-IV"
+        );
+        assert!(CentreError::Required("name")
+            .message_fr()
+            .contains("Nom du centre"));
     }
 }

@@ -38,10 +38,16 @@ impl PasswordHash {
     pub fn with_iterations(secret: &str, iterations: u32) -> Result<Self, PasswordError> {
         let iterations = NonZeroU32::new(iterations).ok_or(PasswordError::Malformed)?;
         let mut salt = [0u8; SALT_LEN];
-        SystemRandom::new().fill(&mut salt).map_err(|_| PasswordError::Random)?;
+        SystemRandom::new()
+            .fill(&mut salt)
+            .map_err(|_| PasswordError::Random)?;
         let mut hash = [0u8; HASH_LEN];
         ring::pbkdf2::derive(ALGORITHM, iterations, &salt, secret.as_bytes(), &mut hash);
-        Ok(Self(format!("{PREFIX}${iterations}${}${}", hex::encode(salt), hex::encode(hash))))
+        Ok(Self(format!(
+            "{PREFIX}${iterations}${}${}",
+            hex::encode(salt),
+            hex::encode(hash)
+        )))
     }
 
     /// Parses a stored digest, refusing anything that is not exactly our format.
@@ -52,10 +58,16 @@ impl PasswordHash {
 
     fn parts(stored: &str) -> Result<(NonZeroU32, Vec<u8>, Vec<u8>), PasswordError> {
         let mut it = stored.split('$');
-        let (Some(PREFIX), Some(iter), Some(salt), Some(hash), None) = (it.next(), it.next(), it.next(), it.next(), it.next()) else {
+        let (Some(PREFIX), Some(iter), Some(salt), Some(hash), None) =
+            (it.next(), it.next(), it.next(), it.next(), it.next())
+        else {
             return Err(PasswordError::Malformed);
         };
-        let iterations = iter.parse::<u32>().ok().and_then(NonZeroU32::new).ok_or(PasswordError::Malformed)?;
+        let iterations = iter
+            .parse::<u32>()
+            .ok()
+            .and_then(NonZeroU32::new)
+            .ok_or(PasswordError::Malformed)?;
         let salt = hex::decode(salt).map_err(|_| PasswordError::Malformed)?;
         let hash = hex::decode(hash).map_err(|_| PasswordError::Malformed)?;
         if salt.len() != SALT_LEN || hash.len() != HASH_LEN {
@@ -67,7 +79,9 @@ impl PasswordHash {
     /// Constant-time check (ring compares in constant time).
     pub fn verify(&self, secret: &str) -> bool {
         match Self::parts(&self.0) {
-            Ok((iterations, salt, hash)) => ring::pbkdf2::verify(ALGORITHM, iterations, &salt, secret.as_bytes(), &hash).is_ok(),
+            Ok((iterations, salt, hash)) => {
+                ring::pbkdf2::verify(ALGORITHM, iterations, &salt, secret.as_bytes(), &hash).is_ok()
+            }
             Err(_) => false,
         }
     }
@@ -101,8 +115,18 @@ mod tests {
         let h = PasswordHash::with_iterations("code", 1_000).unwrap();
         let back = PasswordHash::parse(h.as_str()).unwrap();
         assert!(back.verify("code"));
-        for bad in ["", "pbkdf2-sha256$0$00$00", "md5$1$aa$bb", "pbkdf2-sha256$10$zz$zz", "pbkdf2-sha256$10$00$00$00"] {
-            assert_eq!(PasswordHash::parse(bad), Err(PasswordError::Malformed), "{bad}");
+        for bad in [
+            "",
+            "pbkdf2-sha256$0$00$00",
+            "md5$1$aa$bb",
+            "pbkdf2-sha256$10$zz$zz",
+            "pbkdf2-sha256$10$00$00$00",
+        ] {
+            assert_eq!(
+                PasswordHash::parse(bad),
+                Err(PasswordError::Malformed),
+                "{bad}"
+            );
         }
     }
 

@@ -56,9 +56,17 @@ impl ConsoleStore {
     pub fn centre(&self) -> Result<Option<Centre>, StoreError> {
         let row = self
             .conn
-            .query_row("SELECT uai, name, address FROM centre WHERE id = 1", [], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
-            })
+            .query_row(
+                "SELECT uai, name, address FROM centre WHERE id = 1",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                },
+            )
             .optional()?;
         row.map(|(uai, name, address)| {
             let uai = Uai::parse(&uai).map_err(|_| StoreError::Corrupt("centre.uai"))?;
@@ -68,9 +76,14 @@ impl ConsoleStore {
     }
 
     /// Sets the centre up once; changing it later is an administrator action of its own.
-    pub fn set_up_centre(&mut self, centre: &Centre, admin_password: &PasswordHash) -> Result<(), StoreError> {
+    pub fn set_up_centre(
+        &mut self,
+        centre: &Centre,
+        admin_password: &PasswordHash,
+    ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        let exists: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM centre)", [], |r| r.get(0))?;
+        let exists: bool =
+            tx.query_row("SELECT EXISTS (SELECT 1 FROM centre)", [], |r| r.get(0))?;
         if exists {
             return Err(StoreError::CentreExists);
         }
@@ -83,8 +96,17 @@ impl ConsoleStore {
     }
 
     pub fn admin_password(&self) -> Result<Option<PasswordHash>, StoreError> {
-        let stored: Option<String> = self.conn.query_row("SELECT admin_password FROM centre WHERE id = 1", [], |r| r.get(0)).optional()?;
-        stored.map(|s| PasswordHash::parse(&s).map_err(|_| StoreError::Corrupt("centre.admin_password"))).transpose()
+        let stored: Option<String> = self
+            .conn
+            .query_row("SELECT admin_password FROM centre WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        stored
+            .map(|s| {
+                PasswordHash::parse(&s).map_err(|_| StoreError::Corrupt("centre.admin_password"))
+            })
+            .transpose()
     }
 }
 
@@ -101,16 +123,32 @@ mod tests {
     fn centre_is_set_up_once_and_survives_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("console.db");
-        let centre = Centre { uai: Uai::parse("0750654D").unwrap(), name: "Lycée Henri-IV".into(), address: "23 rue Clovis, Paris".into() };
+        let centre = Centre {
+            uai: Uai::parse("0750654D").unwrap(),
+            name: "Lycée Henri-IV".into(),
+            address: "23 rue Clovis, Paris".into(),
+        };
         {
             let mut store = ConsoleStore::open(&path).unwrap();
             assert_eq!(store.centre().unwrap(), None);
-            store.set_up_centre(&centre, &PasswordHash::with_iterations("administrateur", 1_000).unwrap()).unwrap();
-            let again = store.set_up_centre(&centre, &PasswordHash::with_iterations("other one!", 1_000).unwrap());
+            store
+                .set_up_centre(
+                    &centre,
+                    &PasswordHash::with_iterations("administrateur", 1_000).unwrap(),
+                )
+                .unwrap();
+            let again = store.set_up_centre(
+                &centre,
+                &PasswordHash::with_iterations("other one!", 1_000).unwrap(),
+            );
             assert!(matches!(again, Err(StoreError::CentreExists)));
         }
         let store = ConsoleStore::open(&path).unwrap();
         assert_eq!(store.centre().unwrap(), Some(centre));
-        assert!(store.admin_password().unwrap().unwrap().verify("administrateur"));
+        assert!(store
+            .admin_password()
+            .unwrap()
+            .unwrap()
+            .verify("administrateur"));
     }
 }

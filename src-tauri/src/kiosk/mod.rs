@@ -7,7 +7,10 @@ pub mod record;
 use record::{LockdownEvent, LockdownLog};
 use std::sync::Arc;
 use tauri::webview::NewWindowResponse;
-use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindow, WebviewWindowBuilder, WindowEvent};
+use tauri::{
+    AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindow, WebviewWindowBuilder,
+    WindowEvent,
+};
 
 pub const WINDOW: &str = "kiosk";
 
@@ -20,13 +23,22 @@ pub struct Lockdown {
 
 impl Lockdown {
     pub fn from_env() -> Self {
-        let unlocked = cfg!(debug_assertions) && std::env::var_os("CERTROOM_KIOSK_UNLOCKED").is_some_and(|v| v == "1");
-        Self { enforced: !unlocked }
+        let unlocked = cfg!(debug_assertions)
+            && std::env::var_os("CERTROOM_KIOSK_UNLOCKED").is_some_and(|v| v == "1");
+        Self {
+            enforced: !unlocked,
+        }
     }
 }
 
-pub fn open_window<R: Runtime>(app: &AppHandle<R>, lockdown: Lockdown, log: Arc<LockdownLog>) -> tauri::Result<WebviewWindow<R>> {
-    let builder = WebviewWindowBuilder::new(app, WINDOW, WebviewUrl::App("index.html#/kiosk".into())).title("certroom");
+pub fn open_window<R: Runtime>(
+    app: &AppHandle<R>,
+    lockdown: Lockdown,
+    log: Arc<LockdownLog>,
+) -> tauri::Result<WebviewWindow<R>> {
+    let builder =
+        WebviewWindowBuilder::new(app, WINDOW, WebviewUrl::App("index.html#/kiosk".into()))
+            .title("certroom");
     if !lockdown.enforced {
         return builder.inner_size(1024.0, 700.0).build();
     }
@@ -68,7 +80,12 @@ pub fn open_window<R: Runtime>(app: &AppHandle<R>, lockdown: Lockdown, log: Arc<
 
 /// Window events of the kiosk: a close request is refused (the exit code is asked for in the
 /// page), focus changes are recorded and pushed to the page.
-pub fn on_window_event<R: Runtime>(window: &tauri::Window<R>, event: &WindowEvent, lockdown: Lockdown, log: &LockdownLog) {
+pub fn on_window_event<R: Runtime>(
+    window: &tauri::Window<R>,
+    event: &WindowEvent,
+    lockdown: Lockdown,
+    log: &LockdownLog,
+) {
     if window.label() != WINDOW {
         return;
     }
@@ -79,7 +96,11 @@ pub fn on_window_event<R: Runtime>(window: &tauri::Window<R>, event: &WindowEven
             let _ = window.emit_to(WINDOW, "kiosk://close-requested", ());
         }
         WindowEvent::Focused(focused) => {
-            let event = if *focused { LockdownEvent::FocusRegained } else { LockdownEvent::FocusLost };
+            let event = if *focused {
+                LockdownEvent::FocusRegained
+            } else {
+                LockdownEvent::FocusLost
+            };
             let _ = log.record(event, None);
             let _ = window.emit_to(WINDOW, "kiosk://focus", *focused);
             // A window manager may drop fullscreen when focus moves away; take it back.

@@ -38,11 +38,17 @@ pub struct LockdownLog {
 impl LockdownLog {
     pub fn open(path: &Path) -> std::io::Result<Self> {
         let file = OpenOptions::new().create(true).append(true).open(path)?;
-        Ok(Self { file: Mutex::new(file) })
+        Ok(Self {
+            file: Mutex::new(file),
+        })
     }
 
     pub fn record(&self, event: LockdownEvent, detail: Option<&str>) -> std::io::Result<()> {
-        let line = Line { at: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true), event, detail };
+        let line = Line {
+            at: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+            event,
+            detail,
+        };
         let mut bytes = serde_json::to_vec(&line).map_err(std::io::Error::other)?;
         bytes.push(b'\n');
         // A poisoned lock only means another thread panicked mid-write; the file is still usable.
@@ -62,9 +68,16 @@ mod tests {
         let path = dir.path().join("k.jsonl");
         let log = LockdownLog::open(&path).unwrap();
         log.record(LockdownEvent::FocusLost, None).unwrap();
-        log.record(LockdownEvent::NavigationRefused, Some("http://127.0.0.1:9/")).unwrap();
+        log.record(
+            LockdownEvent::NavigationRefused,
+            Some("http://127.0.0.1:9/"),
+        )
+        .unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0]["event"], "focus_lost");
         assert_eq!(lines[1]["detail"], "http://127.0.0.1:9/");

@@ -70,7 +70,8 @@ export class KioskApp extends LocalizedElement {
     const problems = checkJoinForm(this.form);
     this.problems = problems.map((p) => t(p.key, { field: t(FIELD_LABEL[p.field]) }));
     if (problems.length === 0) this.screen = "instructions";
-    else void this.updateComplete.then(() => this.querySelector<HTMLElement>("#join-errors")?.focus());
+    // Move focus to what changed, so keyboard and screen-reader users land on it.
+    void this.updateComplete.then(() => this.querySelector<HTMLElement>(problems.length ? "#join-errors" : "#instr-title")?.focus());
   }
 
   private async start() {
@@ -104,7 +105,7 @@ export class KioskApp extends LocalizedElement {
 
   private renderInstructions() {
     return html`<section class="card" aria-labelledby="instr-title">
-      <h2 id="instr-title">${t("kiosk.instructionsTitle")}</h2>
+      <h2 id="instr-title" tabindex="-1">${t("kiosk.instructionsTitle")}</h2>
       <ul>
         <li>${t("kiosk.instructions1")}</li>
         <li>${t("kiosk.instructions2")}</li>

@@ -1,0 +1,43 @@
+//! `certroom journal verify` and `certroom bench journal`.
+
+use std::path::Path;
+
+/// Prints `OK` with the counts, or the first broken link, and fails.
+pub fn verify(file: &Path) -> Result<(), String> {
+    if !file.is_file() {
+        return Err(format!(
+            "{} : fichier introuvable / file not found",
+            file.display()
+        ));
+    }
+    match certroom_journal::verify_file(file) {
+        Ok(report) => {
+            println!(
+                "OK  {} test(s), {} enregistrement(s), {} tête(s) signée(s) / tests, records, signed heads",
+                report.tests, report.records, report.signed_heads
+            );
+            Ok(())
+        }
+        Err(e) => Err(format!("{} : {e}", file.display())),
+    }
+}
+
+/// Acknowledged-answer latency against a raw write + fsync, in the journal's own folder.
+pub fn bench(dir: Option<&Path>, answers: usize, json: bool) -> Result<(), String> {
+    let scratch;
+    let dir = match dir {
+        Some(d) => {
+            std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+            d.to_owned()
+        }
+        None => {
+            scratch = std::env::current_dir()
+                .map_err(|e| e.to_string())?
+                .join(".certroom-bench");
+            std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
+            scratch
+        }
+    };
+    let report = certroom_journal::bench::run(&dir, answers).map_err(|e| e.to_string())?;
+    super::print_report(&report, json)
+}

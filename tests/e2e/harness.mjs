@@ -1,0 +1,102 @@
+// Starts what a real kiosk needs under test: an X server (Xvfb), a window manager (openbox: with
+// no WM, fullscreen is not applied), tauri-driver in front of WebKitWebDriver, and a WebDriver
+// session on the real `certroom` binary. Everything binds to loopback and is torn down at the end.
+import { spawn, execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, mkdirSync } from "node:fs";
+import * as net from "node:net";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { remote } from "webdriverio";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+export const BIN = process.env.CERTROOM_BIN ?? join(ROOT, "target/debug/certroom");
+export const ARTIFACTS = join(ROOT, "tests/artifacts");
+export const SCREEN = { width: 1280, height: 800 };
+
+export function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", rej);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+async function waitFor(check, what, ms = 20000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function portOpen(port) {
+  return new Promise((res) => {
+    const sock = new net.Socket();
+    sock.once("connect", () => { sock.destroy(); res(true); });
+    sock.once("error", () => res(false));
+    sock.connect(port, "127.0.0.1");
+  });
+}
+
+/** A display of our own, so the suite never touches the developer's screen. */
+export async function startDisplay() {
+  const children = [];
+  let display;
+  for (let n = 90 + Math.floor(Math.random() * 100); ; n++) {
+    if (!existsSync(`/tmp/.X11-unix/X${n}`) && !existsSync(`/tmp/.X${n}-lock`)) { display = `:${n}`; break; }
+  }
+  const xvfb = spawn("Xvfb", [display, "-screen", "0", `${SCREEN.width}x${SCREEN.height}x24`, "-nolisten", "tcp"], { stdio: "ignore" });
+  children.push(xvfb);
+  await waitFor(() => existsSync(`/tmp/.X11-unix/X${display.slice(1)}`), "Xvfb");
+  const env = { ...process.env, DISPLAY: display };
+  delete env.WAYLAND_DISPLAY;
+  const wm = spawn("openbox", ["--sm-disable"], { env, stdio: "ignore" });
+  children.push(wm);
+  await sleep(500);
+  return { display, env, stop: () => children.reverse().forEach((c) => c.kill("SIGTERM")) };
+}
+
+/** A WebDriver session on `certroom <args>` through tauri-driver. */
+export async function startApp(screen, args, extraEnv = {}) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const env = { ...screen.env, ...extraEnv };
+  const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], { env, stdio: ["ignore", "inherit", "inherit"] });
+  await waitFor(() => portOpen(port), "tauri-driver");
+  const browser = await remote({
+    hostname: "127.0.0.1",
+    port,
+    logLevel: "error",
+    connectionRetryCount: 0,
+    capabilities: { "tauri:options": { application: BIN, args } },
+  });
+  return {
+    browser,
+    async stop() {
+      try { await browser.deleteSession(); } catch { /* the app may have exited on purpose */ }
+      driver.kill("SIGTERM");
+    },
+  };
+}
+
+export function newDataDir(prefix) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return mkdtempSync(join(tmpdir(), `certroom-${prefix}-`));
+}
+
+export function certroom(args, input) {
+  return execFileSync(BIN, args, { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+}
+
+export function xdotool(screen, ...args) {
+  return execFileSync("xdotool", args, { env: screen.env, encoding: "utf8" });
+}
+
+export { sleep, waitFor };
