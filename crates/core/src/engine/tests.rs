@@ -1,0 +1,449 @@
+use super::*;
+use crate::bank::{synthetic, BankSources};
+use serde_json::json;
+
+fn bank_of(items: serde_json::Value) -> Bank {
+    let src = BankSources {
+        manifest: json!({"format":1,"id":"tiny","version":"1","title":{"fr":"t"},"item_files":["items/a.json"]}).to_string(),
+        item_files: vec![("items/a.json".into(), items.to_string())],
+        assets: vec![],
+    };
+    Bank::load(&src).map_err(|e| e.to_string()).unwrap()
+}
+
+fn qcu(
+    id: &str,
+    comp: &str,
+    tube: &str,
+    skill: &str,
+    b: f64,
+    accessible: bool,
+    timer: Option<u32>,
+) -> serde_json::Value {
+    let mut v = json!({"id":id,"competence":comp,"tube":tube,"skill":skill,"level":3,"type":"QCU",
+        "instruction":{"fr":"?"},"proposals":[{"fr":"a"},{"fr":"b"}],"solution":{"choice":1},
+        "accessible":accessible,"irt":{"a":1.2,"b":b}});
+    if let Some(t) = timer {
+        v["timer_s"] = json!(t);
+    }
+    v
+}
+
+const RIGHT: Response = Response::Choice(1);
+const NO_CTX: AnswerContext = AnswerContext {
+    timed_out: false,
+    focus_lost: false,
+    e10_validated: false,
+};
+
+fn ask<'b>(t: &mut Test<'b>) -> Question<'b> {
+    match t.next_question() {
+        Ok(Next::Question(q)) => q,
+        other => panic!("expected a question, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_full_test_respects_every_filter() {
+    let bank = synthetic(800, 3).map_err(|e| e.to_string()).unwrap();
+    for seed in 0..20u64 {
+        let mut t = Test::new(&bank, &Config::default(), seed, seed % 2 == 0).unwrap();
+        let mut comps = Vec::new();
+        let mut tubes = std::collections::BTreeSet::new();
+        while let Ok(Next::Question(q)) = t.next_question() {
+            let it = bank.item(q.item_id).unwrap();
+            assert!(tubes.insert(it.tube.clone()), "tube repeated");
+            if seed % 2 == 0 {
+                assert!(it.accessible, "needs adjustment ⇒ accessible only");
+            }
+            comps.push(it.competence.clone());
+            let r = if q.draw % 3 == 0 {
+                Response::Skip
+            } else {
+                RIGHT
+            };
+            t.answer(q.item_id, &r, NO_CTX).unwrap();
+        }
+        assert_eq!(t.end_reason(), Some(EndReason::Completed));
+        assert_eq!(comps.len(), 32);
+        let first: std::collections::BTreeSet<_> = comps[..16].iter().collect();
+        assert_eq!(first.len(), 16, "all 16 competences before any repeat");
+        assert!(
+            comps.windows(2).all(|w| w[0] != w[1]),
+            "same competence twice in a row: {comps:?}"
+        );
+        assert!(t.competence_counts().iter().all(|n| *n == 2));
+        assert_eq!(t.score().status, crate::scoring::Status::Validated);
+    }
+}
+
+#[test]
+fn rules_skip_timer_and_focus() {
+    let bank = bank_of(json!([
+        qcu("i-1", "1.1", "t1", "s1", 0.0, true, Some(30)),
+        qcu("i-2", "1.2", "t2", "s2", 0.0, true, None),
+        qcu("i-3", "1.3", "t3", "s3", 0.0, true, None),
+        qcu("i-4", "2.1", "t4", "s4", 0.0, true, None),
+        qcu("i-5", "2.2", "t5", "s5", 0.0, true, None),
+    ]));
+    let mut t = Test::new(&bank, &Config::default(), 1, false).unwrap();
+    let mut seen_timed = false;
+    for _ in 0..5 {
+        let q = ask(&mut t);
+        let timed = bank.item(q.item_id).unwrap().timer_s.is_some();
+        let o = t
+            .answer(
+                q.item_id,
+                &RIGHT,
+                AnswerContext {
+                    timed_out: true,
+                    ..NO_CTX
+                },
+            )
+            .unwrap();
+        assert!(o.checked);
+        assert_eq!(o.correct, !timed, "timeout voids only timed items");
+        seen_timed |= timed;
+    }
+    assert!(seen_timed);
+
+    let mut t = Test::new(&bank, &Config::default(), 2, false).unwrap();
+    let q = ask(&mut t);
+    assert!(
+        !t.answer(q.item_id, &Response::Skip, NO_CTX)
+            .unwrap()
+            .correct,
+        "skip is wrong"
+    );
+    let q = ask(&mut t);
+    assert!(
+        !t.answer(
+            q.item_id,
+            &RIGHT,
+            AnswerContext {
+                focus_lost: true,
+                ..NO_CTX
+            }
+        )
+        .unwrap()
+        .correct
+    );
+    let q = ask(&mut t);
+    let ctx = AnswerContext {
+        focus_lost: true,
+        e10_validated: true,
+        ..NO_CTX
+    };
+    assert!(
+        t.answer(q.item_id, &RIGHT, ctx).unwrap().correct,
+        "E10 validated restores it"
+    );
+    let q = ask(&mut t);
+    assert!(matches!(
+        t.answer("i-unknown", &RIGHT, NO_CTX),
+        Err(EngineError::NotCurrentQuestion { .. })
+    ));
+    assert!(
+        !t.answer(q.item_id, &Response::Choices(vec![1]), NO_CTX)
+            .unwrap()
+            .correct,
+        "wrong shape"
+    );
+    assert!(matches!(
+        t.answer(q.item_id, &RIGHT, NO_CTX),
+        Err(EngineError::NoQuestion)
+    ));
+}
+
+#[test]
+fn an_open_alert_blocks_everything_until_handled() {
+    let bank = synthetic(320, 5).unwrap();
+    let mut t = Test::new(&bank, &Config::default(), 9, false).unwrap();
+    assert_eq!(t.raise_alert(), Err(EngineError::NoQuestion));
+    let q = ask(&mut t);
+    t.raise_alert().unwrap();
+    assert_eq!(
+        t.answer(q.item_id, &RIGHT, NO_CTX),
+        Err(EngineError::AlertOpen)
+    );
+    assert_eq!(t.next_question(), Err(EngineError::AlertOpen));
+    assert_eq!(t.raise_alert(), Err(EngineError::AlertOpen));
+    t.dismiss_alert().unwrap();
+    assert_eq!(ask(&mut t), q, "dismiss resumes the same question");
+    assert_eq!(t.dismiss_alert(), Err(EngineError::NoAlert));
+
+    t.raise_alert().unwrap();
+    let neutralised_skill = bank.item(q.item_id).unwrap().skill.clone();
+    let Ok(Next::Question(r)) = t.validate_alert() else {
+        panic!("replacement expected")
+    };
+    assert_ne!(r.item_id, q.item_id);
+    assert_eq!(r.index, q.index + 1);
+    assert_eq!(t.answered_count(), 0, "neutralised question not counted");
+    assert_eq!(t.estimate().0, 0.0, "estimate untouched");
+    t.answer(r.item_id, &RIGHT, NO_CTX).unwrap();
+    while let Ok(Next::Question(q)) = t.next_question() {
+        assert_ne!(bank.item(q.item_id).unwrap().skill, neutralised_skill);
+        t.answer(q.item_id, &Response::Skip, NO_CTX).unwrap();
+    }
+    assert_eq!(t.answered_count(), 32);
+}
+
+#[test]
+fn a_tiny_bank_relaxes_then_ends_with_bank_exhausted() {
+    // Two skills share a tube: the tube rule is relaxed before the bank is declared exhausted.
+    let bank = bank_of(json!([
+        qcu("i-1", "1.1", "t1", "s1", 0.0, true, None),
+        qcu("i-2", "1.1", "t1", "s2", 1.0, true, None),
+        qcu("i-3", "1.2", "t2", "s3", -1.0, false, None),
+    ]));
+    let mut t = Test::new(&bank, &Config::default(), 4, false).unwrap();
+    let mut n = 0;
+    loop {
+        match t.next_question().unwrap() {
+            Next::Question(q) => {
+                t.answer(q.item_id, &RIGHT, NO_CTX).unwrap();
+                n += 1;
+            }
+            Next::End(e) => {
+                assert_eq!(e, EndReason::BankExhausted);
+                break;
+            }
+        }
+    }
+    assert_eq!(n, 3);
+    assert_eq!(
+        t.next_question(),
+        Ok(Next::End(EndReason::BankExhausted)),
+        "stays ended"
+    );
+    assert_eq!(t.answer("i-1", &RIGHT, NO_CTX), Err(EngineError::Ended));
+    assert_eq!(t.score().status, crate::scoring::Status::Cancelled);
+    // Needing adjustments, the inaccessible item is never given.
+    let mut t = Test::new(&bank, &Config::default(), 4, true).unwrap();
+    let mut ids = vec![];
+    while let Ok(Next::Question(q)) = t.next_question() {
+        ids.push(q.item_id);
+        t.answer(q.item_id, &RIGHT, NO_CTX).unwrap();
+    }
+    assert_eq!(ids.len(), 2);
+    assert!(!ids.contains(&"i-3"));
+}
+
+#[test]
+fn ending_early_fills_skips_above_the_minimum_only() {
+    let bank = synthetic(640, 8).unwrap();
+    let cfg = Config::default();
+    let run = |answers: u32, cause: AbortCause| {
+        let mut t = Test::new(&bank, &cfg, 77, false).unwrap();
+        for _ in 0..answers {
+            let q = ask(&mut t);
+            t.answer(q.item_id, &RIGHT, NO_CTX).unwrap();
+        }
+        let _ = ask(&mut t); // a question is pending when the invigilator ends the test
+        t.end(cause).unwrap();
+        (t.answered_count(), t.score().status, t.estimate().0)
+    };
+    let (n, status, theta) = run(25, AbortCause::Candidate);
+    assert_eq!((n, status), (32, crate::scoring::Status::Validated));
+    let full = {
+        let mut t = Test::new(&bank, &cfg, 77, false).unwrap();
+        for _ in 0..25 {
+            let q = ask(&mut t);
+            t.answer(q.item_id, &RIGHT, NO_CTX).unwrap();
+        }
+        t.estimate().0
+    };
+    assert!(theta < full, "missing questions count as wrong");
+    assert_eq!(
+        run(12, AbortCause::Candidate).1,
+        crate::scoring::Status::Rejected
+    );
+    assert_eq!(
+        run(12, AbortCause::Technical).1,
+        crate::scoring::Status::Cancelled
+    );
+    assert_eq!(run(12, AbortCause::Technical).0, 12);
+}
+
+#[test]
+fn reference_selection_takes_the_best_about_51_percent_of_the_time() {
+    let bank = synthetic(2000, 1).unwrap();
+    let cfg = Config::reference();
+    let mut firsts = std::collections::HashMap::new();
+    let n = 4000;
+    for seed in 0..n {
+        let mut t = Test::new(&bank, &cfg, seed, false).unwrap();
+        *firsts.entry(ask(&mut t).item_id).or_insert(0u32) += 1;
+    }
+    let mut counts: Vec<u32> = firsts.values().copied().collect();
+    counts.sort_unstable_by(|a, b| b.cmp(a));
+    let share = |k: usize| f64::from(counts[k]) / n as f64;
+    assert!(counts.len() <= 5);
+    assert!((share(0) - 0.51).abs() < 0.03, "{counts:?}");
+    assert!((share(1) - 0.49 * 0.51).abs() < 0.03, "{counts:?}");
+}
+
+fn journal(bank: &Bank, cfg: &Config, seed: u64) -> (Vec<Step>, (f64, f64)) {
+    let mut t = Test::new(bank, cfg, seed, false).unwrap();
+    let mut steps = vec![];
+    let mut k = 0u64;
+    loop {
+        let next = t.next_question().unwrap();
+        let Next::Question(q) = next else { break };
+        steps.push(Step::Question {
+            index: q.index,
+            item_id: q.item_id.into(),
+            draw: q.draw,
+        });
+        k += 1;
+        if k == 5 {
+            t.raise_alert().unwrap();
+            steps.push(Step::AlertRaised);
+            t.validate_alert().unwrap();
+            steps.push(Step::AlertValidated);
+            continue;
+        }
+        if k == 9 {
+            t.raise_alert().unwrap();
+            t.dismiss_alert().unwrap();
+            steps.extend([Step::AlertRaised, Step::AlertDismissed]);
+        }
+        let response = match k % 4 {
+            0 => Response::Skip,
+            1 => Response::Choice(2),
+            _ => RIGHT,
+        };
+        let context = AnswerContext {
+            focus_lost: k == 12,
+            ..NO_CTX
+        };
+        t.answer(q.item_id, &response, context).unwrap();
+        steps.push(Step::Answer {
+            item_id: q.item_id.into(),
+            response,
+            context,
+        });
+    }
+    (steps, t.estimate())
+}
+
+#[test]
+fn replay_rederives_every_question_and_the_same_estimate_bit_for_bit() {
+    let bank = synthetic(2000, 11).unwrap();
+    for cfg in [Config::default(), Config::reference()] {
+        let (steps, (theta, se)) = journal(&bank, &cfg, 1234);
+        let json = serde_json::to_string(&steps).unwrap();
+        let steps: Vec<Step> = serde_json::from_str(&json).unwrap();
+        let r = replay(&bank, &cfg, 1234, false, &steps).unwrap();
+        assert_eq!(r.theta.to_bits(), theta.to_bits());
+        assert_eq!(r.se.to_bits(), se.to_bits());
+        assert_eq!(r.answered, 32);
+        assert_eq!(r.end, Some(EndReason::Completed));
+        assert_eq!(r.score.status, crate::scoring::Status::Validated);
+
+        let mut tampered = steps.clone();
+        if let Some(Step::Question { draw, .. }) = tampered
+            .iter_mut()
+            .rev()
+            .find(|s| matches!(s, Step::Question { .. }))
+        {
+            *draw ^= 1;
+        }
+        assert!(matches!(
+            replay(&bank, &cfg, 1234, false, &tampered),
+            Err(ReplayError::QuestionMismatch { .. })
+        ));
+        assert!(matches!(
+            replay(&bank, &cfg, 1235, false, &steps),
+            Err(ReplayError::QuestionMismatch { step: 0, .. })
+        ));
+    }
+}
+
+#[test]
+fn replay_refuses_an_answer_while_an_alert_is_open() {
+    let bank = synthetic(320, 2).unwrap();
+    let cfg = Config::default();
+    let mut t = Test::new(&bank, &cfg, 5, false).unwrap();
+    let q = ask(&mut t);
+    let steps = vec![
+        Step::Question {
+            index: q.index,
+            item_id: q.item_id.into(),
+            draw: q.draw,
+        },
+        Step::AlertRaised,
+        Step::Answer {
+            item_id: q.item_id.into(),
+            response: RIGHT,
+            context: NO_CTX,
+        },
+    ];
+    assert_eq!(
+        replay(&bank, &cfg, 5, false, &steps),
+        Err(ReplayError::Engine {
+            step: 2,
+            error: EngineError::AlertOpen
+        })
+    );
+    let partial = replay(&bank, &cfg, 5, false, &steps[..1]).unwrap();
+    assert_eq!(partial.end, None);
+    assert_eq!(partial.score.status, crate::scoring::Status::Started);
+}
+
+#[test]
+fn versions_and_config_defaults() {
+    assert!(supports(ENGINE_VERSION));
+    assert!(!supports("certroom-engine/0"));
+    let cfg: Config = serde_json::from_str("{}").unwrap();
+    assert_eq!(
+        (cfg.questions, cfg.duration_min, cfg.min_answers),
+        (32, 105, 20)
+    );
+    assert_eq!(cfg, Config::default());
+    let bad = Config {
+        prior_variance: 0.0,
+        ..Config::default()
+    };
+    let bank = synthetic(32, 1).unwrap();
+    assert!(matches!(
+        Test::new(&bank, &bad, 0, false),
+        Err(EngineError::Config(_))
+    ));
+    let rt: Config =
+        serde_json::from_str(&serde_json::to_string(&Config::reference()).unwrap()).unwrap();
+    assert_eq!(rt, Config::reference());
+}
+
+#[test]
+fn resume_continues_exactly_where_the_journal_stops() {
+    let bank = synthetic(2000, 12).unwrap();
+    let cfg = Config::default();
+    let (steps, (theta, _)) = journal(&bank, &cfg, 99);
+    // Cut after an alert was raised on a question: the resumed test must still be blocked.
+    let cut = steps
+        .iter()
+        .position(|s| matches!(s, Step::AlertRaised))
+        .unwrap()
+        + 1;
+    let mut t = Test::resume(&bank, &cfg, 99, false, &steps[..cut]).unwrap();
+    assert!(t.alert_open());
+    assert_eq!(t.next_question(), Err(EngineError::AlertOpen));
+    // Cut in the middle of a question: it is pending again, and finishing the journal from the
+    // resumed test gives the same estimate as the uninterrupted run.
+    let cut = steps.len() / 2;
+    let cut = cut
+        + steps[cut..]
+            .iter()
+            .position(|s| matches!(s, Step::Question { .. }))
+            .unwrap()
+        + 1;
+    let mut t = Test::resume(&bank, &cfg, 99, false, &steps[..cut]).unwrap();
+    let Some(Step::Question { item_id, .. }) = steps.get(cut - 1) else {
+        panic!()
+    };
+    assert_eq!(t.pending().map(|q| q.item_id), Some(item_id.as_str()));
+    t.apply(&steps[cut..]).unwrap();
+    assert_eq!(t.estimate().0.to_bits(), theta.to_bits());
+}
