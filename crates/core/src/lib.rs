@@ -16,6 +16,7 @@ pub mod bank;
 pub mod codes;
 pub mod engine;
 pub mod framework;
+pub mod message;
 pub mod scoring;
 pub mod simulation;
 pub mod text;

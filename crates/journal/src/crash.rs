@@ -458,7 +458,10 @@ mod tests {
         child_main(d.path(), Some(u64::from(QUESTIONS_PER_TEST) + 3), &mut out).unwrap();
         let lines = String::from_utf8(out).unwrap();
         assert_eq!(lines.lines().next(), Some(READY));
-        assert_eq!(lines.lines().filter(|l| l.starts_with("ACK ")).count(), QUESTIONS_PER_TEST as usize + 3);
+        assert_eq!(
+            lines.lines().filter(|l| l.starts_with("ACK ")).count(),
+            QUESTIONS_PER_TEST as usize + 3
+        );
         let r = verify_file(&d.path().join(JOURNAL_FILE)).unwrap();
         assert_eq!((r.tests, r.signed_heads), (2, 1));
         // A second incarnation resumes test 2 at question 3 after a pause + authorisation.

@@ -350,6 +350,11 @@ impl Journal {
     }
 
     /// Verified records of a test.
+    /// The verified header of a test: seed, engine version and bank hash to rebuild its engine.
+    pub fn header(&self, test_id: &str) -> Result<TestHeader, JournalError> {
+        self.load_verified(test_id).map(|v| v.header)
+    }
+
     pub fn records(&self, test_id: &str) -> Result<Vec<Record>, JournalError> {
         self.load_verified(test_id).map(|v| v.records)
     }

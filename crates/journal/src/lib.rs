@@ -18,6 +18,7 @@ pub mod record;
 pub mod resume;
 mod schema;
 pub mod station;
+pub mod steps;
 pub mod verify;
 
 pub use chain::{ChainFault, Problem};

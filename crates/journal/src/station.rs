@@ -125,6 +125,11 @@ impl StationKey {
         Self::load(path)
     }
 
+    /// For signing what the station vouches for besides chain heads (bank packs, bundles).
+    pub fn key_pair(&self) -> &Ed25519KeyPair {
+        &self.pair
+    }
+
     pub fn public_key(&self) -> [u8; 32] {
         let mut out = [0u8; 32];
         out.copy_from_slice(self.pair.public_key().as_ref());

@@ -4,10 +4,4 @@
 pub mod centre;
 pub mod password;
 pub mod store;
-
-/// An error a user can act on: a stable code plus the message in French first, then English.
-pub trait UserMessage {
-    fn code(&self) -> &'static str;
-    fn message_fr(&self) -> String;
-    fn message_en(&self) -> String;
-}
+pub use certroom_core::message::UserMessage;
