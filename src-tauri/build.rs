@@ -2,9 +2,15 @@
 // subset: the kiosk gets only what the candidate screens need.
 const COMMANDS: &[&str] = &[
     "kiosk_status",
+    "kiosk_ready",
     "kiosk_exit",
-    "kiosk_demo_question",
-    "kiosk_demo_answer",
+    "kiosk_screen",
+    "kiosk_join",
+    "kiosk_authorize",
+    "kiosk_answer",
+    "kiosk_attachment",
+    "kiosk_report_problem",
+    "kiosk_resolve_alert",
     "centre_get",
     "centre_setup",
     "centre_sign_in",

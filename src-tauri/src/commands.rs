@@ -5,6 +5,9 @@
 use crate::error::AppError;
 use crate::kiosk::record::LockdownEvent;
 use crate::shell::AppState;
+use certroom_core::Response;
+use certroom_kiosk::screen::AttachmentView;
+use certroom_kiosk::{AnswerAck, Identity, Lang, Screen};
 use certroom_room::centre::{Centre, CentreDraft};
 use certroom_room::password::PasswordHash;
 use serde::Serialize;
@@ -19,8 +22,18 @@ pub struct KioskStatus {
 #[tauri::command]
 pub fn kiosk_status(state: State<'_, AppState>) -> KioskStatus {
     KioskStatus {
-        demo: true,
+        demo: state.demo,
         station: state.data.path().display().to_string(),
+    }
+}
+
+#[tauri::command]
+pub fn kiosk_ready(state: State<'_, AppState>, painted_at_epoch_ms: f64) {
+    if let Some(log) = state.lockdown_log.as_deref() {
+        let _ = log.record(
+            LockdownEvent::KioskReady,
+            Some(&format!("{painted_at_epoch_ms:.0}")),
+        );
     }
 }
 
@@ -51,32 +64,70 @@ pub fn kiosk_exit(
     Ok(())
 }
 
-#[derive(Serialize)]
-pub struct DemoQuestion {
-    index: u32,
-    total: u32,
-    instruction: String,
+#[tauri::command]
+pub fn kiosk_screen(state: State<'_, AppState>, lang: Lang) -> Result<Screen, AppError> {
+    Ok(state.sitting()?.screen(lang)?)
 }
 
 #[tauri::command]
-pub fn kiosk_demo_question() -> DemoQuestion {
-    DemoQuestion {
-        index: 1,
-        total: 32,
-        instruction: "Quel opérateur de recherche permet de trouver une expression exacte ?".into(),
-    }
-}
-
-#[derive(Serialize)]
-pub struct Saved {
-    saved: bool,
+pub fn kiosk_join(
+    state: State<'_, AppState>,
+    identity: Identity,
+    lang: Lang,
+) -> Result<Screen, AppError> {
+    Ok(state.sitting()?.join(identity, lang)?)
 }
 
 #[tauri::command]
-pub fn kiosk_demo_answer(answer: String) -> Saved {
-    Saved {
-        saved: !answer.trim().is_empty(),
-    }
+pub fn kiosk_authorize(
+    state: State<'_, AppState>,
+    code: String,
+    lang: Lang,
+) -> Result<Screen, AppError> {
+    Ok(state.sitting()?.authorize(&code, lang)?)
+}
+
+/// `time_spent_ms` is the page's own measure, kept for diagnosis only: the time charged to the
+/// question comes from the journal's live clock, which the page cannot touch.
+#[tauri::command]
+pub fn kiosk_answer(
+    state: State<'_, AppState>,
+    item_id: String,
+    response: Response,
+    time_spent_ms: u64,
+    lang: Lang,
+) -> Result<AnswerAck, AppError> {
+    let _ = time_spent_ms;
+    Ok(state.sitting()?.answer(&item_id, response, lang)?)
+}
+
+#[tauri::command]
+pub fn kiosk_attachment(
+    state: State<'_, AppState>,
+    item_id: String,
+    id: usize,
+    lang: Lang,
+) -> Result<AttachmentView, AppError> {
+    Ok(state.sitting()?.attachment(&item_id, id, lang)?)
+}
+
+#[tauri::command]
+pub fn kiosk_report_problem(
+    state: State<'_, AppState>,
+    item_id: String,
+    lang: Lang,
+) -> Result<Screen, AppError> {
+    Ok(state.sitting()?.report_problem(&item_id, lang)?)
+}
+
+#[tauri::command]
+pub fn kiosk_resolve_alert(
+    state: State<'_, AppState>,
+    code: String,
+    validated: bool,
+    lang: Lang,
+) -> Result<Screen, AppError> {
+    Ok(state.sitting()?.resolve_alert(&code, validated, lang)?)
 }
 
 #[derive(Serialize)]

@@ -40,6 +40,11 @@ enum Command {
         #[command(subcommand)]
         command: StationCommand,
     },
+    /// Question banks.
+    Bank {
+        #[command(subcommand)]
+        command: BankCommand,
+    },
     /// Candidate journals.
     Journal {
         #[command(subcommand)]
@@ -58,6 +63,37 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum StationCommand {
+    /// Sets the invigilator's exit code of this kiosk (read from standard input, one line).
+    SetExitCode,
+    /// Installs a bank pack on this kiosk and pins the publisher key it must be signed by.
+    InstallBank {
+        pack: PathBuf,
+        /// Hex Ed25519 public key printed by `certroom bank pack`.
+        #[arg(long)]
+        publisher: String,
+    },
+    /// Prints where this station keeps its data.
+    Where,
+}
+
+#[derive(Subcommand)]
+enum BankCommand {
+    /// Validates a bank folder and seals it into an encrypted, signed pack (passphrase on stdin).
+    Pack {
+        bank: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// The publisher's signing key (PKCS#8, created on first use, mode 0600).
+        #[arg(long)]
+        publisher_key: PathBuf,
+        /// PBKDF2 iterations that protect the passphrase.
+        #[arg(long, default_value_t = certroom_journal::pack::DEFAULT_PBKDF2_ITERATIONS)]
+        iterations: u32,
+    },
+}
+
+#[derive(Subcommand)]
 enum JournalCommand {
     /// Checks a journal file: prints OK with the counts, or the first broken link and fails.
     Verify { file: PathBuf },
@@ -65,6 +101,17 @@ enum JournalCommand {
 
 #[derive(Subcommand)]
 enum SimCommand {
+    /// The adaptive engine against the reference system's selection, random and fixed order.
+    Engine {
+        #[arg(long, default_value_t = 10_000)]
+        candidates: usize,
+        #[arg(long, default_value_t = 2_000)]
+        items: usize,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Kills a simulated candidate's kiosk N times and checks nothing acknowledged was lost.
     Crash {
         #[arg(long, default_value_t = 200)]
@@ -98,14 +145,6 @@ enum BenchCommand {
     },
 }
 
-#[derive(Subcommand)]
-enum StationCommand {
-    /// Sets the invigilator's exit code of this kiosk (read from standard input, one line).
-    SetExitCode,
-    /// Prints where this station keeps its data.
-    Where,
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let data = station::DataDir::resolve(cli.data_dir);
@@ -113,33 +152,46 @@ fn main() -> ExitCode {
         Command::Kiosk => shell::run(shell::Role::Kiosk, data).map_err(|e| e.to_string()),
         Command::Console => shell::run(shell::Role::Console, data).map_err(|e| e.to_string()),
         Command::Office => shell::run(shell::Role::Office, data).map_err(|e| e.to_string()),
-        Command::Station {
-            command: StationCommand::SetExitCode,
-        } => set_exit_code(&data),
+        Command::Station { command } => match command {
+            StationCommand::SetExitCode => set_exit_code(&data),
+            StationCommand::InstallBank { pack, publisher } => {
+                cli::bank::install(&data, &pack, &publisher)
+            }
+            StationCommand::Where => {
+                println!("{}", data.path().display());
+                Ok(())
+            }
+        },
+        Command::Bank {
+            command:
+                BankCommand::Pack {
+                    bank,
+                    out,
+                    publisher_key,
+                    iterations,
+                },
+        } => cli::bank::pack(&bank, &out, &publisher_key, iterations),
         Command::Journal {
             command: JournalCommand::Verify { file },
         } => cli::journal::verify(&file),
-        Command::Sim {
-            command:
-                SimCommand::Crash {
-                    kills,
-                    dir,
-                    seed,
-                    json,
-                },
-        } => cli::sim::crash(kills, dir.as_deref(), seed, json),
-        Command::Sim {
-            command: SimCommand::CrashChild { dir },
-        } => cli::sim::crash_child(&dir),
+        Command::Sim { command } => match command {
+            SimCommand::Engine {
+                candidates,
+                items,
+                seed,
+                json,
+            } => cli::engine::simulate(candidates, items, seed, json),
+            SimCommand::Crash {
+                kills,
+                dir,
+                seed,
+                json,
+            } => cli::sim::crash(kills, dir.as_deref(), seed, json),
+            SimCommand::CrashChild { dir } => cli::sim::crash_child(&dir),
+        },
         Command::Bench {
             command: BenchCommand::Journal { dir, answers, json },
         } => cli::journal::bench(dir.as_deref(), answers, json),
-        Command::Station {
-            command: StationCommand::Where,
-        } => {
-            println!("{}", data.path().display());
-            Ok(())
-        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

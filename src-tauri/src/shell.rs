@@ -3,6 +3,7 @@
 use crate::error::AppError;
 use crate::kiosk::{self, record::LockdownLog, Lockdown};
 use crate::station::{DataDir, StationConfig};
+use certroom_kiosk::{KioskConfig, Sitting};
 use certroom_room::password::PasswordHash;
 use certroom_room::store::ConsoleStore;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -17,12 +18,25 @@ pub enum Role {
 
 pub struct AppState {
     pub data: DataDir,
+    /// Demo data (no room hub yet): the kiosk says so on screen.
+    pub demo: bool,
+    sitting: Option<Arc<Mutex<Sitting>>>,
     pub lockdown_log: Option<Arc<LockdownLog>>,
     pub exit_code: Option<PasswordHash>,
     console: Mutex<Option<ConsoleStore>>,
 }
 
 impl AppState {
+    pub fn sitting(&self) -> Result<MutexGuard<'_, Sitting>, AppError> {
+        let sitting = self
+            .sitting
+            .as_ref()
+            .ok_or_else(|| AppError::internal("kiosk", "not a kiosk"))?;
+        sitting
+            .lock()
+            .map_err(|_| AppError::internal("kiosk", "lock poisoned"))
+    }
+
     pub fn console(&self) -> Result<MutexGuard<'_, Option<ConsoleStore>>, AppError> {
         self.console
             .lock()
@@ -36,6 +50,10 @@ pub enum LaunchError {
     NoDisplay(&'static str),
     #[error("no exit code is configured for this kiosk: run `certroom station set-exit-code` first (the invigilator needs it to close the kiosk)")]
     NoExitCode,
+    #[error("no question bank on this kiosk: run `certroom station install-bank PACK --publisher KEY` first")]
+    NoBank,
+    #[error("kiosk: {0}")]
+    Kiosk(#[from] certroom_kiosk::KioskError),
     #[error("{0}")]
     Station(#[from] crate::station::StationError),
     #[error("cannot prepare {0}: {1}")]
@@ -66,22 +84,50 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
         .to_owned();
     let lockdown = Lockdown::from_env();
 
-    let (lockdown_log, exit_code, console) = match role {
+    let (lockdown_log, exit_code, console, sitting) = match role {
         Role::Kiosk => {
-            let exit_code = StationConfig::load(&data.station_config())?.exit_code()?;
+            let station = StationConfig::load(&data.station_config())?;
+            let exit_code = station.exit_code()?;
             if exit_code.is_none() && lockdown.enforced {
                 return Err(LaunchError::NoExitCode);
             }
+            let (Some(publisher), Ok(pack)) =
+                (station.bank_publisher()?, std::fs::read(data.bank_pack()))
+            else {
+                return Err(LaunchError::NoBank);
+            };
             let log = LockdownLog::open(&data.kiosk_log())
                 .map_err(|e| LaunchError::Io(data.kiosk_log().display().to_string(), e))?;
-            (Some(Arc::new(log)), exit_code, None)
+            let config = KioskConfig {
+                engine: certroom_core::Config::default(),
+                session_id: "demo".into(),
+                publisher,
+            };
+            let sitting = Sitting::open(&dir, pack, config)?;
+            (
+                Some(Arc::new(log)),
+                exit_code,
+                None,
+                Some(Arc::new(Mutex::new(sitting))),
+            )
         }
-        Role::Console | Role::Office => (None, None, Some(ConsoleStore::open(&data.console_db())?)),
+        Role::Console | Role::Office => (
+            None,
+            None,
+            Some(ConsoleStore::open(&data.console_db())?),
+            None,
+        ),
     };
     let event_log = lockdown_log.clone();
     let window_log = lockdown_log.clone();
+    let event_sitting = sitting.clone();
+    if let Some(s) = &sitting {
+        checkpoint_when_idle(s.clone());
+    }
     let state = AppState {
         data,
+        demo: true,
+        sitting,
         lockdown_log,
         exit_code,
         console: Mutex::new(console),
@@ -92,16 +138,22 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             crate::commands::kiosk_status,
+            crate::commands::kiosk_ready,
             crate::commands::kiosk_exit,
-            crate::commands::kiosk_demo_question,
-            crate::commands::kiosk_demo_answer,
+            crate::commands::kiosk_screen,
+            crate::commands::kiosk_join,
+            crate::commands::kiosk_authorize,
+            crate::commands::kiosk_answer,
+            crate::commands::kiosk_attachment,
+            crate::commands::kiosk_report_problem,
+            crate::commands::kiosk_resolve_alert,
             crate::commands::centre_get,
             crate::commands::centre_setup,
             crate::commands::centre_sign_in,
         ])
         .on_window_event(move |window, event| {
             if let Some(log) = event_log.as_deref() {
-                kiosk::on_window_event(window, event, lockdown, log);
+                kiosk::on_window_event(window, event, lockdown, log, event_sitting.as_deref());
             }
         })
         .setup(move |app| {
@@ -138,6 +190,17 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
         })
         .run(tauri::generate_context!())?;
     Ok(())
+}
+
+/// Moves the journal's WAL into the database while nobody is answering, so the checkpoint never
+/// sits on an answer's path: it only runs when the sitting is free (`try_lock`).
+fn checkpoint_when_idle(sitting: Arc<Mutex<Sitting>>) {
+    std::thread::spawn(move || loop {
+        std::thread::sleep(std::time::Duration::from_secs(20));
+        if let Ok(s) = sitting.try_lock() {
+            let _ = s.checkpoint();
+        }
+    });
 }
 
 /// Where the station's data lives is the first thing a technician asks; say it once at start.

@@ -37,6 +37,11 @@ impl DataDir {
     pub fn kiosk_log(&self) -> PathBuf {
         self.0.join("kiosk-events.jsonl")
     }
+
+    /// The encrypted, signed question bank this kiosk sits tests on.
+    pub fn bank_pack(&self) -> PathBuf {
+        self.0.join("bank.pack")
+    }
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -44,6 +49,9 @@ pub struct StationConfig {
     /// Digest of the invigilator's exit code: closing the kiosk needs it. Replaced by the session's
     /// invigilator password once the kiosk has joined a room.
     pub exit_code: Option<String>,
+    /// Hex Ed25519 public key whose signature a bank pack must carry (pinned at set-up).
+    #[serde(default)]
+    pub bank_publisher: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +70,14 @@ pub enum StationError {
     Password(#[from] PasswordError),
     #[error("the exit code must be at least {0} characters")]
     ExitCodeShort(usize),
+    #[error("`{0}` is not a hex Ed25519 public key (64 hex digits)")]
+    PublicKey(String),
+}
+
+pub fn parse_public_key(hex: &str) -> Result<[u8; 32], StationError> {
+    certroom_journal::hash::from_hex(hex.trim())
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+        .ok_or_else(|| StationError::PublicKey(hex.to_owned()))
 }
 
 pub const MIN_EXIT_CODE_LEN: usize = 6;
@@ -104,6 +120,13 @@ impl StationConfig {
         }
         self.exit_code = Some(PasswordHash::new(code)?.as_str().to_owned());
         Ok(())
+    }
+
+    pub fn bank_publisher(&self) -> Result<Option<[u8; 32]>, StationError> {
+        self.bank_publisher
+            .as_deref()
+            .map(parse_public_key)
+            .transpose()
     }
 
     pub fn exit_code(&self) -> Result<Option<PasswordHash>, StationError> {

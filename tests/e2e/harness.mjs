@@ -91,6 +91,21 @@ export function newDataDir(prefix) {
   return mkdtempSync(join(tmpdir(), `certroom-${prefix}-`));
 }
 
+export const EXIT_CODE = "surv-2026";
+// No doubled character: WebKitWebDriver drops the second of two identical consecutive key presses.
+export const SESSION_CODE = "sale-B12-2026";
+
+/** A kiosk station as a lab technician sets it up: exit code, then the sample bank as a pack. */
+export function setUpKiosk(dataDir) {
+  certroom(["--data-dir", dataDir, "station", "set-exit-code"], `${EXIT_CODE}\n`);
+  const pack = join(dataDir, "..", `${dataDir.split("/").pop()}-sample.pack`);
+  const publisher = certroom(
+    ["bank", "pack", join(ROOT, "assets/bank/sample"), "--out", pack, "--publisher-key", `${pack}.publisher.key`, "--iterations", "100000"],
+    `${SESSION_CODE}\n`,
+  ).trim();
+  certroom(["--data-dir", dataDir, "station", "install-bank", pack, "--publisher", publisher]);
+}
+
 export function certroom(args, input) {
   return execFileSync(BIN, args, { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
 }

@@ -5,9 +5,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ARTIFACTS, SCREEN, certroom, newDataDir, sleep, startApp, startDisplay, waitFor, xdotool } from "./harness.mjs";
-
-const EXIT_CODE = "surv-2026";
+import { ARTIFACTS, EXIT_CODE, SCREEN, SESSION_CODE, newDataDir, setUpKiosk, sleep, startApp, startDisplay, waitFor, xdotool } from "./harness.mjs";
 
 function kioskLog(dir) {
   try {
@@ -22,7 +20,7 @@ describe("kiosk lockdown", () => {
 
   before(async () => {
     dataDir = newDataDir("kiosk");
-    certroom(["--data-dir", dataDir, "station", "set-exit-code"], `${EXIT_CODE}\n`);
+    setUpKiosk(dataDir);
     // Another origin on loopback (the machine has no internet): the kiosk must never load it.
     foreign = createServer((_req, res) => { foreignHits++; res.end("<h1>ailleurs</h1>"); });
     await new Promise((r) => foreign.listen(0, "127.0.0.1", r));
@@ -106,7 +104,13 @@ describe("kiosk lockdown", () => {
     assert.equal(await browser.$("#ack").isSelected(), true, "the acknowledgement box is reachable by Tab and Space");
     await browser.keys("Tab");
     await browser.keys("Enter");
-    await browser.$("#question-title").waitForExist({ timeout: 5000 });
+    await browser.$("#waiting-title").waitForExist({ timeout: 5000 });
+    await browser.saveScreenshot(join(ARTIFACTS, "kiosk-waiting.png"));
+    // The invigilator types the session code at the kiosk, keyboard only too.
+    await browser.$("#authorize-code").click();
+    await browser.keys(SESSION_CODE.split(""));
+    await browser.keys("Enter");
+    await browser.$("#question-title").waitForExist({ timeout: 15000 });
     await browser.saveScreenshot(join(ARTIFACTS, "kiosk-question.png"));
   });
 

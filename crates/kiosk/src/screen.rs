@@ -39,7 +39,7 @@ pub enum Screen {
         candidate: String,
     },
     Question {
-        question: QuestionView,
+        question: Box<QuestionView>,
         progress: Progress,
         time: TimeLeft,
         alert_open: bool,

@@ -227,7 +227,7 @@ impl Sitting {
                 / 1000
         });
         Ok(Screen::Question {
-            question: screen::question_view(item, lang, |p| bank.asset(p)),
+            question: Box::new(screen::question_view(item, lang, |p| bank.asset(p))),
             progress: Progress {
                 index: test.answered_count() + 1,
                 total: self.config.engine.questions,

@@ -1,5 +1,7 @@
 //! Headless subcommands: they run with no display, for technicians, CI and the central service.
 
+pub mod bank;
+pub mod engine;
 pub mod journal;
 pub mod sim;
 

@@ -4,8 +4,10 @@
 pub mod navigation;
 pub mod record;
 
+use certroom_journal::Event;
+use certroom_kiosk::Sitting;
 use record::{LockdownEvent, LockdownLog};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tauri::webview::NewWindowResponse;
 use tauri::{
     AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindow, WebviewWindowBuilder,
@@ -85,6 +87,7 @@ pub fn on_window_event<R: Runtime>(
     event: &WindowEvent,
     lockdown: Lockdown,
     log: &LockdownLog,
+    sitting: Option<&Mutex<Sitting>>,
 ) {
     if window.label() != WINDOW {
         return;
@@ -93,6 +96,7 @@ pub fn on_window_event<R: Runtime>(
         WindowEvent::CloseRequested { api, .. } if lockdown.enforced => {
             api.prevent_close();
             let _ = log.record(LockdownEvent::CloseRefused, None);
+            to_journal(sitting, Event::CloseRefused);
             let _ = window.emit_to(WINDOW, "kiosk://close-requested", ());
         }
         WindowEvent::Focused(focused) => {
@@ -102,6 +106,14 @@ pub fn on_window_event<R: Runtime>(
                 LockdownEvent::FocusLost
             };
             let _ = log.record(event, None);
+            to_journal(
+                sitting,
+                if *focused {
+                    Event::FocusRegained
+                } else {
+                    Event::FocusLost
+                },
+            );
             let _ = window.emit_to(WINDOW, "kiosk://focus", *focused);
             // A window manager may drop fullscreen when focus moves away; take it back.
             if *focused && lockdown.enforced {
@@ -113,5 +125,14 @@ pub fn on_window_event<R: Runtime>(
             }
         }
         _ => {}
+    }
+}
+
+/// During a live test, window events are evidence: they go into the candidate's journal too.
+fn to_journal(sitting: Option<&Mutex<Sitting>>, event: Event) {
+    if let Some(Ok(mut s)) = sitting.map(Mutex::lock) {
+        if let Err(e) = s.record_window_event(event) {
+            eprintln!("certroom: journal: {e}");
+        }
     }
 }

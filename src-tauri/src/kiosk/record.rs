@@ -13,6 +13,8 @@ use std::sync::Mutex;
 #[serde(rename_all = "snake_case")]
 pub enum LockdownEvent {
     KioskStarted,
+    /// The page's first paint, as wall-clock epoch milliseconds (cold-start benchmark).
+    KioskReady,
     FocusLost,
     FocusRegained,
     CloseRefused,

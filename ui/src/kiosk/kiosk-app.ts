@@ -1,43 +1,75 @@
 import { html } from "lit";
-import { backend, errorText, type DemoQuestion } from "../shared/backend";
+import { backend, errorText } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
-import { checkJoinForm, type JoinForm } from "./identity";
+import "./authorization-view";
+import { renderDamaged, renderEnded } from "./end-views";
+import { SCREEN_EVENT, settled, type ScreenChange } from "./flow";
+import "./kiosk.css";
+import "./question-view";
+import type { KioskScreen } from "./screen";
+import "./welcome-view";
 
-type Screen = "welcome" | "instructions" | "question";
-
-const FIELD_LABEL: Record<keyof JoinForm, string> = {
-  session: "kiosk.session",
-  firstName: "kiosk.firstName",
-  birthName: "kiosk.birthName",
-  birthdate: "kiosk.birthdate",
-};
-
+/** The kiosk's state machine. Rust owns the state: the app renders the one screen Rust returned
+ * (at start from `kiosk_screen`, then from whatever command a view called) and nothing else.
+ * It also owns what outlives a screen: the "saved" status, the focus-lost notice and the exit dialog. */
 export class KioskApp extends LocalizedElement {
   static properties = {
     screen: { state: true },
-    problems: { state: true },
-    acknowledged: { state: true },
-    question: { state: true },
-    status: { state: true },
+    loadError: { state: true },
+    savedShown: { state: true },
+    demo: { state: true },
     exitMessage: { state: true },
     focusLost: { state: true },
   };
-  screen: Screen = "welcome";
-  problems: string[] = [];
-  acknowledged = false;
-  question: DemoQuestion | null = null;
-  status = "";
+  screen: KioskScreen | null = null;
+  loadError = "";
+  savedShown = false;
+  demo = false;
   exitMessage = "";
   focusLost = false;
-  private form: JoinForm = { session: "", firstName: "", birthName: "", birthdate: "" };
 
   connectedCallback() {
     super.connectedCallback();
+    this.addEventListener(SCREEN_EVENT, this.onScreen as EventListener);
     void backend.onCloseRequested(() => this.openExitDialog());
     void backend.onFocusChanged((focused) => {
       if (!focused) this.focusLost = true;
     });
+    void backend.kioskStatus().then((s) => (this.demo = s.demo)).catch(() => {});
+    void this.load();
+  }
+
+  disconnectedCallback() {
+    this.removeEventListener(SCREEN_EVENT, this.onScreen as EventListener);
+    super.disconnectedCallback();
+  }
+
+  /** Where the kiosk starts, or resumes after a restart (waiting_authorization with resume, or damaged). */
+  private async load() {
+    this.loadError = "";
+    try {
+      await this.show(await backend.kioskScreen(lang()), false);
+    } catch (err) {
+      this.loadError = errorText(err, lang());
+      await this.updateComplete;
+      this.querySelector<HTMLElement>("#load-retry")?.focus();
+    }
+  }
+
+  private readonly onScreen = (e: CustomEvent<ScreenChange>) => {
+    e.stopPropagation();
+    void this.show(e.detail.screen, e.detail.saved);
+  };
+
+  private async show(screen: KioskScreen, saved: boolean) {
+    // Empty the live region first: the same sentence twice in a row would not be announced again.
+    this.savedShown = false;
+    this.screen = screen;
+    await settled(this);
+    if (saved) this.savedShown = true;
+    // Each new screen (or a question's alert state) brings focus to its heading, for keyboard and screen readers.
+    this.querySelector<HTMLElement>("[data-screen-heading]")?.focus();
   }
 
   private openExitDialog() {
@@ -58,90 +90,43 @@ export class KioskApp extends LocalizedElement {
     }
   }
 
-  private join(e: Event) {
-    e.preventDefault();
-    const data = new FormData(e.target as HTMLFormElement);
-    this.form = {
-      session: String(data.get("session") ?? ""),
-      firstName: String(data.get("firstName") ?? ""),
-      birthName: String(data.get("birthName") ?? ""),
-      birthdate: String(data.get("birthdate") ?? ""),
-    };
-    const problems = checkJoinForm(this.form);
-    this.problems = problems.map((p) => t(p.key, { field: t(FIELD_LABEL[p.field]) }));
-    if (problems.length === 0) this.screen = "instructions";
-    // Move focus to what changed, so keyboard and screen-reader users land on it.
-    void this.updateComplete.then(() => this.querySelector<HTMLElement>(problems.length ? "#join-errors" : "#instr-title")?.focus());
+  private renderScreen(s: KioskScreen) {
+    switch (s.screen) {
+      case "welcome":
+        return html`<kiosk-welcome></kiosk-welcome>`;
+      case "waiting_authorization":
+        return html`<kiosk-authorization .screen=${s}></kiosk-authorization>`;
+      case "question":
+        return html`<kiosk-question .screen=${s}></kiosk-question>`;
+      case "ended":
+        return renderEnded(s);
+      case "damaged":
+        return renderDamaged(s);
+    }
   }
 
-  private async start() {
-    this.question = await backend.kioskDemoQuestion();
-    this.screen = "question";
-    await this.updateComplete;
-    this.querySelector<HTMLElement>("#question-title")?.focus();
-  }
-
-  private async answer(e: Event) {
-    e.preventDefault();
-    const value = this.querySelector<HTMLInputElement>("#answer")?.value ?? "";
-    const ack = await backend.kioskDemoAnswer(value);
-    // Only a committed answer is reported as saved.
-    this.status = ack.saved ? t("kiosk.saved") : "";
-  }
-
-  private renderWelcome() {
-    const field = (name: keyof JoinForm, autocomplete = "off") => html`
-      <label for=${name}>${t(FIELD_LABEL[name])}</label>
-      <input id=${name} name=${name} type="text" autocomplete=${autocomplete} spellcheck="false" .value=${this.form[name]} />`;
-    return html`<form class="card" @submit=${this.join} novalidate aria-describedby="welcome-text">
-      <p id="welcome-text">${t("kiosk.welcome")}</p>
-      ${this.problems.length
-        ? html`<div id="join-errors" class="error" role="alert" tabindex="-1"><ul>${this.problems.map((p) => html`<li>${p}</li>`)}</ul></div>`
-        : null}
-      ${field("session")} ${field("firstName")} ${field("birthName")} ${field("birthdate")}
-      <p><button type="submit">${t("kiosk.join")}</button></p>
-    </form>`;
-  }
-
-  private renderInstructions() {
-    return html`<section class="card" aria-labelledby="instr-title">
-      <h2 id="instr-title" tabindex="-1">${t("kiosk.instructionsTitle")}</h2>
-      <ul>
-        <li>${t("kiosk.instructions1")}</li>
-        <li>${t("kiosk.instructions2")}</li>
-        <li>${t("kiosk.instructions3")}</li>
-      </ul>
-      <p><label style="display:inline;font-weight:400"><input type="checkbox" id="ack" .checked=${this.acknowledged}
-        @change=${(e: Event) => (this.acknowledged = (e.target as HTMLInputElement).checked)} /> ${t("kiosk.acknowledge")}</label></p>
-      <button ?disabled=${!this.acknowledged} @click=${this.start}>${t("kiosk.continue")}</button>
-    </section>`;
-  }
-
-  private renderQuestion() {
-    const q = this.question;
-    if (!q) return null;
-    return html`<form class="card" @submit=${this.answer}>
-      <h2 id="question-title" tabindex="-1">${t("kiosk.question", { n: q.index, total: q.total })}</h2>
-      <p>${q.instruction}</p>
-      <label for="answer">${t("kiosk.answerLabel")}</label>
-      <input id="answer" type="text" autocomplete="off" spellcheck="false" />
-      <label for="scratch">${t("kiosk.scratch")}</label>
-      <textarea id="scratch" rows="3"></textarea>
-      <p class="row"><button type="submit">${t("kiosk.validate")}</button></p>
-      <p role="status" aria-live="polite" class="ok">${this.status}</p>
-    </form>`;
+  private renderBody() {
+    if (this.screen) return this.renderScreen(this.screen);
+    if (this.loadError) {
+      return html`<section class="card">
+        <p class="error" role="alert">${this.loadError}</p>
+        <p><button type="button" id="load-retry" @click=${this.load}>${t("kiosk.retry")}</button></p>
+      </section>`;
+    }
+    return html`<p>${t("app.loading")}</p>`;
   }
 
   render() {
-    const body =
-      this.screen === "welcome" ? this.renderWelcome() : this.screen === "instructions" ? this.renderInstructions() : this.renderQuestion();
+    const s = this.screen;
+    const focusLost = this.focusLost || (s?.screen === "question" && s.focus_lost);
     return html`
       <header class="toolbar"><strong>${t("kiosk.title")}</strong><display-controls></display-controls></header>
       <main id="kiosk-main" class="kiosk">
         <h1>${t("kiosk.title")}</h1>
-        <p class="notice">${t("kiosk.demoNotice")}</p>
-        ${this.focusLost ? html`<p class="error" role="alert">${t("kiosk.focusLost")}</p>` : null}
-        ${body}
+        ${this.demo ? html`<p class="notice">${t("kiosk.demoNotice")}</p>` : null}
+        ${focusLost ? html`<p class="error" role="alert" id="focus-lost">${t("kiosk.focusLost")}</p>` : null}
+        <p role="status" aria-live="polite" class="ok" id="kiosk-status">${this.savedShown ? t("kiosk.saved") : ""}</p>
+        <div id="screen">${this.renderBody()}</div>
       </main>
       <dialog id="exit-dialog" aria-labelledby="exit-title">
         <form @submit=${this.submitExit}>

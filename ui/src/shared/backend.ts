@@ -1,6 +1,7 @@
 // The only place the UI reaches Rust. Screens call these functions; tests replace `transport`.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AnswerAck, AttachmentView, KioskScreen, Response } from "../kiosk/screen";
 
 export interface Transport {
   call<T>(command: string, args?: Record<string, unknown>): Promise<T>;
@@ -43,17 +44,31 @@ export interface KioskStatus {
   station: string;
 }
 
-export interface DemoQuestion {
-  index: number;
-  total: number;
-  instruction: string;
+/** What the candidate types on the welcome form, as `kiosk_join` receives it (serde field names).
+ * `birthdate` is sent as typed and checked: jj/mm/aaaa. */
+export interface Identity {
+  session: string;
+  first_name: string;
+  birth_name: string;
+  birthdate: string;
 }
 
 export const backend = {
   kioskStatus: () => transport.call<KioskStatus>("kiosk_status"),
+  kioskReady: (paintedAtEpochMs: number) => transport.call<void>("kiosk_ready", { paintedAtEpochMs }),
   kioskExit: (code: string) => transport.call<void>("kiosk_exit", { code }),
-  kioskDemoQuestion: () => transport.call<DemoQuestion>("kiosk_demo_question"),
-  kioskDemoAnswer: (answer: string) => transport.call<{ saved: boolean }>("kiosk_demo_answer", { answer }),
+  // The candidate's test. Rust decides every screen; each call returns the next one. `lang` lets
+  // Rust pick the language of the question texts and of its error messages.
+  // Top-level argument names are camelCase (Tauri maps them to the Rust snake_case parameters).
+  kioskScreen: (lang: string) => transport.call<KioskScreen>("kiosk_screen", { lang }),
+  kioskJoin: (identity: Identity, lang: string) => transport.call<KioskScreen>("kiosk_join", { identity, lang }),
+  kioskAuthorize: (code: string, lang: string) => transport.call<KioskScreen>("kiosk_authorize", { code, lang }),
+  kioskAnswer: (itemId: string, response: Response, timeSpentMs: number, lang: string) =>
+    transport.call<AnswerAck>("kiosk_answer", { itemId, response, timeSpentMs, lang }),
+  kioskAttachment: (itemId: string, id: number, lang: string) => transport.call<AttachmentView>("kiosk_attachment", { itemId, id, lang }),
+  kioskReportProblem: (itemId: string, lang: string) => transport.call<KioskScreen>("kiosk_report_problem", { itemId, lang }),
+  kioskResolveAlert: (code: string, validated: boolean, lang: string) =>
+    transport.call<KioskScreen>("kiosk_resolve_alert", { code, validated, lang }),
   onCloseRequested: (h: () => void) => transport.on<null>("kiosk://close-requested", () => h()),
   onFocusChanged: (h: (focused: boolean) => void) => transport.on<boolean>("kiosk://focus", h),
 

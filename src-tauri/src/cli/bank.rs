@@ -1,0 +1,78 @@
+//! `certroom bank pack` and `certroom station install-bank`: how a bank travels to a lab PC and
+//! rests there, encrypted and signed.
+
+use crate::station::{parse_public_key, DataDir, StationConfig};
+use certroom_journal::pack::{self, PackKey};
+use certroom_journal::StationKey;
+use certroom_kiosk::bank_store;
+use std::io::BufRead;
+use std::path::Path;
+
+/// Validates the bank folder, then seals it with a passphrase read from standard input, signed by
+/// the publisher key (created on first use). Prints the publisher's public key to pin on kiosks.
+pub fn pack(bank: &Path, out: &Path, publisher_key: &Path, iterations: u32) -> Result<(), String> {
+    let files = bank_store::read_dir(bank).map_err(|e| format!("{}: {e}", bank.display()))?;
+    let loaded = bank_store::load(files.clone())
+        .map_err(|e| format!("{} : banque refusée / bank refused\n{e}", bank.display()))?;
+    let passphrase = read_line()?;
+    if passphrase.chars().count() < 8 {
+        return Err(
+            "la phrase de passe doit comporter au moins 8 caractères / passphrase too short".into(),
+        );
+    }
+    let key = StationKey::load_or_create(publisher_key).map_err(|e| e.to_string())?;
+    let sealed = pack::seal_with(
+        &files,
+        &PackKey::Passphrase(passphrase),
+        key.key_pair(),
+        iterations,
+    )
+    .map_err(|e| e.to_string())?;
+    write_atomically(out, &sealed)?;
+    eprintln!(
+        "certroom: {} questions, content hash {}, sealed into {} ({} bytes)",
+        loaded.bank.len(),
+        loaded.bank.content_hash(),
+        out.display(),
+        sealed.len()
+    );
+    println!("{}", key.public_key_hex());
+    Ok(())
+}
+
+/// Copies a pack onto this station and pins the publisher key it must be signed by.
+pub fn install(data: &DataDir, pack_file: &Path, publisher: &str) -> Result<(), String> {
+    let publisher_key = parse_public_key(publisher).map_err(|e| e.to_string())?;
+    let bytes = std::fs::read(pack_file).map_err(|e| format!("{}: {e}", pack_file.display()))?;
+    pack::read_header(&bytes).map_err(|e| format!("{}: {e}", pack_file.display()))?;
+    data.ensure().map_err(|e| e.to_string())?;
+    write_atomically(&data.bank_pack(), &bytes)?;
+    let path = data.station_config();
+    let mut config = StationConfig::load(&path).map_err(|e| e.to_string())?;
+    config.bank_publisher = Some(certroom_journal::hash::to_hex(&publisher_key));
+    config.save(&path).map_err(|e| e.to_string())?;
+    eprintln!(
+        "certroom: bank pack installed in {}",
+        data.bank_pack().display()
+    );
+    Ok(())
+}
+
+fn read_line() -> Result<String, String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let io = |e: std::io::Error| format!("{}: {e}", path.display());
+    let mut file = std::fs::File::create(&tmp).map_err(io)?;
+    file.write_all(bytes).map_err(io)?;
+    file.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}

@@ -1,0 +1,54 @@
+import { html } from "lit";
+import { backend, errorText } from "../shared/backend";
+import { lang, t } from "../shared/i18n";
+import { LocalizedElement } from "../shared/localized";
+import { emitScreen } from "./flow";
+
+/** Shown while a problem report is open on the question: the candidate waits, the invigilator comes to
+ * the kiosk, types the session code and either validates the alert (Rust replaces the question) or
+ * rejects it (the same question comes back). Until the room hub exists this happens at the kiosk. */
+export class KioskAlertPanel extends LocalizedElement {
+  static properties = { error: { state: true }, busy: { state: true } };
+  error = "";
+  busy = false;
+
+  private async resolve(validated: boolean) {
+    const input = this.querySelector<HTMLInputElement>("#alert-code");
+    const code = input?.value.trim() ?? "";
+    if (!code) {
+      this.error = t("kiosk.codeRequired");
+      input?.focus();
+      return;
+    }
+    this.busy = true;
+    try {
+      const next = await backend.kioskResolveAlert(code, validated, lang());
+      this.error = "";
+      emitScreen(this, next);
+    } catch (err) {
+      this.error = errorText(err, lang()) || t("kiosk.codeRefused");
+      if (input) input.value = "";
+      input?.focus();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  render() {
+    return html`<section class="card alert-panel" aria-labelledby="alert-title">
+      <h3 id="alert-title" tabindex="-1" data-screen-heading>${t("kiosk.alertTitle")}</h3>
+      <p class="notice" role="status">${t("kiosk.alertBody")}</p>
+      <form @submit=${(e: Event) => e.preventDefault()} novalidate>
+        <h4>${t("kiosk.alertInvigilator")}</h4>
+        <label for="alert-code">${t("kiosk.alertCode")}</label>
+        <input id="alert-code" type="password" autocomplete="off" />
+        ${this.error ? html`<p class="error" role="alert" id="alert-error">${this.error}</p>` : null}
+        <p class="row">
+          <button type="button" id="alert-validate" ?disabled=${this.busy} @click=${() => this.resolve(true)}>${t("kiosk.alertValidate")}</button>
+          <button type="button" id="alert-reject" class="secondary" ?disabled=${this.busy} @click=${() => this.resolve(false)}>${t("kiosk.alertReject")}</button>
+        </p>
+      </form>
+    </section>`;
+  }
+}
+customElements.define("kiosk-alert-panel", KioskAlertPanel);
