@@ -40,6 +40,14 @@ enum Command {
         #[command(subcommand)]
         command: StationCommand,
     },
+    /// Certification sessions in the console's database.
+    Session {
+        /// The console database (default: console.db in the data folder).
+        #[arg(long, global = true)]
+        db: Option<PathBuf>,
+        #[command(subcommand)]
+        command: SessionCommand,
+    },
     /// Question banks.
     Bank {
         #[command(subcommand)]
@@ -78,7 +86,38 @@ enum StationCommand {
 }
 
 #[derive(Subcommand)]
+enum SessionCommand {
+    /// Creates a session; prints its number, access code and invigilator password.
+    Create {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        room: String,
+        /// jj/mm/aaaa
+        #[arg(long)]
+        date: String,
+        /// hh:mm, local time
+        #[arg(long)]
+        start_time: String,
+        /// One per invigilator.
+        #[arg(long = "invigilator", required = true)]
+        invigilators: Vec<String>,
+        #[arg(long, default_value = "")]
+        observations: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lists the sessions.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum BankCommand {
+    /// Validates a bank folder (every error listed) and prints its statistics.
+    Check { bank: PathBuf },
     /// Validates a bank folder and seals it into an encrypted, signed pack (passphrase on stdin).
     Pack {
         bank: PathBuf,
@@ -162,6 +201,34 @@ fn main() -> ExitCode {
                 Ok(())
             }
         },
+        Command::Session { db, command } => {
+            let db = db.unwrap_or_else(|| data.console_db());
+            match command {
+                SessionCommand::Create {
+                    site,
+                    room,
+                    date,
+                    start_time,
+                    invigilators,
+                    observations,
+                    json,
+                } => {
+                    let draft = certroom_room::session::SessionDraft {
+                        site,
+                        room,
+                        date,
+                        start_time,
+                        invigilators,
+                        observations,
+                    };
+                    cli::session::create(&db, draft, json)
+                }
+                SessionCommand::List { json } => cli::session::list(&db, json),
+            }
+        }
+        Command::Bank {
+            command: BankCommand::Check { bank },
+        } => cli::bank::check(&bank),
         Command::Bank {
             command:
                 BankCommand::Pack {

@@ -2,6 +2,8 @@
 
 use crate::centre::{Centre, Uai};
 use crate::password::PasswordHash;
+use crate::session::{new_secrets, Session, SessionDetails, SessionError, SessionStatus};
+use chrono::{NaiveDate, NaiveTime};
 use rusqlite::{params, Connection, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
 use std::path::Path;
@@ -16,19 +18,46 @@ pub enum StoreError {
     Corrupt(&'static str),
     #[error("the centre is already set up")]
     CentreExists,
+    #[error("{0}")]
+    Session(#[from] SessionError),
 }
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        "CREATE TABLE centre (
-             id INTEGER PRIMARY KEY CHECK (id = 1),
-             uai TEXT NOT NULL,
-             name TEXT NOT NULL,
-             address TEXT NOT NULL,
-             admin_password TEXT NOT NULL,
-             created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-         ) STRICT;",
-    )])
+    Migrations::new(vec![
+        M::up(
+            "CREATE TABLE centre (
+                 id INTEGER PRIMARY KEY CHECK (id = 1),
+                 uai TEXT NOT NULL,
+                 name TEXT NOT NULL,
+                 address TEXT NOT NULL,
+                 admin_password TEXT NOT NULL,
+                 created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+             ) STRICT;",
+        ),
+        M::up(
+            "CREATE TABLE sessions (
+                 number INTEGER PRIMARY KEY AUTOINCREMENT,
+                 site TEXT NOT NULL,
+                 room TEXT NOT NULL,
+                 date TEXT NOT NULL,
+                 start_time TEXT NOT NULL,
+                 invigilators TEXT NOT NULL,
+                 observations TEXT NOT NULL DEFAULT '',
+                 access_code TEXT NOT NULL,
+                 invigilator_password TEXT NOT NULL,
+                 status TEXT NOT NULL DEFAULT 'created' CHECK (status IN ('created', 'finalized')),
+                 joined INTEGER NOT NULL DEFAULT 0,
+                 created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+             ) STRICT;
+             CREATE TABLE candidates (
+                 id INTEGER PRIMARY KEY,
+                 session INTEGER NOT NULL REFERENCES sessions(number) ON DELETE CASCADE,
+                 match_key TEXT NOT NULL,
+                 data TEXT NOT NULL
+             ) STRICT;
+             CREATE INDEX candidates_by_session ON candidates(session, match_key);",
+        ),
+    ])
 }
 
 pub struct ConsoleStore {
@@ -110,9 +139,183 @@ impl ConsoleStore {
     }
 }
 
+impl ConsoleStore {
+    pub fn create_session(&mut self, details: &SessionDetails) -> Result<Session, StoreError> {
+        let (access_code, password) = new_secrets()?;
+        self.conn.execute(
+            "INSERT INTO sessions (site, room, date, start_time, invigilators, observations, access_code, invigilator_password)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                details.site,
+                details.room,
+                details.date.format("%Y-%m-%d").to_string(),
+                details.start_time.format("%H:%M").to_string(),
+                invigilators_json(&details.invigilators),
+                details.observations,
+                access_code,
+                password
+            ],
+        )?;
+        let number = self.conn.last_insert_rowid();
+        self.session(number)
+    }
+
+    /// Editing keeps the codes: they may already be printed for the day.
+    pub fn update_session(
+        &mut self,
+        number: i64,
+        details: &SessionDetails,
+    ) -> Result<Session, StoreError> {
+        let current = self.session(number)?;
+        if current.status == SessionStatus::Finalized {
+            return Err(SessionError::Finalized(number).into());
+        }
+        self.conn.execute(
+            "UPDATE sessions SET site = ?2, room = ?3, date = ?4, start_time = ?5, invigilators = ?6, observations = ?7 WHERE number = ?1",
+            params![
+                number,
+                details.site,
+                details.room,
+                details.date.format("%Y-%m-%d").to_string(),
+                details.start_time.format("%H:%M").to_string(),
+                invigilators_json(&details.invigilators),
+                details.observations
+            ],
+        )?;
+        self.session(number)
+    }
+
+    /// Only a session nobody joined can go: after that it is evidence.
+    pub fn delete_session(&mut self, number: i64) -> Result<(), StoreError> {
+        let current = self.session(number)?;
+        let joined: i64 = self.conn.query_row(
+            "SELECT joined FROM sessions WHERE number = ?1",
+            [number],
+            |r| r.get(0),
+        )?;
+        if joined > 0 {
+            return Err(SessionError::Joined(number).into());
+        }
+        if current.status == SessionStatus::Finalized {
+            return Err(SessionError::Finalized(number).into());
+        }
+        self.conn
+            .execute("DELETE FROM sessions WHERE number = ?1", [number])?;
+        Ok(())
+    }
+
+    pub fn session(&self, number: i64) -> Result<Session, StoreError> {
+        self.conn
+            .query_row(
+                &format!("{SESSION_SELECT} WHERE s.number = ?1"),
+                [number],
+                session_row,
+            )
+            .optional()?
+            .ok_or(SessionError::Unknown(number))?
+    }
+
+    pub fn sessions(&self) -> Result<Vec<Session>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "{SESSION_SELECT} ORDER BY s.date, s.start_time, s.number"
+        ))?;
+        let rows = stmt.query_map([], session_row)?;
+        rows.map(|r| r.map_err(StoreError::from).and_then(|s| s))
+            .collect()
+    }
+}
+
+const SESSION_SELECT: &str =
+    "SELECT s.number, s.site, s.room, s.date, s.start_time, s.invigilators, s.observations,
+        s.access_code, s.invigilator_password, s.status,
+        (SELECT COUNT(*) FROM candidates c WHERE c.session = s.number)
+     FROM sessions s";
+
+fn invigilators_json(names: &[String]) -> String {
+    serde_json::Value::from(names.to_vec()).to_string()
+}
+
+/// One row to a session; a value the console itself could not have written is reported, not guessed.
+fn session_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Session, StoreError>> {
+    let (date, time, invigilators, status): (String, String, String, String) =
+        (r.get(3)?, r.get(4)?, r.get(5)?, r.get(9)?);
+    let candidates: i64 = r.get(10)?;
+    Ok((|| {
+        Ok(Session {
+            number: r.get(0)?,
+            details: SessionDetails {
+                site: r.get(1)?,
+                room: r.get(2)?,
+                date: NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+                    .map_err(|_| StoreError::Corrupt("sessions.date"))?,
+                start_time: NaiveTime::parse_from_str(&time, "%H:%M")
+                    .map_err(|_| StoreError::Corrupt("sessions.start_time"))?,
+                invigilators: serde_json::from_str(&invigilators)
+                    .map_err(|_| StoreError::Corrupt("sessions.invigilators"))?,
+                observations: r.get(6)?,
+            },
+            access_code: r.get(7)?,
+            invigilator_password: r.get(8)?,
+            status: SessionStatus::parse(&status).ok_or(StoreError::Corrupt("sessions.status"))?,
+            candidates: usize::try_from(candidates).unwrap_or(0),
+        })
+    })())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn details() -> SessionDetails {
+        crate::session::SessionDraft {
+            site: "Lycée Henri-IV".into(),
+            room: "B12".into(),
+            date: "12/03/2027".into(),
+            start_time: "08:30".into(),
+            invigilators: vec!["Mme Durand".into()],
+            observations: String::new(),
+        }
+        .validate()
+        .unwrap()
+    }
+
+    #[test]
+    fn sessions_are_created_edited_listed_and_deleted() {
+        let mut store = ConsoleStore::open_in_memory().unwrap();
+        let s = store.create_session(&details()).unwrap();
+        assert_eq!(s.status, SessionStatus::Created);
+        assert!(certroom_core::codes::is_access_code(&s.access_code));
+        let mut changed = details();
+        changed.room = "C3".into();
+        let edited = store.update_session(s.number, &changed).unwrap();
+        assert_eq!(
+            (edited.details.room.as_str(), edited.access_code.as_str()),
+            ("C3", s.access_code.as_str())
+        );
+        assert_eq!(store.sessions().unwrap().len(), 1);
+        store.delete_session(s.number).unwrap();
+        assert!(matches!(
+            store.session(s.number),
+            Err(StoreError::Session(SessionError::Unknown(_)))
+        ));
+    }
+
+    #[test]
+    fn a_joined_session_cannot_be_deleted() {
+        let mut store = ConsoleStore::open_in_memory().unwrap();
+        let s = store.create_session(&details()).unwrap();
+        store
+            .conn
+            .execute(
+                "UPDATE sessions SET joined = 1 WHERE number = ?1",
+                [s.number],
+            )
+            .unwrap();
+        assert!(matches!(
+            store.delete_session(s.number),
+            Err(StoreError::Session(SessionError::Joined(_)))
+        ));
+    }
 
     #[test]
     fn migrations_are_valid() {

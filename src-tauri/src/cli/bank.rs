@@ -76,3 +76,46 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
     file.sync_all().map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
 }
+
+/// Validates a bank folder and prints what it holds: items per competence, level and format.
+pub fn check(bank: &Path) -> Result<(), String> {
+    let files = bank_store::read_dir(bank).map_err(|e| format!("{}: {e}", bank.display()))?;
+    let loaded = bank_store::load(files)
+        .map_err(|e| format!("{} : banque refusée / bank refused\n{e}", bank.display()))?;
+    let items = loaded.bank.items();
+    let count = |f: &dyn Fn(&certroom_core::Item) -> String| {
+        let mut m = std::collections::BTreeMap::<String, usize>::new();
+        for i in items {
+            *m.entry(f(i)).or_default() += 1;
+        }
+        m.into_iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!(
+        "OK  {} questions, empreinte {}",
+        items.len(),
+        loaded.bank.content_hash()
+    );
+    println!("par compétence : {}", count(&|i| i.competence.clone()));
+    println!("par niveau     : {}", count(&|i| i.level.to_string()));
+    println!(
+        "par format     : {}",
+        count(&|i| serde_json::to_value(i.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default())
+    );
+    let tubes: std::collections::BTreeSet<_> =
+        items.iter().map(|i| (&i.competence, &i.tube)).collect();
+    println!("sujets (tubes) : {}", tubes.len());
+    println!(
+        "avec pièce jointe : {}, minutées : {}, accessibles : {}, avec illustration : {}",
+        items.iter().filter(|i| !i.attachments.is_empty()).count(),
+        items.iter().filter(|i| i.timer_s.is_some()).count(),
+        items.iter().filter(|i| i.accessible).count(),
+        items.iter().filter(|i| i.illustration.is_some()).count()
+    );
+    Ok(())
+}

@@ -3,6 +3,7 @@
 pub mod bank;
 pub mod engine;
 pub mod journal;
+pub mod session;
 pub mod sim;
 
 /// Prints a report as one JSON object (for scripts) or as aligned `key  value` lines (for people).
