@@ -3,5 +3,6 @@
 
 pub mod centre;
 pub mod password;
+pub mod session;
 pub mod store;
 pub use certroom_core::message::UserMessage;
