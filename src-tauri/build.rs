@@ -14,6 +14,17 @@ const COMMANDS: &[&str] = &[
     "centre_get",
     "centre_setup",
     "centre_sign_in",
+    "centre_sign_out",
+    "session_list",
+    "session_create",
+    "session_update",
+    "session_delete",
+    "session_candidates",
+    "candidate_add",
+    "candidate_remove",
+    "session_import",
+    "session_export",
+    "session_attendance",
 ];
 
 fn main() {

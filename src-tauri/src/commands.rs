@@ -170,14 +170,17 @@ pub fn centre_setup(
     let store = store
         .as_mut()
         .ok_or_else(|| AppError::internal("console db", "closed"))?;
-    store.set_up_centre(&centre, &hash).map_err(|e| match e {
+    let result = store.set_up_centre(&centre, &hash).map_err(|e| match e {
         certroom_room::store::StoreError::CentreExists => AppError::new(
             "centre.exists",
             "Le centre est déjà configuré.",
             "The centre is already set up.",
         ),
         other => AppError::internal("console db", other),
-    })
+    });
+    // Whoever just chose the administrator password is signed in.
+    state.set_signed_in(result.is_ok());
+    result
 }
 
 #[tauri::command]
@@ -188,5 +191,13 @@ pub fn centre_sign_in(state: State<'_, AppState>, password: String) -> Result<bo
         .map(|s| s.admin_password())
         .transpose()
         .map_err(|e| AppError::internal("console db", e))?;
-    Ok(hash.flatten().is_some_and(|h| h.verify(&password)))
+    let ok = hash.flatten().is_some_and(|h| h.verify(&password));
+    drop(store);
+    state.set_signed_in(ok);
+    Ok(ok)
+}
+
+#[tauri::command]
+pub fn centre_sign_out(state: State<'_, AppState>) {
+    state.set_signed_in(false);
 }

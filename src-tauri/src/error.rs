@@ -8,6 +8,9 @@ pub struct AppError {
     pub code: String,
     pub message_fr: String,
     pub message_en: String,
+    /// A refused import's every problem, line by line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<Vec<certroom_room::import::ImportError>>,
 }
 
 impl AppError {
@@ -16,6 +19,7 @@ impl AppError {
             code: code.into(),
             message_fr: fr.into(),
             message_en: en.into(),
+            report: None,
         }
     }
 
@@ -36,6 +40,7 @@ impl<E: UserMessage> From<E> for AppError {
             code: e.code().into(),
             message_fr: e.message_fr(),
             message_en: e.message_en(),
+            report: None,
         }
     }
 }

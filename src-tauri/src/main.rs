@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod console;
 mod error;
 mod kiosk;
 mod shell;
@@ -111,6 +112,29 @@ enum SessionCommand {
     List {
         #[arg(long)]
         json: bool,
+    },
+    /// Imports candidates (national template CSV/ODS/XLSX, or SIECLE XML/ZIP), all or nothing.
+    Import {
+        #[arg(long)]
+        session: i64,
+        file: PathBuf,
+        /// SIECLE: the classes (divisions) that sit the session, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        classes: Vec<String>,
+    },
+    /// Creates the sessions of a sessions file (`;`-separated, BOM), all or nothing.
+    ImportSessions { file: PathBuf },
+    /// Exports the candidates in the national template (.csv or .xlsx).
+    Export {
+        #[arg(long)]
+        session: i64,
+        file: PathBuf,
+    },
+    /// Prints the attendance sheet (feuille d'émargement) as a PDF.
+    Attendance {
+        #[arg(long)]
+        session: i64,
+        out: PathBuf,
     },
 }
 
@@ -224,6 +248,20 @@ fn main() -> ExitCode {
                     cli::session::create(&db, draft, json)
                 }
                 SessionCommand::List { json } => cli::session::list(&db, json),
+                SessionCommand::Import {
+                    session,
+                    file,
+                    classes,
+                } => cli::session::import(&db, session, &file, &classes),
+                SessionCommand::ImportSessions { file } => {
+                    cli::session::import_sessions(&db, &file)
+                }
+                SessionCommand::Export { session, file } => {
+                    cli::session::export(&db, session, &file)
+                }
+                SessionCommand::Attendance { session, out } => {
+                    cli::session::attendance(&db, session, &out)
+                }
             }
         }
         Command::Bank {

@@ -24,9 +24,20 @@ pub struct AppState {
     pub lockdown_log: Option<Arc<LockdownLog>>,
     pub exit_code: Option<PasswordHash>,
     console: Mutex<Option<ConsoleStore>>,
+    /// Set by a successful administrator sign-in (or the centre's set-up) in this process.
+    signed_in: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
+    pub fn signed_in(&self) -> bool {
+        self.signed_in.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub fn set_signed_in(&self, yes: bool) {
+        self.signed_in
+            .store(yes, std::sync::atomic::Ordering::SeqCst);
+    }
+
     pub fn sitting(&self) -> Result<MutexGuard<'_, Sitting>, AppError> {
         let sitting = self
             .sitting
@@ -131,6 +142,7 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
         lockdown_log,
         exit_code,
         console: Mutex::new(console),
+        signed_in: std::sync::atomic::AtomicBool::new(false),
     };
     tracing_start(&dir);
 
@@ -150,6 +162,17 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
             crate::commands::centre_get,
             crate::commands::centre_setup,
             crate::commands::centre_sign_in,
+            crate::commands::centre_sign_out,
+            crate::console::session_list,
+            crate::console::session_create,
+            crate::console::session_update,
+            crate::console::session_delete,
+            crate::console::session_candidates,
+            crate::console::candidate_add,
+            crate::console::candidate_remove,
+            crate::console::session_import,
+            crate::console::session_export,
+            crate::console::session_attendance,
         ])
         .on_window_event(move |window, event| {
             if let Some(log) = event_log.as_deref() {

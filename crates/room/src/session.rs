@@ -281,3 +281,136 @@ mod tests {
         assert_ne!(new_secrets().unwrap(), (code, password));
     }
 }
+
+/// The sessions file of the national service: `;`-separated, UTF-8 with a BOM, one session a
+/// line under this header (labels compared without case, accents, spaces or the leading `*`).
+pub const SESSIONS_CSV_HEADER: [&str; 6] = [
+    "* Nom du site",
+    "* Nom de la salle",
+    "* Date de début (format : jj/mm/aaaa)",
+    "* Heure de début (heure locale format : hh:mm)",
+    "* Surveillant(s)",
+    "Observations (optionnel)",
+];
+
+/// One refused line of a sessions file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionLineError {
+    /// 1-based file line (the header is line 1); 0 for the whole file.
+    pub line: u64,
+    pub error: SessionError,
+}
+
+impl SessionLineError {
+    pub fn message_fr(&self) -> String {
+        match self.line {
+            0 => format!("Fichier : {}", self.error.message_fr()),
+            n => format!("Ligne {n} : {}", self.error.message_fr()),
+        }
+    }
+}
+
+fn header_key(label: &str) -> String {
+    label
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            other => other,
+        })
+        .collect()
+}
+
+/// Reads a sessions file, all or nothing: every bad line is reported.
+pub fn read_sessions_csv(bytes: &[u8]) -> Result<Vec<SessionDetails>, Vec<SessionLineError>> {
+    let text =
+        String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).into_owned();
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let file_error = |what: &'static str| {
+        vec![SessionLineError {
+            line: 0,
+            error: SessionError::Required(what),
+        }]
+    };
+    let header = match records.next() {
+        Some(Ok(h)) => h,
+        _ => return Err(file_error("header")),
+    };
+    let expected: Vec<String> = SESSIONS_CSV_HEADER.iter().map(|l| header_key(l)).collect();
+    let found: Vec<String> = header.iter().map(header_key).collect();
+    if found.len() < 5 || found[..5] != expected[..5] {
+        return Err(file_error("header"));
+    }
+    let mut sessions = Vec::new();
+    let mut errors = Vec::new();
+    for record in records {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                errors.push(SessionLineError {
+                    line,
+                    error: SessionError::Required("line"),
+                });
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let cell = |i: usize| record.get(i).unwrap_or("").to_owned();
+        let draft = SessionDraft {
+            site: cell(0),
+            room: cell(1),
+            date: cell(2),
+            start_time: cell(3),
+            invigilators: cell(4).split([',', '/']).map(str::to_owned).collect(),
+            observations: cell(5),
+        };
+        match draft.validate() {
+            Ok(d) => sessions.push(d),
+            Err(error) => errors.push(SessionLineError { line, error }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(sessions)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod sessions_csv_tests {
+    use super::*;
+
+    const HEADER: &str = "\u{feff}* Nom du site;* Nom de la salle;* Date de début (format : jj/mm/aaaa);* Heure de début (heure locale format : hh:mm);* Surveillant(s);Observations (optionnel)";
+
+    #[test]
+    fn reads_a_sessions_file_with_bom() {
+        let file = format!("{HEADER}\nLycée Henri-IV;B12;12/03/2027;08:30;Mme Durand, M. Petit;\nLycée Henri-IV;C3;13/03/2027;14:00;M. Petit;tiers-temps\n");
+        let sessions = read_sessions_csv(file.as_bytes()).unwrap();
+        assert_eq!(sessions.len(), 2);
+        assert_eq!(sessions[0].invigilators, vec!["Mme Durand", "M. Petit"]);
+        assert_eq!(sessions[1].observations, "tiers-temps");
+    }
+
+    #[test]
+    fn reports_every_bad_line_and_keeps_nothing() {
+        let file = format!("{HEADER}\nA;B12;31/02/2027;08:30;X;\nA;B12;12/03/2027;8h30;X;\nA;B12;12/03/2027;08:30;X;\n");
+        let errors = read_sessions_csv(file.as_bytes()).unwrap_err();
+        assert_eq!(
+            errors.iter().map(|e| e.line).collect::<Vec<_>>(),
+            vec![2, 3]
+        );
+        assert!(errors[0].message_fr().starts_with("Ligne 2 : La date"));
+        assert!(read_sessions_csv(b"nom;salle\n").is_err());
+    }
+}

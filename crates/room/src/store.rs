@@ -1,5 +1,6 @@
 //! The console's own SQLite database. Schema changes are migrations, applied at open.
 
+use crate::candidate::Candidate;
 use crate::centre::{Centre, Uai};
 use crate::password::PasswordHash;
 use crate::session::{new_secrets, Session, SessionDetails, SessionError, SessionStatus};
@@ -20,6 +21,8 @@ pub enum StoreError {
     CentreExists,
     #[error("{0}")]
     Session(#[from] SessionError),
+    #[error("no candidate {0} in this session")]
+    UnknownCandidate(i64),
 }
 
 fn migrations() -> Migrations<'static> {
@@ -141,23 +144,19 @@ impl ConsoleStore {
 
 impl ConsoleStore {
     pub fn create_session(&mut self, details: &SessionDetails) -> Result<Session, StoreError> {
-        let (access_code, password) = new_secrets()?;
-        self.conn.execute(
-            "INSERT INTO sessions (site, room, date, start_time, invigilators, observations, access_code, invigilator_password)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                details.site,
-                details.room,
-                details.date.format("%Y-%m-%d").to_string(),
-                details.start_time.format("%H:%M").to_string(),
-                invigilators_json(&details.invigilators),
-                details.observations,
-                access_code,
-                password
-            ],
-        )?;
-        let number = self.conn.last_insert_rowid();
+        let number = insert_session(&self.conn, details)?;
         self.session(number)
+    }
+
+    /// A sessions file: every session created, or none.
+    pub fn create_sessions(&mut self, all: &[SessionDetails]) -> Result<Vec<i64>, StoreError> {
+        let tx = self.conn.transaction()?;
+        let numbers = all
+            .iter()
+            .map(|d| insert_session(&tx, d))
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit()?;
+        Ok(numbers)
     }
 
     /// Editing keeps the codes: they may already be printed for the day.
@@ -223,6 +222,86 @@ impl ConsoleStore {
         rows.map(|r| r.map_err(StoreError::from).and_then(|s| s))
             .collect()
     }
+}
+
+impl ConsoleStore {
+    /// Adds candidates to a session in one transaction: all of them, or none.
+    pub fn add_candidates(
+        &mut self,
+        number: i64,
+        candidates: &[Candidate],
+    ) -> Result<Vec<i64>, StoreError> {
+        let session = self.session(number)?;
+        if session.status == SessionStatus::Finalized {
+            return Err(SessionError::Finalized(number).into());
+        }
+        let tx = self.conn.transaction()?;
+        let mut ids = Vec::with_capacity(candidates.len());
+        {
+            let mut insert = tx
+                .prepare("INSERT INTO candidates (session, match_key, data) VALUES (?1, ?2, ?3)")?;
+            for c in candidates {
+                let data =
+                    serde_json::to_string(c).map_err(|_| StoreError::Corrupt("candidates.data"))?;
+                insert.execute(params![number, c.match_key(), data])?;
+                ids.push(tx.last_insert_rowid());
+            }
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// The session's candidates with their ids, sorted by name as on the attendance sheet.
+    pub fn candidates(&self, number: i64) -> Result<Vec<(i64, Candidate)>, StoreError> {
+        self.session(number)?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, data FROM candidates WHERE session = ?1 ORDER BY match_key, id")?;
+        let rows = stmt.query_map([number], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
+        rows.map(|row| {
+            let (id, data) = row?;
+            let candidate =
+                serde_json::from_str(&data).map_err(|_| StoreError::Corrupt("candidates.data"))?;
+            Ok((id, candidate))
+        })
+        .collect()
+    }
+
+    pub fn remove_candidate(&mut self, number: i64, id: i64) -> Result<(), StoreError> {
+        let session = self.session(number)?;
+        if session.status == SessionStatus::Finalized {
+            return Err(SessionError::Finalized(number).into());
+        }
+        let removed = self.conn.execute(
+            "DELETE FROM candidates WHERE session = ?1 AND id = ?2",
+            params![number, id],
+        )?;
+        if removed == 0 {
+            return Err(StoreError::UnknownCandidate(id));
+        }
+        Ok(())
+    }
+}
+
+fn insert_session(conn: &Connection, details: &SessionDetails) -> Result<i64, StoreError> {
+    let (access_code, password) = new_secrets()?;
+    conn.execute(
+        "INSERT INTO sessions (site, room, date, start_time, invigilators, observations, access_code, invigilator_password)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            details.site,
+            details.room,
+            details.date.format("%Y-%m-%d").to_string(),
+            details.start_time.format("%H:%M").to_string(),
+            invigilators_json(&details.invigilators),
+            details.observations,
+            access_code,
+            password
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
 }
 
 const SESSION_SELECT: &str =
@@ -298,6 +377,40 @@ mod tests {
             store.session(s.number),
             Err(StoreError::Session(SessionError::Unknown(_)))
         ));
+    }
+
+    #[test]
+    fn candidates_are_added_all_together_listed_and_removed() {
+        let mut store = ConsoleStore::open_in_memory().unwrap();
+        let s = store.create_session(&details()).unwrap();
+        let zoe = Candidate {
+            birth_name: "N'Diaye-Lefèvre".into(),
+            first_name: "Zoé".into(),
+            sex: crate::candidate::Sex::F,
+            birthdate: NaiveDate::from_ymd_opt(2010, 2, 14).unwrap(),
+            birthplace: crate::candidate::Birthplace::France {
+                insee: "75105".into(),
+                postal_code: None,
+                town: "Paris 5e".into(),
+            },
+            local_id: Some("3A".into()),
+            extra_time_percent: Some(33),
+            adjusted_questions: false,
+            convocation_email: None,
+            results_email: None,
+        };
+        let ids = store
+            .add_candidates(s.number, std::slice::from_ref(&zoe))
+            .unwrap();
+        let listed = store.candidates(s.number).unwrap();
+        assert_eq!(listed, vec![(ids[0], zoe)]);
+        assert_eq!(store.session(s.number).unwrap().candidates, 1);
+        store.remove_candidate(s.number, ids[0]).unwrap();
+        assert!(matches!(
+            store.remove_candidate(s.number, ids[0]),
+            Err(StoreError::UnknownCandidate(_))
+        ));
+        assert!(store.candidates(s.number).unwrap().is_empty());
     }
 
     #[test]

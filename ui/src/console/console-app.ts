@@ -1,24 +1,58 @@
 import { html } from "lit";
+import { keyed } from "lit/directives/keyed.js";
 import { backend, errorText, type Centre } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
+import { settled } from "../kiosk/flow";
+import "./console.css";
+import { BACK_TO_SESSIONS, OPEN_SESSION, type OpenSession } from "./navigation";
+import "./session-detail";
+import "./sessions-view";
 
 type Screen = "loading" | "setup" | "signin" | "dashboard";
 
 export class ConsoleApp extends LocalizedElement {
-  static properties = { screen: { state: true }, centre: { state: true }, error: { state: true } };
+  static properties = { screen: { state: true }, centre: { state: true }, error: { state: true }, openSession: { state: true } };
   screen: Screen = "loading";
   centre: Centre | null = null;
   error = "";
+  /** On the dashboard: the session shown in detail, or null for the sessions list. */
+  openSession: number | null = null;
 
   async connectedCallback() {
     super.connectedCallback();
+    this.addEventListener(OPEN_SESSION, this.onOpen as EventListener);
+    this.addEventListener(BACK_TO_SESSIONS, this.onBack);
     try {
       this.centre = await backend.centre();
       this.screen = this.centre ? "signin" : "setup";
     } catch (e) {
       this.error = errorText(e, lang());
     }
+  }
+
+  disconnectedCallback() {
+    this.removeEventListener(OPEN_SESSION, this.onOpen as EventListener);
+    this.removeEventListener(BACK_TO_SESSIONS, this.onBack);
+    super.disconnectedCallback();
+  }
+
+  private readonly onOpen = (e: CustomEvent<OpenSession>) => {
+    e.stopPropagation();
+    void this.go("dashboard", e.detail.number);
+  };
+
+  private readonly onBack = (e: Event) => {
+    e.stopPropagation();
+    void this.go("dashboard", null);
+  };
+
+  /** Shows a screen and brings keyboard and screen reader focus to its heading. */
+  private async go(screen: Screen, openSession: number | null = null) {
+    this.screen = screen;
+    this.openSession = openSession;
+    await settled(this);
+    this.querySelector<HTMLElement>("[data-screen-heading]")?.focus();
   }
 
   private async setup(e: Event) {
@@ -38,25 +72,31 @@ export class ConsoleApp extends LocalizedElement {
       await backend.centreSetup(centre, password);
       this.centre = await backend.centre();
       this.error = "";
-      this.screen = "dashboard";
+      await this.go("dashboard");
     } catch (err) {
       this.error = errorText(err, lang());
     }
   }
+
+  /** The Rust side forgets the sign-in too: the page's screens are not the lock. */
+  private signOut = async () => {
+    await backend.centreSignOut().catch(() => {});
+    this.go("signin");
+  };
 
   private async signIn(e: Event) {
     e.preventDefault();
     const password = String(new FormData(e.target as HTMLFormElement).get("password") ?? "");
     const ok = await backend.centreSignIn(password);
     this.error = ok ? "" : t("console.wrongPassword");
-    if (ok) this.screen = "dashboard";
+    if (ok) await this.go("dashboard");
   }
 
   private renderSetup() {
     const input = (id: string, label: string, type = "text") =>
       html`<label for=${id}>${t(label)}</label><input id=${id} name=${id} type=${type} autocomplete="off" required />`;
     return html`<form class="card" @submit=${this.setup} aria-labelledby="setup-title">
-      <h2 id="setup-title">${t("console.setupTitle")}</h2>
+      <h2 id="setup-title" tabindex="-1" data-screen-heading>${t("console.setupTitle")}</h2>
       <p>${t("console.setupIntro")}</p>
       ${input("uai", "console.uai")} ${input("name", "console.centreName")} ${input("address", "console.address")}
       ${input("password", "console.adminPassword", "password")} ${input("confirm", "console.adminPasswordConfirm", "password")}
@@ -66,7 +106,7 @@ export class ConsoleApp extends LocalizedElement {
 
   private renderSignIn() {
     return html`<form class="card" @submit=${this.signIn} aria-labelledby="signin-title">
-      <h2 id="signin-title">${t("console.signInTitle")}</h2>
+      <h2 id="signin-title" tabindex="-1" data-screen-heading>${t("console.signInTitle")}</h2>
       <label for="password">${t("console.adminPassword")}</label>
       <input id="password" name="password" type="password" autocomplete="current-password" />
       <p><button type="submit">${t("console.signIn")}</button></p>
@@ -74,11 +114,10 @@ export class ConsoleApp extends LocalizedElement {
   }
 
   private renderDashboard() {
-    return html`<section class="card" aria-labelledby="dash-title">
-      <h2 id="dash-title">${t("console.dashboard")}</h2>
-      <p>${t("console.noSessions")}</p>
-      <button class="secondary" @click=${() => (this.screen = "signin")}>${t("console.signOut")}</button>
-    </section>`;
+    const n = this.openSession;
+    // Keyed by session so that opening another session starts from a fresh view.
+    return html`<p class="row end"><button type="button" class="secondary" id="sign-out" @click=${this.signOut}>${t("console.signOut")}</button></p>
+      ${n === null ? html`<console-sessions></console-sessions>` : keyed(n, html`<console-session-detail .number=${n}></console-session-detail>`)}`;
   }
 
   render() {

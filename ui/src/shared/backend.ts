@@ -75,4 +75,105 @@ export const backend = {
   centre: () => transport.call<Centre | null>("centre_get"),
   centreSetup: (centre: Centre, password: string) => transport.call<void>("centre_setup", { centre, password }),
   centreSignIn: (password: string) => transport.call<boolean>("centre_sign_in", { password }),
+  centreSignOut: () => transport.call<void>("centre_sign_out"),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Console: session set-up before exam day (sessions, candidates, import, exports).
+// Field names are the Rust DTOs' (serde snake_case); top-level argument names are camelCase.
+// ---------------------------------------------------------------------------------------------
+
+export type SessionStatus = "created" | "finalized";
+
+/** What the référent types in the session form; Rust validates it. */
+export interface SessionDraft {
+  site: string;
+  room: string;
+  /** jj/mm/aaaa */
+  date: string;
+  /** hh:mm */
+  start_time: string;
+  invigilators: string[];
+  observations: string;
+}
+
+export interface SessionDto extends SessionDraft {
+  number: number;
+  access_code: string;
+  invigilator_password: string;
+  status: SessionStatus;
+  /** How many candidates are registered. */
+  candidates: number;
+}
+
+/** A candidate typed by hand, with the national template's fields: every value a string as typed
+ * (empty = absent), Rust applies the same validation as to an imported line. */
+export interface CandidateDraft {
+  birth_name: string;
+  first_name: string;
+  sex: string;
+  birthdate: string;
+  insee: string;
+  postal_code: string;
+  town: string;
+  country: string;
+  local_id: string;
+  extra_time: string;
+  adjusted_questions: boolean;
+  convocation_email: string;
+  results_email: string;
+}
+
+export interface CandidateDto {
+  id: number;
+  birth_name: string;
+  first_name: string;
+  sex: "M" | "F";
+  /** jj/mm/aaaa */
+  birthdate: string;
+  /** Display text, e.g. "Paris 5e (75105)" or "Madrid, Espagne". */
+  birthplace: string;
+  local_id: string | null;
+  extra_time_percent: number | null;
+  adjusted_questions: boolean;
+  convocation_email: string | null;
+  results_email: string | null;
+}
+
+/** One problem in a refused import. `line` is 1-based (the header is line 1); 0 means the whole file. */
+export interface ImportErrorDto {
+  line: number;
+  column: string | null;
+  value: string | null;
+  /** SIECLE files only: the pupil's national student number. */
+  ine?: string | null;
+  code: string;
+  message_fr: string;
+  message_en: string;
+}
+
+/** A refused import rejects with an AppError carrying the full report. */
+export interface ImportRefusal extends AppError {
+  report: ImportErrorDto[];
+}
+
+export function isImportRefusal(e: unknown): e is ImportRefusal {
+  return !!e && typeof e === "object" && "message_fr" in e && Array.isArray((e as { report?: unknown }).report);
+}
+
+export type ExportFormat = "csv" | "xlsx";
+
+export const consoleBackend = {
+  sessionList: () => transport.call<SessionDto[]>("session_list"),
+  sessionCreate: (draft: SessionDraft) => transport.call<SessionDto>("session_create", { draft }),
+  sessionUpdate: (number: number, draft: SessionDraft) => transport.call<SessionDto>("session_update", { number, draft }),
+  sessionDelete: (number: number) => transport.call<null>("session_delete", { number }),
+  sessionCandidates: (number: number) => transport.call<CandidateDto[]>("session_candidates", { number }),
+  candidateAdd: (number: number, candidate: CandidateDraft) => transport.call<CandidateDto>("candidate_add", { number, candidate }),
+  candidateRemove: (number: number, id: number) => transport.call<null>("candidate_remove", { number, id }),
+  /** The file travels as base64 (a JSON array of numbers would be several times larger). */
+  sessionImport: (number: number, fileName: string, bytesBase64: string) =>
+    transport.call<{ imported: number }>("session_import", { number, fileName, bytesBase64 }),
+  sessionExport: (number: number, format: ExportFormat) => transport.call<{ path: string }>("session_export", { number, format }),
+  sessionAttendance: (number: number) => transport.call<{ path: string }>("session_attendance", { number }),
 };

@@ -1,0 +1,293 @@
+import { html, nothing } from "lit";
+import { repeat } from "lit/directives/repeat.js";
+import { consoleBackend, errorText, type CandidateDraft, type CandidateDto, type ExportFormat, type SessionDto } from "../shared/backend";
+import { lang, t } from "../shared/i18n";
+import { LocalizedElement } from "../shared/localized";
+import "./confirm-dialog";
+import type { ConfirmDialog } from "./confirm-dialog";
+import "./import-panel";
+import { IMPORTED } from "./import-panel";
+import { BACK_TO_SESSIONS } from "./navigation";
+
+/** The add-candidate form's content as Rust's candidate draft: strings as typed (trimmed), "" = absent. */
+export function candidateFromForm(form: HTMLFormElement): CandidateDraft {
+  const get = (id: string) => (form.querySelector<HTMLInputElement>(`#${id}`)?.value ?? "").trim();
+  const sex = form.querySelector<HTMLInputElement>('input[name="cand-sex"]:checked')?.value ?? "";
+  return {
+    birth_name: get("cand-birth-name"),
+    first_name: get("cand-first-name"),
+    sex,
+    birthdate: get("cand-birthdate"),
+    insee: get("cand-insee"),
+    postal_code: get("cand-postal-code"),
+    town: get("cand-town"),
+    country: get("cand-country"),
+    local_id: get("cand-local-id"),
+    extra_time: get("cand-extra-time"),
+    adjusted_questions: form.querySelector<HTMLInputElement>("#cand-adjusted")?.checked ?? false,
+    convocation_email: get("cand-convocation-email"),
+    results_email: get("cand-results-email"),
+  };
+}
+
+/** One session before exam day: its details and the day's two secrets, its candidates (imported or
+ * typed), and the exports. */
+export class SessionDetail extends LocalizedElement {
+  static properties = {
+    number: { type: Number },
+    session: { state: true },
+    candidates: { state: true },
+    loadError: { state: true },
+    candidateError: { state: true },
+    candidateStatus: { state: true },
+    adding: { state: true },
+    exporting: { state: true },
+    exportPath: { state: true },
+    exportError: { state: true },
+  };
+  number = 0;
+  session: SessionDto | null = null;
+  candidates: CandidateDto[] | null = null;
+  loadError: unknown = null;
+  candidateError: unknown = null;
+  candidateStatus = "";
+  adding = false;
+  exporting = false;
+  exportPath = "";
+  exportError: unknown = null;
+
+  connectedCallback() {
+    super.connectedCallback();
+    this.addEventListener(IMPORTED, this.onImported);
+    void this.load();
+  }
+
+  disconnectedCallback() {
+    this.removeEventListener(IMPORTED, this.onImported);
+    super.disconnectedCallback();
+  }
+
+  private readonly onImported = () => void this.load();
+
+  /** Session and candidates always come fresh from Rust (there is no per-session command). */
+  async load() {
+    try {
+      const [sessions, candidates] = await Promise.all([consoleBackend.sessionList(), consoleBackend.sessionCandidates(this.number)]);
+      const session = sessions.find((s) => s.number === this.number) ?? null;
+      if (!session) throw t("console.sessionMissing", { number: this.number });
+      this.session = session;
+      this.candidates = candidates;
+      this.loadError = null;
+    } catch (err) {
+      this.loadError = err;
+    }
+  }
+
+  private back() {
+    this.dispatchEvent(new CustomEvent(BACK_TO_SESSIONS, { detail: { number: this.number }, bubbles: true }));
+  }
+
+  private async addCandidate(e: Event) {
+    e.preventDefault();
+    const form = e.target as HTMLFormElement;
+    if (this.adding) return;
+    const draft = candidateFromForm(form);
+    this.adding = true;
+    this.candidateStatus = "";
+    try {
+      const added = await consoleBackend.candidateAdd(this.number, draft);
+      this.candidateError = null;
+      form.reset();
+      await this.load();
+      this.candidateStatus = t("console.candidateAdded", { name: `${added.first_name} ${added.birth_name}` });
+      // Ready for the next candidate.
+      form.querySelector<HTMLElement>("#cand-birth-name")?.focus();
+    } catch (err) {
+      this.candidateError = err;
+    } finally {
+      this.adding = false;
+    }
+  }
+
+  private removeCandidate(c: CandidateDto, opener: HTMLElement) {
+    this.candidateStatus = "";
+    const name = `${c.first_name} ${c.birth_name}`;
+    void this.querySelector<ConfirmDialog>("console-confirm")?.ask({
+      opener,
+      title: t("console.removeTitle", { name }),
+      body: t("console.removeBody", { number: this.number }),
+      confirmLabel: t("console.removeConfirm"),
+      action: async () => {
+        await consoleBackend.candidateRemove(this.number, c.id);
+        await this.load();
+        this.candidateStatus = t("console.candidateRemoved", { name });
+      },
+      fallbackFocus: () => this.querySelector<HTMLElement>("#candidates-title"),
+    });
+  }
+
+  private async runExport(kind: ExportFormat | "attendance") {
+    if (this.exporting) return;
+    this.exporting = true;
+    this.exportPath = "";
+    this.exportError = null;
+    try {
+      const { path } = kind === "attendance" ? await consoleBackend.sessionAttendance(this.number) : await consoleBackend.sessionExport(this.number, kind);
+      this.exportPath = path;
+    } catch (err) {
+      this.exportError = err;
+    } finally {
+      this.exporting = false;
+    }
+  }
+
+  private renderHeader(s: SessionDto) {
+    const none = t("console.report.none");
+    return html`<dl class="details">
+        <div><dt>${t("console.date")}</dt><dd>${s.date}</dd></div>
+        <div><dt>${t("console.startTime")}</dt><dd>${s.start_time}</dd></div>
+        <div><dt>${t("console.site")}</dt><dd>${s.site}</dd></div>
+        <div><dt>${t("console.room")}</dt><dd>${s.room}</dd></div>
+        <div><dt>${t("console.invigilators")}</dt><dd>${s.invigilators.join(", ") || none}</dd></div>
+        <div><dt>${t("console.status")}</dt><dd>${t(`console.statusValue.${s.status}`)}</dd></div>
+        <div class="wide"><dt>${t("console.observations")}</dt><dd>${s.observations || none}</dd></div>
+      </dl>
+      <dl class="secrets">
+        <div>
+          <dt>${t("console.accessCode")}</dt>
+          <dd id="access-code" class="secret">${s.access_code}</dd>
+          <dd class="hint">${t("console.accessCodeHint")}</dd>
+        </div>
+        <div>
+          <dt>${t("console.invigilatorPassword")}</dt>
+          <dd id="invigilator-password" class="secret">${s.invigilator_password}</dd>
+          <dd class="hint">${t("console.invigilatorPasswordHint")}</dd>
+        </div>
+      </dl>`;
+  }
+
+  private renderExports() {
+    const busy = this.exporting ? "true" : "false";
+    return html`<section class="card" aria-labelledby="exports-title" aria-busy=${busy}>
+      <h3 id="exports-title">${t("console.exportsTitle")}</h3>
+      <p class="row">
+        <button type="button" class="secondary" id="export-csv" aria-disabled=${busy} @click=${() => this.runExport("csv")}>${t("console.exportCsv")}</button>
+        <button type="button" class="secondary" id="export-xlsx" aria-disabled=${busy} @click=${() => this.runExport("xlsx")}>${t("console.exportXlsx")}</button>
+        <button type="button" class="secondary" id="attendance-pdf" aria-disabled=${busy} @click=${() => this.runExport("attendance")}>${t("console.attendancePdf")}</button>
+      </p>
+      ${this.exporting ? html`<p><progress id="export-progress" aria-label=${t("console.exporting")}></progress> ${t("console.exporting")}</p>` : null}
+      <p role="status" aria-live="polite" class="ok" id="export-status">
+        ${this.exportPath ? html`${t("console.exportSaved")} <code id="export-path" class="path">${this.exportPath}</code>` : null}
+      </p>
+      ${this.exportError ? html`<p class="error" role="alert" id="export-error">${errorText(this.exportError, lang())}</p>` : null}
+    </section>`;
+  }
+
+  private renderCandidates(list: CandidateDto[]) {
+    const none = t("console.report.none");
+    return html`<div class="table-wrap">
+        <table id="candidates-table" class="data">
+          <caption>${t("console.candidatesCaption", { count: list.length, number: this.number })}</caption>
+          <thead>
+            <tr>
+              <th scope="col">${t("console.cand.birthName")}</th>
+              <th scope="col">${t("console.cand.firstName")}</th>
+              <th scope="col">${t("console.cand.sex")}</th>
+              <th scope="col">${t("console.cand.birthdate")}</th>
+              <th scope="col">${t("console.cand.birthplace")}</th>
+              <th scope="col">${t("console.cand.localId")}</th>
+              <th scope="col">${t("console.cand.extraTime")}</th>
+              <th scope="col">${t("console.cand.adjusted")}</th>
+              <th scope="col">${t("console.actions")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${repeat(
+              list,
+              (c) => c.id,
+              (c) => html`<tr data-candidate=${c.id}>
+                <th scope="row">${c.birth_name}</th>
+                <td>${c.first_name}</td>
+                <td>${c.sex}</td>
+                <td>${c.birthdate}</td>
+                <td>${c.birthplace}</td>
+                <td>${c.local_id ?? none}</td>
+                <td class="num">${c.extra_time_percent == null ? none : t("console.percent", { value: c.extra_time_percent })}</td>
+                <td>${c.adjusted_questions ? t("console.yes") : t("console.no")}</td>
+                <td>
+                  <button type="button" class="secondary danger" id=${`remove-${c.id}`} aria-label=${t("console.removeLabel", { name: `${c.first_name} ${c.birth_name}` })}
+                    @click=${(e: Event) => this.removeCandidate(c, e.currentTarget as HTMLElement)}>${t("console.remove")}</button>
+                </td>
+              </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>
+      ${list.length === 0 ? html`<p id="no-candidates">${t("console.noCandidates")}</p>` : null}`;
+  }
+
+  private renderCandidateForm() {
+    const err = this.candidateError;
+    const described = err ? "candidate-form-error" : nothing;
+    const field = (id: string, key: string, opts: { required?: boolean; type?: string; mode?: string; hint?: string; auto?: string } = {}) =>
+      html`<div>
+        <label for=${id}>${t(key)}${opts.required ? html` <span aria-hidden="true">*</span>` : null}</label>
+        <input id=${id} name=${id} type=${opts.type ?? "text"} autocomplete=${opts.auto ?? "off"} inputmode=${opts.mode ?? nothing}
+          placeholder=${opts.hint ?? nothing} aria-required=${opts.required ? "true" : "false"} aria-describedby=${described} />
+      </div>`;
+    return html`<form id="candidate-form" class="card" novalidate aria-labelledby="candidate-form-title" @submit=${this.addCandidate}>
+      <h3 id="candidate-form-title">${t("console.addCandidate")}</h3>
+      <p class="hint">${t("console.requiredHint")}</p>
+      <div class="grid">
+        ${field("cand-birth-name", "console.cand.birthName", { required: true })}
+        ${field("cand-first-name", "console.cand.firstName", { required: true })}
+      </div>
+      <fieldset class="inline" aria-describedby=${described}>
+        <legend>${t("console.cand.sex")} <span aria-hidden="true">*</span></legend>
+        <label><input type="radio" name="cand-sex" id="cand-sex-m" value="M" /> ${t("console.cand.sexM")}</label>
+        <label><input type="radio" name="cand-sex" id="cand-sex-f" value="F" /> ${t("console.cand.sexF")}</label>
+      </fieldset>
+      <div class="grid">${field("cand-birthdate", "console.cand.birthdateHint", { required: true, mode: "numeric", hint: t("console.datePlaceholder") })}</div>
+      <fieldset aria-describedby="birthplace-hint">
+        <legend>${t("console.cand.birthplace")}</legend>
+        <p class="hint" id="birthplace-hint">${t("console.cand.birthplaceHint")}</p>
+        <div class="grid">
+          ${field("cand-insee", "console.cand.insee", { mode: "numeric" })} ${field("cand-postal-code", "console.cand.postalCode", { mode: "numeric" })}
+          ${field("cand-town", "console.cand.town")} ${field("cand-country", "console.cand.country")}
+        </div>
+      </fieldset>
+      <div class="grid">
+        ${field("cand-local-id", "console.cand.localId")} ${field("cand-extra-time", "console.cand.extraTimeInput", { mode: "numeric" })}
+      </div>
+      <label class="check"><input type="checkbox" id="cand-adjusted" /> ${t("console.cand.adjustedInput")}</label>
+      <div class="grid">
+        ${field("cand-convocation-email", "console.cand.convocationEmail", { type: "email" })}
+        ${field("cand-results-email", "console.cand.resultsEmail", { type: "email" })}
+      </div>
+      ${err ? html`<p class="error" role="alert" id="candidate-form-error">${errorText(err, lang())}</p>` : null}
+      <p class="row"><button type="submit" id="candidate-submit" aria-disabled=${this.adding ? "true" : "false"}>${t("console.addCandidateButton")}</button></p>
+    </form>`;
+  }
+
+  render() {
+    const s = this.session;
+    return html`<section id="session-detail" aria-labelledby="detail-title">
+      <p><button type="button" class="secondary" id="back-to-sessions" @click=${this.back}>${t("console.backToSessions")}</button></p>
+      <h2 id="detail-title" tabindex="-1" data-screen-heading>${t("console.sessionTitle", { number: this.number })}</h2>
+      ${this.loadError ? html`<p class="error" role="alert" id="detail-error">${errorText(this.loadError, lang())}</p>` : null}
+      ${s ? this.renderHeader(s) : this.loadError ? null : html`<p>${t("app.loading")}</p>`}
+      ${s
+        ? html`${this.renderExports()}
+            <console-import .number=${this.number}></console-import>
+            <section class="card" aria-labelledby="candidates-title">
+              <h3 id="candidates-title" tabindex="-1">${t("console.candidatesTitle")}</h3>
+              <p role="status" aria-live="polite" class="ok" id="candidates-status">${this.candidateStatus}</p>
+              ${this.candidates ? this.renderCandidates(this.candidates) : null}
+            </section>
+            ${this.renderCandidateForm()}`
+        : null}
+      <console-confirm></console-confirm>
+    </section>`;
+  }
+}
+customElements.define("console-session-detail", SessionDetail);
