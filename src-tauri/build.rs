@@ -22,6 +22,8 @@ const COMMANDS: &[&str] = &[
     "session_candidates",
     "candidate_add",
     "candidate_remove",
+    "candidate_update",
+    "session_import_file",
     "session_import",
     "session_export",
     "session_attendance",

@@ -120,6 +120,11 @@ fn enrolment_error(e: EnrolmentError) -> AppError {
             err.report = Some(report.errors);
             err
         }
+        EnrolmentError::ChooseClasses(classes) => {
+            let mut err = AppError::from(EnrolmentError::ChooseClasses(classes.clone()));
+            err.classes = Some(classes);
+            err
+        }
         other => other.into(),
     }
 }
@@ -203,6 +208,58 @@ pub fn candidate_add(
 }
 
 #[tauri::command]
+pub fn candidate_update(
+    state: State<'_, AppState>,
+    number: i64,
+    id: i64,
+    candidate: CandidateFields,
+) -> Result<CandidateDto, AppError> {
+    with_store(&state, |s| {
+        enrolment::edit_by_hand(s, number, id, &candidate, today()).map_err(enrolment_error)?;
+        let stored = s
+            .candidates(number)
+            .map_err(store_error)?
+            .into_iter()
+            .find(|(i, _)| *i == id);
+        let (id, c) = stored.ok_or_else(|| AppError::internal("candidate", "not stored"))?;
+        Ok(CandidateDto::new(id, c))
+    })
+}
+
+#[derive(Serialize)]
+pub struct Created {
+    created: Vec<i64>,
+}
+
+/// The national service's sessions file (`;`, BOM): every session, or none.
+#[tauri::command]
+pub fn session_import_file(
+    state: State<'_, AppState>,
+    file_name: String,
+    bytes_base64: String,
+) -> Result<Created, AppError> {
+    let _ = file_name;
+    let bytes = decode_upload(&bytes_base64)?;
+    with_store(&state, |s| {
+        Ok(Created {
+            created: enrolment::import_sessions_file(s, &bytes).map_err(enrolment_error)?,
+        })
+    })
+}
+
+fn decode_upload(bytes_base64: &str) -> Result<Vec<u8>, AppError> {
+    base64::engine::general_purpose::STANDARD
+        .decode(bytes_base64.as_bytes())
+        .map_err(|_| {
+            AppError::new(
+                "import.transfer",
+                "Le fichier n'a pas été transmis correctement.",
+                "The file was not transferred correctly.",
+            )
+        })
+}
+
+#[tauri::command]
 pub fn candidate_remove(state: State<'_, AppState>, number: i64, id: i64) -> Result<(), AppError> {
     with_store(&state, |s| {
         s.remove_candidate(number, id).map_err(store_error)
@@ -222,15 +279,7 @@ pub fn session_import(
     bytes_base64: String,
     classes: Option<Vec<String>>,
 ) -> Result<Imported, AppError> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(bytes_base64.as_bytes())
-        .map_err(|_| {
-            AppError::new(
-                "import.transfer",
-                "Le fichier n'a pas été transmis correctement.",
-                "The file was not transferred correctly.",
-            )
-        })?;
+    let bytes = decode_upload(&bytes_base64)?;
     let classes = classes.unwrap_or_default();
     with_store(&state, |s| {
         Ok(Imported {

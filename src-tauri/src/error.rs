@@ -11,6 +11,9 @@ pub struct AppError {
     /// A refused import's every problem, line by line.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<Vec<certroom_room::import::ImportError>>,
+    /// A SIECLE file's classes, for the user to pick the ones that sit the session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub classes: Option<Vec<String>>,
 }
 
 impl AppError {
@@ -20,6 +23,7 @@ impl AppError {
             message_fr: fr.into(),
             message_en: en.into(),
             report: None,
+            classes: None,
         }
     }
 
@@ -41,6 +45,7 @@ impl<E: UserMessage> From<E> for AppError {
             message_fr: e.message_fr(),
             message_en: e.message_en(),
             report: None,
+            classes: None,
         }
     }
 }

@@ -170,6 +170,8 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
             crate::console::session_candidates,
             crate::console::candidate_add,
             crate::console::candidate_remove,
+            crate::console::candidate_update,
+            crate::console::session_import_file,
             crate::console::session_import,
             crate::console::session_export,
             crate::console::session_attendance,

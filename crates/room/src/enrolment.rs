@@ -207,14 +207,13 @@ pub struct CandidateFields {
     pub results_email: String,
 }
 
-/// Adds one candidate typed by hand under exactly the rules of an imported line: the fields are
-/// written as a one-line file in the template and imported. Returns the new candidate's id.
-pub fn add_by_hand(
-    store: &mut ConsoleStore,
-    number: i64,
+/// Checks fields typed by hand under exactly the rules of an imported line: they are written as
+/// a one-line file in the template and read back. `others`: the session's other candidates.
+fn candidate_from_fields(
     fields: &CandidateFields,
+    others: &[Candidate],
     today: NaiveDate,
-) -> Result<i64, EnrolmentError> {
+) -> Result<Candidate, EnrolmentError> {
     use crate::import::columns::Column;
     let cell = |column: Column| -> String {
         let value = match column {
@@ -238,17 +237,174 @@ pub fn add_by_hand(
                 }
             }
         };
-        // A `;` or a line break typed in a field must not split the line.
-        value.replace([';', '\n', '\r'], " ")
+        // A `;`, a quote or a line break typed in a field must not reshape the line.
+        value.replace([';', '\n', '\r', '"'], " ")
     };
     let header: Vec<&str> = Column::ALL.iter().map(|c| c.label()).collect();
     let row: Vec<String> = Column::ALL.iter().map(|c| cell(*c)).collect();
     let file = format!("{}\n{}\n", header.join(";"), row.join(";"));
-    import_file(store, number, file.as_bytes(), "saisie.csv", &[], today)?;
-    let newest = store
+    let mut read = import::read_candidates(
+        file.as_bytes(),
+        "saisie.csv",
+        Communes::embedded(),
+        others,
+        today,
+    )
+    .map_err(EnrolmentError::Refused)?;
+    read.pop()
+        .ok_or(EnrolmentError::Store(StoreError::Corrupt("candidates")))
+}
+
+/// Adds one candidate typed by hand. Returns the new candidate's id.
+pub fn add_by_hand(
+    store: &mut ConsoleStore,
+    number: i64,
+    fields: &CandidateFields,
+    today: NaiveDate,
+) -> Result<i64, EnrolmentError> {
+    let others: Vec<Candidate> = store
         .candidates(number)?
         .into_iter()
-        .map(|(id, _)| id)
-        .max();
-    newest.ok_or(EnrolmentError::Store(StoreError::Corrupt("candidates")))
+        .map(|(_, c)| c)
+        .collect();
+    let candidate = candidate_from_fields(fields, &others, today)?;
+    let ids = store.add_candidates(number, std::slice::from_ref(&candidate))?;
+    ids.first()
+        .copied()
+        .ok_or(EnrolmentError::Store(StoreError::Corrupt("candidates")))
+}
+
+/// Corrects a candidate (a misspelt name, a wrong birthdate) under the same rules.
+pub fn edit_by_hand(
+    store: &mut ConsoleStore,
+    number: i64,
+    id: i64,
+    fields: &CandidateFields,
+    today: NaiveDate,
+) -> Result<(), EnrolmentError> {
+    let others: Vec<Candidate> = store
+        .candidates(number)?
+        .into_iter()
+        .filter(|(i, _)| *i != id)
+        .map(|(_, c)| c)
+        .collect();
+    let candidate = candidate_from_fields(fields, &others, today)?;
+    store.replace_candidate(number, id, &candidate)?;
+    Ok(())
+}
+
+/// Creates every session of a sessions file, or none.
+pub fn import_sessions_file(
+    store: &mut ConsoleStore,
+    bytes: &[u8],
+) -> Result<Vec<i64>, EnrolmentError> {
+    let all = crate::session::read_sessions_csv(bytes).map_err(|errors| {
+        let errors = errors
+            .into_iter()
+            .map(|e| ImportError {
+                line: usize::try_from(e.line).unwrap_or(usize::MAX),
+                column: None,
+                value: None,
+                ine: None,
+                code: e.error.code(),
+                message_fr: e.message_fr(),
+                message_en: e.error.message_en(),
+            })
+            .collect();
+        EnrolmentError::Refused(ImportReport { errors })
+    })?;
+    Ok(store.create_sessions(&all)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::SessionDraft;
+
+    fn store_with_session() -> (ConsoleStore, i64) {
+        let mut store = ConsoleStore::open_in_memory().unwrap();
+        let draft = SessionDraft {
+            site: "Lycée".into(),
+            room: "B12".into(),
+            date: "12/03/2027".into(),
+            start_time: "08:30".into(),
+            invigilators: vec!["Mme Durand".into()],
+            observations: String::new(),
+        };
+        let number = store
+            .create_session(&draft.validate().unwrap())
+            .unwrap()
+            .number;
+        (store, number)
+    }
+
+    fn zoe() -> CandidateFields {
+        CandidateFields {
+            birth_name: "N'Diaye-Lefèvre".into(),
+            first_name: "Zoé".into(),
+            sex: "F".into(),
+            birthdate: "14/02/2010".into(),
+            insee: "75105".into(),
+            ..CandidateFields::default()
+        }
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+    }
+
+    #[test]
+    fn a_candidate_typed_by_hand_follows_the_import_rules_and_can_be_corrected() {
+        let (mut store, number) = store_with_session();
+        let id = add_by_hand(&mut store, number, &zoe(), today()).unwrap();
+        // The same person twice is refused, as in a file.
+        assert!(matches!(
+            add_by_hand(&mut store, number, &zoe(), today()),
+            Err(EnrolmentError::Refused(_))
+        ));
+        let bad = CandidateFields {
+            birthdate: "31/02/2010".into(),
+            ..zoe()
+        };
+        let Err(EnrolmentError::Refused(report)) =
+            edit_by_hand(&mut store, number, id, &bad, today())
+        else {
+            panic!("refused expected")
+        };
+        assert!(report.errors[0].message_fr.contains("31/02/2010"));
+        // Correcting the birthdate does not count the candidate as their own duplicate.
+        let fixed = CandidateFields {
+            birthdate: "15/02/2010".into(),
+            ..zoe()
+        };
+        edit_by_hand(&mut store, number, id, &fixed, today()).unwrap();
+        let stored = store.candidates(number).unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(
+            stored[0].1.birthdate,
+            NaiveDate::from_ymd_opt(2010, 2, 15).unwrap()
+        );
+        assert_eq!(stored[0].1.birth_name, "N'Diaye-Lefèvre");
+    }
+
+    #[test]
+    fn a_sessions_file_creates_all_or_nothing() {
+        let (mut store, _) = store_with_session();
+        let header = "\u{feff}* Nom du site;* Nom de la salle;* Date de début (format : jj/mm/aaaa);* Heure de début (heure locale format : hh:mm);* Surveillant(s);Observations (optionnel)";
+        let bad = format!("{header}\nA;B;12/03/2027;08:30;X;\nA;B;30/02/2027;08:30;X;\n");
+        let Err(EnrolmentError::Refused(report)) = import_sessions_file(&mut store, bad.as_bytes())
+        else {
+            panic!("refused expected")
+        };
+        assert_eq!(report.errors[0].line, 3);
+        assert_eq!(store.sessions().unwrap().len(), 1, "nothing created");
+        let good = format!("{header}\nA;B;12/03/2027;08:30;X;\nA;C;13/03/2027;09:00;Y;\n");
+        assert_eq!(
+            import_sessions_file(&mut store, good.as_bytes())
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(store.sessions().unwrap().len(), 3);
+    }
 }

@@ -269,6 +269,28 @@ impl ConsoleStore {
         .collect()
     }
 
+    pub fn replace_candidate(
+        &mut self,
+        number: i64,
+        id: i64,
+        candidate: &Candidate,
+    ) -> Result<(), StoreError> {
+        let session = self.session(number)?;
+        if session.status == SessionStatus::Finalized {
+            return Err(SessionError::Finalized(number).into());
+        }
+        let data =
+            serde_json::to_string(candidate).map_err(|_| StoreError::Corrupt("candidates.data"))?;
+        let changed = self.conn.execute(
+            "UPDATE candidates SET match_key = ?3, data = ?4 WHERE session = ?1 AND id = ?2",
+            params![number, id, candidate.match_key(), data],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::UnknownCandidate(id));
+        }
+        Ok(())
+    }
+
     pub fn remove_candidate(&mut self, number: i64, id: i64) -> Result<(), StoreError> {
         let session = self.session(number)?;
         if session.status == SessionStatus::Finalized {
