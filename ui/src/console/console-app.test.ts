@@ -377,3 +377,202 @@ describe("import", () => {
     expect($("#import-report")).toBeNull();
   });
 });
+
+describe("candidate edit", () => {
+  const awa = () => candidate({ id: 3, birth_name: "N'DIAYE", first_name: "Awa", sex: "F", birthdate: "09/11/2010", birthplace: "Dakar, Sénégal", local_id: "3B", extra_time_percent: 33, adjusted_questions: true, results_email: "parents@example.org" });
+
+  it("fills the form with the candidate, saves through candidate_update, shows refusals, then returns to add mode", async () => {
+    const store = { 12: [candidate(), awa()] };
+    let refuse = true;
+    const { calls } = fakeConsole([session({ number: 12 })], store, {
+      candidate_update: () => {
+        if (refuse) return Promise.reject({ code: "import.birthplace", message_fr: "Lieu de naissance : indiquez le code Insee, ou le code postal et la commune.", message_en: "Birthplace missing." });
+        const c = { ...awa(), first_name: "Awa Marie" };
+        store[12][1] = c;
+        return c;
+      },
+    });
+    await signedIn();
+    await openSession(12);
+    expect($("#edit-candidate-3").getAttribute("aria-label")).toBe("Modifier Awa N'DIAYE");
+    click(document, "#edit-candidate-3");
+    await flush();
+    expect($("#candidate-form-title").textContent?.trim()).toBe("Modifier Awa N'DIAYE");
+    expect(document.activeElement?.id).toBe("candidate-form-title");
+    expect($("#candidate-submit").textContent?.trim()).toBe("Enregistrer");
+    expect($<HTMLInputElement>("#cand-birth-name").value).toBe("N'DIAYE");
+    expect($<HTMLInputElement>("#cand-sex-f").checked).toBe(true);
+    expect($<HTMLInputElement>("#cand-birthdate").value).toBe("09/11/2010");
+    expect($<HTMLInputElement>("#cand-local-id").value).toBe("3B");
+    expect($<HTMLInputElement>("#cand-extra-time").value).toBe("33");
+    expect($<HTMLInputElement>("#cand-adjusted").checked).toBe(true);
+    expect($<HTMLInputElement>("#cand-results-email").value).toBe("parents@example.org");
+    // The birthplace is only display text: its fields stay empty, and the hint says so.
+    expect($<HTMLInputElement>("#cand-town").value).toBe("");
+    expect($("#birthplace-edit-hint").textContent).toContain("Dakar, Sénégal");
+
+    type($<HTMLInputElement>("#cand-first-name"), "Awa Marie");
+    click(document, "#candidate-submit");
+    await flush();
+    expect(calls.some((c) => c.command === "candidate_add")).toBe(false);
+    expect(calls.find((c) => c.command === "candidate_update")?.args).toEqual({
+      number: 12,
+      id: 3,
+      candidate: {
+        birth_name: "N'DIAYE", first_name: "Awa Marie", sex: "F", birthdate: "09/11/2010", insee: "", postal_code: "", town: "", country: "",
+        local_id: "3B", extra_time: "33", adjusted_questions: true, convocation_email: "", results_email: "parents@example.org",
+      },
+    });
+    expect($("#candidate-form-error").getAttribute("role")).toBe("alert");
+    expect($("#candidate-form-error").textContent).toContain("code Insee");
+    expect($("#candidate-submit").textContent?.trim()).toBe("Enregistrer");
+    expect($<HTMLInputElement>("#cand-first-name").value).toBe("Awa Marie");
+
+    refuse = false;
+    type($<HTMLInputElement>("#cand-town"), "Dakar");
+    type($<HTMLInputElement>("#cand-country"), "Sénégal");
+    click(document, "#candidate-submit");
+    await flush();
+    expect(calls.filter((c) => c.command === "candidate_update")).toHaveLength(2);
+    expect($("#candidate-form-error")).toBeNull();
+    expect($("#candidates-status").textContent).toBe("Candidat modifié : Awa Marie N'DIAYE.");
+    expect($$("#candidates-table tbody tr")[1].textContent).toContain("Awa Marie");
+    expect($("#candidate-submit").textContent?.trim()).toBe("Ajouter le candidat");
+    expect($("#candidate-cancel")).toBeNull();
+    expect($<HTMLInputElement>("#cand-birth-name").value).toBe("");
+    expect(document.activeElement?.id).toBe("edit-candidate-3");
+  });
+
+  it("cancel restores add mode, empties the form and returns focus to the row's button", async () => {
+    const { calls } = fakeConsole([session({ number: 12 })], { 12: [awa()] }, { candidate_add: () => awa() });
+    await signedIn();
+    await openSession(12);
+    click(document, "#edit-candidate-3");
+    await flush();
+    click(document, "#candidate-cancel");
+    await flush();
+    expect($("#candidate-form-title").textContent?.trim()).toBe("Ajouter un candidat");
+    expect($("#candidate-submit").textContent?.trim()).toBe("Ajouter le candidat");
+    expect($("#birthplace-edit-hint")).toBeNull();
+    expect($<HTMLInputElement>("#cand-birth-name").value).toBe("");
+    expect($<HTMLInputElement>("#cand-adjusted").checked).toBe(false);
+    expect(document.activeElement?.id).toBe("edit-candidate-3");
+    // The next submit adds again.
+    $<HTMLFormElement>("#candidate-form").requestSubmit();
+    await flush();
+    expect(calls.some((c) => c.command === "candidate_add")).toBe(true);
+    expect(calls.some((c) => c.command === "candidate_update")).toBe(false);
+  });
+});
+
+describe("SIECLE classes", () => {
+  const bytes = new TextEncoder().encode("<BEE_ELEVES/>");
+  const file = () => new File([bytes], "ElevesSansAdresses.xml", { type: "text/xml" });
+  const choose = { code: "import.choose_classes", message_fr: "Choisissez les classes à importer.", message_en: "Choose the classes.", classes: ["3A", "3B", "3C"] };
+
+  it("offers one checkbox per class and sends the same bytes again with the ticked classes", async () => {
+    const list: ReturnType<typeof candidate>[] = [];
+    const { calls } = fakeConsole([session({ number: 12 })], { 12: list }, {
+      session_import: (a) => {
+        if (!a!.classes) return Promise.reject(choose);
+        list.push(candidate({ id: 1 }), candidate({ id: 2 }), candidate({ id: 3 }));
+        return { imported: 3 };
+      },
+    });
+    await signedIn();
+    await openSession(12);
+    chooseFile($<HTMLInputElement>("#import-file"), file());
+    click(document, "#import-button");
+    await until(() => !!document.querySelector("#siecle-classes"));
+    expect($("#siecle-classes").tagName).toBe("FIELDSET");
+    expect($$("#siecle-classes input[type=checkbox]").map((c) => c.parentElement?.textContent?.trim())).toEqual(["3A", "3B", "3C"]);
+    expect($("#import-error")).toBeNull();
+    expect($("#import-summary")).toBeNull();
+
+    // Nothing ticked: no call, an alert.
+    click(document, "#siecle-import");
+    await flush();
+    expect($("#siecle-classes-error").textContent).toBe("Cochez au moins une classe.");
+    expect(calls.filter((c) => c.command === "session_import")).toHaveLength(1);
+
+    $<HTMLInputElement>("#siecle-class-0").click();
+    $<HTMLInputElement>("#siecle-class-2").click();
+    click(document, "#siecle-import");
+    await until(() => $("#import-result")?.textContent === "3 candidats importés.");
+    const imports = calls.filter((c) => c.command === "session_import");
+    expect(imports).toHaveLength(2);
+    expect(imports[1].args).toEqual({ number: 12, fileName: "ElevesSansAdresses.xml", bytesBase64: bytesToBase64(bytes), classes: ["3A", "3C"] });
+    expect($("#siecle-classes")).toBeNull();
+    expect($$("#candidates-table tbody tr")).toHaveLength(3);
+  });
+
+  it("shows the refusal report after the classes were chosen", async () => {
+    fakeConsole([session({ number: 12 })], { 12: [] }, {
+      session_import: (a) =>
+        Promise.reject(a!.classes ? { code: "import.refused", message_fr: "Import refusé.", message_en: "Import refused.", report: [{ line: 4, column: "INE", value: "x", ine: "123456789AB", code: "ine", message_fr: "INE invalide.", message_en: "Invalid INE." }] } : choose),
+    });
+    await signedIn();
+    await openSession(12);
+    chooseFile($<HTMLInputElement>("#import-file"), file());
+    click(document, "#import-button");
+    await until(() => !!document.querySelector("#siecle-classes"));
+    $<HTMLInputElement>("#siecle-class-1").click();
+    click(document, "#siecle-import");
+    await until(() => !!document.querySelector("#import-report"));
+    expect($("#import-summary").textContent).toBe("Import refusé : aucun candidat n'a été importé (1 erreur).");
+    expect($$("#import-report tbody tr")[0].textContent).toContain("INE invalide.");
+    expect($("#siecle-classes")).toBeNull();
+  });
+});
+
+describe("sessions file import", () => {
+  const bytes = new TextEncoder().encode("Site;Salle;Date\n");
+  const file = () => new File([bytes], "sessions.csv", { type: "text/csv" });
+
+  it("creates the sessions, announces how many, and refreshes the list", async () => {
+    const { calls, store } = fakeConsole([session({ number: 12 })], {}, {
+      session_import_file: () => {
+        store.sessions.push(session({ number: 13 }), session({ number: 14 }));
+        return { created: [13, 14] };
+      },
+    });
+    await signedIn();
+    expect($$("#sessions-table tbody tr")).toHaveLength(1);
+    chooseFile($<HTMLInputElement>("#sessions-file"), file());
+    click(document, "#sessions-file-import");
+    await until(() => $("#sessions-file-result")?.textContent === "2 sessions créées.");
+    expect(calls.find((c) => c.command === "session_import_file")?.args).toEqual({ fileName: "sessions.csv", bytesBase64: bytesToBase64(bytes) });
+    expect($("#sessions-file-result").getAttribute("aria-live")).toBe("polite");
+    expect($$("#sessions-table tbody tr")).toHaveLength(3);
+    expect($("#sessions-file-report")).toBeNull();
+  });
+
+  it("asks for a file first, and on refusal shows the summary and every error", async () => {
+    const { calls } = fakeConsole([], {}, {
+      session_import_file: () =>
+        Promise.reject({
+          code: "import.refused", message_fr: "Import refusé.", message_en: "Import refused.",
+          report: [
+            { line: 2, column: "Date", value: "31/02/2026", code: "session.date", message_fr: "Date invalide.", message_en: "Invalid date." },
+            { line: 4, column: null, value: null, code: "session.room", message_fr: "Salle manquante.", message_en: "Room missing." },
+          ],
+        }),
+    });
+    await signedIn();
+    click(document, "#sessions-file-import");
+    await flush();
+    expect($("#sessions-file-error").textContent).toBe("Choisissez d'abord un fichier.");
+    expect(calls.some((c) => c.command === "session_import_file")).toBe(false);
+
+    chooseFile($<HTMLInputElement>("#sessions-file"), file());
+    click(document, "#sessions-file-import");
+    await until(() => !!document.querySelector("#sessions-file-report"));
+    expect($("#sessions-file-error")).toBeNull();
+    expect($("#sessions-file-summary").getAttribute("role")).toBe("alert");
+    expect($("#sessions-file-summary").textContent).toBe("Import refusé : aucune session n'a été créée (2 erreurs).");
+    const rows = $$("#sessions-file-report tbody tr").map((r) => [...r.children].map((c) => c.textContent?.trim()));
+    expect(rows.map((r) => [r[0], r[r.length - 1]])).toEqual([["2", "Date invalide."], ["4", "Salle manquante."]]);
+    expect($$("#sessions-table tbody tr")).toHaveLength(0);
+    expect($("#sessions-file-result").textContent).toBe("");
+  });
+});

@@ -1,8 +1,9 @@
 import { html, nothing } from "lit";
-import { consoleBackend, errorText, isImportRefusal, type ImportErrorDto } from "../shared/backend";
+import { consoleBackend, errorText, isChooseClasses, isImportRefusal, type ImportErrorDto } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
-import { bytesToBase64Async, downloadText, readFileBytes, reportToCsv, type ReportLabels } from "./files";
+import { bytesToBase64Async, readFileBytes } from "./files";
+import "./import-report";
 
 export const IMPORTED = "console-imported";
 export const IMPORT_ACCEPT = ".csv,.ods,.xlsx,.xml,.zip";
@@ -10,7 +11,9 @@ export const IMPORT_ACCEPT = ".csv,.ods,.xlsx,.xml,.zip";
 type Phase = "idle" | "reading" | "sending";
 
 /** Import of the candidates' list into one session. Rust imports all lines or none: a refused
- * import comes back with every problem found, shown in full and exportable. */
+ * import comes back with every problem found, shown in full and exportable. A SIECLE file with
+ * several classes comes back asking which classes to import; the file is then sent again, from
+ * the bytes already read, with the classes ticked. */
 export class ImportPanel extends LocalizedElement {
   static properties = {
     number: { type: Number },
@@ -21,8 +24,8 @@ export class ImportPanel extends LocalizedElement {
     error: { state: true },
     report: { state: true },
     reportFile: { state: true },
-    copyShown: { state: true },
-    copyStatus: { state: true },
+    classes: { state: true },
+    classesError: { state: true },
   };
   number = 0;
   phase: Phase = "idle";
@@ -32,27 +35,35 @@ export class ImportPanel extends LocalizedElement {
   error: unknown = null;
   report: ImportErrorDto[] | null = null;
   reportFile = "";
-  copyShown = false;
-  copyStatus = "";
+  /** The classes Rust offered, while it waits for a choice. */
+  classes: string[] | null = null;
+  classesError = "";
+  /** The file already read and encoded, kept for the second attempt with the classes. */
+  private pending: { fileName: string; base64: string } | null = null;
 
   private input() {
     return this.querySelector<HTMLInputElement>("#import-file");
+  }
+
+  private clearOutcome() {
+    this.result = "";
+    this.error = null;
+    this.report = null;
+    this.classes = null;
+    this.classesError = "";
+    this.pending = null;
   }
 
   private async runImport() {
     if (this.phase !== "idle") return;
     const input = this.input();
     const file = input?.files?.[0];
-    this.result = "";
-    this.copyStatus = "";
+    this.clearOutcome();
     if (!file) {
       this.error = t("console.chooseFile");
       input?.focus();
       return;
     }
-    this.error = null;
-    this.report = null;
-    this.copyShown = false;
     this.phase = "reading";
     this.loaded = 0;
     // Reading, then encoding, each count for half of the bar.
@@ -60,15 +71,32 @@ export class ImportPanel extends LocalizedElement {
     try {
       const bytes = await readFileBytes(file, (loaded) => (this.loaded = loaded));
       const base64 = await bytesToBase64Async(bytes, (done) => (this.loaded = file.size + done));
-      this.phase = "sending";
-      const { imported } = await consoleBackend.sessionImport(this.number, file.name, base64);
+      await this.send(file.name, base64);
+    } catch (err) {
+      this.error = err;
+      this.phase = "idle";
+    }
+  }
+
+  /** Sends the encoded file (with the chosen classes on a second attempt) and shows the outcome. */
+  private async send(fileName: string, base64: string, classes?: string[]) {
+    this.phase = "sending";
+    try {
+      const { imported } = await consoleBackend.sessionImport(this.number, fileName, base64, classes);
+      const input = this.input();
       if (input) input.value = "";
       this.result = t("console.imported", { count: imported });
       this.dispatchEvent(new CustomEvent(IMPORTED, { detail: { imported }, bubbles: true }));
     } catch (err) {
-      if (isImportRefusal(err) && err.report.length > 0) {
+      if (isChooseClasses(err)) {
+        this.pending = { fileName, base64 };
+        this.classes = err.classes;
+        this.phase = "idle";
+        await this.updateComplete;
+        this.querySelector<HTMLElement>("#siecle-classes-legend")?.focus();
+      } else if (isImportRefusal(err) && err.report.length > 0) {
         this.report = err.report;
-        this.reportFile = file.name;
+        this.reportFile = fileName;
       } else {
         this.error = err;
       }
@@ -77,43 +105,32 @@ export class ImportPanel extends LocalizedElement {
     }
   }
 
-  private labels(): ReportLabels {
-    return {
-      line: t("console.report.line"),
-      column: t("console.report.column"),
-      value: t("console.report.value"),
-      message: t("console.report.message"),
-      ine: t("console.report.ine"),
-      wholeFile: t("console.report.wholeFile"),
-    };
-  }
-
-  private csv() {
-    return reportToCsv(this.report ?? [], lang(), this.labels());
-  }
-
-  private exportCsv() {
-    const name = t("console.report.fileName", { number: this.number });
-    if (!downloadText(this.csv(), name)) void this.showCopy(t("console.report.downloadUnavailable"));
-    else this.copyStatus = t("console.report.downloaded", { name });
-  }
-
-  private async showCopy(message?: string) {
-    this.copyShown = true;
-    await this.updateComplete;
-    const area = this.querySelector<HTMLTextAreaElement>("#import-report-text");
-    area?.focus();
-    area?.select();
-    let copied = false;
-    try {
-      if (navigator.clipboard?.writeText) {
-        await navigator.clipboard.writeText(area?.value ?? "");
-        copied = true;
-      }
-    } catch {
-      copied = false;
+  private async importClasses() {
+    if (this.phase !== "idle" || !this.pending) return;
+    const chosen = [...this.querySelectorAll<HTMLInputElement>('#siecle-classes input[type="checkbox"]:checked')].map((c) => c.value);
+    if (chosen.length === 0) {
+      this.classesError = t("console.siecle.chooseOne");
+      this.querySelector<HTMLInputElement>('#siecle-classes input[type="checkbox"]')?.focus();
+      return;
     }
-    this.copyStatus = message ?? (copied ? t("console.report.copied") : t("console.report.selectToCopy"));
+    const { fileName, base64 } = this.pending;
+    this.classes = null;
+    this.classesError = "";
+    this.pending = null;
+    await this.send(fileName, base64, chosen);
+  }
+
+  private renderClasses(classes: string[]) {
+    const described = this.classesError ? "siecle-classes-error" : "siecle-classes-hint";
+    return html`<fieldset id="siecle-classes" aria-describedby=${described}>
+        <legend id="siecle-classes-legend" tabindex="-1">${t("console.siecle.legend")}</legend>
+        <p class="hint" id="siecle-classes-hint">${t("console.siecle.hint")}</p>
+        ${classes.map(
+          (c, i) => html`<label class="check"><input type="checkbox" id=${`siecle-class-${i}`} name="siecle-class" value=${c} /> ${c}</label>`,
+        )}
+        ${this.classesError ? html`<p class="error" role="alert" id="siecle-classes-error">${this.classesError}</p>` : null}
+      </fieldset>
+      <p class="row"><button type="button" id="siecle-import" @click=${this.importClasses}>${t("console.siecle.import")}</button></p>`;
   }
 
   private renderProgress() {
@@ -125,49 +142,6 @@ export class ImportPanel extends LocalizedElement {
     </div>`;
   }
 
-  private renderReport(report: ImportErrorDto[]) {
-    const en = lang() === "en";
-    const withIne = report.some((e) => e.ine);
-    const none = t("console.report.none");
-    return html`<section class="import-report" aria-labelledby="import-summary">
-      <p class="error" role="alert" id="import-summary">${t("console.importRefused", { count: report.length })}</p>
-      <div class="table-wrap">
-        <table id="import-report" class="data">
-          <caption>${t("console.report.caption", { name: this.reportFile })}</caption>
-          <thead>
-            <tr>
-              <th scope="col">${t("console.report.line")}</th>
-              <th scope="col">${t("console.report.column")}</th>
-              <th scope="col">${t("console.report.value")}</th>
-              ${withIne ? html`<th scope="col">${t("console.report.ine")}</th>` : null}
-              <th scope="col">${t("console.report.message")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${report.map(
-              (e) => html`<tr>
-                <th scope="row" class="num">${e.line === 0 ? t("console.report.wholeFile") : e.line}</th>
-                <td>${e.column ?? none}</td>
-                <td class="value">${e.value ?? none}</td>
-                ${withIne ? html`<td>${e.ine ?? none}</td>` : null}
-                <td>${en ? e.message_en : e.message_fr}</td>
-              </tr>`,
-            )}
-          </tbody>
-        </table>
-      </div>
-      <p class="row">
-        <button type="button" class="secondary" id="import-report-csv" @click=${this.exportCsv}>${t("console.report.exportCsv")}</button>
-        <button type="button" class="secondary" id="import-report-copy" @click=${() => this.showCopy()}>${t("console.report.copy")}</button>
-      </p>
-      <p role="status" aria-live="polite" id="import-report-status">${this.copyStatus}</p>
-      ${this.copyShown
-        ? html`<label for="import-report-text">${t("console.report.text")}</label>
-            <textarea id="import-report-text" readonly rows="8" .value=${this.csv().replace(/^\uFEFF/, "").replace(/\r\n/g, "\n")}></textarea>`
-        : null}
-    </section>`;
-  }
-
   render() {
     const busy = this.phase !== "idle";
     return html`<section class="card" aria-labelledby="import-title" aria-busy=${busy ? "true" : "false"}>
@@ -176,10 +150,19 @@ export class ImportPanel extends LocalizedElement {
       <label for="import-file">${t("console.importFile")}</label>
       <input id="import-file" type="file" accept=${IMPORT_ACCEPT} aria-describedby="import-hint" ?disabled=${busy} />
       <p class="row"><button type="button" id="import-button" aria-disabled=${busy ? "true" : "false"} @click=${this.runImport}>${t("console.importButton")}</button></p>
+      ${this.classes && !busy ? this.renderClasses(this.classes) : null}
       ${this.renderProgress()}
       <p role="status" aria-live="polite" class="ok" id="import-result">${this.result}</p>
       ${this.error ? html`<p class="error" role="alert" id="import-error">${errorText(this.error, lang())}</p>` : null}
-      ${this.report ? this.renderReport(this.report) : null}
+      ${this.report
+        ? html`<console-import-report
+            .report=${this.report}
+            .summary=${t("console.importRefused", { count: this.report.length })}
+            .source=${this.reportFile}
+            .downloadName=${t("console.report.fileName", { number: this.number })}
+            .prefix=${"import"}
+          ></console-import-report>`
+        : null}
     </section>`;
   }
 }

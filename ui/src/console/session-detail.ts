@@ -41,6 +41,7 @@ export class SessionDetail extends LocalizedElement {
     candidateError: { state: true },
     candidateStatus: { state: true },
     adding: { state: true },
+    editing: { state: true },
     exporting: { state: true },
     exportPath: { state: true },
     exportError: { state: true },
@@ -52,6 +53,8 @@ export class SessionDetail extends LocalizedElement {
   candidateError: unknown = null;
   candidateStatus = "";
   adding = false;
+  /** The candidate whose values fill the form, or null: the form adds. */
+  editing: CandidateDto | null = null;
   exporting = false;
   exportPath = "";
   exportError: unknown = null;
@@ -92,21 +95,62 @@ export class SessionDetail extends LocalizedElement {
     const form = e.target as HTMLFormElement;
     if (this.adding) return;
     const draft = candidateFromForm(form);
+    const editing = this.editing;
     this.adding = true;
     this.candidateStatus = "";
     try {
-      const added = await consoleBackend.candidateAdd(this.number, draft);
+      const saved = editing ? await consoleBackend.candidateUpdate(this.number, editing.id, draft) : await consoleBackend.candidateAdd(this.number, draft);
       this.candidateError = null;
+      this.editing = null;
       form.reset();
       await this.load();
-      this.candidateStatus = t("console.candidateAdded", { name: `${added.first_name} ${added.birth_name}` });
-      // Ready for the next candidate.
-      form.querySelector<HTMLElement>("#cand-birth-name")?.focus();
+      const name = `${saved.first_name} ${saved.birth_name}`;
+      this.candidateStatus = t(editing ? "console.candidateUpdated" : "console.candidateAdded", { name });
+      await this.updateComplete;
+      // Back to the edited row, or ready for the next candidate.
+      this.querySelector<HTMLElement>(editing ? `#edit-candidate-${saved.id}` : "#cand-birth-name")?.focus();
     } catch (err) {
       this.candidateError = err;
     } finally {
       this.adding = false;
     }
+  }
+
+  /** Fills the form with the candidate's values. The birthplace is known only as display text, so
+   * its fields stay empty and must be typed again (Rust validates the whole candidate). */
+  private async editCandidate(c: CandidateDto) {
+    this.editing = c;
+    this.candidateError = null;
+    this.candidateStatus = "";
+    await this.updateComplete;
+    const form = this.querySelector<HTMLFormElement>("#candidate-form");
+    if (!form) return;
+    form.reset();
+    const set = (id: string, v: string) => {
+      const el = form.querySelector<HTMLInputElement>(`#${id}`);
+      if (el) el.value = v;
+    };
+    set("cand-birth-name", c.birth_name);
+    set("cand-first-name", c.first_name);
+    const sex = form.querySelector<HTMLInputElement>(`#cand-sex-${c.sex.toLowerCase()}`);
+    if (sex) sex.checked = true;
+    set("cand-birthdate", c.birthdate);
+    set("cand-local-id", c.local_id ?? "");
+    set("cand-extra-time", c.extra_time_percent == null ? "" : String(c.extra_time_percent));
+    const adjusted = form.querySelector<HTMLInputElement>("#cand-adjusted");
+    if (adjusted) adjusted.checked = c.adjusted_questions;
+    set("cand-convocation-email", c.convocation_email ?? "");
+    set("cand-results-email", c.results_email ?? "");
+    form.querySelector<HTMLElement>("#candidate-form-title")?.focus();
+  }
+
+  private async cancelEdit() {
+    const id = this.editing?.id;
+    this.editing = null;
+    this.candidateError = null;
+    this.querySelector<HTMLFormElement>("#candidate-form")?.reset();
+    await this.updateComplete;
+    this.querySelector<HTMLElement>(`#edit-candidate-${id}`)?.focus();
   }
 
   private removeCandidate(c: CandidateDto, opener: HTMLElement) {
@@ -119,6 +163,11 @@ export class SessionDetail extends LocalizedElement {
       confirmLabel: t("console.removeConfirm"),
       action: async () => {
         await consoleBackend.candidateRemove(this.number, c.id);
+        if (this.editing?.id === c.id) {
+          this.editing = null;
+          this.candidateError = null;
+          this.querySelector<HTMLFormElement>("#candidate-form")?.reset();
+        }
         await this.load();
         this.candidateStatus = t("console.candidateRemoved", { name });
       },
@@ -215,8 +264,12 @@ export class SessionDetail extends LocalizedElement {
                 <td class="num">${c.extra_time_percent == null ? none : t("console.percent", { value: c.extra_time_percent })}</td>
                 <td>${c.adjusted_questions ? t("console.yes") : t("console.no")}</td>
                 <td>
+                  <div class="row actions">
+                  <button type="button" class="secondary" id=${`edit-candidate-${c.id}`} aria-label=${t("console.editCandidateLabel", { name: `${c.first_name} ${c.birth_name}` })}
+                    @click=${() => this.editCandidate(c)}>${t("console.edit")}</button>
                   <button type="button" class="secondary danger" id=${`remove-${c.id}`} aria-label=${t("console.removeLabel", { name: `${c.first_name} ${c.birth_name}` })}
                     @click=${(e: Event) => this.removeCandidate(c, e.currentTarget as HTMLElement)}>${t("console.remove")}</button>
+                  </div>
                 </td>
               </tr>`,
             )}
@@ -228,6 +281,7 @@ export class SessionDetail extends LocalizedElement {
 
   private renderCandidateForm() {
     const err = this.candidateError;
+    const editing = this.editing;
     const described = err ? "candidate-form-error" : nothing;
     const field = (id: string, key: string, opts: { required?: boolean; type?: string; mode?: string; hint?: string; auto?: string } = {}) =>
       html`<div>
@@ -236,7 +290,9 @@ export class SessionDetail extends LocalizedElement {
           placeholder=${opts.hint ?? nothing} aria-required=${opts.required ? "true" : "false"} aria-describedby=${described} />
       </div>`;
     return html`<form id="candidate-form" class="card" novalidate aria-labelledby="candidate-form-title" @submit=${this.addCandidate}>
-      <h3 id="candidate-form-title">${t("console.addCandidate")}</h3>
+      <h3 id="candidate-form-title" tabindex="-1">
+        ${editing ? t("console.editCandidateTitle", { name: `${editing.first_name} ${editing.birth_name}` }) : t("console.addCandidate")}
+      </h3>
       <p class="hint">${t("console.requiredHint")}</p>
       <div class="grid">
         ${field("cand-birth-name", "console.cand.birthName", { required: true })}
@@ -248,9 +304,10 @@ export class SessionDetail extends LocalizedElement {
         <label><input type="radio" name="cand-sex" id="cand-sex-f" value="F" /> ${t("console.cand.sexF")}</label>
       </fieldset>
       <div class="grid">${field("cand-birthdate", "console.cand.birthdateHint", { required: true, mode: "numeric", hint: t("console.datePlaceholder") })}</div>
-      <fieldset aria-describedby="birthplace-hint">
+      <fieldset aria-describedby=${editing ? "birthplace-hint birthplace-edit-hint" : "birthplace-hint"}>
         <legend>${t("console.cand.birthplace")}</legend>
         <p class="hint" id="birthplace-hint">${t("console.cand.birthplaceHint")}</p>
+        ${editing ? html`<p class="hint" id="birthplace-edit-hint">${t("console.cand.birthplaceEditHint", { birthplace: editing.birthplace })}</p>` : null}
         <div class="grid">
           ${field("cand-insee", "console.cand.insee", { mode: "numeric" })} ${field("cand-postal-code", "console.cand.postalCode", { mode: "numeric" })}
           ${field("cand-town", "console.cand.town")} ${field("cand-country", "console.cand.country")}
@@ -265,7 +322,10 @@ export class SessionDetail extends LocalizedElement {
         ${field("cand-results-email", "console.cand.resultsEmail", { type: "email" })}
       </div>
       ${err ? html`<p class="error" role="alert" id="candidate-form-error">${errorText(err, lang())}</p>` : null}
-      <p class="row"><button type="submit" id="candidate-submit" aria-disabled=${this.adding ? "true" : "false"}>${t("console.addCandidateButton")}</button></p>
+      <p class="row">
+        <button type="submit" id="candidate-submit" aria-disabled=${this.adding ? "true" : "false"}>${editing ? t("console.save") : t("console.addCandidateButton")}</button>
+        ${editing ? html`<button type="button" class="secondary" id="candidate-cancel" @click=${this.cancelEdit}>${t("console.cancel")}</button>` : null}
+      </p>
     </form>`;
   }
 

@@ -6,6 +6,8 @@ import { LocalizedElement } from "../shared/localized";
 import "./confirm-dialog";
 import type { ConfirmDialog } from "./confirm-dialog";
 import { OPEN_SESSION, type OpenSession } from "./navigation";
+import "./sessions-file";
+import { SESSIONS_IMPORTED } from "./sessions-file";
 
 /** The invigilators textarea: one name a line, blank lines ignored. */
 export function parseInvigilators(text: string): string[] {
@@ -48,8 +50,16 @@ export class SessionsView extends LocalizedElement {
 
   connectedCallback() {
     super.connectedCallback();
+    this.addEventListener(SESSIONS_IMPORTED, this.onImported);
     void this.load();
   }
+
+  disconnectedCallback() {
+    this.removeEventListener(SESSIONS_IMPORTED, this.onImported);
+    super.disconnectedCallback();
+  }
+
+  private readonly onImported = () => void this.load();
 
   async load() {
     try {
@@ -225,6 +235,7 @@ export class SessionsView extends LocalizedElement {
       <h2 id="sessions-title" tabindex="-1" data-screen-heading>${t("console.dashboard")}</h2>
       <p role="status" aria-live="polite" class="ok" id="sessions-status">${this.status}</p>
       ${this.renderTable()} ${this.renderForm()}
+      <console-sessions-file></console-sessions-file>
       <console-confirm></console-confirm>
     </section>`;
   }

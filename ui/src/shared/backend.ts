@@ -161,6 +161,15 @@ export function isImportRefusal(e: unknown): e is ImportRefusal {
   return !!e && typeof e === "object" && "message_fr" in e && Array.isArray((e as { report?: unknown }).report);
 }
 
+/** A SIECLE file holding several classes: Rust asks which ones to import (`import.choose_classes`). */
+export interface ChooseClasses extends AppError {
+  classes: string[];
+}
+
+export function isChooseClasses(e: unknown): e is ChooseClasses {
+  return !!e && typeof e === "object" && (e as { code?: unknown }).code === "import.choose_classes" && Array.isArray((e as { classes?: unknown }).classes);
+}
+
 export type ExportFormat = "csv" | "xlsx";
 
 export const consoleBackend = {
@@ -170,10 +179,14 @@ export const consoleBackend = {
   sessionDelete: (number: number) => transport.call<null>("session_delete", { number }),
   sessionCandidates: (number: number) => transport.call<CandidateDto[]>("session_candidates", { number }),
   candidateAdd: (number: number, candidate: CandidateDraft) => transport.call<CandidateDto>("candidate_add", { number, candidate }),
+  candidateUpdate: (number: number, id: number, candidate: CandidateDraft) => transport.call<CandidateDto>("candidate_update", { number, id, candidate }),
   candidateRemove: (number: number, id: number) => transport.call<null>("candidate_remove", { number, id }),
   /** The file travels as base64 (a JSON array of numbers would be several times larger). */
-  sessionImport: (number: number, fileName: string, bytesBase64: string) =>
-    transport.call<{ imported: number }>("session_import", { number, fileName, bytesBase64 }),
+  /** `classes`: the SIECLE classes to import, after Rust asked for them (`import.choose_classes`). */
+  sessionImport: (number: number, fileName: string, bytesBase64: string, classes?: string[]) =>
+    transport.call<{ imported: number }>("session_import", classes ? { number, fileName, bytesBase64, classes } : { number, fileName, bytesBase64 }),
+  /** Several sessions from one file; all or none (a refusal carries `report`). */
+  sessionImportFile: (fileName: string, bytesBase64: string) => transport.call<{ created: number[] }>("session_import_file", { fileName, bytesBase64 }),
   sessionExport: (number: number, format: ExportFormat) => transport.call<{ path: string }>("session_export", { number, format }),
   sessionAttendance: (number: number) => transport.call<{ path: string }>("session_attendance", { number }),
 };
