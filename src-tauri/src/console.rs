@@ -197,14 +197,19 @@ pub fn candidate_add(
 ) -> Result<CandidateDto, AppError> {
     with_store(&state, |s| {
         let id = enrolment::add_by_hand(s, number, &candidate, today()).map_err(enrolment_error)?;
-        let stored = s
-            .candidates(number)
-            .map_err(store_error)?
-            .into_iter()
-            .find(|(i, _)| *i == id);
-        let (id, c) = stored.ok_or_else(|| AppError::internal("candidate", "not stored"))?;
-        Ok(CandidateDto::new(id, c))
+        stored_candidate(s, number, id)
     })
+}
+
+/// The candidate as stored after a change, for the page to show.
+fn stored_candidate(store: &ConsoleStore, number: i64, id: i64) -> Result<CandidateDto, AppError> {
+    let stored = store
+        .candidates(number)
+        .map_err(store_error)?
+        .into_iter()
+        .find(|(i, _)| *i == id);
+    let (id, c) = stored.ok_or_else(|| AppError::internal("candidate", "not stored"))?;
+    Ok(CandidateDto::new(id, c))
 }
 
 #[tauri::command]
@@ -216,13 +221,7 @@ pub fn candidate_update(
 ) -> Result<CandidateDto, AppError> {
     with_store(&state, |s| {
         enrolment::edit_by_hand(s, number, id, &candidate, today()).map_err(enrolment_error)?;
-        let stored = s
-            .candidates(number)
-            .map_err(store_error)?
-            .into_iter()
-            .find(|(i, _)| *i == id);
-        let (id, c) = stored.ok_or_else(|| AppError::internal("candidate", "not stored"))?;
-        Ok(CandidateDto::new(id, c))
+        stored_candidate(s, number, id)
     })
 }
 
