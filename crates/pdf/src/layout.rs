@@ -177,6 +177,7 @@ pub struct Document {
     y: f32,
     header: Option<(String, String)>,
     footer: Option<String>,
+    page_numbers: bool,
     missing: Vec<MissingGlyph>,
 }
 
@@ -191,6 +192,7 @@ impl Document {
             y: setup.content_top(),
             header: None,
             footer: None,
+            page_numbers: true,
             missing: Vec::new(),
         })
     }
@@ -208,9 +210,16 @@ impl Document {
         self.header = Some((left.to_owned(), right.to_owned()));
     }
 
-    /// Text at the bottom left of every page; "Page x / y" is always at the bottom right.
+    /// Text at the bottom left of every page; "Page x / y" is at the bottom right unless
+    /// [`Document::set_page_numbers`] turned it off.
     pub fn set_footer(&mut self, left: &str) {
         self.footer = Some(left.to_owned());
+    }
+
+    /// Whether "Page x / y" is printed (default: yes). Off for a batch of one-page documents,
+    /// such as certificates, where "Page 37 / 300" would wrongly suggest a 300-page document.
+    pub fn set_page_numbers(&mut self, on: bool) {
+        self.page_numbers = on;
     }
 
     /// Characters found so far that the font cannot draw, with the text they were in.
@@ -515,9 +524,11 @@ impl Document {
         if let Some(left) = self.footer.clone() {
             self.decoration_text(page, s.content_left(), top, half * 1.5, &left, Align::Left);
         }
-        let number = format!("Page {} / {}", page + 1, total);
-        let x = s.content_left() + half * 1.5;
-        self.decoration_text(page, x, top, half / 2.0, &number, Align::Right);
+        if self.page_numbers {
+            let number = format!("Page {} / {}", page + 1, total);
+            let x = s.content_left() + half * 1.5;
+            self.decoration_text(page, x, top, half / 2.0, &number, Align::Right);
+        }
     }
 
     fn decoration_text(&mut self, page: usize, x: f32, y: f32, w: f32, text: &str, align: Align) {
@@ -656,6 +667,8 @@ fn page_ops(items: &[Item], page_height: f32, fonts: &[(FontStyle, FontId)]) -> 
     let y = |top: f32| pt(page_height - top);
     let mut ops = Vec::new();
 
+    // The fill colour is set only when it changes: a QR code is hundreds of black boxes.
+    let mut fill = None;
     for item in items {
         if let Item::Rect {
             x,
@@ -666,7 +679,10 @@ fn page_ops(items: &[Item], page_height: f32, fonts: &[(FontStyle, FontId)]) -> 
             ..
         } = item
         {
-            ops.push(Op::SetFillColor { col: grey(*level) });
+            if fill != Some(*level) {
+                ops.push(Op::SetFillColor { col: grey(*level) });
+                fill = Some(*level);
+            }
             ops.push(Op::DrawRectangle {
                 rectangle: Rect {
                     x: pt(*x),

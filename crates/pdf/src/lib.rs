@@ -3,14 +3,15 @@
 //! One small layer ([`Document`]: A4 pages, margins, a running header, "Page x / y" footers,
 //! wrapped or ellipsised text, tables whose header row repeats on every page) over `printpdf`,
 //! with DejaVu Sans embedded as a subset so a sheet weighs tens of kilobytes. The documents
-//! built on it take plain data, never a database handle: [`attendance_sheet`] now, the session
-//! report and the certificates later.
+//! built on it take plain data, never a database handle: [`attendance_sheet`], [`certificates`]
+//! (a batch, one page each) and, later, the session report.
 //!
 //! A character the font cannot draw is never dropped in silence: [`Document::finish`] fails
 //! with [`PdfError::MissingGlyphs`], which lists each character and the text it was in, and
 //! [`Fonts::missing_glyphs`] lets a screen check a name before anyone prints.
 
 pub mod attendance;
+pub mod certificate;
 pub mod collate;
 pub mod font;
 pub mod layout;
@@ -19,6 +20,7 @@ mod text;
 use certroom_core::message::UserMessage;
 
 pub use attendance::{attendance_sheet, AttendanceRow, AttendanceSheet};
+pub use certificate::{certificates, Certificate, CertificateLang};
 pub use collate::compare_names;
 pub use font::{FontStyle, Fonts};
 pub use layout::{Align, Column, Document, PageSetup, Table, TextStyle, PT_TO_MM};
@@ -45,6 +47,9 @@ pub enum PdfError {
     /// A shipped font could not be read or subset: a build problem, not the user's.
     #[error("font {font}: {reason}")]
     Font { font: String, reason: String },
+    /// The QR code payload cannot be encoded (too long for the largest QR code).
+    #[error("QR code payload of {len} bytes: {reason}")]
+    QrCode { len: usize, reason: String },
 }
 
 fn list_missing(missing: &[MissingGlyph]) -> String {
@@ -60,6 +65,7 @@ impl UserMessage for PdfError {
         match self {
             Self::MissingGlyphs(_) => "pdf.missing_glyphs",
             Self::Font { .. } => "pdf.font",
+            Self::QrCode { .. } => "pdf.qr_code",
         }
     }
     fn message_fr(&self) -> String {
@@ -80,6 +86,10 @@ impl UserMessage for PdfError {
                 "La police « {font} » livrée avec l'application est illisible ({reason}). \
                  Réinstallez l'application."
             ),
+            Self::QrCode { len, reason } => format!(
+                "Le document n'a pas été créé : le contenu du QR code ({len} octets) ne peut \
+                 pas être codé ({reason}). Signalez-le à l'assistance."
+            ),
         }
     }
     fn message_en(&self) -> String {
@@ -93,6 +103,10 @@ impl UserMessage for PdfError {
             Self::Font { font, reason } => format!(
                 "The font “{font}” shipped with the application is unreadable ({reason}). \
                  Reinstall the application."
+            ),
+            Self::QrCode { len, reason } => format!(
+                "The document was not created: the QR code content ({len} bytes) cannot be \
+                 encoded ({reason}). Report it to support."
             ),
         }
     }

@@ -1,0 +1,425 @@
+//! The certification certificate (attestation de certification des compétences numériques):
+//! one A4 page per candidate, a whole class or session in one PDF so the school office prints
+//! a single file. All pages share one [`Document`], so each font subset is embedded once for the
+//! batch and an extra certificate costs only its own page (a few kilobytes).
+//!
+//! Names are printed as given, except the last name, which is printed in capitals as on the
+//! reference certificate. A character the font cannot draw fails the whole batch with
+//! [`PdfError::MissingGlyphs`] (nothing is dropped), like every document of this crate.
+
+use qrcode::{Color, EcLevel, QrCode};
+
+use crate::layout::{Align, Document, PageSetup, TextStyle};
+use crate::PdfError;
+
+/// One candidate's certificate. Dates are already formatted (`jj/mm/aaaa`): they are printed as
+/// given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Certificate {
+    pub first_name: String,
+    /// Printed in capitals.
+    pub last_name: String,
+    /// `jj/mm/aaaa`.
+    pub birthdate: String,
+    pub birthplace: String,
+    pub centre: String,
+    /// Date of issue, `jj/mm/aaaa`.
+    pub issued: String,
+    /// Last day of validity (`jj/mm/aaaa`); `None` = without time limit (the current rule).
+    pub validity: Option<String>,
+    pub pix: u32,
+    pub pix_max: u32,
+    pub global_level: u8,
+    /// (code `"1.1"`, title, level 0–7), in the order printed: the 16 CRCN competences.
+    pub competences: Vec<(String, String, u8)>,
+    /// `P-` + 8 characters, typed on the public verification page.
+    pub verification_code: String,
+    /// The public verification page, printed.
+    pub verify_url: String,
+    /// Encoded in the QR code (the signed result, checkable offline); not printed.
+    pub qr_payload: String,
+}
+
+/// Language of the labels. Names, places and competence titles are printed as given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CertificateLang {
+    #[default]
+    Fr,
+    En,
+}
+
+struct Labels {
+    title: &'static str,
+    framework: &'static str,
+    birth: &'static str,
+    centre: &'static str,
+    issued: &'static str,
+    validity: &'static str,
+    unlimited: &'static str,
+    until: &'static str,
+    competence: &'static str,
+    level: &'static str,
+    none: &'static str,
+}
+
+const FR: Labels = Labels {
+    title: "Attestation de certification des compétences numériques",
+    framework: "Cadre de référence des compétences numériques (CRCN, décret n° 2019-919)",
+    birth: "Né(e) le",
+    centre: "Centre de certification",
+    issued: "Date de délivrance",
+    validity: "Validité",
+    unlimited: "sans limite de durée",
+    until: "jusqu'au",
+    competence: "Compétence",
+    level: "Niveau",
+    none: "Aucune attestation à imprimer.",
+};
+
+const EN: Labels = Labels {
+    title: "Digital skills certification certificate",
+    framework: "French digital competence framework (CRCN, decree no. 2019-919)",
+    birth: "Born on",
+    centre: "Certification centre",
+    issued: "Date of issue",
+    validity: "Validity",
+    unlimited: "no time limit",
+    until: "until",
+    competence: "Competence",
+    level: "Level",
+    none: "No certificate to print.",
+};
+
+impl CertificateLang {
+    fn labels(self) -> &'static Labels {
+        match self {
+            CertificateLang::Fr => &FR,
+            CertificateLang::En => &EN,
+        }
+    }
+
+    fn born(self, date: &str, place: &str) -> String {
+        match (self, place.trim().is_empty()) {
+            (_, true) => date.to_owned(),
+            (CertificateLang::Fr, false) => format!("{date} à {place}"),
+            (CertificateLang::En, false) => format!("{date} in {place}"),
+        }
+    }
+
+    // French typography puts a space before ":" and ";".
+    fn score(self, pix: u32, max: u32) -> String {
+        match self {
+            CertificateLang::Fr => format!("Score : {pix} pix / {max}"),
+            CertificateLang::En => format!("Score: {pix} pix / {max}"),
+        }
+    }
+
+    fn global_level(self, level: u8) -> String {
+        match self {
+            CertificateLang::Fr => format!("Niveau global : {level}"),
+            CertificateLang::En => format!("Overall level: {level}"),
+        }
+    }
+
+    fn code(self, code: &str) -> String {
+        match self {
+            CertificateLang::Fr => format!("Code de vérification : {code}"),
+            CertificateLang::En => format!("Verification code: {code}"),
+        }
+    }
+
+    fn how_to_verify(self, url: &str, code: &str) -> String {
+        match self {
+            CertificateLang::Fr => format!(
+                "Vérifiez ce certificat sur {url} avec le code {code} ou en scannant le QR code ; \
+                 le QR code contient une signature du service de certification vérifiable hors \
+                 ligne."
+            ),
+            CertificateLang::En => format!(
+                "Check this certificate at {url} with the code {code} or by scanning the QR code; \
+                 the QR code holds a signature from the certification service that can be \
+                 checked offline."
+            ),
+        }
+    }
+}
+
+// 14 pt keeps the French title on one line (170 mm of the 180 available).
+const TITLE: TextStyle = TextStyle::bold(14.0);
+const SUBTITLE: TextStyle = TextStyle::regular(8.5);
+const NAME: TextStyle = TextStyle::bold(15.0);
+const LABEL: TextStyle = TextStyle::bold(9.5);
+const VALUE: TextStyle = TextStyle::regular(9.5);
+const SCORE: TextStyle = TextStyle::bold(13.0);
+const CELL: TextStyle = TextStyle::regular(9.0);
+const CELL_BOLD: TextStyle = TextStyle::bold(9.0);
+const CODE: TextStyle = TextStyle::bold(12.0);
+const NOTE: TextStyle = TextStyle::regular(9.0);
+
+/// Side of the QR symbol (mm). 35 mm keeps 0.6 mm modules for a ~200-byte signed payload
+/// (version 10), which a phone camera reads from arm's length on a laser print.
+const QR_SIZE: f32 = 35.0;
+/// The QR standard asks for 4 light modules around the symbol; nothing is drawn there.
+const QUIET_MODULES: f32 = 4.0;
+/// Adjacent module boxes overlap by this much (mm) so anti-aliased renderers do not show a
+/// hairline between rows, which can confuse a scanner.
+const QR_BLEED: f32 = 0.03;
+/// Squares in a competence's level bar: the highest level open today.
+const BAR_SQUARES: u8 = 7;
+const MAX_ROW_HEIGHT: f32 = 7.0;
+
+/// A batch of certificates as one PDF: one A4 page per certificate, in the order given. Fails
+/// with [`PdfError::MissingGlyphs`] when any printed text holds a character the font cannot
+/// draw (every such character of the batch is listed), or [`PdfError::QrCode`] when a
+/// payload is too long for a QR code.
+pub fn certificates(certs: &[Certificate], lang: CertificateLang) -> Result<Vec<u8>, PdfError> {
+    let labels = lang.labels();
+    let setup = PageSetup {
+        margin_top: 15.0,
+        margin_right: 15.0,
+        margin_bottom: 15.0,
+        margin_left: 15.0,
+        header_height: 0.0,
+        footer_height: 0.0,
+        ..PageSetup::a4_portrait()
+    };
+    let mut doc = Document::new(labels.title, setup)?;
+    // Each certificate is a document of its own: "Page 37 / 300" would be misleading.
+    doc.set_page_numbers(false);
+    if certs.is_empty() {
+        doc.paragraph(labels.none, VALUE, Align::Left);
+    }
+    for (i, cert) in certs.iter().enumerate() {
+        if i > 0 {
+            doc.new_page();
+        }
+        page(&mut doc, cert, lang)?;
+    }
+    doc.finish()
+}
+
+fn page(doc: &mut Document, cert: &Certificate, lang: CertificateLang) -> Result<(), PdfError> {
+    let labels = lang.labels();
+    let s = *doc.setup();
+    let (left, width) = (s.content_left(), s.content_width());
+    let mut y = s.content_top();
+
+    y += doc.text_box(left, y, width, labels.title, TITLE, Align::Center, 2) + 1.0;
+    doc.text(left, y, width, labels.framework, SUBTITLE, Align::Center);
+    y += SUBTITLE.line_height() + 6.0;
+
+    let name = format!("{} {}", cert.first_name, cert.last_name.to_uppercase());
+    y += doc.text_box(left, y, width, &name, NAME, Align::Center, 2) + 3.0;
+    doc.line(left, y, left + width, y, 0.3);
+    y += 3.0;
+
+    let validity = match &cert.validity {
+        None => labels.unlimited.to_owned(),
+        Some(date) => format!("{} {date}", labels.until),
+    };
+    let label_w = 45.0; // "Centre de certification" is 40 mm in 9.5 pt bold.
+    for (label, value) in [
+        (labels.birth, lang.born(&cert.birthdate, &cert.birthplace)),
+        (labels.centre, cert.centre.clone()),
+        (labels.issued, cert.issued.clone()),
+        (labels.validity, validity),
+    ] {
+        doc.text(left, y, label_w, label, LABEL, Align::Left);
+        let used = doc.text_box(
+            left + label_w,
+            y,
+            width - label_w,
+            &value,
+            VALUE,
+            Align::Left,
+            2,
+        );
+        y += used.max(VALUE.line_height()) + 1.0;
+    }
+
+    y += 3.0;
+    let band = SCORE.line_height() + 4.0;
+    doc.fill_rect(left, y, width, band, 0.92);
+    let half = width / 2.0 - 4.0;
+    let score = lang.score(cert.pix, cert.pix_max);
+    doc.text(left + 4.0, y + 2.0, half, &score, SCORE, Align::Left);
+    let level = lang.global_level(cert.global_level);
+    doc.text(
+        left + width / 2.0,
+        y + 2.0,
+        half,
+        &level,
+        SCORE,
+        Align::Right,
+    );
+    y += band + 5.0;
+
+    let (qr, qr_width) = qr_modules(&cert.qr_payload)?;
+    let module = QR_SIZE / qr_width.max(1) as f32;
+    let qr_left = s.content_right() - QR_SIZE;
+    let qr_top = s.content_bottom() - QR_SIZE;
+
+    competence_table(doc, cert, labels, y, qr_top - 8.0);
+
+    // Verification: the code and how to use it, left of the QR code and clear of its quiet zone.
+    let text_w = width - QR_SIZE - QUIET_MODULES * module - 2.0;
+    let code = lang.code(&cert.verification_code);
+    let mut ty = qr_top;
+    ty += doc.text_box(left, ty, text_w, &code, CODE, Align::Left, 2) + 2.0;
+    let how = lang.how_to_verify(&cert.verify_url, &cert.verification_code);
+    doc.text_box(left, ty, text_w, &how, NOTE, Align::Left, 6);
+
+    // Dark modules as filled boxes, one per horizontal run: vector, sharp at any printer
+    // resolution, and about half the operators of one box per module.
+    for (row, cells) in qr.chunks(qr_width.max(1)).enumerate() {
+        let mut col = 0;
+        while col < cells.len() {
+            if !cells[col] {
+                col += 1;
+                continue;
+            }
+            let start = col;
+            while col < cells.len() && cells[col] {
+                col += 1;
+            }
+            doc.fill_rect(
+                qr_left + start as f32 * module,
+                qr_top + row as f32 * module,
+                (col - start) as f32 * module + QR_BLEED,
+                module + QR_BLEED,
+                0.0,
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The competences between `top` and `bottom` (mm): code, title, level as a number and as a
+/// bar of squares. Rows shrink if an unusual list would not fit, so the page never overflows.
+fn competence_table(
+    doc: &mut Document,
+    cert: &Certificate,
+    labels: &Labels,
+    top: f32,
+    bottom: f32,
+) {
+    let s = *doc.setup();
+    let (left, width) = (s.content_left(), s.content_width());
+    let square = 3.2;
+    let gap = 1.0;
+    let bar_w = f32::from(BAR_SQUARES) * (square + gap) - gap;
+    let code_w = 12.0;
+    let number_w = 14.0;
+    let title_w = width - code_w - number_w - bar_w - 6.0;
+
+    let rows = cert.competences.len();
+    let row_h = ((bottom - top) / (rows + 1) as f32).clamp(1.0, MAX_ROW_HEIGHT);
+    let text_dy = (row_h - CELL.line_height()) / 2.0;
+
+    doc.fill_rect(left, top, width, row_h, 0.85);
+    doc.text(
+        left + 2.0,
+        top + text_dy,
+        code_w + title_w,
+        labels.competence,
+        CELL_BOLD,
+        Align::Left,
+    );
+    let level_x = left + code_w + title_w;
+    doc.text(
+        level_x,
+        top + text_dy,
+        width - code_w - title_w - 2.0,
+        labels.level,
+        CELL_BOLD,
+        Align::Left,
+    );
+
+    for (i, (code, title, level)) in cert.competences.iter().enumerate() {
+        let y = top + (i + 1) as f32 * row_h;
+        if i % 2 == 1 {
+            // Banding guides the eye from a title to its level across the page.
+            doc.fill_rect(left, y, width, row_h, 0.96);
+        }
+        doc.text(
+            left + 2.0,
+            y + text_dy,
+            code_w - 2.0,
+            code,
+            CELL_BOLD,
+            Align::Left,
+        );
+        doc.text(
+            left + code_w,
+            y + text_dy,
+            title_w,
+            title,
+            CELL,
+            Align::Left,
+        );
+        doc.text(
+            level_x,
+            y + text_dy,
+            number_w - 3.0,
+            &level.to_string(),
+            CELL_BOLD,
+            Align::Right,
+        );
+        let bar_x = level_x + number_w;
+        let sq = square.min(row_h - 1.0).max(0.5);
+        let sq_y = y + (row_h - sq) / 2.0;
+        for k in 0..BAR_SQUARES {
+            // Filled up to the level; the rest light grey so the scale's length stays visible.
+            let grey = if k < *level { 0.15 } else { 0.85 };
+            let x = bar_x + f32::from(k) * (square + gap);
+            doc.fill_rect(x, sq_y, sq, sq, grey);
+        }
+    }
+    let end = top + (rows + 1) as f32 * row_h;
+    doc.line(left, end, left + width, end, 0.3);
+}
+
+/// The QR matrix (row by row, `true` = dark) and its width in modules. Medium error correction
+/// (15 %): survives a crease or a smudge and keeps modules large enough to print.
+fn qr_modules(payload: &str) -> Result<(Vec<bool>, usize), PdfError> {
+    let code =
+        QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::M).map_err(|e| {
+            PdfError::QrCode {
+                len: payload.len(),
+                reason: e.to_string(),
+            }
+        })?;
+    let width = code.width();
+    let dark = code
+        .to_colors()
+        .into_iter()
+        .map(|c| c == Color::Dark)
+        .collect();
+    Ok((dark, width))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_batch_and_an_empty_certificate_still_render() {
+        let pdf = certificates(&[], CertificateLang::Fr).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        let pdf = certificates(&[Certificate::default()], CertificateLang::En).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+    }
+
+    #[test]
+    fn a_payload_too_long_for_any_qr_code_is_an_error() {
+        let cert = Certificate {
+            qr_payload: "x".repeat(5_000),
+            ..Default::default()
+        };
+        let err = certificates(&[cert], CertificateLang::Fr).unwrap_err();
+        assert!(
+            matches!(err, PdfError::QrCode { len: 5_000, .. }),
+            "{err:?}"
+        );
+    }
+}
