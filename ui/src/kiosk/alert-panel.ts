@@ -1,8 +1,8 @@
 import { html } from "lit";
-import { backend, errorText } from "../shared/backend";
+import { backend } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
-import { emitScreen } from "./flow";
+import { submitInvigilatorCode } from "./flow";
 
 /** Shown while a problem report is open on the question: the candidate waits, the invigilator comes to
  * the kiosk, types the session code and either validates the alert (Rust replaces the question) or
@@ -14,24 +14,7 @@ export class KioskAlertPanel extends LocalizedElement {
 
   private async resolve(validated: boolean) {
     const input = this.querySelector<HTMLInputElement>("#alert-code");
-    const code = input?.value.trim() ?? "";
-    if (!code) {
-      this.error = t("kiosk.codeRequired");
-      input?.focus();
-      return;
-    }
-    this.busy = true;
-    try {
-      const next = await backend.kioskResolveAlert(code, validated, lang());
-      this.error = "";
-      emitScreen(this, next);
-    } catch (err) {
-      this.error = errorText(err, lang()) || t("kiosk.codeRefused");
-      if (input) input.value = "";
-      input?.focus();
-    } finally {
-      this.busy = false;
-    }
+    await submitInvigilatorCode(this, input, (code) => backend.kioskResolveAlert(code, validated, lang()));
   }
 
   render() {

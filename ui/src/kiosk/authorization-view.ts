@@ -1,8 +1,8 @@
 import { html } from "lit";
-import { backend, errorText } from "../shared/backend";
+import { backend } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
-import { emitScreen, type WaitingScreen } from "./flow";
+import { submitInvigilatorCode, type WaitingScreen } from "./flow";
 
 /** The candidate has joined and waits: the invigilator comes to the kiosk and types the session code
  * (until the room hub can authorise remotely). After a restart, `resume` says the test continues. */
@@ -15,24 +15,7 @@ export class KioskAuthorization extends LocalizedElement {
   private async authorize(e: Event) {
     e.preventDefault();
     const input = this.querySelector<HTMLInputElement>("#authorize-code");
-    const code = input?.value.trim() ?? "";
-    if (!code) {
-      this.error = t("kiosk.codeRequired");
-      input?.focus();
-      return;
-    }
-    this.busy = true;
-    try {
-      const next = await backend.kioskAuthorize(code, lang());
-      this.error = "";
-      emitScreen(this, next);
-    } catch (err) {
-      this.error = errorText(err, lang()) || t("kiosk.codeRefused");
-      if (input) input.value = "";
-      input?.focus();
-    } finally {
-      this.busy = false;
-    }
+    await submitInvigilatorCode(this, input, (code) => backend.kioskAuthorize(code, lang()));
   }
 
   render() {
