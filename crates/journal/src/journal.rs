@@ -11,6 +11,7 @@ use crate::chain::{self, ChainFault, RawRow, RawTest};
 use crate::error::{classify, JournalError};
 use crate::event::{EndedBy, Event};
 use crate::hash::Hash;
+use crate::mirror::{ChainBytes, Mirror};
 use crate::record::{chain_hash, encode_body, now_rfc3339, Record, TestHeader};
 use crate::resume::{self, clock_effect, Progress};
 use crate::schema;
@@ -342,6 +343,90 @@ impl Journal {
         }
         t.ended = matches!(event, Event::Ended { .. });
         Ok((Ack { seq, hash, mono_ms }, head))
+    }
+
+    /// The exact bytes of a test's chain after `after_seq`, verified first: what a kiosk sends
+    /// the room hub, and what a bundle carries.
+    pub fn chain_bytes(&self, test_id: &str, after_seq: u64) -> Result<ChainBytes, JournalError> {
+        let v = self.load_verified(test_id)?;
+        let rows = read_rows(&self.conn, test_id)?;
+        let bodies = rows
+            .into_iter()
+            .filter(|r| u64::try_from(r.seq).is_ok_and(|s| s > after_seq))
+            .map(|r| r.body)
+            .collect();
+        Ok(ChainBytes {
+            header: v.header_bytes,
+            bodies,
+        })
+    }
+
+    /// The station-signed head of an ended test, if it has one.
+    pub fn signed_head(&self, test_id: &str) -> Result<Option<SignedHead>, JournalError> {
+        self.load_verified(test_id).map(|v| v.head)
+    }
+
+    /// Writes another station's copy of a test into this journal, byte for byte, so that a
+    /// candidate whose PC died resumes here from the hub's copy. Every record is checked
+    /// against the chain first; a test this journal already holds is refused.
+    pub fn import_chain(&mut self, bytes: ChainBytes) -> Result<TestHeader, JournalError> {
+        let mirror = Mirror::from_bytes(bytes).map_err(|fault| JournalError::Damaged {
+            test_id: None,
+            fault,
+        })?;
+        let header = mirror.header().clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(classify)?;
+        let exists: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM tests WHERE test_id = ?1)",
+                [&header.test_id],
+                |r| r.get(0),
+            )
+            .map_err(classify)?;
+        if exists {
+            return Err(JournalError::TestExists(header.test_id));
+        }
+        tx.execute(
+            "INSERT INTO tests (test_id, session_id, candidate_id, engine_seed, engine_version, \
+             bank_hash, created, header) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                header.test_id,
+                header.session_id,
+                header.candidate_id,
+                header.engine_seed.to_string(),
+                header.engine_version,
+                header.bank_hash.to_hex(),
+                header.created,
+                mirror.header_bytes()
+            ],
+        )
+        .map_err(classify)?;
+        for (r, body) in mirror.records().iter().zip(mirror.bodies()) {
+            let seq = i64::try_from(r.seq).map_err(|_| JournalError::OutOfRange("seq"))?;
+            let mono = i64::try_from(r.mono_ms).map_err(|_| JournalError::OutOfRange("mono_ms"))?;
+            tx.prepare_cached(
+                "INSERT INTO records (test_id, seq, ts, mono_ms, kind, body, prev_hash, hash) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    header.test_id,
+                    seq,
+                    r.ts,
+                    mono,
+                    r.event.kind(),
+                    body,
+                    &r.prev_hash.0[..],
+                    &r.hash.0[..]
+                ])
+            })
+            .map_err(classify)?;
+        }
+        tx.commit().map_err(classify)?;
+        Ok(header)
     }
 
     /// Live milliseconds of an open test right now (for the countdown).

@@ -13,6 +13,7 @@ pub mod error;
 pub mod event;
 pub mod hash;
 pub mod journal;
+pub mod mirror;
 pub mod pack;
 pub mod record;
 pub mod resume;
@@ -26,6 +27,7 @@ pub use error::JournalError;
 pub use event::{EndedBy, Event};
 pub use hash::Hash;
 pub use journal::{Ack, CheckpointReport, Journal, TestSummary};
+pub use mirror::{ChainBytes, Mirror};
 pub use record::{Record, TestHeader};
 pub use resume::{progress, Progress, ShownQuestion, Step};
 pub use station::{
