@@ -2,10 +2,10 @@
 //! candidate's signature, and the invigilators' signatures. It is part of the session's
 //! evidence, so names are printed exactly as registered: no capitals added, nothing folded.
 
-use std::cmp::Ordering;
-
-use crate::collate::{compare_names, primary_key};
-use crate::layout::{Align, Column, Document, PageSetup, Table, TextStyle};
+use crate::collate::{compare_people, PersonKey};
+use crate::layout::{
+    Align, Column, Document, FieldGrid, PageSetup, SignatureBoxes, Table, TextStyle,
+};
 use crate::PdfError;
 
 /// A session as the sheet shows it. Dates and times are already formatted (`jj/mm/aaaa`,
@@ -41,22 +41,18 @@ const SMALL: TextStyle = TextStyle::regular(7.5);
 const ROW_HEIGHT: f32 = 11.5;
 const INVIGILATOR_BOX_HEIGHT: f32 = 20.0;
 
-/// Sorts candidates the way the room reads a list: by birth name then first name, letters
-/// first (case, accents, hyphens and apostrophes ignored), then accents and case. Whole names
-/// are compared letters-first before any accent decides, so `Lefevre, Zoé` does not come before
-/// `Lefèvre, Anne`.
+/// Sorts candidates the way the room reads a list (see [`compare_people`]).
 pub fn sort_candidates(rows: &mut [AttendanceRow]) {
-    rows.sort_by(compare_rows);
+    rows.sort_by(|a, b| compare_people(&person(a), &person(b)));
 }
 
-fn compare_rows(a: &AttendanceRow, b: &AttendanceRow) -> Ordering {
-    primary_key(&a.birth_name)
-        .cmp(&primary_key(&b.birth_name))
-        .then_with(|| primary_key(&a.first_name).cmp(&primary_key(&b.first_name)))
-        .then_with(|| compare_names(&a.birth_name, &b.birth_name))
-        .then_with(|| compare_names(&a.first_name, &b.first_name))
-        .then_with(|| a.birthdate.cmp(&b.birthdate))
-        .then_with(|| a.local_id.cmp(&b.local_id))
+fn person(row: &AttendanceRow) -> PersonKey<'_> {
+    PersonKey {
+        birth_name: &row.birth_name,
+        first_name: &row.first_name,
+        birthdate: &row.birthdate,
+        local_id: &row.local_id,
+    }
 }
 
 /// The attendance sheet as a PDF (A4 portrait). Fails with [`PdfError::MissingGlyphs`] when a
@@ -149,37 +145,25 @@ fn candidate_table() -> Table {
 
 /// Session facts as label/value pairs in two columns.
 fn session_block(doc: &mut Document, sheet: &AttendanceSheet) {
-    let left = [
-        ("Session n°", sheet.session_number.as_str()),
-        ("Date", sheet.date.as_str()),
-        ("Heure de début", sheet.start_time.as_str()),
-    ];
-    let right = [
-        ("Centre", sheet.centre.as_str()),
-        ("Site", sheet.site.as_str()),
-        ("Salle", sheet.room.as_str()),
-    ];
-    let s = *doc.setup();
-    let half = s.content_width() / 2.0;
-    let label_w = 31.0; // "Heure de début" is 27.9 mm in 9 pt bold.
-    for (l, r) in left.iter().zip(right.iter()) {
-        let y = doc.y();
-        let mut h: f32 = 0.0;
-        for (x, (label, value)) in [(s.content_left(), l), (s.content_left() + half, r)] {
-            doc.text(x, y, label_w, label, LABEL, Align::Left);
-            let used = doc.text_box(
-                x + label_w,
-                y,
-                half - label_w - 2.0,
-                value,
-                VALUE,
-                Align::Left,
-                2,
-            );
-            h = h.max(used);
-        }
-        doc.advance(h.max(VALUE.line_height()) + 0.8);
-    }
+    let grid = FieldGrid {
+        columns: 2,
+        label_width: 31.0, // "Heure de début" is 27.9 mm in 9 pt bold.
+        label_style: LABEL,
+        value_style: VALUE,
+        max_lines: 2,
+        row_gap: 0.8,
+    };
+    doc.fields(
+        &grid,
+        &[
+            ("Session n°", &sheet.session_number),
+            ("Centre", &sheet.centre),
+            ("Date", &sheet.date),
+            ("Site", &sheet.site),
+            ("Heure de début", &sheet.start_time),
+            ("Salle", &sheet.room),
+        ],
+    );
 }
 
 /// One signature box per invigilator, two per line; two blank boxes to fill by hand when the
@@ -189,32 +173,20 @@ fn invigilators_block(doc: &mut Document, invigilators: &[String]) {
     doc.paragraph("Surveillants", HEADING, Align::Left);
     doc.advance(1.5);
     let names: Vec<&str> = if invigilators.is_empty() {
-        vec!["", ""]
+        vec!["Nom :", "Nom :"]
     } else {
-        invigilators.iter().map(String::as_str).collect()
+        invigilators
+            .iter()
+            .map(|name| if name.is_empty() { "Nom :" } else { name })
+            .collect()
     };
-    let s = *doc.setup();
-    let gap = 4.0;
-    let w = (s.content_width() - gap) / 2.0;
-    for pair in names.chunks(2) {
-        doc.ensure_space(INVIGILATOR_BOX_HEIGHT);
-        let y = doc.y();
-        for (i, name) in pair.iter().enumerate() {
-            let x = s.content_left() + i as f32 * (w + gap);
-            doc.rect(x, y, w, INVIGILATOR_BOX_HEIGHT, 0.25);
-            let name_line = if name.is_empty() { "Nom :" } else { name };
-            doc.text(x + 2.0, y + 1.5, w - 4.0, name_line, LABEL, Align::Left);
-            doc.text(
-                x + 2.0,
-                y + 1.5 + LABEL.line_height(),
-                w - 4.0,
-                "Signature :",
-                SMALL,
-                Align::Left,
-            );
-        }
-        doc.advance(INVIGILATOR_BOX_HEIGHT + 2.0);
-    }
+    let look = SignatureBoxes {
+        per_line: 2,
+        height: INVIGILATOR_BOX_HEIGHT,
+        name_style: LABEL,
+        caption_style: SMALL,
+    };
+    doc.signature_boxes(&look, &names, "Signature :");
 }
 
 #[cfg(test)]

@@ -21,6 +21,30 @@ pub fn compare_names(a: &str, b: &str) -> Ordering {
         .then_with(|| a.cmp(b))
 }
 
+/// What a list of people is sorted by, borrowed from whatever row type the list holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PersonKey<'a> {
+    pub birth_name: &'a str,
+    pub first_name: &'a str,
+    pub birthdate: &'a str,
+    pub local_id: &'a str,
+}
+
+/// The order of every list of candidates a session prints, so the attendance sheet and the
+/// session report read in the same order: birth name then first name, letters first (case,
+/// accents, hyphens and apostrophes ignored), then accents and case. Whole names are compared
+/// letters-first before any accent decides, so `Lefevre, Zoé` does not come before
+/// `Lefèvre, Anne`. Birthdate and local identifier only break ties between homonyms.
+pub fn compare_people(a: &PersonKey, b: &PersonKey) -> Ordering {
+    primary_key(a.birth_name)
+        .cmp(&primary_key(b.birth_name))
+        .then_with(|| primary_key(a.first_name).cmp(&primary_key(b.first_name)))
+        .then_with(|| compare_names(a.birth_name, b.birth_name))
+        .then_with(|| compare_names(a.first_name, b.first_name))
+        .then_with(|| a.birthdate.cmp(b.birthdate))
+        .then_with(|| a.local_id.cmp(b.local_id))
+}
+
 /// Base letters and digits in lower case: `Jean-Éudes` → `jeaneudes`, `Øystein Ærø` →
 /// `oysteinaero`, `Đặng` → `dang`.
 pub fn primary_key(name: &str) -> String {

@@ -141,6 +141,37 @@ pub struct Table {
     pub header_fill: Option<f32>,
 }
 
+/// How label/value pairs look when laid out in columns by [`Document::fields`]
+/// ("Session n°  123456    Centre  Collège …").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FieldGrid {
+    /// Pairs per line, filled left to right.
+    pub columns: usize,
+    /// Room kept for each label (mm); a longer label is cut with an ellipsis.
+    pub label_width: f32,
+    pub label_style: TextStyle,
+    pub value_style: TextStyle,
+    /// Lines a value may wrap to before it is cut with an ellipsis.
+    pub max_lines: usize,
+    /// Space between two lines of pairs (mm).
+    pub row_gap: f32,
+}
+
+/// How [`Document::signature_boxes`] looks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SignatureBoxes {
+    /// Boxes side by side across the content width.
+    pub per_line: usize,
+    /// Height of a box (mm): a signature is 8–12 mm high, plus the name above it.
+    pub height: f32,
+    pub name_style: TextStyle,
+    pub caption_style: TextStyle,
+}
+
+/// Space between two columns of [`Document::fields`] and between signature boxes (mm).
+const FIELD_GAP: f32 = 2.0;
+const BOX_GAP: f32 = 4.0;
+
 /// What a page shows, before it is turned into PDF operators.
 #[derive(Debug, Clone)]
 enum Item {
@@ -356,6 +387,80 @@ impl Document {
             stroke: None,
             fill: Some(grey.clamp(0.0, 1.0)),
         });
+    }
+
+    /// Label/value pairs at the cursor, `grid.columns` pairs per line, values wrapped under
+    /// their own column. A line of pairs is never split across pages.
+    pub fn fields(&mut self, grid: &FieldGrid, pairs: &[(&str, &str)]) {
+        let s = self.setup;
+        let columns = grid.columns.max(1);
+        let column_w = s.content_width() / columns as f32;
+        let value_w = (column_w - grid.label_width - FIELD_GAP).max(1.0);
+        for line in pairs.chunks(columns) {
+            let lines = line
+                .iter()
+                .map(|(_, value)| {
+                    self.wrap(value, grid.value_style, value_w, grid.max_lines)
+                        .len()
+                })
+                .max()
+                .unwrap_or(1);
+            let h =
+                (lines as f32 * grid.value_style.line_height()).max(grid.label_style.line_height());
+            self.ensure_space(h);
+            let y = self.y;
+            for (i, (label, value)) in line.iter().enumerate() {
+                let x = s.content_left() + i as f32 * column_w;
+                self.text(x, y, grid.label_width, label, grid.label_style, Align::Left);
+                self.text_box(
+                    x + grid.label_width,
+                    y,
+                    value_w,
+                    value,
+                    grid.value_style,
+                    Align::Left,
+                    grid.max_lines,
+                );
+            }
+            self.y += h + grid.row_gap;
+        }
+    }
+
+    /// One box to sign in per entry of `names`, `look.per_line` to a line, each headed by the
+    /// name and then `caption` ("Signature :"). A line of boxes is never split across pages.
+    pub fn signature_boxes(&mut self, look: &SignatureBoxes, names: &[&str], caption: &str) {
+        let s = self.setup;
+        let per_line = look.per_line.max(1);
+        let gaps = (per_line - 1) as f32 * BOX_GAP;
+        let w = ((s.content_width() - gaps) / per_line as f32).max(1.0);
+        // A box taller than the page could never be placed.
+        let h = look.height.min(s.content_height());
+        for line in names.chunks(per_line) {
+            self.ensure_space(h);
+            let y = self.y;
+            for (i, name) in line.iter().enumerate() {
+                let x = s.content_left() + i as f32 * (w + BOX_GAP);
+                self.rect(x, y, w, h, 0.25);
+                self.text(
+                    x + 2.0,
+                    y + 1.5,
+                    w - 4.0,
+                    name,
+                    look.name_style,
+                    Align::Left,
+                );
+                let caption_y = y + 1.5 + look.name_style.line_height();
+                self.text(
+                    x + 2.0,
+                    caption_y,
+                    w - 4.0,
+                    caption,
+                    look.caption_style,
+                    Align::Left,
+                );
+            }
+            self.y += h + 2.0;
+        }
     }
 
     /// Draws `table` at the cursor, one row per entry of `rows` (missing cells are empty,

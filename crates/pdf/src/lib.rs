@@ -4,7 +4,7 @@
 //! wrapped or ellipsised text, tables whose header row repeats on every page) over `printpdf`,
 //! with DejaVu Sans embedded as a subset so a sheet weighs tens of kilobytes. The documents
 //! built on it take plain data, never a database handle: [`attendance_sheet`], [`certificates`]
-//! (a batch, one page each) and, later, the session report.
+//! (a batch, one page each) and [`session_report()`] (the procès-verbal de session).
 //!
 //! A character the font cannot draw is never dropped in silence: [`Document::finish`] fails
 //! with [`PdfError::MissingGlyphs`], which lists each character and the text it was in, and
@@ -15,6 +15,7 @@ pub mod certificate;
 pub mod collate;
 pub mod font;
 pub mod layout;
+pub mod session_report;
 mod text;
 
 use certroom_core::message::UserMessage;
@@ -24,6 +25,9 @@ pub use certificate::{certificates, Certificate, CertificateLang};
 pub use collate::compare_names;
 pub use font::{FontStyle, Fonts};
 pub use layout::{Align, Column, Document, PageSetup, Table, TextStyle, PT_TO_MM};
+pub use session_report::{
+    session_report, AbortReason, CandidateOutcome, ReportCandidate, ReportIncident, SessionReport,
+};
 
 /// A character the document font has no glyph for, and the text it appeared in.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,14 +2,14 @@
 //! pdffonts, pdfinfo), as a printer driver or a viewer would read it. Each test prints a
 //! notice and passes when the tools are absent, so a machine without poppler still builds.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
 use certroom_core::message::UserMessage;
 use certroom_pdf::{
     attendance_sheet, Align, AttendanceRow, AttendanceSheet, Document, PageSetup, PdfError,
     TextStyle,
 };
+use common::{page_count, page_text, render_page_one, run, tools_present, write_pdf};
 
 /// Names that break naive PDF code: accents outside Latin-1, apostrophes, Vietnamese
 /// stacked diacritics, Nordic letters, a long particle name.
@@ -20,52 +20,6 @@ const HARD_NAMES: [(&str, &str); 5] = [
     ("de La Tour d'Auvergne", "Jean-Éudes"),
     ("Jean-Éudes de La Tour d'Auvergne", "Marie-Ægidia"),
 ];
-
-fn tools_present(tools: &[&str]) -> bool {
-    for tool in tools {
-        if Command::new(tool).arg("-v").output().is_err() {
-            println!("SKIPPED: `{tool}` not found (apt-get install poppler-utils)");
-            return false;
-        }
-    }
-    true
-}
-
-fn out_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("certroom-pdf")
-}
-
-fn write_pdf(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = out_dir();
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
-
-fn run(tool: &str, args: &[&str]) -> String {
-    let out = Command::new(tool).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{tool} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn page_text(pdf: &Path, page: usize) -> String {
-    let p = page.to_string();
-    let path = pdf.to_str().unwrap();
-    run("pdftotext", &["-layout", "-f", &p, "-l", &p, path, "-"])
-}
-
-fn page_count(pdf: &Path) -> usize {
-    let info = run("pdfinfo", &[pdf.to_str().unwrap()]);
-    info.lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap()
-}
 
 fn sheet(candidates: usize) -> AttendanceSheet {
     const BIRTH: [&str; 8] = [
@@ -223,31 +177,11 @@ fn page_one_renders_to_png() {
         return;
     }
     let pdf = write_pdf("render.pdf", &attendance_sheet(&sheet(60)).unwrap());
-    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/artifacts");
-    std::fs::create_dir_all(&artifacts).unwrap();
-    let stem = artifacts.join("attendance-sheet-1");
-    run(
-        "pdftoppm",
-        &[
-            "-png",
-            "-r",
-            "110",
-            "-f",
-            "1",
-            "-l",
-            "1",
-            "-singlefile",
-            pdf.to_str().unwrap(),
-            stem.to_str().unwrap(),
-        ],
-    );
-    let png = stem.with_extension("png");
-    let bytes = std::fs::read(&png).unwrap();
-    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
+    let png = render_page_one(&pdf, "attendance-sheet-1", 110);
     println!(
         "page 1 rendered: {} ({} bytes)",
         png.canonicalize().unwrap().display(),
-        bytes.len()
+        std::fs::metadata(&png).unwrap().len()
     );
 }
 

@@ -2,47 +2,13 @@
 //! (decoded from the rendered page, as a phone would from the printed sheet). Tests needing
 //! poppler print a notice and pass when it is absent.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+
+use std::path::Path;
 
 use certroom_core::framework::crcn;
 use certroom_pdf::{certificates, Certificate, CertificateLang, PdfError};
-
-fn tools_present(tools: &[&str]) -> bool {
-    for tool in tools {
-        if Command::new(tool).arg("-v").output().is_err() {
-            println!("SKIPPED: `{tool}` not found (apt-get install poppler-utils)");
-            return false;
-        }
-    }
-    true
-}
-
-fn write_pdf(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("certroom-pdf");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
-
-fn run(tool: &str, args: &[&str]) -> String {
-    let out = Command::new(tool).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{tool} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn page_count(pdf: &Path) -> usize {
-    let info = run("pdfinfo", &[pdf.to_str().unwrap()]);
-    info.lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap()
-}
+use common::{page_count, render_page_one, run, tools_present, write_pdf};
 
 /// (first name, last name as given, last name as printed).
 const NAMES: [(&str, &str, &str); 3] = [
@@ -171,27 +137,9 @@ fn the_printed_qr_code_decodes_to_the_payload() {
         "certificate-1.pdf",
         &certificates(std::slice::from_ref(&c), CertificateLang::Fr).unwrap(),
     );
-    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/artifacts");
-    std::fs::create_dir_all(&artifacts).unwrap();
-    let stem = artifacts.join("certificate-1");
     // 200 dpi puts about 5 pixels in each 0.6 mm module, what a decoder needs (rqrr misses
     // the finder patterns at 150 dpi, 3.7 pixels); a phone camera at reading distance sees more.
-    run(
-        "pdftoppm",
-        &[
-            "-png",
-            "-r",
-            "200",
-            "-f",
-            "1",
-            "-l",
-            "1",
-            "-singlefile",
-            pdf.to_str().unwrap(),
-            stem.to_str().unwrap(),
-        ],
-    );
-    let png_path = stem.with_extension("png");
+    let png_path = render_page_one(&pdf, "certificate-1", 200);
     let (w, h, grey) = read_grey_png(&png_path);
     let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| grey[y * w + x]);
     let grids = img.detect_grids();

@@ -1,0 +1,95 @@
+//! What the PDF tests share: writing a PDF where the tools can read it and reading it back with
+//! poppler-utils (pdftotext, pdfinfo, pdffonts, pdftoppm), as a viewer or printer would.
+
+// Each test file is its own crate and uses only some of these.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Whether every tool runs; prints a notice when one is absent, so a test can pass without
+/// poppler instead of failing the build on a machine that lacks it.
+pub fn tools_present(tools: &[&str]) -> bool {
+    for tool in tools {
+        if Command::new(tool).arg("-v").output().is_err() {
+            println!("SKIPPED: `{tool}` not found (apt-get install poppler-utils)");
+            return false;
+        }
+    }
+    true
+}
+
+pub fn write_pdf(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("certroom-pdf");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// The tool's standard output; fails the test when the tool fails.
+pub fn run(tool: &str, args: &[&str]) -> String {
+    let out = Command::new(tool).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{tool} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The whole document's text, laid out as on the page.
+pub fn text(pdf: &Path) -> String {
+    run("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"])
+}
+
+/// The whole document's text in the order it was drawn, runs of white space as one space: a
+/// table cell wrapped over two lines reads as one phrase ("Terminé par le surveillant"), which
+/// the laid-out text splits across lines.
+pub fn flow_text(pdf: &Path) -> String {
+    let raw = run("pdftotext", &["-raw", pdf.to_str().unwrap(), "-"]);
+    raw.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// One page's text (1-based), laid out as on the page.
+pub fn page_text(pdf: &Path, page: usize) -> String {
+    let p = page.to_string();
+    let path = pdf.to_str().unwrap();
+    run("pdftotext", &["-layout", "-f", &p, "-l", &p, path, "-"])
+}
+
+pub fn page_count(pdf: &Path) -> usize {
+    let info = run("pdfinfo", &[pdf.to_str().unwrap()]);
+    info.lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap()
+}
+
+/// Renders page 1 at `dpi` to `tests/artifacts/{stem}.png` at the workspace root (kept after
+/// the run so a person can look at it) and returns the PNG's path, checked to be a PNG.
+pub fn render_page_one(pdf: &Path, stem: &str, dpi: u32) -> PathBuf {
+    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let stem = artifacts.join(stem);
+    let dpi = dpi.to_string();
+    run(
+        "pdftoppm",
+        &[
+            "-png",
+            "-r",
+            &dpi,
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            pdf.to_str().unwrap(),
+            stem.to_str().unwrap(),
+        ],
+    );
+    let png = stem.with_extension("png");
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{}", png.display());
+    png
+}
