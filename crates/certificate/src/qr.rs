@@ -1,0 +1,187 @@
+//! The QR text: `<base URL>/v/<code>#<base64url(version ‖ claims bytes ‖ signature)>`.
+//!
+//! The fragment never reaches a web server, so the public page can check the signature in the
+//! browser and a phone without network still has everything it needs.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use certroom_core::codes::is_verification_code;
+use ring::signature::{Ed25519KeyPair, KeyPair, UnparsedPublicKey, ED25519};
+
+use crate::claims::{self, Claims};
+use crate::error::{CertificateError, Malformed, VerifyError};
+
+/// Version byte of the payload this crate writes and the only one it reads.
+pub const VERSION: u8 = 1;
+
+/// Prefixed to the payload before signing, so a signature made by the service's key for another
+/// purpose can never pass for a certificate's. The NUL ends it: no other domain string of ours
+/// can be read as this one followed by payload bytes.
+pub const SIGNING_DOMAIN: &[u8] = b"certroom-certificate-v1\0";
+
+/// Longest text a QR code holds (version 40, level L, byte mode). Anything longer was not read
+/// from one, and is refused before any decoding work.
+pub const MAX_QR_TEXT: usize = 2953;
+
+const SIGNATURE_LEN: usize = 64;
+const PATH: &str = "/v/";
+
+fn strip_scheme(url: &str) -> Option<&str> {
+    url.strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+}
+
+/// The base URL without its trailing `/`, or why it cannot start a verification URL.
+fn base_url(url: &str) -> Result<&str, CertificateError> {
+    let base = url.strip_suffix('/').unwrap_or(url);
+    let host_given =
+        strip_scheme(base).is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
+    // A `?` or `#` would move the code out of the path or the payload out of the fragment.
+    let plain = base
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && b != b'#' && b != b'?');
+    if host_given && plain {
+        Ok(base)
+    } else {
+        Err(CertificateError::BaseUrl(url.to_owned()))
+    }
+}
+
+/// What the service signs: the domain, then the payload's version and claims bytes exactly.
+fn message(body: &[u8]) -> Vec<u8> {
+    let mut msg = Vec::with_capacity(SIGNING_DOMAIN.len() + body.len());
+    msg.extend_from_slice(SIGNING_DOMAIN);
+    msg.extend_from_slice(body);
+    msg
+}
+
+/// Signs `claims` with the certification service's key and returns the QR text,
+/// `<base_url>/v/P-XXXXXXXX#<payload>` (docs/certificate-format.md). Names are signed in NFC,
+/// so [`verify`] returns them in NFC. `base_url` is the deployment's public verification site
+/// (`https://verifier.certroom.fr`); a trailing `/` is dropped.
+pub fn sign(
+    claims: &Claims,
+    key: &Ed25519KeyPair,
+    base_url: &str,
+) -> Result<String, CertificateError> {
+    let base = self::base_url(base_url)?;
+    let invalid = |(field, problem)| CertificateError::InvalidField { field, problem };
+    let canonical = claims.canonical().map_err(invalid)?;
+    let mut payload = vec![VERSION];
+    canonical.encode(&mut payload).map_err(invalid)?;
+    let signature = key.sign(&message(&payload));
+    payload.extend_from_slice(signature.as_ref());
+    let text = format!(
+        "{base}{PATH}{}#{}",
+        canonical.code(),
+        URL_SAFE_NO_PAD.encode(&payload)
+    );
+    // A certificate is printed once and checked for years: never hand out one that our own
+    // verifier would refuse.
+    let public = <[u8; 32]>::try_from(key.public_key().as_ref())
+        .map_err(|_| CertificateError::SelfCheck(VerifyError::BadSignature))?;
+    verify(&text, &public).map_err(CertificateError::SelfCheck)?;
+    Ok(text)
+}
+
+/// The code in the URL's path and the fragment.
+fn split(text: &str) -> Result<(&str, &str), VerifyError> {
+    if text.len() > MAX_QR_TEXT {
+        return Err(VerifyError::NotCertificateUrl);
+    }
+    let (url, fragment) = text.split_once('#').ok_or(VerifyError::NotCertificateUrl)?;
+    let rest = strip_scheme(url).ok_or(VerifyError::NotCertificateUrl)?;
+    let (host, code) = rest
+        .rsplit_once(PATH)
+        .ok_or(VerifyError::NotCertificateUrl)?;
+    if host.is_empty() || !is_verification_code(code) {
+        return Err(VerifyError::NotCertificateUrl);
+    }
+    Ok((code, fragment))
+}
+
+/// Checks a QR text against the certification service's Ed25519 public key and returns the
+/// signed claims. The host of the URL is not checked: the signature, not the address, is what
+/// makes a certificate authentic, and deployments choose their own address. Whitespace around
+/// the text (a scanner's trailing newline) is ignored.
+pub fn verify(qr_text: &str, service_public_key: &[u8; 32]) -> Result<Claims, VerifyError> {
+    let text = qr_text.trim_matches(|c: char| c.is_ascii_whitespace());
+    let (url_code, fragment) = split(text)?;
+    let payload = URL_SAFE_NO_PAD
+        .decode(fragment)
+        .map_err(|_| VerifyError::BadEncoding(Malformed::Base64))?;
+    let (&version, _) = payload
+        .split_first()
+        .ok_or(VerifyError::BadEncoding(Malformed::Truncated))?;
+    if version != VERSION {
+        return Err(VerifyError::UnknownVersion(version));
+    }
+    let truncated = VerifyError::BadEncoding(Malformed::Truncated);
+    let body_len = payload
+        .len()
+        .checked_sub(SIGNATURE_LEN)
+        .ok_or(truncated.clone())?;
+    let (body, signature) = payload
+        .split_at_checked(body_len)
+        .ok_or(truncated.clone())?;
+    // The structure is read before the signature is checked only so that a QR text cut short
+    // is reported as such rather than as a forgery; nothing read is trusted until it passes.
+    let raw = claims::decode(body.get(1..).ok_or(truncated)?).map_err(VerifyError::BadEncoding)?;
+    UnparsedPublicKey::new(&ED25519, service_public_key)
+        .verify(&message(body), signature)
+        .map_err(|_| VerifyError::BadSignature)?;
+    let invalid = |(field, problem)| VerifyError::InvalidField { field, problem };
+    let claims = raw.claims().map_err(invalid)?;
+    let mut again = vec![VERSION];
+    claims
+        .canonical()
+        .map_err(invalid)?
+        .encode(&mut again)
+        .map_err(invalid)?;
+    if again != body {
+        return Err(VerifyError::BadEncoding(Malformed::NonCanonical));
+    }
+    if claims.code != url_code {
+        return Err(VerifyError::CodeMismatch {
+            url: url_code.to_owned(),
+            signed: claims.code,
+        });
+    }
+    Ok(claims)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_must_leave_the_path_and_fragment_to_the_format() {
+        assert_eq!(
+            base_url("https://verifier.certroom.fr/"),
+            Ok("https://verifier.certroom.fr")
+        );
+        assert_eq!(
+            base_url("http://10.0.0.2:8080/certif"),
+            Ok("http://10.0.0.2:8080/certif")
+        );
+        for bad in [
+            "",
+            "verifier.certroom.fr",
+            "https://",
+            "https:///v",
+            "ftp://verifier.certroom.fr",
+            "https://verifier.certroom.fr/?a=1",
+            "https://verifier.certroom.fr/#x",
+            "https://verifier certroom.fr",
+            "https://vérifieur.fr",
+        ] {
+            assert!(base_url(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_domain_separator_is_the_documented_one() {
+        assert_eq!(SIGNING_DOMAIN, b"certroom-certificate-v1\0");
+        assert_eq!(message(b"\x01ab"), b"certroom-certificate-v1\0\x01ab");
+    }
+}

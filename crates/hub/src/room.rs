@@ -1,0 +1,1239 @@
+//! The room as the hub keeps it: who is enrolled, who sits where, each candidate's journal copy,
+//! the invigilator's decisions. Pure state: [`Room::apply`] takes one accepted input and returns
+//! what must be sent; the hub logs every input before it answers, and a restarted hub replays the
+//! log through the same function (see `store.rs`), so the two can never disagree.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use certroom_core::message::UserMessage;
+use certroom_journal::{progress, EndedBy, Event, Mirror};
+
+use crate::protocol::{
+    pairing_code, CandidateCard, ChainCopy, KioskCommand, KioskMessage, Reply, StationState,
+};
+
+/// The session this hub runs, as the console set it up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomSetup {
+    pub session: i64,
+    pub access_code: String,
+    pub invigilator_password: String,
+    /// The key of the session's bank pack, handed to a kiosk with its authorization.
+    pub bank_key: String,
+    pub questions: u32,
+    pub duration_min: u32,
+    pub candidates: Vec<EnrolledCandidate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolledCandidate {
+    pub id: i64,
+    pub first_name: String,
+    pub birth_name: String,
+    pub birthdate: NaiveDate,
+    pub local_id: Option<String>,
+    pub extra_time_percent: u8,
+    pub adjusted_questions: bool,
+}
+
+/// One input the hub accepted, in the order it accepted them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "from", rename_all = "snake_case")]
+pub enum Input {
+    Station {
+        station: String,
+        n: u64,
+        msg: KioskMessage,
+    },
+    Console {
+        command: ConsoleCommand,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AbortReason {
+    Candidate,
+    Technical,
+}
+
+/// What the invigilator can do, each carrying the session's authority (checked by the hub).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ConsoleCommand {
+    ConfirmPairing {
+        station: String,
+    },
+    ConfirmPresence {
+        candidate: i64,
+        present: bool,
+    },
+    Authorize {
+        candidate: i64,
+    },
+    EndTest {
+        candidate: i64,
+        reason: String,
+    },
+    ExtraTime {
+        candidate: i64,
+        minutes: u32,
+    },
+    ResolveAlert {
+        candidate: i64,
+        validated: bool,
+        incident: Option<String>,
+    },
+    RecordIncident {
+        candidate: i64,
+        code: String,
+        note: String,
+        question: Option<u32>,
+    },
+    FixIdentity {
+        candidate: i64,
+        first_name: String,
+        birth_name: String,
+        birthdate: NaiveDate,
+    },
+    MoveCandidate {
+        candidate: i64,
+    },
+    PauseRoom {
+        reason: String,
+    },
+    ResumeRoom,
+    EndAll {
+        reason: String,
+    },
+    SetAbortReason {
+        candidate: i64,
+        reason: Option<AbortReason>,
+    },
+    SetComment {
+        text: String,
+    },
+    Finalize,
+}
+
+/// Incident codes of the national rules (facts §4).
+pub const INCIDENT_CODES: &[&str] = &[
+    "C1", "C2", "C4", "C6", "C7", "C8", "E1", "E2", "E3", "E4", "E5", "E8", "E9", "E10", "E11",
+    "E12",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incident {
+    pub code: String,
+    pub note: String,
+    pub question: Option<u32>,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TileStatus {
+    /// Ordered by urgency: who needs the invigilator comes first.
+    Alert,
+    WaitingAuthorization,
+    FocusLost,
+    Joined,
+    InTest,
+    Paused,
+    NotArrived,
+    Finished,
+    Ended,
+}
+
+/// One candidate on the invigilator's screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tile {
+    pub candidate: i64,
+    pub first_name: String,
+    pub birth_name: String,
+    pub local_id: Option<String>,
+    pub status: TileStatus,
+    pub needs_action: bool,
+    pub station: Option<String>,
+    pub present: bool,
+    pub resume: bool,
+    pub question: u32,
+    pub total: u32,
+    pub answered: u32,
+    pub time_left_s: Option<u64>,
+    pub alert_item: Option<String>,
+    pub focus_losses: u32,
+    pub extra_minutes: u32,
+    pub ended_reason: Option<String>,
+    pub abort_reason: Option<AbortReason>,
+    pub incidents: Vec<Incident>,
+    pub test_id: Option<String>,
+    /// Journal records the hub holds for this candidate's test.
+    pub synced_seq: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairingRequest {
+    pub station: String,
+    pub label: String,
+    pub code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomView {
+    pub session: i64,
+    pub paused: bool,
+    pub finalized: Option<String>,
+    pub comment: String,
+    pub tiles: Vec<Tile>,
+    pub pairings: Vec<PairingRequest>,
+    pub stations: Vec<(String, String)>,
+}
+
+/// What applying an input asks the hub to send.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Effects {
+    pub reply: Option<Reply>,
+    pub commands: Vec<(String, u64, KioskCommand)>,
+    pub tiles: Vec<i64>,
+    pub room_changed: bool,
+    pub pairing: Option<PairingRequest>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RoomError {
+    #[error("unknown station")]
+    UnknownStation,
+    #[error("replay")]
+    Replay { last_n: u64 },
+    #[error("wrong session")]
+    WrongSession,
+    #[error("session closed")]
+    Closed,
+    #[error("invalid field {0}")]
+    Invalid(&'static str),
+    #[error("identity not found")]
+    NotFound,
+    #[error("identity ambiguous")]
+    Ambiguous,
+    #[error("candidate on another PC")]
+    Elsewhere,
+    #[error("candidate already finished")]
+    AlreadyFinished,
+    #[error("this PC is sitting another candidate")]
+    StationBusy,
+    #[error("no candidate on this PC")]
+    NoCandidate,
+    #[error("wrong access code")]
+    AccessCode,
+    #[error("journal copy refused: {0}")]
+    Chain(String),
+    #[error("unknown candidate")]
+    UnknownCandidate,
+    #[error("not waiting for authorization")]
+    NotWaiting,
+    #[error("no test in progress")]
+    NoLiveTest,
+    #[error("no open alert")]
+    NoAlert,
+    #[error("unknown incident code")]
+    IncidentCode,
+    #[error("abort reasons missing")]
+    AbortReasonsMissing(Vec<i64>),
+    #[error("tests still running")]
+    TestsRunning(Vec<i64>),
+    #[error("no pairing request")]
+    NoPairing,
+    #[error("identity already used")]
+    IdentityTaken,
+}
+
+impl UserMessage for RoomError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::UnknownStation => "room.unknown_station",
+            Self::Replay { .. } => "hub.replay",
+            Self::WrongSession => "room.wrong_session",
+            Self::Closed => "room.closed",
+            Self::Invalid(_) => "room.invalid",
+            Self::NotFound => "room.identity_not_found",
+            Self::Ambiguous => "room.identity_ambiguous",
+            Self::Elsewhere => "room.candidate_elsewhere",
+            Self::AlreadyFinished => "room.already_finished",
+            Self::StationBusy => "room.station_busy",
+            Self::NoCandidate => "room.no_candidate",
+            Self::AccessCode => "room.access_code",
+            Self::Chain(_) => "room.chain",
+            Self::UnknownCandidate => "room.unknown_candidate",
+            Self::NotWaiting => "room.not_waiting",
+            Self::NoLiveTest => "room.no_live_test",
+            Self::NoAlert => "room.no_alert",
+            Self::IncidentCode => "room.incident_code",
+            Self::AbortReasonsMissing(_) => "room.abort_reasons_missing",
+            Self::TestsRunning(_) => "room.tests_running",
+            Self::NoPairing => "room.no_pairing",
+            Self::IdentityTaken => "room.identity_taken",
+        }
+    }
+    fn message_fr(&self) -> String {
+        match self {
+            Self::UnknownStation => "Ce poste n'est pas enregistré dans cette salle : faites-le appairer par le surveillant.".into(),
+            Self::Replay { .. } => "Message déjà reçu (rejeu) : refusé.".into(),
+            Self::WrongSession => "Ce numéro de session n'est pas celui de cette salle.".into(),
+            Self::Closed => "La session est finalisée : plus personne ne peut la rejoindre.".into(),
+            Self::Invalid(f) => format!("Champ invalide : {f}."),
+            Self::NotFound => "Aucun candidat inscrit ne correspond à ce prénom, ce nom de naissance et cette date de naissance. Vérifiez la saisie ou appelez le surveillant.".into(),
+            Self::Ambiguous => "Plusieurs candidats correspondent : appelez le surveillant.".into(),
+            Self::Elsewhere => "Ce candidat est déjà installé sur un autre poste : appelez le surveillant.".into(),
+            Self::AlreadyFinished => "Ce candidat a déjà terminé son test.".into(),
+            Self::StationBusy => "Ce poste est occupé par un autre candidat.".into(),
+            Self::NoCandidate => "Aucun candidat n'est installé sur ce poste.".into(),
+            Self::AccessCode => "Code d'accès incorrect : recopiez celui que donne le surveillant.".into(),
+            Self::Chain(e) => format!("Copie du journal refusée : {e}."),
+            Self::UnknownCandidate => "Candidat inconnu dans cette session.".into(),
+            Self::NotWaiting => "Ce candidat n'attend pas d'autorisation.".into(),
+            Self::NoLiveTest => "Ce candidat n'a pas de test en cours.".into(),
+            Self::NoAlert => "Aucune alerte ouverte pour ce candidat.".into(),
+            Self::IncidentCode => "Code d'incident inconnu.".into(),
+            Self::AbortReasonsMissing(ids) => format!("Motif d'abandon manquant pour {} candidat(s) dont le test n'est pas terminé.", ids.len()),
+            Self::TestsRunning(ids) => format!("{} test(s) encore en cours : terminez-les avant de finaliser.", ids.len()),
+            Self::NoPairing => "Aucune demande d'appairage de ce poste.".into(),
+            Self::IdentityTaken => "Un autre candidat porte déjà cette identité.".into(),
+        }
+    }
+    fn message_en(&self) -> String {
+        match self {
+            Self::UnknownStation => "This PC is not enrolled in this room: have the invigilator pair it.".into(),
+            Self::Replay { .. } => "Message already received (replay): refused.".into(),
+            Self::WrongSession => "This is not this room's session number.".into(),
+            Self::Closed => "The session is finalized: nobody can join it any more.".into(),
+            Self::Invalid(f) => format!("Invalid field: {f}."),
+            Self::NotFound => "No enrolled candidate has this first name, birth name and date of birth. Check what you typed or call the invigilator.".into(),
+            Self::Ambiguous => "Several candidates match: call the invigilator.".into(),
+            Self::Elsewhere => "This candidate is already on another PC: call the invigilator.".into(),
+            Self::AlreadyFinished => "This candidate has already finished the test.".into(),
+            Self::StationBusy => "This PC is in use by another candidate.".into(),
+            Self::NoCandidate => "No candidate is sitting at this PC.".into(),
+            Self::AccessCode => "Wrong access code: copy the one the invigilator gives.".into(),
+            Self::Chain(e) => format!("Journal copy refused: {e}."),
+            Self::UnknownCandidate => "No such candidate in this session.".into(),
+            Self::NotWaiting => "This candidate is not waiting for an authorization.".into(),
+            Self::NoLiveTest => "This candidate has no test in progress.".into(),
+            Self::NoAlert => "This candidate has no open alert.".into(),
+            Self::IncidentCode => "Unknown incident code.".into(),
+            Self::AbortReasonsMissing(ids) => format!("Abort reason missing for {} candidate(s) whose test is unfinished.", ids.len()),
+            Self::TestsRunning(ids) => format!("{} test(s) still running: end them before finalizing.", ids.len()),
+            Self::NoPairing => "No pairing request from this PC.".into(),
+            Self::IdentityTaken => "Another candidate already has this identity.".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Sitter {
+    card: CandidateCard,
+    birthdate: NaiveDate,
+    local_id: Option<String>,
+    key: String,
+    station: Option<String>,
+    present: bool,
+    ready: bool,
+    /// The station whose journal holds this test (where it started or was last moved to).
+    chain_station: Option<String>,
+    mirror: Option<Mirror>,
+    /// Ended by the invigilator before any test started.
+    ended_early: Option<String>,
+    abort_reason: Option<AbortReason>,
+    incidents: Vec<Incident>,
+    pending: BTreeMap<u64, KioskCommand>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Room {
+    hub: String,
+    setup: RoomSetup,
+    sitters: BTreeMap<i64, Sitter>,
+    enrolled: BTreeMap<String, String>,
+    pairings: BTreeMap<String, PairingRequest>,
+    last_n: HashMap<String, u64>,
+    paused: Option<String>,
+    finalized: Option<String>,
+    comment: String,
+    next_command: u64,
+}
+
+impl Room {
+    pub fn new(hub_fingerprint: &str, setup: RoomSetup) -> Self {
+        let sitters = setup
+            .candidates
+            .iter()
+            .map(|c| {
+                let card = CandidateCard {
+                    id: c.id,
+                    session: setup.session,
+                    first_name: c.first_name.clone(),
+                    birth_name: c.birth_name.clone(),
+                    extra_time_percent: c.extra_time_percent,
+                    adjusted_questions: c.adjusted_questions,
+                };
+                let sitter = Sitter {
+                    key: certroom_room::candidate::match_key(
+                        &c.birth_name,
+                        &c.first_name,
+                        c.birthdate,
+                    ),
+                    card,
+                    birthdate: c.birthdate,
+                    local_id: c.local_id.clone(),
+                    station: None,
+                    present: false,
+                    ready: false,
+                    chain_station: None,
+                    mirror: None,
+                    ended_early: None,
+                    abort_reason: None,
+                    incidents: Vec::new(),
+                    pending: BTreeMap::new(),
+                };
+                (c.id, sitter)
+            })
+            .collect();
+        Room {
+            hub: hub_fingerprint.to_owned(),
+            setup,
+            sitters,
+            enrolled: BTreeMap::new(),
+            pairings: BTreeMap::new(),
+            last_n: HashMap::new(),
+            paused: None,
+            finalized: None,
+            comment: String::new(),
+            next_command: 1,
+        }
+    }
+
+    pub fn setup(&self) -> &RoomSetup {
+        &self.setup
+    }
+
+    pub fn session(&self) -> i64 {
+        self.setup.session
+    }
+
+    pub fn is_enrolled(&self, station: &str) -> bool {
+        self.enrolled.contains_key(station)
+    }
+
+    pub fn last_n(&self, station: &str) -> u64 {
+        self.last_n.get(station).copied().unwrap_or(0)
+    }
+
+    /// Stations enrolled at lab set-up, carried from the console's records into a new room.
+    pub fn enroll(&mut self, station: &str, label: &str) {
+        self.enrolled.insert(station.to_owned(), label.to_owned());
+    }
+
+    pub fn enrolled_stations(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.enrolled.iter()
+    }
+
+    /// Checks what does not change the room (enrolment, the replay counter): a refused frame is
+    /// then never logged.
+    pub fn admit(&self, station: &str, n: u64, msg: &KioskMessage) -> Result<(), RoomError> {
+        let last = self.last_n(station);
+        if n <= last {
+            return Err(RoomError::Replay { last_n: last });
+        }
+        if !matches!(msg, KioskMessage::Pair { .. }) && !self.is_enrolled(station) {
+            return Err(RoomError::UnknownStation);
+        }
+        Ok(())
+    }
+
+    /// Applies one input. On error the room is unchanged.
+    pub fn apply(&mut self, input: &Input, at: &str) -> Result<Effects, RoomError> {
+        match input {
+            Input::Station { station, n, msg } => {
+                self.admit(station, *n, msg)?;
+                let fx = self.station_message(station, msg)?;
+                self.last_n.insert(station.clone(), *n);
+                Ok(fx)
+            }
+            Input::Console { command } => self.console_command(command, at),
+        }
+    }
+
+    fn station_message(&mut self, station: &str, msg: &KioskMessage) -> Result<Effects, RoomError> {
+        let mut fx = Effects::default();
+        match msg {
+            KioskMessage::Pair { label } => {
+                let label = clean(label, 64, "label")?;
+                let code = pairing_code(&self.hub, station);
+                let enrolled = self.is_enrolled(station);
+                if !enrolled {
+                    let req = PairingRequest {
+                        station: station.to_owned(),
+                        label,
+                        code: code.clone(),
+                    };
+                    self.pairings.insert(station.to_owned(), req.clone());
+                    fx.pairing = Some(req);
+                    fx.room_changed = true;
+                }
+                fx.reply = Some(Reply::Pairing { code, enrolled });
+            }
+            KioskMessage::Hello => {
+                let state = self.station_state(station);
+                if let Some(id) = state.candidate.as_ref().map(|c| c.id) {
+                    if let Some(s) = self.sitters.get(&id) {
+                        for (cid, cmd) in &s.pending {
+                            fx.commands.push((station.to_owned(), *cid, cmd.clone()));
+                        }
+                    }
+                }
+                fx.reply = Some(Reply::State { station: state });
+            }
+            KioskMessage::Join {
+                session,
+                first_name,
+                birth_name,
+                birthdate,
+            } => {
+                let card = self.join(station, *session, first_name, birth_name, birthdate)?;
+                fx.tiles.push(card.id);
+                fx.reply = Some(Reply::Joined { candidate: card });
+            }
+            KioskMessage::Ready { access_code } => {
+                let id = self.sitter_at(station).ok_or(RoomError::NoCandidate)?;
+                if !access_code
+                    .trim()
+                    .eq_ignore_ascii_case(self.setup.access_code.trim())
+                {
+                    return Err(RoomError::AccessCode);
+                }
+                if let Some(s) = self.sitters.get_mut(&id) {
+                    s.ready = true;
+                }
+                fx.tiles.push(id);
+                fx.reply = Some(Reply::Waiting);
+            }
+            KioskMessage::Records {
+                test_id,
+                header,
+                bodies,
+            } => {
+                let id = self.sitter_at(station).ok_or(RoomError::NoCandidate)?;
+                let last_seq =
+                    self.take_records(id, station, test_id, header.as_deref(), bodies)?;
+                fx.tiles.push(id);
+                fx.reply = Some(Reply::Synced {
+                    test_id: test_id.clone(),
+                    last_seq,
+                });
+            }
+            KioskMessage::Done { command } => {
+                if let Some(id) = self.sitter_at(station) {
+                    if let Some(s) = self.sitters.get_mut(&id) {
+                        s.pending.remove(command);
+                    }
+                    fx.tiles.push(id);
+                }
+                fx.reply = Some(Reply::Done);
+            }
+            KioskMessage::Leave => {
+                if let Some(id) = self.sitter_at(station) {
+                    let s = self.sitters.get_mut(&id).ok_or(RoomError::NoCandidate)?;
+                    let live = s.mirror.as_ref().is_some_and(|m| !m.ended());
+                    if live {
+                        return Err(RoomError::StationBusy);
+                    }
+                    s.station = None;
+                    s.pending.clear();
+                    fx.tiles.push(id);
+                }
+                fx.reply = Some(Reply::Done);
+            }
+        }
+        Ok(fx)
+    }
+
+    fn join(
+        &mut self,
+        station: &str,
+        session: i64,
+        first_name: &str,
+        birth_name: &str,
+        birthdate: &str,
+    ) -> Result<CandidateCard, RoomError> {
+        if session != self.setup.session {
+            return Err(RoomError::WrongSession);
+        }
+        if self.finalized.is_some() {
+            return Err(RoomError::Closed);
+        }
+        let date = parse_birthdate(birthdate).ok_or(RoomError::Invalid("birthdate"))?;
+        if first_name.trim().is_empty() || birth_name.trim().is_empty() {
+            return Err(RoomError::Invalid("name"));
+        }
+        let key = certroom_room::candidate::match_key(birth_name, first_name, date);
+        let matches: Vec<i64> = self
+            .sitters
+            .values()
+            .filter(|s| s.key == key)
+            .map(|s| s.card.id)
+            .collect();
+        let id = match matches.as_slice() {
+            [] => return Err(RoomError::NotFound),
+            [one] => *one,
+            _ => return Err(RoomError::Ambiguous),
+        };
+        if let Some(other) = self.sitter_at(station) {
+            if other != id {
+                let busy = self
+                    .sitters
+                    .get(&other)
+                    .is_some_and(|s| s.mirror.as_ref().is_some_and(|m| !m.ended()));
+                if busy {
+                    return Err(RoomError::StationBusy);
+                }
+            }
+        }
+        let s = self.sitters.get(&id).ok_or(RoomError::NotFound)?;
+        if s.mirror.as_ref().is_some_and(Mirror::ended) || s.ended_early.is_some() {
+            return Err(RoomError::AlreadyFinished);
+        }
+        if s.station.as_deref().is_some_and(|st| st != station) {
+            return Err(RoomError::Elsewhere);
+        }
+        for other in self.sitters.values_mut() {
+            if other.card.id != id && other.station.as_deref() == Some(station) {
+                other.station = None;
+            }
+        }
+        let s = self.sitters.get_mut(&id).ok_or(RoomError::NotFound)?;
+        s.station = Some(station.to_owned());
+        Ok(s.card.clone())
+    }
+
+    fn take_records(
+        &mut self,
+        id: i64,
+        station: &str,
+        test_id: &str,
+        header: Option<&str>,
+        bodies: &[String],
+    ) -> Result<u64, RoomError> {
+        let session = self.setup.session.to_string();
+        let s = self.sitters.get_mut(&id).ok_or(RoomError::NoCandidate)?;
+        let mut mirror = match (&s.mirror, header) {
+            (Some(m), _) => {
+                if m.header().test_id != test_id {
+                    return Err(RoomError::Chain("another test".into()));
+                }
+                m.clone()
+            }
+            (None, Some(h)) => {
+                let m = Mirror::new(h.as_bytes().to_vec())
+                    .map_err(|f| RoomError::Chain(f.problem.to_string()))?;
+                let hd = m.header();
+                if hd.test_id != test_id
+                    || hd.session_id != session
+                    || hd.candidate_id != id.to_string()
+                {
+                    return Err(RoomError::Chain("header of another candidate".into()));
+                }
+                m
+            }
+            (None, None) => return Err(RoomError::Chain("header missing".into())),
+        };
+        for body in bodies {
+            let bytes = body.as_bytes();
+            let seq = seq_of(bytes).ok_or_else(|| RoomError::Chain("unreadable record".into()))?;
+            if seq <= mirror.last_seq() {
+                let known = usize::try_from(seq - 1)
+                    .ok()
+                    .and_then(|i| mirror.bodies().get(i));
+                if known.map(Vec::as_slice) != Some(bytes) {
+                    return Err(RoomError::Chain(format!(
+                        "record {seq} differs from the copy"
+                    )));
+                }
+                continue;
+            }
+            mirror
+                .extend(bytes.to_vec())
+                .map_err(|f| RoomError::Chain(format!("{} (n°{})", f.problem, f.seq)))?;
+        }
+        let last = mirror.last_seq();
+        if s.chain_station.is_none() || s.mirror.is_none() {
+            s.chain_station = Some(station.to_owned());
+        }
+        // Commands the journal shows carried out need not be sent again.
+        let p = progress(mirror.records());
+        if !p.needs_authorization || p.ended.is_some() {
+            s.pending
+                .retain(|_, c| !matches!(c, KioskCommand::Authorize { .. }));
+        }
+        if p.open_alert.is_none() {
+            s.pending
+                .retain(|_, c| !matches!(c, KioskCommand::ResolveAlert { .. }));
+        }
+        if p.ended.is_some() {
+            s.pending.clear();
+        }
+        s.mirror = Some(mirror);
+        Ok(last)
+    }
+
+    fn console_command(&mut self, cmd: &ConsoleCommand, at: &str) -> Result<Effects, RoomError> {
+        let mut fx = Effects::default();
+        match cmd {
+            ConsoleCommand::ConfirmPairing { station } => {
+                // Already enrolled (a replay after restart, or a double click): nothing to do.
+                if !self.is_enrolled(station) {
+                    let req = self.pairings.remove(station).ok_or(RoomError::NoPairing)?;
+                    self.enrolled.insert(req.station, req.label);
+                }
+                self.pairings.remove(station);
+                fx.room_changed = true;
+            }
+            ConsoleCommand::ConfirmPresence { candidate, present } => {
+                self.sitter_mut(*candidate)?.present = *present;
+                fx.tiles.push(*candidate);
+            }
+            ConsoleCommand::Authorize { candidate } => {
+                let bank_key = self.setup.bank_key.clone();
+                let s = self.sitter(*candidate)?;
+                let station = s.station.clone().ok_or(RoomError::NotWaiting)?;
+                let (waiting, resume) = waiting_authorization(s);
+                let already = s
+                    .pending
+                    .values()
+                    .any(|c| matches!(c, KioskCommand::Authorize { .. }));
+                if !waiting || already {
+                    return Err(RoomError::NotWaiting);
+                }
+                let chain = match (&s.mirror, &s.chain_station) {
+                    (Some(m), Some(cs)) if *cs != station => Some(ChainCopy {
+                        header: String::from_utf8_lossy(m.header_bytes()).into_owned(),
+                        bodies: m
+                            .bodies()
+                            .iter()
+                            .map(|b| String::from_utf8_lossy(b).into_owned())
+                            .collect(),
+                    }),
+                    _ => None,
+                };
+                let moved = chain.is_some();
+                let command = KioskCommand::Authorize {
+                    resume,
+                    bank_key,
+                    chain,
+                };
+                let id = self.push(*candidate, &station, command, &mut fx)?;
+                let s = self.sitter_mut(*candidate)?;
+                s.present = true;
+                if moved {
+                    s.chain_station = Some(station);
+                }
+                let _ = id;
+            }
+            ConsoleCommand::EndTest { candidate, reason } => {
+                let reason = clean(reason, 500, "reason")?;
+                self.end_one(*candidate, &reason, &mut fx)?;
+            }
+            ConsoleCommand::ExtraTime { candidate, minutes } => {
+                if !(1..=240).contains(minutes) {
+                    return Err(RoomError::Invalid("minutes"));
+                }
+                let station = self.live_station(*candidate)?;
+                self.push(
+                    *candidate,
+                    &station,
+                    KioskCommand::ExtraTime { minutes: *minutes },
+                    &mut fx,
+                )?;
+            }
+            ConsoleCommand::ResolveAlert {
+                candidate,
+                validated,
+                incident,
+            } => {
+                let station = self.live_station(*candidate)?;
+                let s = self.sitter(*candidate)?;
+                let p = s.mirror.as_ref().map(|m| progress(m.records()));
+                if p.as_ref().and_then(|p| p.open_alert.as_ref()).is_none() {
+                    return Err(RoomError::NoAlert);
+                }
+                let incident = match (validated, incident) {
+                    (true, Some(code)) if code.starts_with('E') && known_code(code) => {
+                        Some(code.clone())
+                    }
+                    (true, None) => Some("E9".to_owned()),
+                    (false, None) => None,
+                    _ => return Err(RoomError::IncidentCode),
+                };
+                let question = p.map(|p| p.answered.len() as u32 + 1);
+                self.push(
+                    *candidate,
+                    &station,
+                    KioskCommand::ResolveAlert {
+                        validated: *validated,
+                        incident: incident.clone(),
+                    },
+                    &mut fx,
+                )?;
+                if let Some(code) = incident {
+                    self.sitter_mut(*candidate)?.incidents.push(Incident {
+                        code,
+                        note: "alerte validée en direct / live alert validated".into(),
+                        question,
+                        at: at.to_owned(),
+                    });
+                }
+            }
+            ConsoleCommand::RecordIncident {
+                candidate,
+                code,
+                note,
+                question,
+            } => {
+                if !known_code(code) {
+                    return Err(RoomError::IncidentCode);
+                }
+                let note = clean(note, 1000, "note")?;
+                self.sitter_mut(*candidate)?.incidents.push(Incident {
+                    code: code.clone(),
+                    note,
+                    question: *question,
+                    at: at.to_owned(),
+                });
+                fx.tiles.push(*candidate);
+            }
+            ConsoleCommand::FixIdentity {
+                candidate,
+                first_name,
+                birth_name,
+                birthdate,
+            } => {
+                let first = clean(first_name, 100, "first_name")?;
+                let birth = clean(birth_name, 100, "birth_name")?;
+                if first.is_empty() || birth.is_empty() {
+                    return Err(RoomError::Invalid("name"));
+                }
+                let key = certroom_room::candidate::match_key(&birth, &first, *birthdate);
+                if self
+                    .sitters
+                    .values()
+                    .any(|s| s.card.id != *candidate && s.key == key)
+                {
+                    return Err(RoomError::IdentityTaken);
+                }
+                let s = self.sitter_mut(*candidate)?;
+                let note = format!(
+                    "{} {} né(e) le {} → {} {} né(e) le {}",
+                    s.card.first_name,
+                    s.card.birth_name,
+                    s.birthdate.format("%d/%m/%Y"),
+                    first,
+                    birth,
+                    birthdate.format("%d/%m/%Y")
+                );
+                s.card.first_name = first;
+                s.card.birth_name = birth;
+                s.birthdate = *birthdate;
+                s.key = key;
+                s.incidents.push(Incident {
+                    code: "C1".into(),
+                    note,
+                    question: None,
+                    at: at.to_owned(),
+                });
+                fx.tiles.push(*candidate);
+            }
+            ConsoleCommand::MoveCandidate { candidate } => {
+                let s = self.sitter_mut(*candidate)?;
+                if s.mirror.as_ref().is_some_and(Mirror::ended) {
+                    return Err(RoomError::AlreadyFinished);
+                }
+                s.station = None;
+                s.pending.clear();
+                fx.tiles.push(*candidate);
+            }
+            ConsoleCommand::PauseRoom { reason } => {
+                let reason = clean(reason, 500, "reason")?;
+                for (id, station) in self.live_stations() {
+                    self.push(
+                        id,
+                        &station,
+                        KioskCommand::Pause {
+                            reason: reason.clone(),
+                        },
+                        &mut fx,
+                    )?;
+                }
+                self.paused = Some(reason);
+                fx.room_changed = true;
+            }
+            ConsoleCommand::ResumeRoom => {
+                for (id, station) in self.live_stations() {
+                    self.push(id, &station, KioskCommand::Resume, &mut fx)?;
+                }
+                self.paused = None;
+                fx.room_changed = true;
+            }
+            ConsoleCommand::EndAll { reason } => {
+                let reason = clean(reason, 500, "reason")?;
+                let ids: Vec<i64> = self
+                    .sitters
+                    .values()
+                    .filter(|s| s.station.is_some() && !is_over(s))
+                    .map(|s| s.card.id)
+                    .collect();
+                for id in ids {
+                    self.end_one(id, &reason, &mut fx)?;
+                }
+            }
+            ConsoleCommand::SetAbortReason { candidate, reason } => {
+                self.sitter_mut(*candidate)?.abort_reason = *reason;
+                fx.tiles.push(*candidate);
+            }
+            ConsoleCommand::SetComment { text } => {
+                self.comment = clean(text, 5000, "comment")?;
+                fx.room_changed = true;
+            }
+            ConsoleCommand::Finalize => {
+                let running: Vec<i64> = self
+                    .sitters
+                    .values()
+                    .filter(|s| s.mirror.as_ref().is_some_and(|m| !m.ended()))
+                    .map(|s| s.card.id)
+                    .collect();
+                if !running.is_empty() {
+                    return Err(RoomError::TestsRunning(running));
+                }
+                let missing: Vec<i64> = self
+                    .sitters
+                    .values()
+                    .filter(|s| needs_abort_reason(s, self.setup.questions))
+                    .map(|s| s.card.id)
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(RoomError::AbortReasonsMissing(missing));
+                }
+                self.finalized = Some(at.to_owned());
+                fx.room_changed = true;
+            }
+        }
+        Ok(fx)
+    }
+
+    fn end_one(&mut self, candidate: i64, reason: &str, fx: &mut Effects) -> Result<(), RoomError> {
+        let s = self.sitter(candidate)?;
+        if is_over(s) {
+            return Err(RoomError::NoLiveTest);
+        }
+        let station = s.station.clone();
+        let started = s.mirror.is_some();
+        match station {
+            Some(st) => {
+                self.push(
+                    candidate,
+                    &st,
+                    KioskCommand::EndTest {
+                        reason: reason.to_owned(),
+                    },
+                    fx,
+                )?;
+            }
+            None if started => return Err(RoomError::NoLiveTest),
+            None => {}
+        }
+        if !started {
+            self.sitter_mut(candidate)?.ended_early = Some(reason.to_owned());
+        }
+        fx.tiles.push(candidate);
+        Ok(())
+    }
+
+    fn push(
+        &mut self,
+        candidate: i64,
+        station: &str,
+        command: KioskCommand,
+        fx: &mut Effects,
+    ) -> Result<u64, RoomError> {
+        let id = self.next_command;
+        self.next_command += 1;
+        self.sitter_mut(candidate)?
+            .pending
+            .insert(id, command.clone());
+        fx.commands.push((station.to_owned(), id, command));
+        fx.tiles.push(candidate);
+        Ok(id)
+    }
+
+    fn live_station(&self, candidate: i64) -> Result<String, RoomError> {
+        let s = self.sitter(candidate)?;
+        match (&s.station, &s.mirror) {
+            (Some(st), Some(m)) if !m.ended() => Ok(st.clone()),
+            _ => Err(RoomError::NoLiveTest),
+        }
+    }
+
+    fn live_stations(&self) -> Vec<(i64, String)> {
+        self.sitters
+            .values()
+            .filter_map(|s| match (&s.station, &s.mirror) {
+                (Some(st), Some(m)) if !m.ended() => Some((s.card.id, st.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn sitter(&self, id: i64) -> Result<&Sitter, RoomError> {
+        self.sitters.get(&id).ok_or(RoomError::UnknownCandidate)
+    }
+
+    fn sitter_mut(&mut self, id: i64) -> Result<&mut Sitter, RoomError> {
+        self.sitters.get_mut(&id).ok_or(RoomError::UnknownCandidate)
+    }
+
+    fn sitter_at(&self, station: &str) -> Option<i64> {
+        self.sitters
+            .values()
+            .find(|s| s.station.as_deref() == Some(station))
+            .map(|s| s.card.id)
+    }
+
+    pub fn station_state(&self, station: &str) -> StationState {
+        let sitter = self.sitter_at(station).and_then(|id| self.sitters.get(&id));
+        StationState {
+            enrolled: self.is_enrolled(station),
+            session: Some(self.setup.session),
+            paused: self.paused.is_some(),
+            candidate: sitter.map(|s| s.card.clone()),
+            test_id: sitter
+                .and_then(|s| s.mirror.as_ref())
+                .map(|m| m.header().test_id.clone()),
+            synced_seq: sitter
+                .and_then(|s| s.mirror.as_ref())
+                .map_or(0, Mirror::last_seq),
+        }
+    }
+
+    pub fn tile(&self, id: i64) -> Option<Tile> {
+        self.sitters.get(&id).map(|s| tile(s, &self.setup))
+    }
+
+    pub fn view(&self) -> RoomView {
+        let mut tiles: Vec<Tile> = self
+            .sitters
+            .values()
+            .map(|s| tile(s, &self.setup))
+            .collect();
+        sort_tiles(&mut tiles);
+        RoomView {
+            session: self.setup.session,
+            paused: self.paused.is_some(),
+            finalized: self.finalized.clone(),
+            comment: self.comment.clone(),
+            tiles,
+            pairings: self.pairings.values().cloned().collect(),
+            stations: self
+                .enrolled
+                .iter()
+                .map(|(k, l)| (k.clone(), l.clone()))
+                .collect(),
+        }
+    }
+
+    pub fn finalized(&self) -> Option<&str> {
+        self.finalized.as_deref()
+    }
+
+    pub fn comment(&self) -> &str {
+        &self.comment
+    }
+
+    /// The hub's copy of a candidate's journal (for a report, a bundle, a move).
+    pub fn mirror(&self, candidate: i64) -> Option<&Mirror> {
+        self.sitters.get(&candidate).and_then(|s| s.mirror.as_ref())
+    }
+
+    pub fn candidates(&self) -> impl Iterator<Item = (&CandidateCard, NaiveDate, Option<&str>)> {
+        self.sitters
+            .values()
+            .map(|s| (&s.card, s.birthdate, s.local_id.as_deref()))
+    }
+}
+
+/// Whoever needs the invigilator first; then by name so a tile does not jump around.
+pub fn sort_tiles(tiles: &mut [Tile]) {
+    tiles.sort_by(|a, b| {
+        (a.status, &a.birth_name, &a.first_name, a.candidate).cmp(&(
+            b.status,
+            &b.birth_name,
+            &b.first_name,
+            b.candidate,
+        ))
+    });
+}
+
+fn tile(s: &Sitter, setup: &RoomSetup) -> Tile {
+    let p = s.mirror.as_ref().map(|m| progress(m.records()));
+    let (waiting, resume) = waiting_authorization(s);
+    let authorizing = s
+        .pending
+        .values()
+        .any(|c| matches!(c, KioskCommand::Authorize { .. }));
+    let focus_losses = s.mirror.as_ref().map_or(0, |m| {
+        m.records()
+            .iter()
+            .filter(|r| matches!(r.event, Event::FocusLost))
+            .count() as u32
+    });
+    let focus_now = s.mirror.as_ref().is_some_and(|m| {
+        m.records()
+            .iter()
+            .rev()
+            .find(|r| matches!(r.event, Event::FocusLost | Event::FocusRegained))
+            .is_some_and(|r| matches!(r.event, Event::FocusLost))
+    });
+    let ended = p.as_ref().and_then(|p| p.ended);
+    let status = if let Some(by) = ended {
+        match by {
+            EndedBy::Candidate => TileStatus::Finished,
+            _ => TileStatus::Ended,
+        }
+    } else if s.ended_early.is_some() {
+        TileStatus::Ended
+    } else if p.as_ref().is_some_and(|p| p.open_alert.is_some()) {
+        TileStatus::Alert
+    } else if waiting && !authorizing {
+        TileStatus::WaitingAuthorization
+    } else if p.is_some() && focus_now {
+        TileStatus::FocusLost
+    } else if p
+        .as_ref()
+        .is_some_and(|p| !p.clock_running && p.current_question.is_some() && !authorizing)
+    {
+        TileStatus::Paused
+    } else if p.is_some() {
+        TileStatus::InTest
+    } else if s.station.is_some() {
+        TileStatus::Joined
+    } else {
+        TileStatus::NotArrived
+    };
+    let answered = p.as_ref().map_or(0, |p| p.steps.len() as u32);
+    let extra = p.as_ref().map_or(0, |p| p.extra_time_minutes);
+    let time_left_s = p
+        .as_ref()
+        .filter(|p| p.ended.is_none())
+        .map(|p| (u64::from(setup.duration_min + extra) * 60_000).saturating_sub(p.live_ms) / 1000);
+    let ended_reason = s.ended_early.clone().or_else(|| {
+        s.mirror.as_ref().and_then(|m| {
+            m.records().last().and_then(|r| match &r.event {
+                Event::Ended { reason, .. } => reason.clone(),
+                _ => None,
+            })
+        })
+    });
+    Tile {
+        candidate: s.card.id,
+        first_name: s.card.first_name.clone(),
+        birth_name: s.card.birth_name.clone(),
+        local_id: s.local_id.clone(),
+        status,
+        needs_action: matches!(
+            status,
+            TileStatus::Alert | TileStatus::WaitingAuthorization | TileStatus::FocusLost
+        ),
+        station: s.station.clone(),
+        present: s.present,
+        resume,
+        question: p.as_ref().map_or(0, |p| {
+            p.current_question
+                .as_ref()
+                .map_or(answered, |q| q.index + 1)
+        }),
+        total: setup.questions,
+        answered,
+        time_left_s,
+        alert_item: p.as_ref().and_then(|p| p.open_alert.clone()),
+        focus_losses,
+        extra_minutes: extra,
+        ended_reason,
+        abort_reason: s.abort_reason,
+        incidents: s.incidents.clone(),
+        test_id: s.mirror.as_ref().map(|m| m.header().test_id.clone()),
+        synced_seq: s.mirror.as_ref().map_or(0, Mirror::last_seq),
+    }
+}
+
+/// Whether the candidate waits for the invigilator, and whether it is a resume.
+fn waiting_authorization(s: &Sitter) -> (bool, bool) {
+    if s.station.is_none() || s.ended_early.is_some() {
+        return (false, false);
+    }
+    match &s.mirror {
+        None => (s.ready, false),
+        Some(m) => {
+            let p = progress(m.records());
+            (p.needs_authorization && p.ended.is_none(), true)
+        }
+    }
+}
+
+fn is_over(s: &Sitter) -> bool {
+    s.ended_early.is_some() || s.mirror.as_ref().is_some_and(Mirror::ended)
+}
+
+/// A test that started and ended before the last question needs an abort reason, and so does
+/// a candidate ended before any question.
+fn needs_abort_reason(s: &Sitter, questions: u32) -> bool {
+    if s.abort_reason.is_some() {
+        return false;
+    }
+    if s.ended_early.is_some() {
+        return true;
+    }
+    match &s.mirror {
+        None => false,
+        Some(m) => {
+            let p = progress(m.records());
+            let completed =
+                matches!(p.ended, Some(EndedBy::Candidate)) || p.steps.len() as u32 >= questions;
+            !completed
+        }
+    }
+}
+
+fn known_code(code: &str) -> bool {
+    INCIDENT_CODES.contains(&code)
+}
+
+fn clean(text: &str, max: usize, field: &'static str) -> Result<String, RoomError> {
+    let t = text.trim();
+    if t.chars().count() > max || t.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(RoomError::Invalid(field));
+    }
+    Ok(t.to_owned())
+}
+
+pub fn parse_birthdate(text: &str) -> Option<NaiveDate> {
+    let t = text.trim();
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .ok()
+        .or_else(|| NaiveDate::parse_from_str(t, "%d/%m/%Y").ok())
+}
+
+/// The `seq` of a record's canonical bytes, read without decoding the whole event.
+fn seq_of(body: &[u8]) -> Option<u64> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    v.get("seq")?.as_u64()
+}

@@ -1,0 +1,510 @@
+//! The hub as a service: TLS on the lab network, a WebSocket per kiosk and per remote console,
+//! the room behind one lock, every accepted input committed before it is answered.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use futures_util::{SinkExt, StreamExt};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+
+use certroom_core::message::UserMessage;
+
+use crate::protocol::{
+    self, ConsoleEvent, ConsoleRequest, FrameError, HubMessage, WireError, MAX_FRAME_BYTES,
+};
+use crate::room::{ConsoleCommand, Effects, Input, Room, RoomError, RoomSetup, RoomView};
+use crate::store::{Store, StoreError};
+use crate::tls::{Fingerprint, HubIdentity, TlsError};
+
+pub const DB_FILE: &str = "hub.db";
+/// A client that opens a TCP connection and never finishes the TLS handshake is dropped.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("adresse {addr} : {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// The invigilator's authority over this room, obtained with the session's password.
+#[derive(Debug, Clone)]
+pub struct Authority {
+    session: i64,
+}
+
+struct Inner {
+    room: Mutex<(Room, Store)>,
+    fingerprint: Fingerprint,
+    fingerprint_hex: String,
+    identity: HubIdentity,
+    kiosks: Mutex<HashMap<String, mpsc::UnboundedSender<Message>>>,
+    console: broadcast::Sender<ConsoleEvent>,
+    shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+impl Hub {
+    /// Opens (or starts) the room kept in `dir`: its TLS identity and its record.
+    pub fn open(dir: &Path, setup: RoomSetup) -> Result<Self, HubError> {
+        let identity = HubIdentity::load_or_create(dir)?;
+        let fingerprint = identity.fingerprint();
+        let store = Store::open(&dir.join(DB_FILE))?;
+        let room = store.load_room(&fingerprint.to_hex(), setup)?;
+        let (console, _) = broadcast::channel(4096);
+        Ok(Hub {
+            inner: Arc::new(Inner {
+                room: Mutex::new((room, store)),
+                fingerprint_hex: fingerprint.to_hex(),
+                fingerprint,
+                identity,
+                kiosks: Mutex::new(HashMap::new()),
+                console,
+                shutdown: tokio::sync::watch::channel(false).0,
+            }),
+        })
+    }
+
+    pub fn fingerprint(&self) -> Fingerprint {
+        self.inner.fingerprint
+    }
+
+    fn lock(&self) -> MutexGuard<'_, (Room, Store)> {
+        // A panic while holding the lock cannot leave the room half-changed in a way the log
+        // does not show: the log is the truth, so going on with the inner value is safe.
+        self.inner.room.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn view(&self) -> RoomView {
+        self.lock().0.view()
+    }
+
+    /// Stations enrolled at lab set-up, as recorded by this hub.
+    pub fn stations(&self) -> Vec<(String, String)> {
+        self.lock().1.stations().unwrap_or_default()
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<ConsoleEvent> {
+        self.inner.console.subscribe()
+    }
+
+    pub fn sign_in(&self, session: i64, password: &str) -> Result<Authority, WireError> {
+        let guard = self.lock();
+        let setup = guard.0.setup();
+        let ok = session == setup.session
+            // Comparing digests keeps the comparison's timing independent of the password.
+            && sha256(password.as_bytes()) == sha256(setup.invigilator_password.as_bytes());
+        if ok {
+            Ok(Authority { session })
+        } else {
+            Err(WireError {
+                code: "room.password".into(),
+                message_fr: "Numéro de session ou mot de passe surveillant incorrect.".into(),
+                message_en: "Wrong session number or invigilator password.".into(),
+                last_n: None,
+            })
+        }
+    }
+
+    /// Runs an invigilator's command.
+    pub fn command(&self, authority: &Authority, command: ConsoleCommand) -> Result<(), WireError> {
+        if authority.session != self.lock().0.session() {
+            return Err(WireError {
+                code: "room.password".into(),
+                message_fr: "Connectez-vous à cette session pour agir sur elle.".into(),
+                message_en: "Sign in to this session to act on it.".into(),
+                last_n: None,
+            });
+        }
+        let enroll = match &command {
+            ConsoleCommand::ConfirmPairing { station } => Some(station.clone()),
+            _ => None,
+        };
+        let fx = self.accept(Input::Console { command }, None)?;
+        if let Some(station) = enroll {
+            let guard = self.lock();
+            let label = guard
+                .0
+                .enrolled_stations()
+                .find(|(k, _)| **k == station)
+                .map(|(_, l)| l.clone());
+            if let Some(label) = label {
+                let _ = guard.1.enroll_station(&station, &label);
+            }
+        }
+        self.dispatch(fx);
+        Ok(())
+    }
+
+    /// Applies and logs one input; nothing is changed if either fails.
+    fn accept(&self, input: Input, station: Option<&str>) -> Result<Effects, WireError> {
+        let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let mut guard = self.lock();
+        let (room, store) = &mut *guard;
+        let refuse = |store: &Store, e: &RoomError| {
+            let _ = store.refuse(&at, station, e.code(), &e.to_string());
+            let mut w = WireError::from(e);
+            if let RoomError::Replay { last_n } = e {
+                w.last_n = Some(*last_n);
+            }
+            w
+        };
+        if let Input::Station { station, n, msg } = &input {
+            room.admit(station, *n, msg)
+                .map_err(|e| refuse(store, &e))?;
+        }
+        let fx = room.apply(&input, &at).map_err(|e| refuse(store, &e))?;
+        if let Err(e) = store.log(&at, &input) {
+            // The room moved ahead of its record: go back to what the record says.
+            tracing::error!("hub log write failed: {e}");
+            let hub = self.inner.fingerprint_hex.clone();
+            if let Ok(reloaded) = store.load_room(&hub, room.setup().clone()) {
+                *room = reloaded;
+            }
+            return Err(WireError {
+                code: "hub.storage".into(),
+                message_fr: "Le poste surveillant n'a pas pu enregistrer : réessayez.".into(),
+                message_en: "The console could not record this: try again.".into(),
+                last_n: None,
+            });
+        }
+        Ok(fx)
+    }
+
+    fn dispatch(&self, fx: Effects) {
+        let (tiles, room) = {
+            let guard = self.lock();
+            let tiles: Vec<_> = fx.tiles.iter().filter_map(|id| guard.0.tile(*id)).collect();
+            let room = fx.room_changed.then(|| guard.0.view());
+            (tiles, room)
+        };
+        {
+            let kiosks = self.inner.kiosks.lock().unwrap_or_else(|p| p.into_inner());
+            for (station, id, command) in fx.commands {
+                if let Some(tx) = kiosks.get(&station) {
+                    let _ = tx.send(text(&HubMessage::Command { id, command }));
+                }
+            }
+        }
+        // No console listening is normal (the window may be closed): the record is in the log.
+        if let Some(p) = fx.pairing {
+            let _ = self.inner.console.send(ConsoleEvent::Pairing {
+                station: p.station,
+                label: p.label,
+                code: p.code,
+            });
+        }
+        for tile in tiles {
+            let _ = self.inner.console.send(ConsoleEvent::Tile {
+                tile: Box::new(tile),
+            });
+        }
+        if let Some(room) = room {
+            let _ = self.inner.console.send(ConsoleEvent::Room {
+                room: Box::new(room),
+            });
+        }
+    }
+
+    /// One kiosk frame, on a blocking thread: verify, apply, commit, then answer.
+    fn kiosk_frame(&self, raw: &str, bound: &mut Option<String>) -> Message {
+        let refused = |e: &FrameError, n: u64| {
+            let mut w = WireError::from(e);
+            if let FrameError::Replay { last_n } = e {
+                w.last_n = Some(*last_n);
+            }
+            text(&HubMessage::Err { n, error: w })
+        };
+        let signed = match protocol::open(raw, &self.inner.fingerprint_hex) {
+            Ok(s) => s,
+            Err(e) => {
+                let at = chrono::Utc::now().to_rfc3339();
+                let _ = self.lock().1.refuse(&at, None, e.code(), &e.to_string());
+                return refused(&e, 0);
+            }
+        };
+        if bound.as_deref().is_some_and(|b| b != signed.station) {
+            return refused(&FrameError::StationChanged, signed.n);
+        }
+        let n = signed.n;
+        let station = signed.station.clone();
+        let input = Input::Station {
+            station: signed.station,
+            n,
+            msg: signed.msg,
+        };
+        match self.accept(input, Some(&station)) {
+            Ok(mut fx) => {
+                if bound.is_none() {
+                    *bound = Some(station);
+                }
+                let reply = fx.reply.take();
+                let msg = match reply {
+                    Some(reply) => HubMessage::Ok { n, reply },
+                    None => HubMessage::Ok {
+                        n,
+                        reply: protocol::Reply::Done,
+                    },
+                };
+                let out = text(&msg);
+                self.dispatch(fx);
+                out
+            }
+            Err(error) => text(&HubMessage::Err { n, error }),
+        }
+    }
+
+    /// Serves the hub on `bind` until the returned handle is stopped or dropped.
+    pub async fn serve(self, bind: SocketAddr) -> Result<RunningHub, HubError> {
+        let listener = TcpListener::bind(bind)
+            .await
+            .map_err(|source| HubError::Bind { addr: bind, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| HubError::Bind { addr: bind, source })?;
+        let acceptor = TlsAcceptor::from(self.inner.identity.server_config()?);
+        let app = Router::new()
+            .route("/v1/kiosk", get(kiosk_socket))
+            .route("/v1/console", get(console_socket))
+            .route("/v1/health", get(|| async { "ok" }))
+            .with_state(self.clone());
+        let _ = self.inner.shutdown.send(false);
+        let mut stop_rx = self.inner.shutdown.subscribe();
+        let task = tokio::spawn(async move {
+            let mut conns = JoinSet::new();
+            loop {
+                tokio::select! {
+                    accepted = listener.accept() => {
+                        let Ok((tcp, _peer)) = accepted else { continue };
+                        let _ = tcp.set_nodelay(true);
+                        let acceptor = acceptor.clone();
+                        let app = app.clone();
+                        conns.spawn(async move {
+                            let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await else {
+                                return;
+                            };
+                            let svc = TowerToHyperService::new(app);
+                            let _ = auto::Builder::new(TokioExecutor::new())
+                                .serve_connection_with_upgrades(TokioIo::new(tls), svc)
+                                .await;
+                        });
+                    }
+                    _ = stop_rx.changed() => break,
+                    Some(_) = conns.join_next(), if !conns.is_empty() => {}
+                }
+            }
+            conns.abort_all();
+        });
+        Ok(RunningHub {
+            addr,
+            hub: self,
+            task,
+        })
+    }
+}
+
+pub struct RunningHub {
+    pub addr: SocketAddr,
+    pub hub: Hub,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningHub {
+    /// Stops listening and drops every connection (the kiosks then work on and reconnect).
+    pub async fn stop(self) {
+        // Upgraded WebSockets run on their own tasks: they watch the same signal.
+        let _ = self.hub.inner.shutdown.send(true);
+        let _ = self.task.await;
+        self.hub
+            .inner
+            .kiosks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+}
+
+fn sha256(bytes: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref());
+    out
+}
+
+fn text<T: serde::Serialize>(msg: &T) -> Message {
+    Message::Text(serde_json::to_string(msg).unwrap_or_default().into())
+}
+
+async fn kiosk_socket(State(hub): State<Hub>, ws: WebSocketUpgrade) -> impl IntoResponse {
+    ws.max_message_size(MAX_FRAME_BYTES * 4)
+        .max_frame_size(MAX_FRAME_BYTES * 4)
+        .on_upgrade(move |socket| kiosk_session(hub, socket))
+}
+
+async fn kiosk_session(hub: Hub, socket: WebSocket) {
+    let (mut sink, mut stream) = socket.split();
+    let (tx, mut rx) = mpsc::unbounded_channel::<Message>();
+    let writer = tokio::spawn(async move {
+        while let Some(m) = rx.recv().await {
+            if sink.send(m).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut bound: Option<String> = None;
+    let mut stop = hub.inner.shutdown.subscribe();
+    loop {
+        let next = tokio::select! {
+            m = stream.next() => m,
+            _ = stop.changed() => None,
+        };
+        let Some(Ok(msg)) = next else { break };
+        let raw = match msg {
+            Message::Text(t) => t.to_string(),
+            Message::Binary(_) => {
+                let e = FrameError::Malformed("binary frame".into());
+                let _ = tx.send(text(&HubMessage::Err {
+                    n: 0,
+                    error: WireError::from(&e),
+                }));
+                continue;
+            }
+            Message::Close(_) => break,
+            _ => continue,
+        };
+        let h = hub.clone();
+        let mut b = bound.clone();
+        let Ok((reply, b)) = tokio::task::spawn_blocking(move || {
+            let reply = h.kiosk_frame(&raw, &mut b);
+            (reply, b)
+        })
+        .await
+        else {
+            break;
+        };
+        if bound.is_none() {
+            if let Some(station) = &b {
+                hub.inner
+                    .kiosks
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(station.clone(), tx.clone());
+            }
+        }
+        bound = b;
+        if tx.send(reply).is_err() {
+            break;
+        }
+    }
+    if let Some(station) = bound {
+        let mut kiosks = hub.inner.kiosks.lock().unwrap_or_else(|p| p.into_inner());
+        if kiosks.get(&station).is_some_and(|t| t.same_channel(&tx)) {
+            kiosks.remove(&station);
+        }
+    }
+    drop(tx);
+    let _ = writer.await;
+}
+
+async fn console_socket(State(hub): State<Hub>, ws: WebSocketUpgrade) -> impl IntoResponse {
+    ws.max_message_size(64 * 1024)
+        .on_upgrade(move |socket| console_session(hub, socket))
+}
+
+async fn console_session(hub: Hub, mut socket: WebSocket) {
+    // Sign in first; nothing of the room is sent before.
+    let authority = loop {
+        let Some(Ok(msg)) = socket.recv().await else {
+            return;
+        };
+        let Message::Text(t) = msg else { continue };
+        match serde_json::from_str::<ConsoleRequest>(&t) {
+            Ok(ConsoleRequest::SignIn { session, password }) => {
+                match hub.sign_in(session, &password) {
+                    Ok(a) => break a,
+                    Err(error) => {
+                        let _ = socket.send(text(&ConsoleEvent::Error { error })).await;
+                    }
+                }
+            }
+            _ => {
+                let e = FrameError::Malformed("sign in first".into());
+                let _ = socket
+                    .send(text(&ConsoleEvent::Error {
+                        error: WireError::from(&e),
+                    }))
+                    .await;
+            }
+        }
+    };
+    let mut events = hub.subscribe();
+    let mut stop = hub.inner.shutdown.subscribe();
+    let view = hub.view();
+    if socket
+        .send(text(&ConsoleEvent::SignedIn {
+            room: Box::new(view),
+        }))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    loop {
+        tokio::select! {
+            _ = stop.changed() => break,
+            ev = events.recv() => {
+                let out = match ev {
+                    Ok(ev) => ev,
+                    // Too slow to follow every event: send the whole room instead.
+                    Err(broadcast::error::RecvError::Lagged(_)) => ConsoleEvent::Room { room: Box::new(hub.view()) },
+                    Err(broadcast::error::RecvError::Closed) => break,
+                };
+                if socket.send(text(&out)).await.is_err() {
+                    break;
+                }
+            }
+            msg = socket.recv() => {
+                let Some(Ok(msg)) = msg else { break };
+                let Message::Text(t) = msg else { continue };
+                let reply = match serde_json::from_str::<ConsoleRequest>(&t) {
+                    Ok(ConsoleRequest::Command { id, command }) => {
+                        let h = hub.clone();
+                        let a = authority.clone();
+                        let result = tokio::task::spawn_blocking(move || h.command(&a, command))
+                            .await
+                            .unwrap_or_else(|_| Err(WireError::from(&FrameError::Malformed("internal".into()))));
+                        ConsoleEvent::Reply { id, result }
+                    }
+                    Ok(ConsoleRequest::SignIn { .. }) => continue,
+                    Err(e) => ConsoleEvent::Error { error: WireError::from(&FrameError::Malformed(e.to_string())) },
+                };
+                if socket.send(text(&reply)).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}

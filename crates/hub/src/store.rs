@@ -1,0 +1,188 @@
+//! The hub's own record: the room's set-up and every input it accepted, in order, committed
+//! (WAL, `synchronous=FULL`) before the hub answers. A restarted hub replays the inputs through
+//! [`Room::apply`] and is exactly where it was. Refused frames are kept too, for the report.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection};
+use rusqlite_migration::{Migrations, M};
+
+use crate::room::{Input, Room, RoomSetup};
+
+const MIGRATIONS: &[M<'static>] = &[M::up(
+    r#"
+CREATE TABLE setup (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    hub         TEXT NOT NULL,
+    body        TEXT NOT NULL
+) STRICT;
+CREATE TABLE stations (
+    public_key  TEXT PRIMARY KEY NOT NULL,
+    label       TEXT NOT NULL
+) STRICT;
+CREATE TABLE inputs (
+    id          INTEGER PRIMARY KEY,
+    at          TEXT NOT NULL,
+    body        TEXT NOT NULL
+) STRICT;
+CREATE TABLE refusals (
+    id          INTEGER PRIMARY KEY,
+    at          TEXT NOT NULL,
+    station     TEXT,
+    code        TEXT NOT NULL,
+    detail      TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER inputs_append_only_u BEFORE UPDATE ON inputs
+BEGIN SELECT RAISE(ABORT, 'hub inputs are append-only'); END;
+CREATE TRIGGER inputs_append_only_d BEFORE DELETE ON inputs
+BEGIN SELECT RAISE(ABORT, 'hub inputs are append-only'); END;
+"#,
+)];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("base du hub : {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("migration de la base du hub : {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("enregistrement illisible n°{id} : {detail}")]
+    Corrupt { id: i64, detail: String },
+    #[error("cette base appartient à un autre hub ou à une autre session")]
+    OtherRoom,
+}
+
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
+        Ok(Store { conn })
+    }
+
+    /// Stations enrolled at lab set-up outlive sessions: a new room starts with them.
+    pub fn enroll_station(&self, key: &str, label: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO stations (public_key, label) VALUES (?1, ?2) \
+             ON CONFLICT (public_key) DO UPDATE SET label = excluded.label",
+            params![key, label],
+        )?;
+        Ok(())
+    }
+
+    pub fn stations(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT public_key, label FROM stations ORDER BY label, public_key")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Opens the room recorded here, or records `setup` as a new one. A database holds one
+    /// session: opening it for another session is refused rather than mixed.
+    pub fn load_room(&self, hub: &str, setup: RoomSetup) -> Result<Room, StoreError> {
+        let stored: Option<(String, String)> = self
+            .conn
+            .query_row("SELECT hub, body FROM setup WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .ok();
+        let setup = match stored {
+            Some((stored_hub, body)) => {
+                let stored: RoomSetup =
+                    serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
+                        id: 0,
+                        detail: e.to_string(),
+                    })?;
+                if stored_hub != hub || stored.session != setup.session {
+                    return Err(StoreError::OtherRoom);
+                }
+                stored
+            }
+            None => {
+                let body = serde_json::to_string(&setup).map_err(|e| StoreError::Corrupt {
+                    id: 0,
+                    detail: e.to_string(),
+                })?;
+                self.conn.execute(
+                    "INSERT INTO setup (id, hub, body) VALUES (1, ?1, ?2)",
+                    params![hub, body],
+                )?;
+                setup
+            }
+        };
+        let mut room = Room::new(hub, setup);
+        for (key, label) in self.stations()? {
+            room.enroll(&key, &label);
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, at, body FROM inputs ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, at, body) = row?;
+            let input: Input = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
+                id,
+                detail: e.to_string(),
+            })?;
+            room.apply(&input, &at).map_err(|e| StoreError::Corrupt {
+                id,
+                detail: e.to_string(),
+            })?;
+        }
+        Ok(room)
+    }
+
+    /// Commits one accepted input (fsync). Only then may the hub answer.
+    pub fn log(&self, at: &str, input: &Input) -> Result<(), StoreError> {
+        let body = serde_json::to_string(input).map_err(|e| StoreError::Corrupt {
+            id: 0,
+            detail: e.to_string(),
+        })?;
+        self.conn
+            .prepare_cached("INSERT INTO inputs (at, body) VALUES (?1, ?2)")?
+            .execute(params![at, body])?;
+        Ok(())
+    }
+
+    pub fn refuse(
+        &self,
+        at: &str,
+        station: Option<&str>,
+        code: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO refusals (at, station, code, detail) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![at, station, code, detail])?;
+        Ok(())
+    }
+
+    pub fn refusals(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT code, detail FROM refusals ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn input_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM inputs", [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}

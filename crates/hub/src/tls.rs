@@ -1,0 +1,226 @@
+//! The hub's TLS identity and the kiosks' pin on it.
+//!
+//! A lab has no public name and no CA: the hub makes its own certificate once and the lab PCs
+//! pin its SHA-256 fingerprint (written into `station.json` when the lab is set up, after the
+//! technician compared it with the one the console shows). A pupil's laptop on the LAN can then
+//! neither read the traffic nor pose as the hub: its certificate has another fingerprint.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use ring::digest;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, ServerConfig, SignatureScheme};
+
+pub const CERT_FILE: &str = "hub-cert.der";
+pub const KEY_FILE: &str = "hub-key.der";
+/// The name the kiosks ask for; the pin, not the name, is what authenticates the hub.
+pub const SERVER_NAME: &str = "certroom-hub";
+
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("certificat du hub : {0} / hub certificate")]
+    Certificate(String),
+    #[error("fichier {path} : {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("empreinte invalide (64 caractères hexadécimaux attendus) / invalid fingerprint")]
+    Fingerprint,
+    #[error("configuration TLS : {0}")]
+    Config(#[from] rustls::Error),
+}
+
+/// The hub's certificate and private key.
+pub struct HubIdentity {
+    cert: CertificateDer<'static>,
+    key: Vec<u8>,
+}
+
+impl HubIdentity {
+    /// Loads the identity kept in `dir`, or makes one. The key file is private to its owner.
+    pub fn load_or_create(dir: &Path) -> Result<Self, TlsError> {
+        let cert_path = dir.join(CERT_FILE);
+        let key_path = dir.join(KEY_FILE);
+        let io = |path: &Path| {
+            let path = path.display().to_string();
+            move |source| TlsError::Io { path, source }
+        };
+        if cert_path.exists() && key_path.exists() {
+            let cert = std::fs::read(&cert_path).map_err(io(&cert_path))?;
+            let key = std::fs::read(&key_path).map_err(io(&key_path))?;
+            return Ok(HubIdentity {
+                cert: CertificateDer::from(cert),
+                key,
+            });
+        }
+        let made = Self::generate()?;
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        write_private(&key_path, &made.key).map_err(io(&key_path))?;
+        std::fs::write(&cert_path, made.cert.as_ref()).map_err(io(&cert_path))?;
+        Ok(made)
+    }
+
+    pub fn generate() -> Result<Self, TlsError> {
+        let made = rcgen::generate_simple_self_signed(vec![SERVER_NAME.to_string()])
+            .map_err(|e| TlsError::Certificate(e.to_string()))?;
+        Ok(HubIdentity {
+            cert: made.cert.der().clone(),
+            key: made.signing_key.serialize_der(),
+        })
+    }
+
+    pub fn fingerprint(&self) -> Fingerprint {
+        Fingerprint::of(&self.cert)
+    }
+
+    pub fn server_config(&self) -> Result<Arc<ServerConfig>, TlsError> {
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key.clone()));
+        let config = ServerConfig::builder_with_provider(provider())
+            .with_protocol_versions(&[&rustls::version::TLS13])?
+            .with_no_client_auth()
+            .with_single_cert(vec![self.cert.clone()], key)?;
+        Ok(Arc::new(config))
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// SHA-256 of the hub certificate's DER bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint(pub [u8; 32]);
+
+impl Fingerprint {
+    pub fn of(cert: &[u8]) -> Self {
+        let d = digest::digest(&digest::SHA256, cert);
+        let mut out = [0u8; 32];
+        out.copy_from_slice(d.as_ref());
+        Fingerprint(out)
+    }
+
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    /// Accepts the hex form with or without `:` separators and spaces, as people copy it.
+    pub fn parse(text: &str) -> Result<Self, TlsError> {
+        let clean: String = text
+            .chars()
+            .filter(|c| !matches!(c, ':' | ' ' | '-'))
+            .collect();
+        let bytes = hex::decode(clean).map_err(|_| TlsError::Fingerprint)?;
+        bytes
+            .try_into()
+            .map(Fingerprint)
+            .map_err(|_| TlsError::Fingerprint)
+    }
+
+    /// What the console shows and a technician compares by eye: groups of four hex digits.
+    pub fn display(&self) -> String {
+        let hex = self.to_hex().to_uppercase();
+        hex.as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// A client configuration that accepts exactly one server certificate.
+pub fn pinned_client_config(pin: Fingerprint) -> Result<Arc<ClientConfig>, TlsError> {
+    let provider = provider();
+    let verifier = Arc::new(PinnedHub {
+        pin,
+        provider: provider.clone(),
+    });
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+pub fn server_name() -> ServerName<'static> {
+    ServerName::try_from(SERVER_NAME).expect("static DNS name is valid")
+}
+
+#[derive(Debug)]
+struct PinnedHub {
+    pin: Fingerprint,
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for PinnedHub {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let seen = Fingerprint::of(end_entity);
+        // A fingerprint is public: a plain comparison leaks nothing.
+        if seen == self.pin {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
