@@ -765,7 +765,11 @@ impl Room {
                 let station = self.live_station(*candidate)?;
                 let s = self.sitter(*candidate)?;
                 let p = s.mirror.as_ref().map(|m| progress(m.records()));
-                if p.as_ref().and_then(|p| p.open_alert.as_ref()).is_none() {
+                let decided = s
+                    .pending
+                    .values()
+                    .any(|c| matches!(c, KioskCommand::ResolveAlert { .. }));
+                if decided || p.as_ref().and_then(|p| p.open_alert.as_ref()).is_none() {
                     return Err(RoomError::NoAlert);
                 }
                 let incident = match (validated, incident) {

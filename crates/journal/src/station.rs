@@ -130,6 +130,11 @@ impl StationKey {
         &self.pair
     }
 
+    /// The key pair alone, for a signer that outlives this value (the hub connection).
+    pub fn into_key_pair(self) -> Ed25519KeyPair {
+        self.pair
+    }
+
     pub fn public_key(&self) -> [u8; 32] {
         let mut out = [0u8; 32];
         out.copy_from_slice(self.pair.public_key().as_ref());

@@ -4,6 +4,8 @@
 //! [`Sitting`], and the whole sitting is tested headless.
 
 pub mod bank_store;
+pub mod live;
+pub mod room_sim;
 pub mod screen;
 pub mod sitting;
 

@@ -304,27 +304,52 @@ impl Sitting {
             self.remember_code(code)?;
         }
         match (self.joining.take(), self.test.clone()) {
-            (Some(who), None) => self.start(&who)?,
-            (_, Some(test_id)) => {
-                let progress = self.journal.progress(&test_id)?;
-                if progress.needs_authorization && progress.ended.is_none() {
-                    self.journal.append(
-                        &test_id,
-                        &Event::Authorized {
-                            by: "invigilator".into(),
-                            resume: true,
-                        },
-                    )?;
-                    self.journal.append(&test_id, &Event::Resumed)?;
-                    self.ensure_question(&test_id)?;
-                }
+            (Some(who), None) => {
+                self.start_test(who.session.trim(), &display_name(&who))?;
             }
+            (_, Some(_)) => self.resume_authorized("invigilator")?,
             (None, None) => return Err(KioskError::NoTest),
         }
         self.screen(lang)
     }
 
-    fn start(&mut self, who: &Identity) -> Result<(), KioskError> {
+    /// Single-use authorization of a resume (after a pause, a restart, a move to this PC).
+    pub fn resume_authorized(&mut self, by: &str) -> Result<(), KioskError> {
+        let test_id = self.test.clone().ok_or(KioskError::NoTest)?;
+        let progress = self.journal.progress(&test_id)?;
+        if progress.needs_authorization && progress.ended.is_none() {
+            self.journal.append(
+                &test_id,
+                &Event::Authorized {
+                    by: by.into(),
+                    resume: true,
+                },
+            )?;
+            self.journal.append(&test_id, &Event::Resumed)?;
+            self.ensure_question(&test_id)?;
+        }
+        Ok(())
+    }
+
+    /// Opens the bank pack with the key the room hub handed over with the authorization.
+    pub fn unlock(&mut self, key: &PackKey) -> Result<(), KioskError> {
+        if self.bank.is_none() {
+            let bank = bank_store::open_pack(&self.pack, key, &self.config.publisher).map_err(
+                |e| match e {
+                    OpenError::Pack(_) => KioskError::CodeRefused,
+                    other => KioskError::Bank(other),
+                },
+            )?;
+            self.bank = Some(bank);
+        }
+        Ok(())
+    }
+
+    /// Starts the test of a candidate the hub identified; returns the test id.
+    pub fn start_test(&mut self, session: &str, candidate_id: &str) -> Result<String, KioskError> {
+        if let Some(t) = &self.test {
+            return Ok(t.clone());
+        }
         let bank = self.bank.as_ref().ok_or(KioskError::NotAuthorized)?;
         let rng = SystemRandom::new();
         let mut bytes = [0u8; 16];
@@ -334,11 +359,10 @@ impl Sitting {
         ]);
         let test_id = format!("T-{}", certroom_journal::hash::to_hex(&bytes[8..]));
         let bank_hash = Hash::from_hex(bank.bank.content_hash()).ok_or(KioskError::NoTest)?;
-        let candidate = display_name(who);
         let header = certroom_journal::TestHeader::new(
             test_id.clone(),
-            who.session.trim(),
-            candidate,
+            session,
+            candidate_id,
             seed,
             ENGINE_VERSION,
             bank_hash,
@@ -355,7 +379,8 @@ impl Sitting {
             },
         )?;
         self.test = Some(test_id.clone());
-        self.ensure_question(&test_id)
+        self.ensure_question(&test_id)?;
+        Ok(test_id)
     }
 
     /// Puts the next question on screen (journaled before it is shown), or ends the test.
@@ -468,9 +493,23 @@ impl Sitting {
         if !self.code_matches(code) {
             return Err(KioskError::CodeRefused);
         }
+        self.decide_alert(validated, None)?;
+        self.screen(lang)
+    }
+
+    /// The invigilator's decision on the open alert: validated, the question is replaced.
+    pub fn decide_alert(
+        &mut self,
+        validated: bool,
+        incident: Option<String>,
+    ) -> Result<(), KioskError> {
         let test_id = self.live_test()?;
         let bank = self.bank.as_ref().ok_or(KioskError::NotAuthorized)?;
         let records = self.journal.records(&test_id)?;
+        // A decision delivered twice (a resend after a reconnection) is carried out once.
+        if certroom_journal::progress(&records).open_alert.is_none() {
+            return Ok(());
+        }
         let mut test = self.engine(&bank.bank, &test_id, &records)?;
         let item_id = test
             .pending()
@@ -483,7 +522,7 @@ impl Sitting {
                 &Event::AlertResolved {
                     item_id,
                     validated: true,
-                    incident: None,
+                    incident,
                 },
             )?;
             record_next(&mut self.journal, &self.key, &test_id, next)?;
@@ -498,7 +537,88 @@ impl Sitting {
                 },
             )?;
         }
-        self.screen(lang)
+        Ok(())
+    }
+
+    /// The invigilator ended this candidate's test (signed head written with the end).
+    pub fn end_by_invigilator(&mut self, reason: &str) -> Result<(), KioskError> {
+        let Some(test_id) = self.test.clone() else {
+            self.joining = None;
+            return Ok(());
+        };
+        if self.journal.progress(&test_id)?.ended.is_none() {
+            self.journal.end_test(
+                &test_id,
+                EndedBy::Invigilator,
+                Some(reason.to_owned()),
+                &self.key,
+            )?;
+        }
+        Ok(())
+    }
+
+    pub fn grant_extra_time(&mut self, minutes: u32) -> Result<(), KioskError> {
+        let test_id = self.test.clone().ok_or(KioskError::NoTest)?;
+        if self.journal.progress(&test_id)?.ended.is_none() {
+            self.journal
+                .append(&test_id, &Event::ExtraTimeGranted { minutes })?;
+        }
+        Ok(())
+    }
+
+    /// The whole room stops (fire alarm): the clock stops, the time is not charged.
+    pub fn pause(&mut self, reason: &str) -> Result<(), KioskError> {
+        let Some(test_id) = self.test.clone() else {
+            return Ok(());
+        };
+        let p = self.journal.progress(&test_id)?;
+        if p.ended.is_none() && p.clock_running {
+            self.journal.append(
+                &test_id,
+                &Event::Paused {
+                    reason: reason.to_owned(),
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Takes over a test from the hub's copy of its journal (the candidate's PC died).
+    pub fn adopt(&mut self, bytes: certroom_journal::ChainBytes) -> Result<(), KioskError> {
+        let header = self.journal.import_chain(bytes)?;
+        self.journal.open_test(&header.test_id)?;
+        self.test = Some(header.test_id);
+        self.joining = None;
+        Ok(())
+    }
+
+    pub fn test_id(&self) -> Option<&str> {
+        self.test.as_deref()
+    }
+
+    /// Journal bytes after `after_seq`, to send to the room hub.
+    pub fn chain_since(
+        &self,
+        after_seq: u64,
+    ) -> Result<Option<(String, certroom_journal::ChainBytes)>, KioskError> {
+        match &self.test {
+            Some(t) => Ok(Some((t.clone(), self.journal.chain_bytes(t, after_seq)?))),
+            None => Ok(None),
+        }
+    }
+
+    /// After an ended test: the PC is ready for the next candidate, nothing of this one shows.
+    pub fn release(&mut self) -> Result<(), KioskError> {
+        if let Some(t) = &self.test {
+            if self.journal.progress(t)?.ended.is_none() {
+                return Err(KioskError::NotAuthorized);
+            }
+        }
+        self.test = None;
+        self.joining = None;
+        self.bank = None;
+        self.invigilator = None;
+        Ok(())
     }
 
     /// An attachment of the question on screen, and only of that one.
