@@ -192,6 +192,36 @@ enum SimCommand {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// N simulated kiosks (real journals) and a pushed console against a hub process on loopback.
+    Room {
+        #[arg(long, default_value_t = 30)]
+        kiosks: usize,
+        /// Seconds of answering before the remaining tests are ended.
+        #[arg(long, default_value_t = 120)]
+        duration: u64,
+        /// Think time per question in milliseconds, `min-max`.
+        #[arg(long, default_value = "1000-5000")]
+        think_ms: String,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Folder for the hub's record and the kiosks' journals (default: a new temporary folder).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// The question bank folder the kiosks sit.
+        #[arg(long, default_value = "assets/bank/sample")]
+        bank: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    #[command(hide = true)]
+    HubChild {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        setup: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:0")]
+        bind: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -293,6 +323,32 @@ fn main() -> ExitCode {
                 json,
             } => cli::sim::crash(kills, dir.as_deref(), seed, json),
             SimCommand::CrashChild { dir } => cli::sim::crash_child(&dir),
+            SimCommand::Room {
+                kiosks,
+                duration,
+                think_ms,
+                seed,
+                dir,
+                bank,
+                json,
+            } => {
+                match think_ms
+                    .split_once('-')
+                    .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
+                {
+                    None => Err(format!("--think-ms {think_ms:?}: expected min-max in ms")),
+                    Some(think_ms) => cli::room::sim(&cli::room::Options {
+                        kiosks,
+                        duration_s: duration,
+                        think_ms,
+                        seed,
+                        dir,
+                        bank,
+                        json,
+                    }),
+                }
+            }
+            SimCommand::HubChild { dir, setup, bind } => cli::room::hub_child(&dir, &setup, &bind),
         },
         Command::Bench {
             command: BenchCommand::Journal { dir, answers, json },

@@ -447,7 +447,9 @@ impl Room {
         if n <= last {
             return Err(RoomError::Replay { last_n: last });
         }
-        if !matches!(msg, KioskMessage::Pair { .. }) && !self.is_enrolled(station) {
+        // An unknown PC may only ask to be paired and ask whether it is.
+        let open = matches!(msg, KioskMessage::Pair { .. } | KioskMessage::Hello);
+        if !open && !self.is_enrolled(station) {
             return Err(RoomError::UnknownStation);
         }
         Ok(())

@@ -149,7 +149,7 @@ async fn a_client_without_the_pinned_certificate_is_refused() {
 
     // The right pin works.
     let l = link(&hub, &key()).await;
-    let r = l.request(KioskMessage::Hello).await;
+    let r = l.request(join("Léa", "Bernard", "31/12/2010")).await;
     assert!(
         matches!(r, Err(LinkError::Refused(ref w)) if w.code == "room.unknown_station"),
         "{r:?}"
@@ -251,7 +251,7 @@ async fn malformed_oversized_forged_and_replayed_frames_are_refused_and_the_hub_
     assert_eq!(err_code(&r), "hub.other_hub");
 
     let stranger = key();
-    let unknown = protocol::seal(&stranger, &fp, 13, KioskMessage::Hello);
+    let unknown = protocol::seal(&stranger, &fp, 13, join("Léa", "Bernard", "2010-12-31"));
     let r = raw_exchange(&mut ws, serde_json::to_string(&unknown).unwrap()).await;
     assert_eq!(err_code(&r), "room.unknown_station");
 

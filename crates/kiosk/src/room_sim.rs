@@ -130,8 +130,10 @@ pub async fn run(cfg: SimRoomConfig, hub: HubEndpoint) -> Result<SimRoomReport, 
                     _ => {}
                 }
                 for cmd in todo {
-                    // Two pushes may ask for the same action; the hub refuses the second.
-                    let _ = console.command(cmd).await;
+                    // Never wait for a reply here: pushes keep arriving meanwhile. Two pushes
+                    // may ask for the same action; the hub refuses the second.
+                    let console = console.clone();
+                    tokio::spawn(async move { console.command(cmd).await });
                 }
             }
         })

@@ -3,6 +3,7 @@
 pub mod bank;
 pub mod engine;
 pub mod journal;
+pub mod room;
 pub mod session;
 pub mod sim;
 
