@@ -11,6 +11,8 @@ const COMMANDS: &[&str] = &[
     "kiosk_attachment",
     "kiosk_report_problem",
     "kiosk_resolve_alert",
+    "kiosk_access_code",
+    "kiosk_finish",
     "centre_get",
     "centre_setup",
     "centre_sign_in",
@@ -27,6 +29,10 @@ const COMMANDS: &[&str] = &[
     "session_import",
     "session_export",
     "session_attendance",
+    "room_open",
+    "room_view",
+    "room_command",
+    "room_report",
 ];
 
 fn main() {

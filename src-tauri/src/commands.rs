@@ -17,6 +17,8 @@ use tauri::{AppHandle, State};
 pub struct KioskStatus {
     demo: bool,
     station: String,
+    /// Paired with a room hub: the invigilator acts from the console.
+    room: bool,
 }
 
 #[tauri::command]
@@ -24,6 +26,7 @@ pub fn kiosk_status(state: State<'_, AppState>) -> KioskStatus {
     KioskStatus {
         demo: state.demo,
         station: state.data.path().display().to_string(),
+        room: state.room_client.get().is_some(),
     }
 }
 
@@ -66,16 +69,31 @@ pub fn kiosk_exit(
 
 #[tauri::command]
 pub fn kiosk_screen(state: State<'_, AppState>, lang: Lang) -> Result<Screen, AppError> {
-    Ok(state.sitting()?.screen(lang)?)
+    let screen = state.sitting()?.screen(lang)?;
+    Ok(match state.room_client.get() {
+        Some(client) => client.adjust(screen),
+        None => screen,
+    })
 }
 
+/// In a live room the hub matches the identity; alone, the kiosk takes it as typed.
 #[tauri::command]
-pub fn kiosk_join(
+pub async fn kiosk_join(
     state: State<'_, AppState>,
     identity: Identity,
     lang: Lang,
 ) -> Result<Screen, AppError> {
-    Ok(state.sitting()?.join(identity, lang)?)
+    match state.room_client.get().cloned() {
+        Some(client) => crate::room::join(&state, &client, identity, lang).await,
+        None => Ok(state.sitting()?.join(identity, lang)?),
+    }
+}
+
+/// Something was journaled: a paired kiosk sends it to the hub now.
+fn wake_room(state: &AppState) {
+    if let Some(client) = state.room_client.get() {
+        client.wake();
+    }
 }
 
 #[tauri::command]
@@ -98,7 +116,9 @@ pub fn kiosk_answer(
     lang: Lang,
 ) -> Result<AnswerAck, AppError> {
     let _ = time_spent_ms;
-    Ok(state.sitting()?.answer(&item_id, response, lang)?)
+    let ack = state.sitting()?.answer(&item_id, response, lang)?;
+    wake_room(&state);
+    Ok(ack)
 }
 
 #[tauri::command]
@@ -117,7 +137,9 @@ pub fn kiosk_report_problem(
     item_id: String,
     lang: Lang,
 ) -> Result<Screen, AppError> {
-    Ok(state.sitting()?.report_problem(&item_id, lang)?)
+    let screen = state.sitting()?.report_problem(&item_id, lang)?;
+    wake_room(&state);
+    Ok(screen)
 }
 
 #[tauri::command]

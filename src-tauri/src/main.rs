@@ -6,6 +6,7 @@ mod commands;
 mod console;
 mod error;
 mod kiosk;
+mod room;
 mod shell;
 mod station;
 
@@ -84,6 +85,21 @@ enum StationCommand {
     },
     /// Prints where this station keeps its data.
     Where,
+    /// Lab set-up: pairs this PC with the room hub shown on the console (address and certificate
+    /// fingerprint), prints the pairing code to confirm there, and waits for the confirmation.
+    Pair {
+        #[arg(long)]
+        hub: String,
+        /// The fingerprint the console shows (hex, spaces allowed).
+        #[arg(long)]
+        fingerprint: String,
+        /// How the console lists this PC.
+        #[arg(long, default_value = "PC")]
+        label: String,
+        /// Seconds to wait for the console's confirmation.
+        #[arg(long, default_value_t = 600)]
+        wait: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -250,6 +266,12 @@ fn main() -> ExitCode {
             StationCommand::InstallBank { pack, publisher } => {
                 cli::bank::install(&data, &pack, &publisher)
             }
+            StationCommand::Pair {
+                hub,
+                fingerprint,
+                label,
+                wait,
+            } => cli::room::pair(&data, &hub, &fingerprint, &label, wait),
             StationCommand::Where => {
                 println!("{}", data.path().display());
                 Ok(())

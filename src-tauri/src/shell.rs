@@ -26,6 +26,10 @@ pub struct AppState {
     console: Mutex<Option<ConsoleStore>>,
     /// Set by a successful administrator sign-in (or the centre's set-up) in this process.
     signed_in: std::sync::atomic::AtomicBool,
+    /// The live room this console hosts.
+    pub room_host: Mutex<Option<crate::room::RoomHost>>,
+    /// A paired kiosk's connection to its room hub (set once the app runs).
+    pub room_client: std::sync::OnceLock<Arc<crate::room::RoomClient>>,
 }
 
 impl AppState {
@@ -95,9 +99,11 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
         .to_owned();
     let lockdown = Lockdown::from_env();
 
+    let mut hub_pin = None;
     let (lockdown_log, exit_code, console, sitting) = match role {
         Role::Kiosk => {
             let station = StationConfig::load(&data.station_config())?;
+            hub_pin = station.hub.clone();
             let exit_code = station.exit_code()?;
             if exit_code.is_none() && lockdown.enforced {
                 return Err(LaunchError::NoExitCode);
@@ -132,17 +138,20 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
     let event_log = lockdown_log.clone();
     let window_log = lockdown_log.clone();
     let event_sitting = sitting.clone();
+    let client_sitting = sitting.clone();
     if let Some(s) = &sitting {
         checkpoint_when_idle(s.clone());
     }
     let state = AppState {
         data,
-        demo: true,
+        demo: hub_pin.is_none(),
         sitting,
         lockdown_log,
         exit_code,
         console: Mutex::new(console),
         signed_in: std::sync::atomic::AtomicBool::new(false),
+        room_host: Mutex::new(None),
+        room_client: std::sync::OnceLock::new(),
     };
     tracing_start(&dir);
 
@@ -175,6 +184,12 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
             crate::console::session_import,
             crate::console::session_export,
             crate::console::session_attendance,
+            crate::room::kiosk_access_code,
+            crate::room::kiosk_finish,
+            crate::room::room_open,
+            crate::room::room_view,
+            crate::room::room_command,
+            crate::room::room_report,
         ])
         .on_window_event(move |window, event| {
             if let Some(log) = event_log.as_deref() {
@@ -185,6 +200,24 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
             let handle = app.handle();
             match role {
                 Role::Kiosk => {
+                    if let (Some(pin), Some(sitting)) = (&hub_pin, &client_sitting) {
+                        let address = pin
+                            .address
+                            .parse()
+                            .map_err(|e| format!("hub address {}: {e}", pin.address))?;
+                        let fingerprint = certroom_hub::Fingerprint::parse(&pin.fingerprint)?;
+                        let key = certroom_journal::StationKey::load(
+                            &dir.join(certroom_kiosk::sitting::STATION_KEY_FILE),
+                        )?;
+                        let client = crate::room::RoomClient::start(
+                            handle.clone(),
+                            address,
+                            fingerprint,
+                            key,
+                            sitting.clone(),
+                        );
+                        let _ = app.state::<AppState>().room_client.set(client);
+                    }
                     let log = window_log.clone().ok_or("kiosk log missing")?;
                     let _ = log.record(kiosk::record::LockdownEvent::KioskStarted, None);
                     kiosk::open_window(handle, lockdown, log)?;

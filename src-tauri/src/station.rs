@@ -52,6 +52,16 @@ pub struct StationConfig {
     /// Hex Ed25519 public key whose signature a bank pack must carry (pinned at set-up).
     #[serde(default)]
     pub bank_publisher: Option<String>,
+    /// The room hub this PC was paired with at lab set-up: its address and pinned certificate.
+    #[serde(default)]
+    pub hub: Option<HubPin>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HubPin {
+    pub address: String,
+    /// Hex SHA-256 of the hub's certificate.
+    pub fingerprint: String,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1077,6 +1077,59 @@ impl Room {
     }
 }
 
+impl Room {
+    /// Every convened candidate as the session report prints them.
+    pub fn report_candidates(&self) -> Vec<certroom_pdf::ReportCandidate> {
+        use certroom_pdf::{CandidateOutcome, ReportCandidate, ReportIncident};
+        self.sitters
+            .values()
+            .map(|s| {
+                let p = s.mirror.as_ref().map(|m| progress(m.records()));
+                let answered = p.as_ref().map_or(0, |p| p.answered.len() as u32);
+                let status = match (&p, &s.ended_early) {
+                    (_, Some(_)) => CandidateOutcome::EndedByInvigilator,
+                    (None, None) => CandidateOutcome::Absent,
+                    (Some(p), None) => match p.ended {
+                        Some(EndedBy::Candidate) => CandidateOutcome::Finished,
+                        Some(EndedBy::Time) => CandidateOutcome::TimeUp,
+                        Some(EndedBy::Invigilator) => CandidateOutcome::EndedByInvigilator,
+                        _ => CandidateOutcome::Interrupted,
+                    },
+                };
+                let focus_losses = s.mirror.as_ref().map_or(0, |m| {
+                    m.records()
+                        .iter()
+                        .filter(|r| matches!(r.event, Event::FocusLost))
+                        .count() as u32
+                });
+                ReportCandidate {
+                    birth_name: s.card.birth_name.clone(),
+                    first_name: s.card.first_name.clone(),
+                    birthdate: s.birthdate.format("%d/%m/%Y").to_string(),
+                    local_id: s.local_id.clone(),
+                    status,
+                    answered,
+                    total: self.setup.questions,
+                    abort_reason: s.abort_reason.map(|r| match r {
+                        AbortReason::Candidate => certroom_pdf::AbortReason::Candidate,
+                        AbortReason::Technical => certroom_pdf::AbortReason::Technical,
+                    }),
+                    incidents: s
+                        .incidents
+                        .iter()
+                        .map(|i| ReportIncident {
+                            code: i.code.clone(),
+                            note: i.note.clone(),
+                            question: i.question,
+                        })
+                        .collect(),
+                    focus_losses,
+                }
+            })
+            .collect()
+    }
+}
+
 /// Whoever needs the invigilator first; then by name so a tile does not jump around.
 pub fn sort_tiles(tiles: &mut [Tile]) {
     tiles.sort_by(|a, b| {

@@ -103,6 +103,16 @@ impl Hub {
         self.lock().0.view()
     }
 
+    /// The session report's candidate rows and the room's comment and finalization time.
+    pub fn report_parts(&self) -> (Vec<certroom_pdf::ReportCandidate>, String, Option<String>) {
+        let guard = self.lock();
+        (
+            guard.0.report_candidates(),
+            guard.0.comment().to_owned(),
+            guard.0.finalized().map(str::to_owned),
+        )
+    }
+
     /// Stations enrolled at lab set-up, as recorded by this hub.
     pub fn stations(&self) -> Vec<(String, String)> {
         self.lock().1.stations().unwrap_or_default()

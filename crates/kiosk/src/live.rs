@@ -29,7 +29,7 @@ pub enum LiveError {
 pub struct LiveKiosk {
     sitting: Arc<Mutex<Sitting>>,
     link: KioskLink,
-    commands: UnboundedReceiver<(u64, KioskCommand)>,
+    commands: Option<UnboundedReceiver<(u64, KioskCommand)>>,
     candidate: Option<CandidateCard>,
     /// The hub's last sequence of the current test.
     synced: u64,
@@ -47,7 +47,7 @@ impl LiveKiosk {
         Ok(LiveKiosk {
             sitting,
             link,
-            commands,
+            commands: Some(commands),
             candidate: None,
             synced: 0,
         })
@@ -160,11 +160,20 @@ impl LiveKiosk {
     }
 
     pub fn try_command(&mut self) -> Option<(u64, KioskCommand)> {
-        self.commands.try_recv().ok()
+        self.commands.as_mut()?.try_recv().ok()
     }
 
     pub async fn next_command(&mut self) -> Option<(u64, KioskCommand)> {
-        self.commands.recv().await
+        self.commands.as_mut()?.recv().await
+    }
+
+    /// The invigilator's commands, for a caller that waits on them without holding this link.
+    pub fn take_commands(&mut self) -> Option<UnboundedReceiver<(u64, KioskCommand)>> {
+        self.commands.take()
+    }
+
+    pub fn candidate(&self) -> Option<&CandidateCard> {
+        self.candidate.as_ref()
     }
 
     /// Carries out one command in the journal, sends the records, then tells the hub it is done.

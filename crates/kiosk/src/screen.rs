@@ -37,6 +37,9 @@ pub enum Screen {
     WaitingAuthorization {
         resume: bool,
         candidate: String,
+        /// In a live room: the candidate still has to type the session's access code.
+        #[serde(default)]
+        access_code_needed: bool,
     },
     Question {
         question: Box<QuestionView>,

@@ -175,6 +175,7 @@ impl Sitting {
             return Ok(match &self.joining {
                 Some(who) => Screen::WaitingAuthorization {
                     resume: false,
+                    access_code_needed: false,
                     candidate: display_name(who),
                 },
                 None => Screen::Welcome,
@@ -191,6 +192,7 @@ impl Sitting {
             let header = self.journal.header(&test_id)?;
             return Ok(Screen::WaitingAuthorization {
                 resume: true,
+                access_code_needed: false,
                 candidate: header.candidate_id,
             });
         }

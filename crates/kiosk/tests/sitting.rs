@@ -188,7 +188,7 @@ fn a_crash_resumes_on_the_same_question_only_after_authorization() {
     let mut sitting = station.open();
     let screen = sitting.screen(Lang::Fr).unwrap();
     assert!(
-        matches!(&screen, Screen::WaitingAuthorization { resume: true, candidate } if candidate == "Zoé N'DIAYE-LEFÈVRE"),
+        matches!(&screen, Screen::WaitingAuthorization { resume: true, candidate, .. } if candidate == "Zoé N'DIAYE-LEFÈVRE"),
         "{screen:?}"
     );
     assert!(matches!(

@@ -242,3 +242,69 @@ fn peak_rss_kb(pid: u32) -> u64 {
         })
         .unwrap_or(0)
 }
+
+/// Pairs this PC with a room hub: the pin is written into station.json only once the console
+/// confirmed the code, so a PC is never left pinned on an impostor.
+pub fn pair(
+    data: &crate::station::DataDir,
+    hub: &str,
+    fingerprint: &str,
+    label: &str,
+    wait_s: u64,
+) -> Result<(), String> {
+    let addr: std::net::SocketAddr = hub
+        .parse()
+        .map_err(|_| format!("--hub {hub:?}: expected address:port, e.g. 192.168.1.10:7443"))?;
+    let pin = Fingerprint::parse(fingerprint).map_err(|e| e.to_string())?;
+    let dir = data.ensure().map_err(|e| e.to_string())?.to_owned();
+    let key = certroom_journal::StationKey::load_or_create(
+        &dir.join(certroom_kiosk::sitting::STATION_KEY_FILE),
+    )
+    .map_err(|e| e.to_string())?;
+    let pair = std::sync::Arc::new(key.into_key_pair());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (link, _) = certroom_hub::KioskLink::connect(addr, pin, pair, counter)
+            .await
+            .map_err(|e| e.to_string())?;
+        let reply = link
+            .request(certroom_hub::KioskMessage::Pair {
+                label: label.to_owned(),
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        let certroom_hub::Reply::Pairing { code, mut enrolled } = reply else {
+            return Err("unexpected reply from the hub".to_string());
+        };
+        if !enrolled {
+            println!("Code d'appairage : {code} — confirmez-le sur le poste surveillant.");
+            println!("Pairing code: {code} — confirm it on the invigilator's console.");
+        }
+        let deadline = Instant::now() + Duration::from_secs(wait_s);
+        while !enrolled {
+            if Instant::now() > deadline {
+                return Err("the console did not confirm the pairing in time".into());
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            if let Ok(certroom_hub::Reply::State { station }) =
+                link.request(certroom_hub::KioskMessage::Hello).await
+            {
+                enrolled = station.enrolled;
+            }
+        }
+        Ok(())
+    })?;
+    let path = data.station_config();
+    let mut config = crate::station::StationConfig::load(&path).map_err(|e| e.to_string())?;
+    config.hub = Some(crate::station::HubPin {
+        address: addr.to_string(),
+        fingerprint: pin.to_hex(),
+    });
+    config.save(&path).map_err(|e| e.to_string())?;
+    println!("Poste appairé / PC paired: {}", pin.display());
+    Ok(())
+}
