@@ -866,6 +866,7 @@ impl Room {
                     return Err(RoomError::AlreadyFinished);
                 }
                 s.station = None;
+                s.ready = false;
                 s.pending.clear();
                 fx.tiles.push(*candidate);
             }
@@ -1243,7 +1244,10 @@ fn waiting_authorization(s: &Sitter) -> (bool, bool) {
         None => (s.ready, false),
         Some(m) => {
             let p = progress(m.records());
-            (p.needs_authorization && p.ended.is_none(), true)
+            // A candidate moved to another PC waits there too, whatever the old PC last wrote.
+            let moved = s.chain_station.is_some() && s.chain_station != s.station;
+            let waiting = p.ended.is_none() && (p.needs_authorization || (moved && s.ready));
+            (waiting, true)
         }
     }
 }

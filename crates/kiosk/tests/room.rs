@@ -1,65 +1,20 @@
 //! Simulated kiosks with real journals in a live room against a real hub on loopback TLS.
 
-use std::path::Path;
+mod common;
+
 use std::time::Duration;
 
-use certroom_hub::room::{EnrolledCandidate, RoomSetup};
 use certroom_hub::Hub;
-use certroom_journal::pack::{self, PackKey};
-use certroom_kiosk::bank_store;
 use certroom_kiosk::room_sim::{self, HubEndpoint, SimRoomConfig};
-use chrono::NaiveDate;
-use ring::rand::SystemRandom;
-use ring::signature::{Ed25519KeyPair, KeyPair};
-
-const BANK_KEY: &str = "salle-test-2026";
-
-fn candidates(n: usize) -> Vec<EnrolledCandidate> {
-    (0..n)
-        .map(|i| EnrolledCandidate {
-            id: i as i64 + 1,
-            first_name: format!("Élève{i}"),
-            birth_name: format!("Dupont-Lefèvre {i}"),
-            birthdate: NaiveDate::from_ymd_opt(2011, 1 + (i % 12) as u32, 1 + (i % 28) as u32)
-                .unwrap(),
-            local_id: Some("3A".into()),
-            extra_time_percent: 0,
-            adjusted_questions: false,
-        })
-        .collect()
-}
+use common::{bank, candidates, setup};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_simulated_room_sits_every_candidate_through_the_hub_and_loses_nothing() {
-    let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap();
-    let publisher = Ed25519KeyPair::from_pkcs8(doc.as_ref()).unwrap();
-    let files = bank_store::read_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/bank/sample"),
-    )
-    .unwrap();
-    let sealed = pack::seal_with(
-        &files,
-        &PackKey::Passphrase(BANK_KEY.into()),
-        &publisher,
-        pack::MIN_PBKDF2_ITERATIONS,
-    )
-    .unwrap();
-    let mut pk = [0u8; 32];
-    pk.copy_from_slice(publisher.public_key().as_ref());
-
+    let bank = bank();
     let n = 6;
     let enrolled = candidates(n);
     let hub_dir = tempfile::tempdir().unwrap();
-    let setup = RoomSetup {
-        session: 777,
-        access_code: "BCDF23".into(),
-        invigilator_password: "k7?Pm2".into(),
-        bank_key: BANK_KEY.into(),
-        questions: 32,
-        duration_min: 105,
-        candidates: enrolled.clone(),
-    };
-    let running = Hub::open(hub_dir.path(), setup)
+    let running = Hub::open(hub_dir.path(), setup(n))
         .unwrap()
         .serve("127.0.0.1:0".parse().unwrap())
         .await
@@ -73,8 +28,8 @@ async fn a_simulated_room_sits_every_candidate_through_the_hub_and_loses_nothing
             think_ms: (1, 10),
             alert_rate: 0.08,
             focus_rate: 0.15,
-            pack: sealed,
-            publisher: pk,
+            pack: bank.pack,
+            publisher: bank.publisher,
             engine: certroom_core::Config::default(),
             dir: kiosks_dir.path().to_owned(),
         },
