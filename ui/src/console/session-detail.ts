@@ -8,6 +8,7 @@ import type { ConfirmDialog } from "./confirm-dialog";
 import "./import-panel";
 import { IMPORTED } from "./import-panel";
 import { BACK_TO_SESSIONS } from "./navigation";
+import "./room-panel";
 
 /** The add-candidate form's content as Rust's candidate draft: strings as typed (trimmed), "" = absent. */
 export function candidateFromForm(form: HTMLFormElement): CandidateDraft {
@@ -30,8 +31,8 @@ export function candidateFromForm(form: HTMLFormElement): CandidateDraft {
   };
 }
 
-/** One session before exam day: its details and the day's two secrets, its candidates (imported or
- * typed), and the exports. */
+/** One session: its details and the day's two secrets, the live room on exam day, its candidates
+ * (imported or typed), and the exports. */
 export class SessionDetail extends LocalizedElement {
   static properties = {
     number: { type: Number },
@@ -337,7 +338,8 @@ export class SessionDetail extends LocalizedElement {
       ${this.loadError ? html`<p class="error" role="alert" id="detail-error">${errorText(this.loadError, lang())}</p>` : null}
       ${s ? this.renderHeader(s) : this.loadError ? null : html`<p>${t("app.loading")}</p>`}
       ${s
-        ? html`${this.renderExports()}
+        ? html`<console-room .number=${this.number}></console-room>
+            ${this.renderExports()}
             <console-import .number=${this.number}></console-import>
             <section class="card" aria-labelledby="candidates-title">
               <h3 id="candidates-title" tabindex="-1">${t("console.candidatesTitle")}</h3>

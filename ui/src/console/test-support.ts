@@ -1,5 +1,6 @@
 // Test helpers for the console (imported by *.test.ts only, never by the app).
 import type { CandidateDto, SessionDraft, SessionDto } from "../shared/backend";
+import type { RoomInfo, RoomView, Tile } from "./room";
 import { fakeTransport, flush, type Handler } from "../kiosk/test-support";
 
 export { click, flush, polyfillDialog, type } from "../kiosk/test-support";
@@ -66,10 +67,11 @@ export function fakeConsole(sessions: SessionDto[] = [], candidates: Record<numb
       return null;
     },
     session_candidates: (a) => store.candidates[a!.number as number] ?? [],
+    room_view: () => null,
     ...over,
   };
-  const { calls } = fakeTransport(handlers);
-  return { calls, store };
+  const { calls, emit, listening } = fakeTransport(handlers);
+  return { calls, store, emit, listening };
 }
 
 export async function mountConsole(): Promise<HTMLElement> {
@@ -100,4 +102,39 @@ export async function until(check: () => boolean, tries = 50): Promise<void> {
 export function chooseFile(input: HTMLInputElement, file: File): void {
   Object.defineProperty(input, "files", { value: [file], configurable: true });
   input.dispatchEvent(new Event("change", { bubbles: true }));
+}
+
+export function tile(over: Partial<Tile> = {}): Tile {
+  return {
+    candidate: 1,
+    first_name: "Léa",
+    birth_name: "MARTIN",
+    local_id: "3A",
+    status: "in_test",
+    needs_action: false,
+    station: "s1",
+    present: true,
+    resume: false,
+    question: 7,
+    total: 32,
+    answered: 6,
+    time_left_s: 3600,
+    alert_item: null,
+    focus_losses: 0,
+    extra_minutes: 0,
+    ended_reason: null,
+    abort_reason: null,
+    incidents: [],
+    test_id: "T1",
+    synced_seq: 12,
+    ...over,
+  };
+}
+
+export function roomView(over: Partial<RoomView> = {}): RoomView {
+  return { session: 12, paused: false, finalized: null, comment: "", tiles: [], pairings: [], stations: [["s1", "PC-01"], ["s2", "PC-02"]], ...over };
+}
+
+export function roomInfo(view: RoomView = roomView()): RoomInfo {
+  return { address: "192.168.1.10:7443", fingerprint: "ab12 cd34 ef56 7890", view };
 }

@@ -4,11 +4,13 @@ import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import { submitInvigilatorCode } from "./flow";
 
-/** Shown while a problem report is open on the question: the candidate waits, the invigilator comes to
- * the kiosk, types the session code and either validates the alert (Rust replaces the question) or
- * rejects it (the same question comes back). Until the room hub exists this happens at the kiosk. */
+/** Shown while a problem report is open on the question: the candidate waits. In a live room the
+ * invigilator handles it from the console (the kiosk is told by a push). Otherwise the invigilator
+ * comes to the kiosk, types the session code and either validates the alert (Rust replaces the
+ * question) or rejects it (the same question comes back). */
 export class KioskAlertPanel extends LocalizedElement {
-  static properties = { error: { state: true }, busy: { state: true } };
+  static properties = { room: { attribute: false }, error: { state: true }, busy: { state: true } };
+  room = false;
   error = "";
   busy = false;
 
@@ -18,6 +20,12 @@ export class KioskAlertPanel extends LocalizedElement {
   }
 
   render() {
+    if (this.room) {
+      return html`<section class="card alert-panel" aria-labelledby="alert-title">
+        <h3 id="alert-title" tabindex="-1" data-screen-heading>${t("kiosk.alertTitle")}</h3>
+        <p class="notice" role="status" id="alert-waiting">${t("kiosk.alertRoom")}</p>
+      </section>`;
+    }
     return html`<section class="card alert-panel" aria-labelledby="alert-title">
       <h3 id="alert-title" tabindex="-1" data-screen-heading>${t("kiosk.alertTitle")}</h3>
       <p class="notice" role="status">${t("kiosk.alertBody")}</p>

@@ -8,7 +8,7 @@ polyfillDialog();
 
 const $ = <T extends Element = HTMLElement>(s: string) => document.querySelector<T>(s) as T;
 const status = { kiosk_status: () => ({ demo: false, station: "PC-01" }) };
-const waiting = (resume: boolean): KioskScreen => ({ screen: "waiting_authorization", resume, candidate: "Léa MARTIN" });
+const waiting = (resume: boolean, accessCodeNeeded = false): KioskScreen => ({ screen: "waiting_authorization", resume, candidate: "Léa MARTIN", access_code_needed: accessCodeNeeded });
 
 beforeEach(async () => {
   await setLang("fr");
@@ -194,5 +194,154 @@ describe("time left", () => {
     expect(calls.filter((c) => c.command === "kiosk_screen").at(-1)?.args).toEqual({ lang: "fr" });
     expect($("#screen").textContent).toContain("Le temps du test est écoulé.");
     expect(document.activeElement?.id).toBe("ended-title");
+  });
+});
+
+describe("live room", () => {
+  const roomStatus = { kiosk_status: () => ({ demo: false, station: "PC-01", room: true }) };
+  const refused = { code: "room.access_code", message_fr: "Code d'accès incorrect : recopiez celui que donne le surveillant.", message_en: "Wrong access code." };
+
+  it("asks the candidate for the access code, clears it when refused, then only says the invigilator will authorize", async () => {
+    let accept = false;
+    const { calls } = fakeTransport({
+      ...roomStatus,
+      kiosk_screen: () => waiting(false, true),
+      kiosk_access_code: () => (accept ? waiting(false, false) : Promise.reject(refused)),
+    });
+    await mountApp();
+    expect($("#waiting-title").textContent).toBe("Code d'accès de la session");
+    expect($("#authorize-code")).toBeNull();
+    expect($("label[for=access-code]").textContent).toBe("Code d'accès");
+    // Empty: refused without asking Rust.
+    click(document, "#access-code-submit");
+    await flush();
+    expect($("#access-code-error").textContent).toBe("Saisissez le code d'accès.");
+    expect(document.activeElement?.id).toBe("access-code");
+    expect(calls.some((c) => c.command === "kiosk_access_code")).toBe(false);
+    // Refused by the hub: its message, the field cleared and focused for another try.
+    type($<HTMLInputElement>("#access-code"), "WRONG");
+    click(document, "#access-code-submit");
+    await flush();
+    expect($("#access-code-error").getAttribute("role")).toBe("alert");
+    expect($("#access-code-error").textContent).toBe(refused.message_fr);
+    expect($<HTMLInputElement>("#access-code").value).toBe("");
+    expect($("#access-code").getAttribute("aria-invalid")).toBe("true");
+    expect(document.activeElement?.id).toBe("access-code");
+    accept = true;
+    type($<HTMLInputElement>("#access-code"), " K7QP-2M ");
+    click(document, "#access-code-submit");
+    await flush();
+    expect(calls.filter((c) => c.command === "kiosk_access_code").at(-1)?.args).toEqual({ code: "K7QP-2M", lang: "fr" });
+    expect($("#access-code")).toBeNull();
+    expect($("#authorize-code")).toBeNull();
+    expect($("#waiting-room").textContent).toBe("Le surveillant va autoriser le début du test depuis son poste.");
+    expect($("#waiting-room").getAttribute("role")).toBe("status");
+    expect($("#waiting-title").textContent).toBe("En attente du surveillant");
+    expect(document.activeElement?.id).toBe("waiting-title");
+  });
+
+  it("after a restart says the invigilator will authorize resuming, with no code field", async () => {
+    fakeTransport({ ...roomStatus, kiosk_screen: () => waiting(true) });
+    await mountApp();
+    expect($("#waiting-room").textContent).toBe("Le surveillant va autoriser la reprise du test depuis son poste.");
+    expect($("#resume-text")).not.toBeNull();
+    expect($("#authorize-code")).toBeNull();
+    expect($("#access-code")).toBeNull();
+    await setLang("en");
+    await flush();
+    expect($("#waiting-room").textContent).toBe("The invigilator will authorise resuming the test from their console.");
+  });
+
+  it("outside a room keeps the invigilator's code at the kiosk", async () => {
+    fakeTransport({ ...status, kiosk_screen: () => waiting(false) });
+    await mountApp();
+    expect($("#authorize-code")).not.toBeNull();
+    expect($("#waiting-room")).toBeNull();
+  });
+
+  it("shows the screen again when the hub changes the sitting, and stops listening once gone", async () => {
+    let screen: KioskScreen = waiting(false);
+    const { calls, emit, listening } = fakeTransport({ ...roomStatus, kiosk_screen: () => screen });
+    await mountApp();
+    expect(listening("kiosk://screen")).toBe(1);
+    expect(calls.filter((c) => c.command === "kiosk_screen")).toHaveLength(1);
+    // The invigilator authorized from the console.
+    screen = questionScreen();
+    emit("kiosk://screen", null);
+    await flush();
+    expect(calls.filter((c) => c.command === "kiosk_screen")).toHaveLength(2);
+    expect(calls.at(-1)?.args).toEqual({ lang: "fr" });
+    expect($("#question-title")).not.toBeNull();
+    expect(document.activeElement?.id).toBe("question-title");
+    // Ended by the invigilator.
+    screen = { screen: "ended", reason: "interrupted" };
+    emit("kiosk://screen", null);
+    await flush();
+    expect($("#screen").textContent).toContain("Le test a été interrompu.");
+    expect(document.activeElement?.id).toBe("ended-title");
+    document.body.replaceChildren();
+    await flush();
+    expect(listening("kiosk://screen")).toBe(0);
+  });
+
+  it("a push that keeps the same question (extra time) refreshes the clock and leaves focus on the answer", async () => {
+    let screen = questionScreen(question(), { time: { remaining_s: 600, question_remaining_s: null } });
+    const { emit } = fakeTransport({ ...roomStatus, kiosk_screen: () => screen });
+    await mountApp();
+    const choice = document.querySelector<HTMLInputElement>('input[type="radio"]')!;
+    choice.click();
+    choice.focus();
+    await flush();
+    screen = questionScreen(question(), { time: { remaining_s: 1200, question_remaining_s: null } });
+    emit("kiosk://screen", null);
+    await flush();
+    expect($("#test-clock").textContent).toBe("20:00");
+    expect(document.activeElement).toBe(choice);
+    expect(choice.checked).toBe(true);
+  });
+
+  it("an alert is handled from the console: no code field, the candidate is told to wait, the push brings the question back", async () => {
+    let screen = questionScreen(question(), { alert_open: true });
+    const { emit } = fakeTransport({ ...roomStatus, kiosk_screen: () => screen });
+    await mountApp();
+    expect($("#alert-waiting").textContent).toBe("Le surveillant a été prévenu et traite le problème depuis son poste. Attendez.");
+    expect($("#alert-waiting").getAttribute("role")).toBe("status");
+    expect($("#alert-code")).toBeNull();
+    expect($("#alert-validate")).toBeNull();
+    expect(document.activeElement?.id).toBe("alert-title");
+    screen = questionScreen(question({ item_id: "item-2" }));
+    emit("kiosk://screen", null);
+    await flush();
+    expect($(".alert-panel")).toBeNull();
+    expect(document.activeElement?.id).toBe("question-title");
+  });
+
+  it("after the test, Finish brings back a clean welcome screen with focus on its heading", async () => {
+    let fail = true;
+    const { calls } = fakeTransport({
+      ...roomStatus,
+      kiosk_screen: () => ({ screen: "ended", reason: "completed" }),
+      kiosk_finish: () => (fail ? Promise.reject({ code: "kiosk.hub_unreachable", message_fr: "Le poste surveillant est injoignable : appelez le surveillant.", message_en: "x" }) : { screen: "welcome" }),
+    });
+    await mountApp();
+    expect($("#screen").textContent).toContain("Vous avez traité toutes les questions.");
+    expect($("#finish").textContent).toBe("Terminer");
+    click(document, "#finish");
+    await flush();
+    expect($("#finish-error").getAttribute("role")).toBe("alert");
+    expect($("#finish-error").textContent).toContain("injoignable");
+    expect(document.activeElement?.id).toBe("finish");
+    fail = false;
+    click(document, "#finish");
+    await flush();
+    expect(calls.filter((c) => c.command === "kiosk_finish").at(-1)?.args).toEqual({ lang: "fr" });
+    expect($("#welcome-title")).not.toBeNull();
+    expect(document.activeElement?.id).toBe("welcome-title");
+  });
+
+  it("outside a room the ended screen has no Finish button", async () => {
+    fakeTransport({ ...status, kiosk_screen: () => ({ screen: "ended", reason: "completed" }) });
+    await mountApp();
+    expect($("#finish")).toBeNull();
   });
 });

@@ -4,14 +4,15 @@ import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import "./authorization-view";
 import { renderDamaged, renderEnded } from "./end-views";
-import { SCREEN_EVENT, settled, type ScreenChange } from "./flow";
+import { changesView, SCREEN_EVENT, settled, type ScreenChange } from "./flow";
 import "./kiosk.css";
 import "./question-view";
 import type { KioskScreen } from "./screen";
 import "./welcome-view";
 
 /** The kiosk's state machine. Rust owns the state: the app renders the one screen Rust returned
- * (at start from `kiosk_screen`, then from whatever command a view called) and nothing else.
+ * (at start from `kiosk_screen`, then from whatever command a view called, or again from
+ * `kiosk_screen` when the room hub changed the sitting) and nothing else.
  * It also owns what outlives a screen: the "saved" status, the focus-lost notice and the exit dialog. */
 export class KioskApp extends LocalizedElement {
   static properties = {
@@ -19,6 +20,7 @@ export class KioskApp extends LocalizedElement {
     loadError: { state: true },
     savedShown: { state: true },
     demo: { state: true },
+    room: { state: true },
     exitMessage: { state: true },
     focusLost: { state: true },
   };
@@ -26,8 +28,15 @@ export class KioskApp extends LocalizedElement {
   loadError = "";
   savedShown = false;
   demo = false;
+  /** Paired with a room hub: the invigilator acts from the console, not at this PC. */
+  room = false;
   exitMessage = "";
   focusLost = false;
+
+  /** Settles once the status is known (never rejects): the first screen waits for it, so a room
+   * kiosk never shows, even briefly, a code field meant for the invigilator. */
+  private status: Promise<void> = Promise.resolve();
+  private unlisten: Promise<() => void> | null = null;
 
   connectedCallback() {
     super.connectedCallback();
@@ -36,12 +45,21 @@ export class KioskApp extends LocalizedElement {
     void backend.onFocusChanged((focused) => {
       if (!focused) this.focusLost = true;
     });
-    void backend.kioskStatus().then((s) => (this.demo = s.demo)).catch(() => {});
+    this.unlisten = backend.onKioskScreenChanged(() => void this.refresh());
+    this.status = backend
+      .kioskStatus()
+      .then((s) => {
+        this.demo = s.demo;
+        this.room = !!s.room;
+      })
+      .catch(() => {});
     void this.load();
   }
 
   disconnectedCallback() {
     this.removeEventListener(SCREEN_EVENT, this.onScreen as EventListener);
+    void this.unlisten?.then((off) => off()).catch(() => {});
+    this.unlisten = null;
     super.disconnectedCallback();
   }
 
@@ -49,11 +67,24 @@ export class KioskApp extends LocalizedElement {
   private async load() {
     this.loadError = "";
     try {
-      await this.show(await backend.kioskScreen(lang()), false);
+      const [screen] = await Promise.all([backend.kioskScreen(lang()), this.status]);
+      await this.show(screen, false);
     } catch (err) {
       this.loadError = errorText(err, lang());
       await this.updateComplete;
       this.querySelector<HTMLElement>("#load-retry")?.focus();
+    }
+  }
+
+  /** The hub changed the sitting: the screen is asked again, as at start. Focus moves only if what
+   * the candidate sees changed; a refusal keeps the screen on display (the next push or answer retries). */
+  private async refresh() {
+    if (!this.screen) return this.load();
+    try {
+      const next = await backend.kioskScreen(lang());
+      await this.show(next, false, changesView(this.screen, next));
+    } catch {
+      // Keep what is on screen.
     }
   }
 
@@ -62,7 +93,13 @@ export class KioskApp extends LocalizedElement {
     void this.show(e.detail.screen, e.detail.saved);
   };
 
-  private async show(screen: KioskScreen, saved: boolean) {
+  private async show(screen: KioskScreen, saved: boolean, focus = true) {
+    if (!focus) {
+      // The same view refreshed by a push: nothing to announce, focus stays where it is.
+      this.screen = screen;
+      await settled(this);
+      return;
+    }
     // Empty the live region first: the same sentence twice in a row would not be announced again.
     this.savedShown = false;
     this.screen = screen;
@@ -95,11 +132,11 @@ export class KioskApp extends LocalizedElement {
       case "welcome":
         return html`<kiosk-welcome></kiosk-welcome>`;
       case "waiting_authorization":
-        return html`<kiosk-authorization .screen=${s}></kiosk-authorization>`;
+        return html`<kiosk-authorization .screen=${s} .room=${this.room}></kiosk-authorization>`;
       case "question":
-        return html`<kiosk-question .screen=${s}></kiosk-question>`;
+        return html`<kiosk-question .screen=${s} .room=${this.room}></kiosk-question>`;
       case "ended":
-        return renderEnded(s);
+        return renderEnded(s, this.room);
       case "damaged":
         return renderDamaged(s);
     }

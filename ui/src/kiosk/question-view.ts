@@ -18,11 +18,14 @@ import { clock } from "./timer";
 export class KioskQuestion extends LocalizedElement {
   static properties = {
     screen: { attribute: false },
+    room: { attribute: false },
     draft: { state: true },
     busy: { state: true },
     error: { state: true },
   };
   screen!: QuestionScreen;
+  /** In a live room the invigilator handles an alert from the console. */
+  room = false;
   draft: Draft = { choice: null, choices: [], fields: {} };
   busy = false;
   error = "";
@@ -151,7 +154,7 @@ export class KioskQuestion extends LocalizedElement {
         <span id="progress-text">${t("kiosk.progress", { answered: progress.answered, total: progress.total })}</span>
         <progress aria-labelledby="progress-text" max=${progress.total} .value=${progress.answered}></progress>
       </p>
-      ${alertOpen ? html`<kiosk-alert-panel></kiosk-alert-panel>` : null}
+      ${alertOpen ? html`<kiosk-alert-panel .room=${this.room}></kiosk-alert-panel>` : null}
       <div id="instruction" class="instruction">${unsafeHTML(q.instruction_html)}</div>
       ${q.illustration ? html`<figure class="illustration"><img src=${q.illustration.src} alt=${q.illustration.alt} /></figure>` : null}
       ${q.attachments.length

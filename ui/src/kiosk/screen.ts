@@ -3,7 +3,13 @@
 
 export type KioskScreen =
   | { screen: "welcome" }
-  | { screen: "waiting_authorization"; resume: boolean; candidate: string }
+  | {
+      screen: "waiting_authorization";
+      resume: boolean;
+      candidate: string;
+      /** In a live room: the candidate still has to type the session's access code. */
+      access_code_needed: boolean;
+    }
   | { screen: "question"; question: QuestionView; progress: Progress; time: TimeLeft; alert_open: boolean; focus_lost: boolean }
   | { screen: "ended"; reason: "completed" | "bank_exhausted" | "time_up" | "interrupted" }
   | { screen: "damaged"; message_fr: string; message_en: string };

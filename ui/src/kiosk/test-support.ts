@@ -10,9 +10,11 @@ export interface Call {
 
 export type Handler = (args: Record<string, unknown> | undefined) => unknown;
 
-/** A Transport answering from `handlers` and recording every call; an unknown command rejects. */
-export function fakeTransport(handlers: Record<string, Handler>): { calls: Call[] } {
+/** A Transport answering from `handlers` and recording every call; an unknown command rejects.
+ * `emit` pushes an event to the page as Rust would; `listening` counts the page's live listeners. */
+export function fakeTransport(handlers: Record<string, Handler>): { calls: Call[]; emit: (event: string, payload?: unknown) => void; listening: (event: string) => number } {
   const calls: Call[] = [];
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const transport: Transport = {
     call: async <T>(command: string, args?: Record<string, unknown>) => {
       calls.push({ command, args });
@@ -20,10 +22,20 @@ export function fakeTransport(handlers: Record<string, Handler>): { calls: Call[
       if (!h) throw { code: "unknown", message_fr: `inconnu : ${command}`, message_en: `unknown: ${command}` };
       return (await h(args)) as T;
     },
-    on: async () => () => {},
+    on: async <T>(event: string, handler: (payload: T) => void) => {
+      const set = listeners.get(event) ?? new Set();
+      listeners.set(event, set);
+      const h = handler as (payload: unknown) => void;
+      set.add(h);
+      return () => void set.delete(h);
+    },
   };
   useTransport(transport);
-  return { calls };
+  return {
+    calls,
+    emit: (event, payload = null) => [...(listeners.get(event) ?? [])].forEach((h) => h(payload)),
+    listening: (event) => listeners.get(event)?.size ?? 0,
+  };
 }
 
 /** jsdom has <dialog> but not its methods: the minimum the views rely on. */

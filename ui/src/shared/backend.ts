@@ -2,6 +2,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { AnswerAck, AttachmentView, KioskScreen, Response } from "../kiosk/screen";
+import type { ConsoleCommand, ConsoleEvent, RoomInfo } from "../console/room";
 
 export interface Transport {
   call<T>(command: string, args?: Record<string, unknown>): Promise<T>;
@@ -42,6 +43,8 @@ export interface Centre {
 export interface KioskStatus {
   demo: boolean;
   station: string;
+  /** True when the kiosk is paired with a room hub: the invigilator acts from the console. */
+  room: boolean;
 }
 
 /** What the candidate types on the welcome form, as `kiosk_join` receives it (serde field names).
@@ -69,6 +72,12 @@ export const backend = {
   kioskReportProblem: (itemId: string, lang: string) => transport.call<KioskScreen>("kiosk_report_problem", { itemId, lang }),
   kioskResolveAlert: (code: string, validated: boolean, lang: string) =>
     transport.call<KioskScreen>("kiosk_resolve_alert", { code, validated, lang }),
+  // In a live room: the candidate types the session's access code; the invigilator authorizes
+  // from the console. After an ended test, `kioskFinish` brings back a clean welcome screen.
+  kioskAccessCode: (code: string, lang: string) => transport.call<KioskScreen>("kiosk_access_code", { code, lang }),
+  kioskFinish: (lang: string) => transport.call<KioskScreen>("kiosk_finish", { lang }),
+  /** The hub changed the sitting (authorized, alert handled, ended, extra time, pause): ask for the screen again. */
+  onKioskScreenChanged: (h: () => void) => transport.on<null>("kiosk://screen", () => h()),
   onCloseRequested: (h: () => void) => transport.on<null>("kiosk://close-requested", () => h()),
   onFocusChanged: (h: (focused: boolean) => void) => transport.on<boolean>("kiosk://focus", h),
 
@@ -189,4 +198,15 @@ export const consoleBackend = {
   sessionImportFile: (fileName: string, bytesBase64: string) => transport.call<{ created: number[] }>("session_import_file", { fileName, bytesBase64 }),
   sessionExport: (number: number, format: ExportFormat) => transport.call<{ path: string }>("session_export", { number, format }),
   sessionAttendance: (number: number) => transport.call<{ path: string }>("session_attendance", { number }),
+
+  // The live room: this console hosts the hub; lab PCs pair with it and the hub pushes the room.
+  /** Opens the session's room: the hub listens on `bind` (e.g. 0.0.0.0:7443). */
+  roomOpen: (session: number, password: string, bankKey: string, bind: string) =>
+    transport.call<RoomInfo>("room_open", { session, password, bankKey, bind }),
+  /** The room open in this console, or null. */
+  roomView: () => transport.call<RoomInfo | null>("room_view"),
+  roomCommand: (command: ConsoleCommand) => transport.call<void>("room_command", { command }),
+  /** Writes the session report (procès-verbal) PDF once the room is finalized. */
+  roomReport: () => transport.call<{ path: string }>("room_report"),
+  onRoomEvent: (h: (ev: ConsoleEvent) => void) => transport.on<ConsoleEvent>("room://event", h),
 };

@@ -1,0 +1,199 @@
+// The live room through the real windows: the console hosts the hub, a lab PC is paired, a
+// candidate is refused then joins, waits, is authorized from the console, answers, loses focus
+// (the console shows it), raises an alert the invigilator validates (replacement question), is
+// ended by the invigilator; the session is finalized and its report names the candidate.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ARTIFACTS, BIN, SESSION_CODE, certroom, freePort, newDataDir, setUpKiosk, startApp, startDisplay, waitFor, xdotool } from "./harness.mjs";
+
+const HEADER = "* Nom de naissance;* Prénom;Identifiant local;Temps majoré ?;* Date de naissance (format : jj/mm/aaaa);Nom de la commune;Code postal;Code Insee;Pays;E-mail de convocation;E-mail du destinataire des résultats;* Sexe (M ou F)";
+const CANDIDATES = ["N'Diaye-Lefèvre;Zoé;3A;;14/02/2010;;;75105;;;;F", "Martin;Léo;3B;;28/02/2010;;;75105;;;;M"];
+
+async function answerCurrent(browser) {
+  const radio = await browser.$$("#answer-form input[type=radio]");
+  const boxes = await browser.$$("#answer-form input[type=checkbox]");
+  if (radio.length) await radio[0].click();
+  else if (boxes.length) await boxes[0].click();
+  else {
+    for (const input of await browser.$$("#answer-form input[type=text], #answer-form input:not([type])")) await input.setValue("12");
+    for (const select of await browser.$$("#answer-form select")) await select.selectByIndex(1);
+  }
+  await browser.$("#validate").click();
+}
+
+/** Sets a field through the page: WebKitWebDriver drops the second of two identical key presses,
+ * and generated codes may contain doubled characters. */
+async function fill(browser, selector, value) {
+  await browser.$(selector).waitForExist({ timeout: 15000 });
+  await browser.execute((sel, v) => {
+    const el = document.querySelector(sel);
+    el.value = v;
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+    el.dispatchEvent(new Event("change", { bubbles: true }));
+  }, selector, value);
+}
+
+const tile = (console_, id) => console_.$(`.tile[data-candidate="${id}"]`);
+const tileStatus = async (console_, id) => (await tile(console_, id)).getAttribute("data-status");
+
+describe("live room", () => {
+  let screen, consoleApp, kioskApp, consoleDir, kioskDir, session, password, accessCode, hubPort, fingerprint;
+  before(async () => {
+    consoleDir = newDataDir("room-console");
+    kioskDir = newDataDir("room-kiosk");
+    setUpKiosk(kioskDir);
+    const created = certroom(["--data-dir", consoleDir, "session", "create", "--site", "Lycée Henri-IV", "--room", "Salle B12", "--date", "12/03/2027", "--start-time", "08:30", "--invigilator", "Mme Hélène Lefèvre"]);
+    session = Number(created.match(/session (\d+)/)[1]);
+    accessCode = created.match(/candidats : (\S+)/)[1];
+    password = created.match(/surveillant : (\S+)/)[1];
+    const file = join(consoleDir, "eleves.csv");
+    writeFileSync(file, [HEADER, ...CANDIDATES].join("\n"));
+    certroom(["--data-dir", consoleDir, "session", "import", "--session", String(session), file]);
+    hubPort = await freePort();
+    screen = await startDisplay();
+  });
+  after(async () => {
+    await kioskApp?.stop();
+    await consoleApp?.stop();
+    screen?.stop();
+  });
+
+  it("opens the room on the console", async () => {
+    consoleApp = await startApp(screen, ["--data-dir", consoleDir, "console"]);
+    const c = consoleApp.browser;
+    await c.$("#uai").waitForExist({ timeout: 20000 });
+    await c.$("#uai").setValue("0750654D");
+    await c.$("#name").setValue("Lycée Henri-IV");
+    await c.$("#address").setValue("23 rue Clovis, 75005 Paris");
+    await c.$("#password").setValue("administrateur-2026");
+    await c.$("#confirm").setValue("administrateur-2026");
+    await c.$("form button[type=submit]").click();
+    await c.$(`#open-${session}`).waitForExist({ timeout: 15000 });
+    await c.$(`#open-${session}`).click();
+    await c.$("#room-open-form").waitForExist({ timeout: 10000 });
+    await fill(c, "#room-password", password);
+    await c.$("#room-bank-key").setValue(SESSION_CODE);
+    await c.$("#room-bind").setValue(`127.0.0.1:${hubPort}`);
+    await c.$("#room-open").click();
+    await c.$("#room-fingerprint").waitForExist({ timeout: 15000 });
+    fingerprint = (await c.$("#room-fingerprint").getText()).trim();
+    assert.match(fingerprint.replace(/\s/g, ""), /^[0-9A-F]{64}$/i);
+  });
+
+  it("pairs the lab PC once the console confirms the same code", async () => {
+    const pairing = spawn(BIN, ["--data-dir", kioskDir, "station", "pair", "--hub", `127.0.0.1:${hubPort}`, "--fingerprint", fingerprint, "--label", "PC-01"], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    pairing.stdout.on("data", (d) => (out += d));
+    const exited = new Promise((res) => pairing.on("exit", res));
+    await waitFor(async () => /\d{3} \d{3}/.test(out), "the pairing code on the PC");
+    const code = out.match(/(\d{3} \d{3})/)[1];
+    const c = consoleApp.browser;
+    await c.$(".pairing").waitForExist({ timeout: 10000 });
+    assert.ok((await c.$(".pairing").getText()).includes(code), "the console shows the PC's code");
+    await c.$(".pairing .pairing-confirm").click();
+    assert.equal(await exited, 0, out);
+    // A PC that pins another certificate is refused before it can say anything.
+    assert.throws(() => certroom(["--data-dir", newDataDir("impostor"), "station", "pair", "--hub", `127.0.0.1:${hubPort}`, "--fingerprint", "00".repeat(32), "--wait", "1"]));
+  });
+
+  it("refuses a wrong birthdate, then the candidate joins and waits", async () => {
+    kioskApp = await startApp(screen, ["--data-dir", kioskDir, "kiosk"]);
+    const k = kioskApp.browser;
+    const join_ = async (birthdate) => {
+      await k.$("#session").waitForExist({ timeout: 20000 });
+      await k.$("#session").setValue(String(session));
+      await k.$("#firstName").setValue("zoe");
+      await k.$("#birthName").setValue("NDIAYE LEFEVRE");
+      await k.$("#birthdate").setValue(birthdate);
+      await k.$("form button[type=submit]").click();
+      // The acknowledgement stays ticked after a refusal: tick it only if needed.
+      if (!(await k.$("#ack").isSelected())) await k.$("#ack").click();
+      await k.$("#start").click();
+    };
+    await join_("15/02/2010");
+    await k.$("#join-errors").waitForExist({ timeout: 15000 });
+    assert.match(await k.$("#join-errors").getText(), /Aucun candidat inscrit/);
+    await join_("14/02/2010");
+    await k.$("#access-code").waitForExist({ timeout: 15000 }).catch(async (e) => {
+      await k.saveScreenshot(join(ARTIFACTS, "room-kiosk-join-failed.png"));
+      throw e;
+    });
+    await fill(k, "#access-code", accessCode.toLowerCase());
+    await k.$("#access-code-submit").click();
+    await k.$("#waiting-room").waitForExist({ timeout: 15000 });
+    await k.saveScreenshot(join(ARTIFACTS, "room-kiosk-waiting.png"));
+    const c = consoleApp.browser;
+    await c.waitUntil(async () => (await tileStatus(c, 1).catch(() => "")) === "waiting_authorization" || (await c.$$(".tile[data-status=waiting_authorization]")).length > 0, { timeout: 10000 });
+  });
+
+  it("is authorized from the console, answers three questions and loses focus", async () => {
+    const c = consoleApp.browser;
+    const k = kioskApp.browser;
+    const waiting = await c.$(".tile[data-status=waiting_authorization]");
+    const id = await waiting.getAttribute("data-candidate");
+    await waiting.$(".authorize").click();
+    await k.$("#question-title").waitForExist({ timeout: 15000 });
+    for (let n = 0; n < 3; n++) {
+      const before = await k.$("#instruction").getText();
+      await answerCurrent(k);
+      await k.waitUntil(async () => (await k.$("#instruction").getText()) !== before, { timeout: 10000 });
+    }
+    // Another window takes the focus away from the kiosk, then gives it back.
+    xdotool(screen, "search", "--name", "certroom — console", "windowactivate");
+    await c.waitUntil(async () => Number((await tile(c, id).$(".focus-losses").getText()).match(/\d+/)?.[0] ?? 0) >= 1, { timeout: 10000 });
+    await c.saveScreenshot(join(ARTIFACTS, "room-console-live.png"));
+    xdotool(screen, "search", "--name", "certroom", "windowactivate");
+    this_id = id;
+  });
+
+  let this_id;
+  it("raises an alert that the invigilator validates: a replacement question", async () => {
+    const c = consoleApp.browser;
+    const k = kioskApp.browser;
+    const before = await k.$("#instruction").getText();
+    await k.$("#report").click();
+    await k.$("#alert-waiting").waitForExist({ timeout: 10000 });
+    await c.waitUntil(async () => (await tileStatus(c, this_id)) === "alert", { timeout: 10000 });
+    const first = await c.$(".tile");
+    assert.equal(await first.getAttribute("data-candidate"), this_id, "the alert comes first");
+    await tile(c, this_id).$(".alert-validate").click();
+    await c.$("#alert-incident").waitForExist({ timeout: 5000 });
+    await c.$("#alert-incident").selectByAttribute("value", "E1");
+    await c.$("#dialog-confirm").click();
+    await k.waitUntil(async () => (await k.$("#instruction").isExisting()) && (await k.$("#instruction").getText()) !== before, { timeout: 15000 });
+    await k.saveScreenshot(join(ARTIFACTS, "room-kiosk-replacement.png"));
+  });
+
+  it("is ended by the invigilator; the session is finalized and reported", async () => {
+    const c = consoleApp.browser;
+    const k = kioskApp.browser;
+    await tile(c, this_id).$(".end-test").click();
+    await c.$("#end-reason").waitForExist({ timeout: 5000 });
+    await c.$("#end-reason").setValue("Fin anticipée (test e2e)");
+    await c.$("#dialog-confirm").click();
+    await k.$("#finish").waitForExist({ timeout: 15000 });
+    await k.saveScreenshot(join(ARTIFACTS, "room-kiosk-ended.png"));
+    await c.waitUntil(async () => (await tileStatus(c, this_id)) === "ended", { timeout: 10000 });
+    await c.$("#room-finalize").click();
+    await c.$("#room-message").waitForExist({ timeout: 5000 });
+    assert.match(await c.$("#room-message").getText(), /motif/i, "an unfinished test needs an abort reason");
+    await tile(c, this_id).$(".abort-reason").selectByAttribute("value", "technical");
+    await c.waitUntil(async () => (await c.$("#room-finalize").isEnabled()), { timeout: 5000 });
+    await c.$("#room-finalize").click();
+    await c.$("#room-report").waitForEnabled({ timeout: 10000 });
+    await c.$("#room-report").click();
+    await c.$("#room-report-path").waitForExist({ timeout: 15000 });
+    const path = (await c.$("#room-report-path").getText()).trim();
+    assert.ok(existsSync(path), path);
+    const text = execFileSync("pdftotext", ["-layout", path, "-"], { encoding: "utf8" });
+    assert.ok(text.includes("N'Diaye-Lefèvre"), text);
+    assert.ok(text.includes("E1"), "the validated alert is an incident in the report");
+    await c.saveScreenshot(join(ARTIFACTS, "room-console-finalized.png"));
+    // The kiosk goes back to a clean welcome screen for the next candidate.
+    await k.$("#finish").click();
+    await k.$("#session").waitForExist({ timeout: 10000 });
+  });
+});
