@@ -269,7 +269,7 @@ impl SignedHead {
 
     /// Rebuilds a head from the stored bytes; refuses bytes that are not exactly what
     /// `signed_body` would produce, so the signature is checked over the stored bytes.
-    pub(crate) fn from_stored(body: &[u8], signature: &[u8]) -> Result<Self, HeadError> {
+    pub fn from_stored(body: &[u8], signature: &[u8]) -> Result<Self, HeadError> {
         if !canonical::is_canonical(body) {
             return Err(HeadError::Malformed("body is not canonical JSON"));
         }
