@@ -33,6 +33,7 @@ const COMMANDS: &[&str] = &[
     "room_view",
     "room_command",
     "room_report",
+    "room_bundle",
 ];
 
 fn main() {

@@ -60,6 +60,11 @@ enum Command {
         #[command(subcommand)]
         command: JournalCommand,
     },
+    /// Signed result bundles.
+    Bundle {
+        #[command(subcommand)]
+        command: BundleCommand,
+    },
     /// Simulations and operator checks.
     Sim {
         #[command(subcommand)]
@@ -169,6 +174,17 @@ enum BankCommand {
         /// PBKDF2 iterations that protect the passphrase.
         #[arg(long, default_value_t = certroom_journal::pack::DEFAULT_PBKDF2_ITERATIONS)]
         iterations: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum BundleCommand {
+    /// Checks a bundle offline: prints its content, or names the first fault and fails.
+    Verify {
+        file: PathBuf,
+        /// Hex public keys of the consoles to trust (repeat); without, the console is not pinned.
+        #[arg(long)]
+        console: Vec<String>,
     },
 }
 
@@ -331,6 +347,9 @@ fn main() -> ExitCode {
         Command::Journal {
             command: JournalCommand::Verify { file },
         } => cli::journal::verify(&file),
+        Command::Bundle {
+            command: BundleCommand::Verify { file, console },
+        } => cli::journal::verify_bundle(&file, &console),
         Command::Sim { command } => match command {
             SimCommand::Engine {
                 candidates,

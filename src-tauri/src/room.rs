@@ -243,6 +243,71 @@ pub fn room_report(state: State<'_, AppState>) -> Result<Written, AppError> {
     })
 }
 
+/// The finalized session's signed result bundle, signed with this console's station key.
+#[tauri::command]
+pub fn room_bundle(state: State<'_, AppState>) -> Result<Written, AppError> {
+    let guard = host(&state)?;
+    let h = guard.as_ref().ok_or_else(no_room)?;
+    let key = StationKey::load_or_create(&state.data.path().join("station.key"))
+        .map_err(|e| AppError::internal("console key", e))?;
+    let (centre, details, sexes) = {
+        let store = state.console()?;
+        let store = store
+            .as_ref()
+            .ok_or_else(|| AppError::internal("console db", "closed"))?;
+        let centre = store
+            .centre()
+            .map_err(|e| AppError::internal("console db", e))?
+            .ok_or_else(|| AppError::internal("console db", "no centre"))?;
+        let s = store
+            .session(h.session)
+            .map_err(|e| AppError::internal("console db", e))?;
+        let sexes = store
+            .candidates(h.session)
+            .map_err(|e| AppError::internal("console db", e))?
+            .into_iter()
+            .map(|(id, c)| {
+                let sex = match c.sex {
+                    certroom_room::candidate::Sex::M => certroom_bundle::Sex::M,
+                    certroom_room::candidate::Sex::F => certroom_bundle::Sex::F,
+                };
+                (id, sex)
+            })
+            .collect();
+        (centre, s.details, sexes)
+    };
+    let bytes = h
+        .running
+        .hub
+        .bundle(
+            key.key_pair(),
+            certroom_bundle::Centre {
+                uai: centre.uai.as_str().to_owned(),
+                name: centre.name,
+            },
+            details.date,
+            &details.site,
+            &details.room,
+            &sexes,
+            env!("CARGO_PKG_VERSION"),
+        )
+        .map_err(|e| match e {
+            certroom_hub::server::BundleRefusal::NotFinalized => AppError::new(
+                "room.not_finalized",
+                "Finalisez la session avant de produire le lot de résultats.",
+                "Finalize the session before producing the result bundle.",
+            ),
+            certroom_hub::server::BundleRefusal::Bundle(b) => AppError::from(b),
+        })?;
+    let dir = state.data.path().join("exports");
+    std::fs::create_dir_all(&dir).map_err(|e| AppError::internal("exports", e))?;
+    let path = dir.join(format!("session-{}.bundle", h.session));
+    std::fs::write(&path, bytes).map_err(|e| AppError::internal("exports", e))?;
+    Ok(Written {
+        path: path.display().to_string(),
+    })
+}
+
 /// A paired kiosk's connection to its room hub.
 pub struct RoomClient {
     live: Arc<tokio::sync::Mutex<Option<LiveKiosk>>>,

@@ -190,6 +190,7 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
             crate::room::room_view,
             crate::room::room_command,
             crate::room::room_report,
+            crate::room::room_bundle,
         ])
         .on_window_event(move |window, event| {
             if let Some(log) = event_log.as_deref() {

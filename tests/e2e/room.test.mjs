@@ -1,7 +1,8 @@
 // The live room through the real windows: the console hosts the hub, a lab PC is paired, a
 // candidate is refused then joins, waits, is authorized from the console, answers, loses focus
 // (the console shows it), raises an alert the invigilator validates (replacement question), is
-// ended by the invigilator; the session is finalized and its report names the candidate.
+// ended by the invigilator; the session is finalized, its report names the candidate and its
+// signed result bundle verifies offline.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
@@ -192,6 +193,13 @@ describe("live room", () => {
     assert.ok(text.includes("N'Diaye-Lefèvre"), text);
     assert.ok(text.includes("E1"), "the validated alert is an incident in the report");
     await c.saveScreenshot(join(ARTIFACTS, "room-console-finalized.png"));
+    // The signed result bundle verifies offline and carries the candidate's signed journal.
+    await c.$("#room-bundle").click();
+    await c.waitUntil(async () => (await c.$("#room-report-path").getText()).endsWith(".bundle"), { timeout: 15000 });
+    const bundle = (await c.$("#room-report-path").getText()).trim();
+    const verified = certroom(["bundle", "verify", bundle]);
+    assert.match(verified, /N'DIAYE-LEFÈVRE Zoé .*signé par/, verified);
+    assert.match(verified, /incidents : E1/, verified);
     // The kiosk goes back to a clean welcome screen for the next candidate.
     await k.$("#finish").click();
     await k.$("#session").waitForExist({ timeout: 10000 });

@@ -23,7 +23,8 @@ pub use model::{
 };
 pub use report::{Report, ReportCandidate};
 pub use verify::{
-    verify, verify_file, verify_file_pinned, VerifiedBundle, VerifiedCandidate, VerifiedJournal,
+    needs_abort_reason, outcome_of, verify, verify_file, verify_file_pinned, VerifiedBundle,
+    VerifiedCandidate, VerifiedJournal,
 };
 pub use write::write;
 

@@ -254,7 +254,8 @@ fn seq_of(body: &[u8]) -> Option<u64> {
 }
 
 /// The outcome a journal shows: how its last record ended the test, if it did.
-fn outcome_of(m: &Mirror) -> Outcome {
+/// What a journal says of how its test ended: the one rule for the room and the service.
+pub fn outcome_of(m: &Mirror) -> Outcome {
     match m.records().last().map(|r| &r.event) {
         Some(Event::Ended { by, .. }) => match by {
             EndedBy::Candidate => Outcome::Finished,
@@ -269,7 +270,7 @@ fn outcome_of(m: &Mirror) -> Outcome {
 /// The hub's finalization rule (`needs_abort_reason` in crates/hub/src/room.rs): a test that
 /// started and stopped before its last question, other than by the candidate, needs a reason,
 /// and so does a candidate the invigilator ended before any test started.
-fn needs_abort_reason(declared: Outcome, journal: Option<&Mirror>, questions: u32) -> bool {
+pub fn needs_abort_reason(declared: Outcome, journal: Option<&Mirror>, questions: u32) -> bool {
     match journal {
         None => declared == Outcome::EndedByInvigilator,
         Some(m) => {

@@ -62,6 +62,9 @@ pub enum KioskMessage {
         #[serde(default)]
         header: Option<String>,
         bodies: Vec<String>,
+        /// The station-signed head, once the test ended.
+        #[serde(default)]
+        head: Option<WireHead>,
     },
     /// A command was carried out (journaled) on the kiosk.
     Done { command: u64 },
@@ -157,6 +160,14 @@ pub enum KioskCommand {
         reason: String,
     },
     Resume,
+}
+
+/// A signed head as the journal stores it: the exact signed body and the signature (hex).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireHead {
+    pub body: String,
+    pub signature: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

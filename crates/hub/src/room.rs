@@ -9,10 +9,11 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use certroom_core::message::UserMessage;
-use certroom_journal::{progress, EndedBy, Event, Mirror};
+use certroom_journal::{progress, verify_head_pinned, EndedBy, Event, Mirror, SignedHead};
 
 use crate::protocol::{
     pairing_code, CandidateCard, ChainCopy, KioskCommand, KioskMessage, Reply, StationState,
+    WireHead,
 };
 
 /// The session this hub runs, as the console set it up.
@@ -349,6 +350,7 @@ struct Sitter {
     abort_reason: Option<AbortReason>,
     incidents: Vec<Incident>,
     pending: BTreeMap<u64, KioskCommand>,
+    head: Option<SignedHead>,
 }
 
 #[derive(Debug, Clone)]
@@ -397,6 +399,7 @@ impl Room {
                     abort_reason: None,
                     incidents: Vec::new(),
                     pending: BTreeMap::new(),
+                    head: None,
                 };
                 (c.id, sitter)
             })
@@ -526,10 +529,14 @@ impl Room {
                 test_id,
                 header,
                 bodies,
+                head,
             } => {
                 let id = self.sitter_at(station).ok_or(RoomError::NoCandidate)?;
                 let last_seq =
                     self.take_records(id, station, test_id, header.as_deref(), bodies)?;
+                if let Some(h) = head {
+                    self.take_head(id, station, h)?;
+                }
                 fx.tiles.push(id);
                 fx.reply = Some(Reply::Synced {
                     test_id: test_id.clone(),
@@ -618,6 +625,31 @@ impl Room {
         let s = self.sitters.get_mut(&id).ok_or(RoomError::NotFound)?;
         s.station = Some(station.to_owned());
         Ok(s.card.clone())
+    }
+
+    /// Keeps the station-signed head of an ended test, after checking it signs the hub's copy
+    /// and comes from the enrolled PC that sent it.
+    fn take_head(&mut self, id: i64, station: &str, h: &WireHead) -> Result<(), RoomError> {
+        let bad = |why: &str| RoomError::Chain(format!("signed head: {why}"));
+        let sig = hex::decode(&h.signature).map_err(|_| bad("signature"))?;
+        let head =
+            SignedHead::from_stored(h.body.as_bytes(), &sig).map_err(|e| bad(&e.to_string()))?;
+        let key: [u8; 32] = hex::decode(station)
+            .ok()
+            .and_then(|k| k.try_into().ok())
+            .ok_or_else(|| bad("station key"))?;
+        verify_head_pinned(&head, &[key]).map_err(|e| bad(&e.to_string()))?;
+        let s = self.sitters.get_mut(&id).ok_or(RoomError::NoCandidate)?;
+        let m = s.mirror.as_ref().ok_or_else(|| bad("no journal"))?;
+        if !m.ended()
+            || head.seq != m.last_seq()
+            || head.hash != m.last_hash()
+            || head.test_id != m.header().test_id
+        {
+            return Err(bad("does not sign the hub's copy"));
+        }
+        s.head = Some(head);
+        Ok(())
     }
 
     fn take_records(
@@ -1087,15 +1119,14 @@ impl Room {
             .map(|s| {
                 let p = s.mirror.as_ref().map(|m| progress(m.records()));
                 let answered = p.as_ref().map_or(0, |p| p.answered.len() as u32);
-                let status = match (&p, &s.ended_early) {
-                    (_, Some(_)) => CandidateOutcome::EndedByInvigilator,
-                    (None, None) => CandidateOutcome::Absent,
-                    (Some(p), None) => match p.ended {
-                        Some(EndedBy::Candidate) => CandidateOutcome::Finished,
-                        Some(EndedBy::Time) => CandidateOutcome::TimeUp,
-                        Some(EndedBy::Invigilator) => CandidateOutcome::EndedByInvigilator,
-                        _ => CandidateOutcome::Interrupted,
-                    },
+                let status = match outcome(s) {
+                    certroom_bundle::Outcome::Absent => CandidateOutcome::Absent,
+                    certroom_bundle::Outcome::Finished => CandidateOutcome::Finished,
+                    certroom_bundle::Outcome::TimeUp => CandidateOutcome::TimeUp,
+                    certroom_bundle::Outcome::EndedByInvigilator => {
+                        CandidateOutcome::EndedByInvigilator
+                    }
+                    certroom_bundle::Outcome::Interrupted => CandidateOutcome::Interrupted,
                 };
                 let focus_losses = s.mirror.as_ref().map_or(0, |m| {
                     m.records()
@@ -1128,6 +1159,84 @@ impl Room {
                 }
             })
             .collect()
+    }
+}
+
+impl Room {
+    /// What the finalized room's signed bundle holds: every candidate, their journal as the hub
+    /// copied it with the station-signed head, and the stations the console vouches for.
+    pub fn bundle_input(
+        &self,
+        centre: certroom_bundle::Centre,
+        date: NaiveDate,
+        site: &str,
+        room: &str,
+        sexes: &HashMap<i64, certroom_bundle::Sex>,
+        app_version: &str,
+    ) -> certroom_bundle::BundleInput {
+        use certroom_bundle::{BundleJournal, CandidateEntry};
+        let mut bank_hash = None;
+        let mut engine_version = None;
+        let mut candidates = Vec::new();
+        let mut journals = Vec::new();
+        for s in self.sitters.values() {
+            if let Some(m) = &s.mirror {
+                bank_hash.get_or_insert(m.header().bank_hash);
+                engine_version.get_or_insert_with(|| m.header().engine_version.clone());
+                journals.push(BundleJournal {
+                    test_id: m.header().test_id.clone(),
+                    chain: m.to_bytes(),
+                    head: s.head.clone(),
+                });
+            }
+            candidates.push(CandidateEntry {
+                candidate_id: s.card.id,
+                birth_name: s.card.birth_name.clone(),
+                first_name: s.card.first_name.clone(),
+                birthdate: s.birthdate,
+                local_id: s.local_id.clone(),
+                sex: sexes.get(&s.card.id).copied(),
+                outcome: outcome(s),
+                abort_reason: match s.abort_reason {
+                    Some(AbortReason::Candidate) => certroom_bundle::AbortReason::Candidate,
+                    Some(AbortReason::Technical) => certroom_bundle::AbortReason::Technical,
+                    None => certroom_bundle::AbortReason::None,
+                },
+                incidents: s
+                    .incidents
+                    .iter()
+                    .map(|i| certroom_bundle::Incident {
+                        code: i.code.clone(),
+                        note: i.note.clone(),
+                        question: i.question,
+                    })
+                    .collect(),
+                test_id: s.mirror.as_ref().map(|m| m.header().test_id.clone()),
+            });
+        }
+        certroom_bundle::BundleInput {
+            centre,
+            session: certroom_bundle::SessionInfo {
+                number: self.setup.session,
+                date,
+                site: site.to_owned(),
+                room: room.to_owned(),
+                questions: self.setup.questions,
+            },
+            candidates,
+            journals,
+            stations: self
+                .enrolled
+                .keys()
+                .filter_map(|k| hex::decode(k).ok()?.try_into().ok())
+                .collect(),
+            comment: self.comment.clone(),
+            finalized_at: self.finalized.clone().unwrap_or_default(),
+            bank_hash: bank_hash.unwrap_or(certroom_journal::Hash([0; 32])),
+            engine_version: engine_version
+                .unwrap_or_else(|| certroom_core::ENGINE_VERSION.to_owned()),
+            app_version: app_version.to_owned(),
+        }
     }
 }
 
@@ -1256,24 +1365,20 @@ fn is_over(s: &Sitter) -> bool {
     s.ended_early.is_some() || s.mirror.as_ref().is_some_and(Mirror::ended)
 }
 
-/// A test that started and ended before the last question needs an abort reason, and so does
-/// a candidate ended before any question.
+/// How a candidate's sitting ended, by the rule the central service applies to the bundle.
+fn outcome(s: &Sitter) -> certroom_bundle::Outcome {
+    match (&s.mirror, &s.ended_early) {
+        (Some(m), _) => certroom_bundle::outcome_of(m),
+        (None, Some(_)) => certroom_bundle::Outcome::EndedByInvigilator,
+        (None, None) => certroom_bundle::Outcome::Absent,
+    }
+}
+
+/// The finalization rule, shared with the bundle's verifier so the room never finalizes what
+/// the central service would refuse.
 fn needs_abort_reason(s: &Sitter, questions: u32) -> bool {
-    if s.abort_reason.is_some() {
-        return false;
-    }
-    if s.ended_early.is_some() {
-        return true;
-    }
-    match &s.mirror {
-        None => false,
-        Some(m) => {
-            let p = progress(m.records());
-            let completed =
-                matches!(p.ended, Some(EndedBy::Candidate)) || p.steps.len() as u32 >= questions;
-            !completed
-        }
-    }
+    s.abort_reason.is_none()
+        && certroom_bundle::needs_abort_reason(outcome(s), s.mirror.as_ref(), questions)
 }
 
 fn known_code(code: &str) -> bool {

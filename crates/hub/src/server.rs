@@ -47,6 +47,14 @@ pub enum HubError {
     },
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum BundleRefusal {
+    #[error("la session n'est pas finalisée / the session is not finalized")]
+    NotFinalized,
+    #[error(transparent)]
+    Bundle(certroom_bundle::BundleError),
+}
+
 /// The invigilator's authority over this room, obtained with the session's password.
 #[derive(Debug, Clone)]
 pub struct Authority {
@@ -111,6 +119,30 @@ impl Hub {
             guard.0.comment().to_owned(),
             guard.0.finalized().map(str::to_owned),
         )
+    }
+
+    /// The finalized session's signed result bundle, signed by the console's station key.
+    #[allow(clippy::too_many_arguments)]
+    pub fn bundle(
+        &self,
+        console_key: &ring::signature::Ed25519KeyPair,
+        centre: certroom_bundle::Centre,
+        date: chrono::NaiveDate,
+        site: &str,
+        room: &str,
+        sexes: &HashMap<i64, certroom_bundle::Sex>,
+        app_version: &str,
+    ) -> Result<Vec<u8>, BundleRefusal> {
+        let input = {
+            let guard = self.lock();
+            if guard.0.finalized().is_none() {
+                return Err(BundleRefusal::NotFinalized);
+            }
+            guard
+                .0
+                .bundle_input(centre, date, site, room, sexes, app_version)
+        };
+        certroom_bundle::write(&input, console_key).map_err(BundleRefusal::Bundle)
     }
 
     /// Stations enrolled at lab set-up, as recorded by this hub.

@@ -421,6 +421,7 @@ fn records_msg(j: &Journal, test: &str, after: u64) -> KioskMessage {
     KioskMessage::Records {
         test_id: test.into(),
         header: (after == 0).then(|| String::from_utf8(bytes.header).unwrap()),
+        head: None,
         bodies: bytes
             .bodies
             .into_iter()

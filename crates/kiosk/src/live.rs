@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use certroom_hub::protocol::{CandidateCard, KioskCommand, KioskMessage, Reply};
+use certroom_hub::protocol::{CandidateCard, KioskCommand, KioskMessage, Reply, WireHead};
 use certroom_hub::{Fingerprint, KioskLink, LinkError};
 use certroom_journal::pack::PackKey;
 use certroom_journal::ChainBytes;
@@ -124,9 +124,20 @@ impl LiveKiosk {
 
     /// Sends the journal records the hub has not acknowledged; returns the hub's last sequence.
     pub async fn sync(&mut self) -> Result<u64, LiveError> {
-        let pending = self.sitting().chain_since(self.synced)?;
+        let (pending, head) = {
+            let s = self.sitting();
+            (s.chain_since(self.synced)?, s.signed_head()?)
+        };
         let Some((test_id, bytes)) = pending else {
             return Ok(0);
+        };
+        let head = match head {
+            Some(h) => Some(WireHead {
+                body: String::from_utf8_lossy(&h.signed_body().map_err(|_| LiveError::Unexpected)?)
+                    .into_owned(),
+                signature: h.signature.clone(),
+            }),
+            None => None,
         };
         if bytes.bodies.is_empty() {
             return Ok(self.synced);
@@ -144,6 +155,7 @@ impl LiveKiosk {
                 test_id,
                 header,
                 bodies,
+                head,
             })
             .await?
         {

@@ -594,6 +594,14 @@ impl Sitting {
         Ok(())
     }
 
+    /// The station-signed head of the current test, once it ended.
+    pub fn signed_head(&self) -> Result<Option<certroom_journal::SignedHead>, KioskError> {
+        match &self.test {
+            Some(t) => Ok(self.journal.signed_head(t)?),
+            None => Ok(None),
+        }
+    }
+
     pub fn test_id(&self) -> Option<&str> {
         self.test.as_deref()
     }

@@ -7,6 +7,8 @@ use certroom_hub::KioskCommand;
 use certroom_journal::Journal;
 use certroom_kiosk::Screen;
 use common::{bank, hub, identity, pc, ACCESS};
+use ring::rand::SystemRandom;
+use ring::signature::{Ed25519KeyPair, KeyPair};
 
 fn tile(h: &certroom_hub::RunningHub, id: i64) -> certroom_hub::Tile {
     h.hub
@@ -300,4 +302,37 @@ async fn exam_day_pause_extra_time_identity_fix_end_all_and_finalization() {
     })
     .unwrap();
     assert!(pdf.starts_with(b"%PDF"));
+
+    // The signed bundle leaves the room with the hub's copies and the stations' signed heads.
+    let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap();
+    let console = Ed25519KeyPair::from_pkcs8(doc.as_ref()).unwrap();
+    let bytes = h
+        .hub
+        .bundle(
+            &console,
+            certroom_bundle::Centre {
+                uai: "0750654D".into(),
+                name: "Lycée Henri-IV".into(),
+            },
+            chrono::NaiveDate::from_ymd_opt(2027, 3, 12).unwrap(),
+            "Lycée Henri-IV",
+            "Salle B12",
+            &Default::default(),
+            "test",
+        )
+        .unwrap();
+    let mut pk = [0u8; 32];
+    pk.copy_from_slice(console.public_key().as_ref());
+    let verified = certroom_bundle::verify(&bytes, Some(&[pk])).unwrap();
+    assert_eq!(verified.manifest.candidates.len(), 3);
+    let report = verified.summary();
+    assert_eq!(
+        report
+            .candidates
+            .iter()
+            .filter(|c| c.signed_by.is_some())
+            .count(),
+        2,
+        "{report}"
+    );
 }

@@ -41,3 +41,19 @@ pub fn bench(dir: Option<&Path>, answers: usize, json: bool) -> Result<(), Strin
     let report = certroom_journal::bench::run(&dir, answers).map_err(|e| e.to_string())?;
     super::print_report(&report, json)
 }
+
+/// `certroom bundle verify`: the same checks the central service runs, offline.
+pub fn verify_bundle(file: &std::path::Path, consoles: &[String]) -> Result<(), String> {
+    let trusted = consoles
+        .iter()
+        .map(|k| crate::station::parse_public_key(k).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let pinned = (!trusted.is_empty()).then_some(trusted.as_slice());
+    match certroom_bundle::verify_file_pinned(file, pinned) {
+        Ok(report) => {
+            println!("{report}");
+            Ok(())
+        }
+        Err(fault) => Err(fault.to_string()),
+    }
+}

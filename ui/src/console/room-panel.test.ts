@@ -467,6 +467,7 @@ describe("pairing and the room", () => {
       room_command: () =>
         refuse ? Promise.reject({ code: "room.abort_reasons_missing", message_fr: "Motif d'abandon manquant pour 1 candidat(s) dont le test n'est pas terminé.", message_en: "Abort reason missing for 1 candidate(s) whose test is unfinished." }) : null,
       room_report: () => ({ path: "/data/exports/session-12-proces-verbal.pdf" }),
+      room_bundle: () => ({ path: "/data/exports/session-12.bundle" }),
     });
     await openSession12();
     expect($("#room-report")).toBeNull();
@@ -488,5 +489,10 @@ describe("pairing and the room", () => {
     expect(calls.some((c) => c.command === "room_report")).toBe(true);
     expect($("#room-message").getAttribute("role")).toBe("status");
     expect($("#room-report-path").textContent).toBe("/data/exports/session-12-proces-verbal.pdf");
+    click(document, "#room-bundle");
+    await flush();
+    expect(calls.some((c) => c.command === "room_bundle")).toBe(true);
+    expect($("#room-message").textContent).toContain("Lot de résultats signé enregistré");
+    expect($("#room-report-path").textContent).toBe("/data/exports/session-12.bundle");
   });
 });

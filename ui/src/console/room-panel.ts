@@ -396,6 +396,16 @@ export class RoomPanel extends LocalizedElement {
     }
   }
 
+  private async bundle() {
+    this.message = null;
+    try {
+      const { path } = await consoleBackend.roomBundle();
+      this.message = { ok: t("console.room.bundleSaved"), path };
+    } catch (err) {
+      this.message = { error: err };
+    }
+  }
+
   private renderMessage() {
     const m = this.message;
     const error = m && "error" in m;
@@ -553,7 +563,8 @@ export class RoomPanel extends LocalizedElement {
       <p><button type="button" class="secondary" id="room-comment-save" @click=${this.saveComment}>${t("console.room.commentSave")}</button></p>
       <p class="row">
         ${finalized
-          ? html`<button type="button" id="room-report" @click=${this.report}>${t("console.room.report")}</button>`
+          ? html`<button type="button" id="room-report" @click=${this.report}>${t("console.room.report")}</button>
+              <button type="button" class="secondary" id="room-bundle" @click=${this.bundle}>${t("console.room.bundle")}</button>`
           : html`<button type="button" id="room-finalize" aria-describedby="room-finalize-hint"
                 @click=${() => this.send({ type: "finalize" }, t("console.room.done.finalized"))}>${t("console.room.finalize")}</button>
               <span class="hint" id="room-finalize-hint">${t("console.room.finalizeHint")}</span>`}

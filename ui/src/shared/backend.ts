@@ -208,5 +208,6 @@ export const consoleBackend = {
   roomCommand: (command: ConsoleCommand) => transport.call<void>("room_command", { command }),
   /** Writes the session report (procès-verbal) PDF once the room is finalized. */
   roomReport: () => transport.call<{ path: string }>("room_report"),
+  roomBundle: () => transport.call<{ path: string }>("room_bundle"),
   onRoomEvent: (h: (ev: ConsoleEvent) => void) => transport.on<ConsoleEvent>("room://event", h),
 };
