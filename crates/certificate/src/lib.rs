@@ -5,7 +5,8 @@
 //! URL whose fragment carries them (`https://…/v/P-XXXXXXXX#<base64url>`): a phone that scans it
 //! opens the public verification page, and anyone holding the service's public key can check it
 //! with [`verify`], offline. [`find_payloads`] reads the QR texts back from a certificate PDF
-//! (the link annotation over each QR code) so a file can be checked without rendering it.
+//! (the link annotation over each QR code) so a file can be checked without rendering it;
+//! [`verify_document`] takes either a PDF or a scanned QR text and verifies what it finds.
 //!
 //! The byte format, the URL and their limits are in `docs/certificate-format.md`. Nothing here
 //! performs I/O, and no input makes a function of this crate panic.
@@ -13,11 +14,13 @@
 #![forbid(unsafe_code)]
 
 mod claims;
+mod document;
 mod error;
 mod pdf;
 mod qr;
 
 pub use claims::{Claims, Field, Problem, MAX_NAME_BYTES};
+pub use document::verify_document;
 pub use error::{CertificateError, Malformed, VerifyError};
 pub use pdf::find_payloads;
 pub use qr::{sign, verify, MAX_QR_TEXT, SIGNING_DOMAIN, VERSION};

@@ -3,11 +3,17 @@
 //! a single file. All pages share one [`Document`], so each font subset is embedded once for the
 //! batch and an extra certificate costs only its own page (a few kilobytes).
 //!
+//! The QR code holds the signed verification URL the caller computed with `certroom-certificate`
+//! ([`Certificate::qr_text`]), and a link over it carries the same text, so the file itself can
+//! be checked (`certroom certificate verify FILE.pdf`) and a click opens the verification page.
+//!
 //! Names are printed as given, except the last name, which is printed in capitals as on the
 //! reference certificate. A character the font cannot draw fails the whole batch with
 //! [`PdfError::MissingGlyphs`] (nothing is dropped), like every document of this crate.
 
-use qrcode::{Color, EcLevel, QrCode};
+use qrcode::bits::Bits;
+use qrcode::types::QrError;
+use qrcode::{Color, EcLevel, QrCode, Version};
 
 use crate::layout::{Align, Document, PageSetup, TextStyle};
 use crate::PdfError;
@@ -36,8 +42,13 @@ pub struct Certificate {
     pub verification_code: String,
     /// The public verification page, printed.
     pub verify_url: String,
-    /// Encoded in the QR code (the signed result, checkable offline); not printed.
-    pub qr_payload: String,
+    /// The QR text: the signed verification URL `certroom_certificate::sign` returns, computed
+    /// by the caller (this crate never sees a key). Encoded as is in the QR code and carried by
+    /// a link over it, so a PDF viewer opens the verification page and
+    /// `certroom_certificate::find_payloads` reads it back without rendering the page. Not
+    /// printed as text. Empty: no QR code and no link (a code holding nothing would only make a
+    /// scanner report a forgery).
+    pub qr_text: String,
 }
 
 /// Language of the labels. Names, places and competence titles are printed as given.
@@ -128,17 +139,19 @@ impl CertificateLang {
         }
     }
 
-    fn how_to_verify(self, url: &str, code: &str) -> String {
+    // The code is printed in bold just above, not repeated here: wrapped in a sentence, it
+    // would break after its hyphen ("P-" / "BCDF2346") and be typed wrong.
+    fn how_to_verify(self, url: &str) -> String {
         match self {
             CertificateLang::Fr => format!(
-                "Vérifiez ce certificat sur {url} avec le code {code} ou en scannant le QR code ; \
-                 le QR code contient une signature du service de certification vérifiable hors \
-                 ligne."
+                "Vérifiez ce certificat sur {url} avec ce code ou en scannant le QR code (dans \
+                 le fichier PDF, cliquez dessus) ; le QR code contient une signature du service \
+                 de certification vérifiable hors ligne."
             ),
             CertificateLang::En => format!(
-                "Check this certificate at {url} with the code {code} or by scanning the QR code; \
-                 the QR code holds a signature from the certification service that can be \
-                 checked offline."
+                "Check this certificate at {url} with this code or by scanning the QR code (in \
+                 the PDF file, click it); the QR code holds a signature from the certification \
+                 service that can be checked offline."
             ),
         }
     }
@@ -156,9 +169,17 @@ const CELL_BOLD: TextStyle = TextStyle::bold(9.0);
 const CODE: TextStyle = TextStyle::bold(12.0);
 const NOTE: TextStyle = TextStyle::regular(9.0);
 
-/// Side of the QR symbol (mm). 35 mm keeps 0.6 mm modules for a ~200-byte signed payload
-/// (version 10), which a phone camera reads from arm's length on a laser print.
-const QR_SIZE: f32 = 35.0;
+/// Smallest side of the QR symbol (mm). A module is what a scanner must resolve, not the
+/// symbol: 40 mm keeps modules at 0.6 mm or more up to version 12 (65 modules, 287 characters
+/// at level M), which holds every signed text whose names take up to 87 bytes together with
+/// the default base URL.
+const QR_MIN_SIZE: f32 = 40.0;
+/// Smallest module (mm) the symbol grows to keep, for longer texts: 0.6 mm on a laser print
+/// is read by a phone at arm's length and survives a photocopy.
+const QR_MIN_MODULE: f32 = 0.6;
+/// The symbol stops growing here: version 16 (81 modules, the longest names the format signs
+/// with the default base URL) still gets 0.6 mm, and the competence table keeps its room.
+const QR_MAX_SIZE: f32 = 50.0;
 /// The QR standard asks for 4 light modules around the symbol; nothing is drawn there.
 const QUIET_MODULES: f32 = 4.0;
 /// Adjacent module boxes overlap by this much (mm) so anti-aliased renderers do not show a
@@ -171,7 +192,7 @@ const MAX_ROW_HEIGHT: f32 = 7.0;
 /// A batch of certificates as one PDF: one A4 page per certificate, in the order given. Fails
 /// with [`PdfError::MissingGlyphs`] when any printed text holds a character the font cannot
 /// draw (every such character of the batch is listed), or [`PdfError::QrCode`] when a
-/// payload is too long for a QR code.
+/// QR text is too long for a QR code.
 pub fn certificates(certs: &[Certificate], lang: CertificateLang) -> Result<Vec<u8>, PdfError> {
     let labels = lang.labels();
     let setup = PageSetup {
@@ -254,24 +275,30 @@ fn page(doc: &mut Document, cert: &Certificate, lang: CertificateLang) -> Result
     );
     y += band + 5.0;
 
-    let (qr, qr_width) = qr_modules(&cert.qr_payload)?;
-    let module = QR_SIZE / qr_width.max(1) as f32;
-    let qr_left = s.content_right() - QR_SIZE;
-    let qr_top = s.content_bottom() - QR_SIZE;
+    let (qr, qr_width) = qr_modules(&cert.qr_text)?;
+    let qr_width = qr_width.max(1);
+    let side = (qr_width as f32 * QR_MIN_MODULE).clamp(QR_MIN_SIZE, QR_MAX_SIZE);
+    let module = side / qr_width as f32;
+    let qr_left = s.content_right() - side;
+    let qr_top = s.content_bottom() - side;
 
     competence_table(doc, cert, labels, y, qr_top - 8.0);
 
     // Verification: the code and how to use it, left of the QR code and clear of its quiet zone.
-    let text_w = width - QR_SIZE - QUIET_MODULES * module - 2.0;
+    let text_w = width - side - QUIET_MODULES * module - 2.0;
     let code = lang.code(&cert.verification_code);
     let mut ty = qr_top;
     ty += doc.text_box(left, ty, text_w, &code, CODE, Align::Left, 2) + 2.0;
-    let how = lang.how_to_verify(&cert.verify_url, &cert.verification_code);
+    let how = lang.how_to_verify(&cert.verify_url);
     doc.text_box(left, ty, text_w, &how, NOTE, Align::Left, 6);
 
+    if qr.is_empty() {
+        return Ok(());
+    }
+    doc.link(qr_left, qr_top, side, side, &cert.qr_text);
     // Dark modules as filled boxes, one per horizontal run: vector, sharp at any printer
     // resolution, and about half the operators of one box per module.
-    for (row, cells) in qr.chunks(qr_width.max(1)).enumerate() {
+    for (row, cells) in qr.chunks(qr_width).enumerate() {
         let mut col = 0;
         while col < cells.len() {
             if !cells[col] {
@@ -379,16 +406,20 @@ fn competence_table(
     doc.line(left, end, left + width, end, 0.3);
 }
 
-/// The QR matrix (row by row, `true` = dark) and its width in modules. Medium error correction
-/// (15 %): survives a crease or a smudge and keeps modules large enough to print.
-fn qr_modules(payload: &str) -> Result<(Vec<bool>, usize), PdfError> {
-    let code =
-        QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::M).map_err(|e| {
-            PdfError::QrCode {
-                len: payload.len(),
-                reason: e.to_string(),
-            }
-        })?;
+/// The QR matrix (row by row, `true` = dark) and its width in modules; nothing for an empty
+/// text. Medium error correction (15 %) survives a crease, a smudge or a staple hole; level Q
+/// would need version 14 instead of 11 for a 250-character text, so 16 % smaller modules at
+/// the same size, and blur (a photocopy, a phone focusing badly) defeats small modules sooner
+/// than damage defeats level M. The printed code and the link are there when both fail.
+fn qr_modules(text: &str) -> Result<(Vec<bool>, usize), PdfError> {
+    if text.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    let too_long = |e: QrError| PdfError::QrCode {
+        len: text.len(),
+        reason: e.to_string(),
+    };
+    let code = QrCode::with_bits(byte_mode(text.as_bytes())?, EcLevel::M).map_err(too_long)?;
     let width = code.width();
     let dark = code
         .to_colors()
@@ -396,6 +427,28 @@ fn qr_modules(payload: &str) -> Result<(Vec<bool>, usize), PdfError> {
         .map(|c| c == Color::Dark)
         .collect();
     Ok((dark, width))
+}
+
+/// `data` as one byte-mode segment in the smallest version that holds it at level M. The
+/// `qrcode` crate's own mode optimiser splits a URL into numeric, alphanumeric and byte runs and
+/// can land one version higher (a 249-character QR text: version 12, not 11), so the size of the
+/// symbol would no longer follow docs/certificate-format.md §4.
+fn byte_mode(data: &[u8]) -> Result<Bits, PdfError> {
+    let mut last = QrError::DataTooLong;
+    for version in 1..=40 {
+        let mut bits = Bits::new(Version::Normal(version));
+        match bits
+            .push_byte_data(data)
+            .and_then(|()| bits.push_terminator(EcLevel::M))
+        {
+            Ok(()) => return Ok(bits),
+            Err(e) => last = e,
+        }
+    }
+    Err(PdfError::QrCode {
+        len: data.len(),
+        reason: last.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -410,10 +463,33 @@ mod tests {
         assert!(pdf.starts_with(b"%PDF-"));
     }
 
+    /// The QR versions of docs/certificate-format.md §4: byte mode at level M.
+    #[test]
+    fn qr_texts_take_the_smallest_byte_mode_version() {
+        for (len, version) in [
+            (188, 10),
+            (213, 10),
+            (249, 11),
+            (251, 11),
+            (286, 12),
+            (437, 16),
+            (2331, 40),
+        ] {
+            let text = "h".repeat(len);
+            let (_, width) = qr_modules(&text).unwrap();
+            assert_eq!(width, 17 + 4 * version, "{len} characters");
+        }
+        assert!(matches!(
+            qr_modules(&"h".repeat(2332)),
+            Err(PdfError::QrCode { len: 2332, .. })
+        ));
+        assert_eq!(qr_modules("").unwrap(), (Vec::new(), 0));
+    }
+
     #[test]
     fn a_payload_too_long_for_any_qr_code_is_an_error() {
         let cert = Certificate {
-            qr_payload: "x".repeat(5_000),
+            qr_text: "x".repeat(5_000),
             ..Default::default()
         };
         let err = certificates(&[cert], CertificateLang::Fr).unwrap_err();

@@ -1,4 +1,4 @@
-//! Pages, a cursor that flows down them, text, rules, boxes and tables.
+//! Pages, a cursor that flows down them, text, rules, boxes, tables and links.
 //!
 //! A [`Document`] records what to draw (in millimetres, from the page's top-left corner, as a
 //! person measures a printed sheet) and writes the PDF only in [`Document::finish`], because two
@@ -8,8 +8,9 @@
 use std::collections::BTreeSet;
 
 use printpdf::{
-    Color, FontId, Greyscale, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle,
-    PdfPage, PdfSaveOptions, Point, Pt, Rect, TextItem, TextMatrix,
+    Actions, BorderArray, Color, ColorArray, FontId, Greyscale, HighlightingMode, Line, LinePoint,
+    LinkAnnotation, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point,
+    Pt, Rect, TextItem, TextMatrix,
 };
 
 use crate::font::{FontStyle, Fonts};
@@ -195,6 +196,13 @@ enum Item {
         h: f32,
         stroke: Option<f32>,
         fill: Option<f32>,
+    },
+    Link {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        uri: String,
     },
 }
 
@@ -386,6 +394,24 @@ impl Document {
             h,
             stroke: None,
             fill: Some(grey.clamp(0.0, 1.0)),
+        });
+    }
+
+    /// A clickable area at (`x`, `y`) `w` × `h` mm that opens `uri` in a PDF viewer. Nothing is
+    /// drawn: no border, no highlight when clicked, so a link laid over a QR code or a printed
+    /// address leaves the page exactly as it prints. An empty URI or an empty or non-finite
+    /// area adds nothing, since a viewer could not use it.
+    pub fn link(&mut self, x: f32, y: f32, w: f32, h: f32, uri: &str) {
+        let finite = [x, y, w, h].iter().all(|v| v.is_finite());
+        if !finite || w <= 0.0 || h <= 0.0 || uri.trim().is_empty() {
+            return;
+        }
+        self.current_page().push(Item::Link {
+            x,
+            y,
+            w,
+            h,
+            uri: uri.to_owned(),
         });
     }
 
@@ -766,8 +792,9 @@ fn grey(level: f32) -> Color {
 }
 
 /// One page's operators: fills, then rules and outlines, then all text in a single text
-/// object. The font is selected only when it changes: the reference system's certificates
-/// shrank from 5 MB to 700 kB when it stopped re-selecting the font for every text call.
+/// object, then links. The font is selected only when it changes: the reference system's
+/// certificates shrank from 5 MB to 700 kB when it stopped re-selecting the font for every
+/// text call.
 fn page_ops(items: &[Item], page_height: f32, fonts: &[(FontStyle, FontId)]) -> Vec<Op> {
     let y = |top: f32| pt(page_height - top);
     let mut ops = Vec::new();
@@ -895,5 +922,70 @@ fn page_ops(items: &[Item], page_height: f32, fonts: &[(FontStyle, FontId)]) -> 
         });
     }
     ops.push(Op::EndTextSection);
+
+    for item in items {
+        if let Item::Link {
+            x,
+            y: top,
+            w,
+            h,
+            uri,
+        } = item
+        {
+            ops.push(Op::LinkAnnotation {
+                link: LinkAnnotation::new(
+                    Rect::from_xywh(pt(*x), y(top + h), pt(*w), pt(*h)),
+                    Actions::Uri(uri.clone()),
+                    // Viewers default to a black border and an inverted flash on click: both
+                    // would show on screen over what is meant to look as printed.
+                    Some(BorderArray::Solid([0.0, 0.0, 0.0])),
+                    Some(ColorArray::Transparent),
+                    Some(HighlightingMode::None),
+                ),
+            });
+        }
+    }
     ops
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The numbers of the first `/Rect[…]` after `/Subtype/Link`, as printpdf writes them.
+    fn link_rect(pdf: &str) -> Vec<f32> {
+        let after = pdf.split_once("/Subtype/Link").map_or("", |(_, a)| a);
+        let inside = after
+            .split_once("/Rect[")
+            .and_then(|(_, a)| a.split_once(']'))
+            .map_or("", |(r, _)| r);
+        inside.split(' ').filter_map(|n| n.parse().ok()).collect()
+    }
+
+    #[test]
+    fn a_link_is_an_invisible_uri_annotation_where_it_was_placed() {
+        let mut doc = Document::new("Links", PageSetup::a4_portrait()).unwrap();
+        doc.link(10.0, 20.0, 30.0, 40.0, "https://example.org/a(b)");
+        // Nothing a viewer could use: dropped, not written as a broken annotation.
+        doc.link(10.0, 20.0, 0.0, 40.0, "https://example.org/zero-width");
+        doc.link(f32::NAN, 20.0, 30.0, 40.0, "https://example.org/nan");
+        doc.link(10.0, 20.0, 30.0, f32::INFINITY, "https://example.org/inf");
+        doc.link(10.0, 20.0, 30.0, 40.0, " ");
+        let pdf = doc.finish().unwrap();
+        let pdf = String::from_utf8_lossy(&pdf);
+        assert_eq!(pdf.matches("/Subtype/Link").count(), 1, "{pdf}");
+        assert!(
+            pdf.contains("/S/URI/URI(https://example.org/a(b))"),
+            "{pdf}"
+        );
+        // No border, no border colour, no highlight on click.
+        assert!(pdf.contains("/Border[0 0 0]/C[]/H/N"), "{pdf}");
+        // PDF space: from the bottom left, in points; the page is 297 mm high.
+        let expected = [10.0, 297.0 - 60.0, 40.0, 297.0 - 20.0].map(|mm| mm / PT_TO_MM);
+        let rect = link_rect(&pdf);
+        assert_eq!(rect.len(), 4, "{rect:?}");
+        for (got, want) in rect.iter().zip(expected) {
+            assert!((got - want).abs() < 0.01, "{rect:?} vs {expected:?}");
+        }
+    }
 }

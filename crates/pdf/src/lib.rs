@@ -4,13 +4,16 @@
 //! wrapped or ellipsised text, tables whose header row repeats on every page) over `printpdf`,
 //! with DejaVu Sans embedded as a subset so a sheet weighs tens of kilobytes. The documents
 //! built on it take plain data, never a database handle: [`attendance_sheet`], [`certificates`]
-//! (a batch, one page each) and [`session_report()`] (the procès-verbal de session).
+//! (a batch, one page each, the signed QR text in a QR code and a link) and
+//! [`session_report()`] (the procès-verbal de session). [`bench`] times certificate printing
+//! for `certroom bench certificates`.
 //!
 //! A character the font cannot draw is never dropped in silence: [`Document::finish`] fails
 //! with [`PdfError::MissingGlyphs`], which lists each character and the text it was in, and
 //! [`Fonts::missing_glyphs`] lets a screen check a name before anyone prints.
 
 pub mod attendance;
+pub mod bench;
 pub mod certificate;
 pub mod collate;
 pub mod font;

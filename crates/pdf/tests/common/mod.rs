@@ -69,10 +69,16 @@ pub fn page_count(pdf: &Path) -> usize {
 /// Renders page 1 at `dpi` to `tests/artifacts/{stem}.png` at the workspace root (kept after
 /// the run so a person can look at it) and returns the PNG's path, checked to be a PNG.
 pub fn render_page_one(pdf: &Path, stem: &str, dpi: u32) -> PathBuf {
+    render_page(pdf, 1, stem, dpi)
+}
+
+/// Renders `page` (1-based) like [`render_page_one`].
+pub fn render_page(pdf: &Path, page: usize, stem: &str, dpi: u32) -> PathBuf {
     let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
     let stem = artifacts.join(stem);
     let dpi = dpi.to_string();
+    let page = page.to_string();
     run(
         "pdftoppm",
         &[
@@ -80,9 +86,9 @@ pub fn render_page_one(pdf: &Path, stem: &str, dpi: u32) -> PathBuf {
             "-r",
             &dpi,
             "-f",
-            "1",
+            &page,
             "-l",
-            "1",
+            &page,
             "-singlefile",
             pdf.to_str().unwrap(),
             stem.to_str().unwrap(),
