@@ -60,6 +60,11 @@ enum Command {
         #[command(subcommand)]
         command: JournalCommand,
     },
+    /// Certificates printed by the office.
+    Certificate {
+        #[command(subcommand)]
+        command: CertificateCommand,
+    },
     /// Signed result bundles.
     Bundle {
         #[command(subcommand)]
@@ -178,6 +183,19 @@ enum BankCommand {
 }
 
 #[derive(Subcommand)]
+enum CertificateCommand {
+    /// Checks a certificate offline: the text of its QR code, or a certificate PDF (every
+    /// certificate in it), against the certification service's public key.
+    Verify {
+        /// The QR code's text (https://…/v/P-…#…) or the path of a PDF.
+        input: String,
+        /// Hex Ed25519 public key of the certification service.
+        #[arg(long, env = "CERTROOM_SERVICE_KEY")]
+        service_key: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum BundleCommand {
     /// Checks a bundle offline: prints its content, or names the first fault and fails.
     Verify {
@@ -268,6 +286,13 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// One certificate, then a batch of N in one PDF: time and size.
+    Certificates {
+        #[arg(long, default_value_t = 300)]
+        count: usize,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -347,6 +372,9 @@ fn main() -> ExitCode {
         Command::Journal {
             command: JournalCommand::Verify { file },
         } => cli::journal::verify(&file),
+        Command::Certificate {
+            command: CertificateCommand::Verify { input, service_key },
+        } => cli::journal::verify_certificate(&input, &service_key),
         Command::Bundle {
             command: BundleCommand::Verify { file, console },
         } => cli::journal::verify_bundle(&file, &console),
@@ -394,6 +422,11 @@ fn main() -> ExitCode {
         Command::Bench {
             command: BenchCommand::Journal { dir, answers, json },
         } => cli::journal::bench(dir.as_deref(), answers, json),
+        Command::Bench {
+            command: BenchCommand::Certificates { count, json },
+        } => certroom_pdf::bench::certificates(count)
+            .map_err(|e| e.to_string())
+            .and_then(|r| cli::print_report(&r, json)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -57,3 +57,39 @@ pub fn verify_bundle(file: &std::path::Path, consoles: &[String]) -> Result<(), 
         Err(fault) => Err(fault.to_string()),
     }
 }
+
+/// `certroom certificate verify`: offline, with the service's public key. Fails if any
+/// certificate in the input does not verify.
+pub fn verify_certificate(input: &str, service_key: &str) -> Result<(), String> {
+    use certroom_core::message::UserMessage;
+    let key = crate::station::parse_public_key(service_key).map_err(|e| e.to_string())?;
+    let path = std::path::Path::new(input);
+    let bytes = if input.len() < 4096 && path.is_file() {
+        std::fs::read(path).map_err(|e| format!("{input}: {e}"))?
+    } else {
+        input.as_bytes().to_vec()
+    };
+    let results = certroom_certificate::verify_document(&bytes, &key);
+    if results.is_empty() {
+        return Err("aucun certificat trouvé / no certificate found".into());
+    }
+    let mut failed = 0;
+    for (text, result) in &results {
+        match result {
+            Ok(c) => println!(
+                "VALIDE / VALID  {}  {} {}  né(e) le / born {}  délivré le / issued {}  {}/{} pix, niveau / level {}  compétences / competences {:?}",
+                c.code, c.first_name, c.last_name.to_uppercase(), c.birthdate, c.issued, c.pix, c.pix_max, c.global_level, c.levels
+            ),
+            Err(e) => {
+                failed += 1;
+                println!("REFUSÉ / REFUSED  [{}] {} / {}  ({})", e.code(), e.message_fr(), e.message_en(), text.chars().take(80).collect::<String>());
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(format!(
+            "{failed} certificat(s) refusé(s) / certificate(s) refused"
+        ));
+    }
+    Ok(())
+}
