@@ -1,0 +1,198 @@
+//! Sending the outbox to the certification service. Exactly once comes from the service: a
+//! bundle is identified by its id and content hash, so sending it again (after a lost reply, a
+//! console restart mid-upload) returns the same receipt instead of a second record. Here we only
+//! retry: exponential backoff with jitter, so a room of consoles coming back online after an
+//! outage does not hit the service all at the same second.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::outbox::{Outbox, OutboxError};
+
+/// First retry after this, doubling up to `MAX_DELAY`.
+pub const BASE_DELAY: Duration = Duration::from_secs(2);
+pub const MAX_DELAY: Duration = Duration::from_secs(15 * 60);
+
+/// The service's receipt for a bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub bundle_id: String,
+    pub content_hash: String,
+    pub received_at: String,
+    pub status: String,
+    pub signature: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub sent: usize,
+    pub rejected: usize,
+    pub failed: usize,
+    pub pending: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Outbox(#[from] OutboxError),
+    #[error("client HTTP : {0}")]
+    Client(String),
+}
+
+pub struct Uploader {
+    client: reqwest::Client,
+    base: String,
+    /// Milliseconds: the retry schedule is counted from here (tests shrink it).
+    base_delay_ms: u64,
+}
+
+impl Uploader {
+    /// `base` is the service's address, e.g. `https://certification.example.fr`.
+    pub fn new(base: &str) -> Result<Self, SyncError> {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| SyncError::Client(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let client = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .timeout(Duration::from_secs(60))
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| SyncError::Client(e.to_string()))?;
+        Ok(Uploader {
+            client,
+            base: base.trim_end_matches('/').to_owned(),
+            base_delay_ms: BASE_DELAY.as_millis() as u64,
+        })
+    }
+
+    pub fn with_base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay_ms = delay.as_millis() as u64;
+        self
+    }
+
+    /// Sends every due bundle once; failures are scheduled again.
+    pub async fn run_once(&self, outbox: &Outbox) -> Result<Progress, SyncError> {
+        let now = now_ms();
+        let mut p = Progress {
+            sent: 0,
+            rejected: 0,
+            failed: 0,
+            pending: 0,
+        };
+        for (item, bytes) in outbox.due(now)? {
+            match self.send(&bytes).await {
+                Outcome::Receipt(r)
+                    if r.bundle_id == item.bundle_id && r.content_hash == item.content_hash =>
+                {
+                    let json = serde_json::to_string(&r).unwrap_or_default();
+                    outbox.record_receipt(item.id, &json)?;
+                    p.sent += 1;
+                }
+                Outcome::Receipt(r) => {
+                    let why = format!(
+                        "reçu d'un autre lot ({}) / receipt for another bundle",
+                        r.bundle_id
+                    );
+                    outbox.record_failure(item.id, &why, now + self.delay_ms(item.attempts))?;
+                    p.failed += 1;
+                }
+                Outcome::Refused(why) => {
+                    outbox.record_rejection(item.id, &why)?;
+                    p.rejected += 1;
+                }
+                Outcome::Retry(why) => {
+                    outbox.record_failure(item.id, &why, now + self.delay_ms(item.attempts))?;
+                    p.failed += 1;
+                }
+            }
+        }
+        p.pending = outbox
+            .items()?
+            .iter()
+            .filter(|i| i.state == crate::outbox::State::Pending)
+            .count();
+        Ok(p)
+    }
+
+    /// Keeps sending until nothing is pending or `deadline` passes.
+    pub async fn drain(&self, outbox: &Outbox, deadline: Duration) -> Result<Progress, SyncError> {
+        let end = tokio::time::Instant::now() + deadline;
+        loop {
+            let p = self.run_once(outbox).await?;
+            if p.pending == 0 || tokio::time::Instant::now() >= end {
+                return Ok(p);
+            }
+            let wait = outbox
+                .next_due()?
+                .map_or(0, |due| due - now_ms())
+                .clamp(10, 1000);
+            tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+        }
+    }
+
+    /// Exponential backoff with full jitter in [delay/2, delay].
+    fn delay_ms(&self, attempts: u32) -> i64 {
+        let exp = self
+            .base_delay_ms
+            .saturating_mul(1u64 << attempts.min(20))
+            .min(MAX_DELAY.as_millis() as u64);
+        let mut b = [0u8; 8];
+        let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b);
+        let jitter = u64::from_le_bytes(b) % (exp / 2 + 1);
+        i64::try_from(exp / 2 + jitter).unwrap_or(i64::MAX)
+    }
+
+    async fn send(&self, bytes: &[u8]) -> Outcome {
+        let url = format!("{}/v1/bundles", self.base);
+        let resp = match self
+            .client
+            .post(&url)
+            .header("content-type", "application/octet-stream")
+            .body(bytes.to_vec())
+            .send()
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => return Outcome::Retry(format!("service injoignable / unreachable: {e}")),
+        };
+        let status = resp.status();
+        let body = resp.text().await.unwrap_or_default();
+        if status.is_success() {
+            return match serde_json::from_str::<Receipt>(&body) {
+                Ok(r) => Outcome::Receipt(r),
+                Err(e) => Outcome::Retry(format!("reçu illisible / unreadable receipt: {e}")),
+            };
+        }
+        // The service looked at the bundle and refused it: sending it again cannot help.
+        let permanent =
+            status.is_client_error() && status.as_u16() != 408 && status.as_u16() != 429;
+        let why = format!(
+            "HTTP {}: {}",
+            status.as_u16(),
+            body.chars().take(500).collect::<String>()
+        );
+        if permanent {
+            Outcome::Refused(why)
+        } else {
+            Outcome::Retry(why)
+        }
+    }
+}
+
+enum Outcome {
+    Receipt(Receipt),
+    Refused(String),
+    Retry(String),
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

@@ -1,0 +1,173 @@
+//! The outbox against a stand-in service on loopback: down, then up; a reply lost after the
+//! service stored the bundle; a console restart. One record on the service, one receipt here.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State as AxState;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::Router;
+use certroom_sync::{Outbox, State, Uploader};
+use ring::rand::SystemRandom;
+use ring::signature::Ed25519KeyPair;
+
+fn bundle() -> Vec<u8> {
+    let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap();
+    let key = Ed25519KeyPair::from_pkcs8(doc.as_ref()).unwrap();
+    let input = certroom_bundle::BundleInput {
+        centre: certroom_bundle::Centre {
+            uai: "0750654D".into(),
+            name: "Lycée Henri-IV".into(),
+        },
+        session: certroom_bundle::SessionInfo {
+            number: 12,
+            date: chrono::NaiveDate::from_ymd_opt(2027, 3, 12).unwrap(),
+            site: "Lycée Henri-IV".into(),
+            room: "B12".into(),
+            questions: 32,
+        },
+        candidates: vec![certroom_bundle::CandidateEntry {
+            candidate_id: 1,
+            birth_name: "N'Diaye-Lefèvre".into(),
+            first_name: "Zoé".into(),
+            birthdate: chrono::NaiveDate::from_ymd_opt(2010, 2, 14).unwrap(),
+            local_id: None,
+            sex: None,
+            outcome: certroom_bundle::Outcome::Absent,
+            abort_reason: certroom_bundle::AbortReason::None,
+            incidents: vec![],
+            test_id: None,
+        }],
+        journals: vec![],
+        stations: vec![],
+        comment: String::new(),
+        finalized_at: "2027-03-12T10:00:00.000Z".into(),
+        bank_hash: certroom_journal::Hash([7; 32]),
+        engine_version: "engine-1".into(),
+        app_version: "test".into(),
+    };
+    certroom_bundle::write(&input, &key).unwrap()
+}
+
+/// A stand-in service: idempotent by content hash; can be told to lose its next reply.
+#[derive(Clone, Default)]
+struct Service {
+    records: Arc<Mutex<HashMap<String, String>>>,
+    lose_next_reply: Arc<Mutex<bool>>,
+}
+
+async fn ingest(AxState(s): AxState<Service>, body: Bytes) -> (StatusCode, String) {
+    let v = certroom_bundle::verify(&body, None).unwrap();
+    let hash = hex::encode(ring::digest::digest(&ring::digest::SHA256, &body).as_ref());
+    let receipt = format!(
+        r#"{{"bundle_id":"{}","content_hash":"{hash}","received_at":"now","status":"published","signature":"00"}}"#,
+        v.manifest.bundle_id
+    );
+    s.records
+        .lock()
+        .unwrap()
+        .entry(hash)
+        .or_insert(receipt.clone());
+    let mut lose = s.lose_next_reply.lock().unwrap();
+    if *lose {
+        *lose = false;
+        return (StatusCode::SERVICE_UNAVAILABLE, "stored, reply lost".into());
+    }
+    (StatusCode::OK, receipt)
+}
+
+async fn serve(listener: tokio::net::TcpListener, s: Service) {
+    let app = Router::new()
+        .route("/v1/bundles", post(ingest))
+        .with_state(s);
+    axum::serve(listener, app).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_is_down_then_up_and_a_lost_reply_and_a_restart_still_make_one_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("outbox.db");
+    let bytes = bundle();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let base = format!("http://127.0.0.1:{port}");
+    {
+        let outbox = Outbox::open(&path).unwrap();
+        let item = outbox.add(&bytes).unwrap();
+        assert_eq!(outbox.add(&bytes).unwrap().id, item.id, "queued once");
+        assert!(
+            outbox.add(b"not a bundle").is_err(),
+            "a broken bundle is refused at once"
+        );
+        let up = Uploader::new(&base)
+            .unwrap()
+            .with_base_delay(Duration::from_millis(50));
+        // Down: the attempt is recorded and scheduled again, later each time.
+        let p = up.run_once(&outbox).await.unwrap();
+        assert_eq!((p.sent, p.failed, p.pending), (0, 1, 1));
+        let first = outbox.items().unwrap()[0].clone();
+        assert_eq!(first.attempts, 1);
+        assert!(first.last_error.as_deref().unwrap().contains("injoignable"));
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        up.run_once(&outbox).await.unwrap();
+        let second = outbox.items().unwrap()[0].clone();
+        assert!(second.next_attempt_ms > first.next_attempt_ms);
+    }
+    // The console restarts; the service comes up but loses its first reply after storing.
+    let service = Service::default();
+    *service.lose_next_reply.lock().unwrap() = true;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    tokio::spawn(serve(listener, service.clone()));
+    let outbox = Outbox::open(&path).unwrap();
+    let up = Uploader::new(&base)
+        .unwrap()
+        .with_base_delay(Duration::from_millis(20));
+    let p = up.drain(&outbox, Duration::from_secs(20)).await.unwrap();
+    assert_eq!(p.pending, 0);
+    let item = outbox.items().unwrap().remove(0);
+    assert_eq!(item.state, State::Sent);
+    assert!(item.attempts >= 3);
+    let receipt: certroom_sync::Receipt =
+        serde_json::from_str(item.receipt.as_deref().unwrap()).unwrap();
+    assert_eq!(receipt.content_hash, item.content_hash);
+    assert_eq!(
+        service.records.lock().unwrap().len(),
+        1,
+        "exactly one record on the service"
+    );
+    // Nothing more is sent once the receipt is stored.
+    let p = up.run_once(&outbox).await.unwrap();
+    assert_eq!((p.sent, p.failed, p.pending), (0, 0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_is_final_and_kept_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(&dir.path().join("outbox.db")).unwrap();
+    outbox.add(&bundle()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = Router::new().route(
+        "/v1/bundles",
+        post(|| async {
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                r#"{"code":"bundle.untrusted_console"}"#,
+            )
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let up = Uploader::new(&format!("http://{addr}")).unwrap();
+    let p = up.run_once(&outbox).await.unwrap();
+    assert_eq!((p.rejected, p.pending), (1, 0));
+    let item = outbox.items().unwrap().remove(0);
+    assert_eq!(item.state, State::Rejected);
+    assert!(item.last_error.unwrap().contains("untrusted_console"));
+}
