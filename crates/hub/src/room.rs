@@ -730,9 +730,9 @@ impl Room {
                 if !self.is_enrolled(station) {
                     let req = self.pairings.remove(station).ok_or(RoomError::NoPairing)?;
                     self.enrolled.insert(req.station, req.label);
+                    fx.room_changed = true;
                 }
                 self.pairings.remove(station);
-                fx.room_changed = true;
             }
             ConsoleCommand::ConfirmPresence { candidate, present } => {
                 self.sitter_mut(*candidate)?.present = *present;

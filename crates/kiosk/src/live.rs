@@ -33,6 +33,7 @@ pub struct LiveKiosk {
     candidate: Option<CandidateCard>,
     /// The hub's last sequence of the current test.
     synced: u64,
+    last_ack: Option<std::time::Duration>,
 }
 
 impl LiveKiosk {
@@ -50,6 +51,7 @@ impl LiveKiosk {
             commands: Some(commands),
             candidate: None,
             synced: 0,
+            last_ack: None,
         })
     }
 
@@ -124,10 +126,11 @@ impl LiveKiosk {
 
     /// Sends the journal records the hub has not acknowledged; returns the hub's last sequence.
     pub async fn sync(&mut self) -> Result<u64, LiveError> {
-        let (pending, head) = {
+        self.last_ack = None;
+        let (pending, head) = off_runtime(|| {
             let s = self.sitting();
-            (s.chain_since(self.synced)?, s.signed_head()?)
-        };
+            Ok::<_, KioskError>((s.chain_since(self.synced)?, s.signed_head()?))
+        })?;
         let Some((test_id, bytes)) = pending else {
             return Ok(0);
         };
@@ -149,7 +152,8 @@ impl LiveKiosk {
             .into_iter()
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .collect();
-        match self
+        let sent = std::time::Instant::now();
+        let reply = self
             .link
             .request(KioskMessage::Records {
                 test_id,
@@ -157,8 +161,9 @@ impl LiveKiosk {
                 bodies,
                 head,
             })
-            .await?
-        {
+            .await?;
+        self.last_ack = Some(sent.elapsed());
+        match reply {
             Reply::Synced { last_seq, .. } => {
                 self.synced = last_seq;
                 Ok(last_seq)
@@ -169,6 +174,11 @@ impl LiveKiosk {
 
     pub fn synced(&self) -> u64 {
         self.synced
+    }
+
+    /// Round trip of the last records sent: until the hub's reply after its commit.
+    pub fn last_ack(&self) -> Option<std::time::Duration> {
+        self.last_ack
     }
 
     pub fn try_command(&mut self) -> Option<(u64, KioskCommand)> {
@@ -190,8 +200,8 @@ impl LiveKiosk {
 
     /// Carries out one command in the journal, sends the records, then tells the hub it is done.
     pub async fn carry_out(&mut self, id: u64, command: KioskCommand) -> Result<(), LiveError> {
-        {
-            let card = self.candidate.clone();
+        let card = self.candidate.clone();
+        off_runtime(|| -> Result<(), LiveError> {
             let mut s = self.sitting();
             match command {
                 KioskCommand::Authorize {
@@ -223,7 +233,8 @@ impl LiveKiosk {
                 KioskCommand::Pause { reason } => s.pause(&reason)?,
                 KioskCommand::Resume => s.resume_authorized("room")?,
             }
-        }
+            Ok(())
+        })?;
         self.sync().await?;
         self.link
             .request(KioskMessage::Done { command: id })
@@ -235,9 +246,20 @@ impl LiveKiosk {
     pub async fn leave(&mut self) -> Result<(), LiveError> {
         self.sync().await?;
         self.link.request(KioskMessage::Leave).await?;
-        self.sitting().release()?;
+        off_runtime(|| self.sitting().release())?;
         self.candidate = None;
         self.synced = 0;
         Ok(())
+    }
+}
+
+/// Journal work (fsync, the bank key's derivation) off the async workers, so one kiosk's disk
+/// never holds up the connections sharing the runtime. Runs inline where that is not possible.
+pub fn off_runtime<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
     }
 }

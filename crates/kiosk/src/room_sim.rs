@@ -20,7 +20,7 @@ use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::live::{LiveError, LiveKiosk};
+use crate::live::{off_runtime, LiveError, LiveKiosk};
 use crate::screen::{Lang, Screen};
 use crate::sitting::{Identity, KioskConfig, Sitting};
 
@@ -102,11 +102,15 @@ pub async fn run(cfg: SimRoomConfig, hub: HubEndpoint) -> Result<SimRoomReport, 
         let seed = cfg.seed;
         tokio::spawn(async move {
             let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed);
+            // Each pairing is confirmed once, however many room views list it meanwhile.
+            let mut confirmed = std::collections::HashSet::new();
             while let Some(ev) = events.recv().await {
                 let mut todo = Vec::new();
                 match ev {
                     ConsoleEvent::Pairing { station, .. } => {
-                        todo.push(ConsoleCommand::ConfirmPairing { station });
+                        if confirmed.insert(station.clone()) {
+                            todo.push(ConsoleCommand::ConfirmPairing { station });
+                        }
                     }
                     ConsoleEvent::Tile { tile } => {
                         todo.extend(observe(&shared, &mut rng, &tile));
@@ -117,9 +121,11 @@ pub async fn run(cfg: SimRoomConfig, hub: HubEndpoint) -> Result<SimRoomReport, 
                     }
                     ConsoleEvent::SignedIn { room } | ConsoleEvent::Room { room } => {
                         for p in &room.pairings {
-                            todo.push(ConsoleCommand::ConfirmPairing {
-                                station: p.station.clone(),
-                            });
+                            if confirmed.insert(p.station.clone()) {
+                                todo.push(ConsoleCommand::ConfirmPairing {
+                                    station: p.station.clone(),
+                                });
+                            }
                         }
                         let mut all = tiles.lock().unwrap_or_else(|p| p.into_inner());
                         for t in room.tiles {
@@ -278,23 +284,17 @@ async fn kiosk(
     })
     .await?;
     live.ready(&hub.access_code).await?;
-    let timed = |shared: &SharedRef, started: Instant| {
-        let mut sh = lock(shared);
-        sh.messages += 1;
-        sh.ack_ms.push(started.elapsed().as_secs_f64() * 1000.0);
-    };
     loop {
         // Commands first: the invigilator's decisions are carried out as they arrive.
         while let Some((id, cmd)) = live.try_command() {
-            let started = Instant::now();
             track(&live, &sitting, shared);
             live.carry_out(id, cmd).await?;
-            timed(shared, started);
+            acked(&live, shared);
         }
-        let screen = {
+        let screen = off_runtime(|| {
             let mut s = sitting.lock().unwrap_or_else(|p| p.into_inner());
-            s.screen(Lang::Fr)?
-        };
+            s.screen(Lang::Fr)
+        })?;
         match screen {
             Screen::Ended { .. } => {
                 track(&live, &sitting, shared);
@@ -326,7 +326,7 @@ async fn kiosk(
                     events.push(Event::FocusRegained);
                     lock(shared).focus += 1;
                 }
-                {
+                off_runtime(|| -> Result<(), LiveError> {
                     let mut s = sitting.lock().unwrap_or_else(|p| p.into_inner());
                     for e in events {
                         s.record_window_event(e)?;
@@ -350,11 +350,11 @@ async fn kiosk(
                         s.answer(&question.item_id, response, Lang::Fr)?;
                         lock(shared).answers += 1;
                     }
-                }
-                let started = Instant::now();
+                    Ok(())
+                })?;
                 track(&live, &sitting, shared);
                 live.sync().await?;
-                timed(shared, started);
+                acked(&live, shared);
             }
             _ => wait_command(&mut live, &sitting, shared, deadline).await?,
         }
@@ -374,12 +374,9 @@ async fn wait_command(
         .max(Duration::from_millis(200));
     match tokio::time::timeout(wait, live.next_command()).await {
         Ok(Some((id, cmd))) => {
-            let started = Instant::now();
             track(live, sitting, shared);
             live.carry_out(id, cmd).await?;
-            let mut sh = lock(shared);
-            sh.messages += 1;
-            sh.ack_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+            acked(live, shared);
         }
         Ok(None) => return Err(LiveError::Unexpected),
         Err(_) if Instant::now() >= deadline => {
@@ -394,6 +391,15 @@ async fn wait_command(
         Err(_) => {}
     }
     Ok(())
+}
+
+/// The hub's acknowledgement of the records just sent (request to committed reply).
+fn acked(live: &LiveKiosk, shared: &SharedRef) {
+    if let Some(d) = live.last_ack() {
+        let mut sh = lock(shared);
+        sh.messages += 1;
+        sh.ack_ms.push(d.as_secs_f64() * 1000.0);
+    }
 }
 
 /// Notes when each record not yet synced leaves the kiosk, to time its arrival on the console.

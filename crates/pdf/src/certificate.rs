@@ -182,9 +182,6 @@ const QR_MIN_MODULE: f32 = 0.6;
 const QR_MAX_SIZE: f32 = 50.0;
 /// The QR standard asks for 4 light modules around the symbol; nothing is drawn there.
 const QUIET_MODULES: f32 = 4.0;
-/// Adjacent module boxes overlap by this much (mm) so anti-aliased renderers do not show a
-/// hairline between rows, which can confuse a scanner.
-const QR_BLEED: f32 = 0.03;
 /// Squares in a competence's level bar: the highest level open today.
 const BAR_SQUARES: u8 = 7;
 const MAX_ROW_HEIGHT: f32 = 7.0;
@@ -296,8 +293,8 @@ fn page(doc: &mut Document, cert: &Certificate, lang: CertificateLang) -> Result
         return Ok(());
     }
     doc.link(qr_left, qr_top, side, side, &cert.qr_text);
-    // Dark modules as filled boxes, one per horizontal run: vector, sharp at any printer
-    // resolution, and about half the operators of one box per module.
+    // Dark modules as horizontal runs: vector, sharp at any printer resolution.
+    let mut runs = Vec::new();
     for (row, cells) in qr.chunks(qr_width).enumerate() {
         let mut col = 0;
         while col < cells.len() {
@@ -309,15 +306,11 @@ fn page(doc: &mut Document, cert: &Certificate, lang: CertificateLang) -> Result
             while col < cells.len() && cells[col] {
                 col += 1;
             }
-            doc.fill_rect(
-                qr_left + start as f32 * module,
-                qr_top + row as f32 * module,
-                (col - start) as f32 * module + QR_BLEED,
-                module + QR_BLEED,
-                0.0,
-            );
+            let as_u16 = |v: usize| u16::try_from(v).unwrap_or(u16::MAX);
+            runs.push((as_u16(row), as_u16(start), as_u16(col - start)));
         }
     }
+    doc.grid(qr_left, qr_top, module, runs);
     Ok(())
 }
 
