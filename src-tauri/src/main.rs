@@ -263,6 +263,22 @@ enum SimCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The whole chain on loopback: a room, its signed bundle through the outbox to a
+    /// certif-server process, publication, every code verified, certificates printed.
+    E2e {
+        #[arg(long, default_value_t = 30)]
+        candidates: usize,
+        /// Keep every artifact (bundle, journals, results, certificates.pdf) in this folder.
+        #[arg(long)]
+        keep: Option<PathBuf>,
+        #[arg(long, default_value = "assets/bank/sample")]
+        bank: PathBuf,
+        /// The certif-server binary (default: next to this one).
+        #[arg(long)]
+        server_bin: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     #[command(hide = true)]
     HubChild {
         #[arg(long)]
@@ -418,6 +434,19 @@ fn main() -> ExitCode {
                 }
             }
             SimCommand::HubChild { dir, setup, bind } => cli::room::hub_child(&dir, &setup, &bind),
+            SimCommand::E2e {
+                candidates,
+                keep,
+                bank,
+                server_bin,
+                json,
+            } => cli::e2e::run(&cli::e2e::Options {
+                candidates,
+                keep,
+                bank,
+                server_bin,
+                json,
+            }),
         },
         Command::Bench {
             command: BenchCommand::Journal { dir, answers, json },

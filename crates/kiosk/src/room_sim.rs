@@ -107,10 +107,8 @@ pub async fn run(cfg: SimRoomConfig, hub: HubEndpoint) -> Result<SimRoomReport, 
             while let Some(ev) = events.recv().await {
                 let mut todo = Vec::new();
                 match ev {
-                    ConsoleEvent::Pairing { station, .. } => {
-                        if confirmed.insert(station.clone()) {
-                            todo.push(ConsoleCommand::ConfirmPairing { station });
-                        }
+                    ConsoleEvent::Pairing { station, .. } if confirmed.insert(station.clone()) => {
+                        todo.push(ConsoleCommand::ConfirmPairing { station });
                     }
                     ConsoleEvent::Tile { tile } => {
                         todo.extend(observe(&shared, &mut rng, &tile));

@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use certroom_certificate::{sign, Claims};
-use certroom_core::framework::{crcn, COMPETENCE_CODES, COMPETENCE_COUNT};
+use certroom_core::framework::COMPETENCE_COUNT;
 use ring::signature::Ed25519KeyPair;
 use serde::Serialize;
 
@@ -167,18 +167,7 @@ fn sample(i: usize, key: &Ed25519KeyPair) -> Result<Certificate, PdfError> {
     };
     let qr_text = sign(&claims, key, BASE_URL).map_err(|e| signing_failed(&e))?;
 
-    let titles = crcn().ok();
-    let competences = COMPETENCE_CODES
-        .iter()
-        .zip(levels)
-        .map(|(code, level)| {
-            let title = titles
-                .and_then(|fw| fw.competences().find(|c| c.code == *code))
-                .map(|c| c.title.fr.clone())
-                .unwrap_or_default();
-            ((*code).to_owned(), title, level)
-        })
-        .collect();
+    let competences = crate::certificate::competence_rows(&levels);
     Ok(Certificate {
         first_name: claims.first_name,
         last_name: claims.last_name,

@@ -51,6 +51,22 @@ pub struct Certificate {
     pub qr_text: String,
 }
 
+/// The 16 rows a certificate prints: CRCN code, French title, level, in framework order.
+pub fn competence_rows(levels: &[u8]) -> Vec<(String, String, u8)> {
+    let framework = certroom_core::framework::crcn().ok();
+    certroom_core::framework::COMPETENCE_CODES
+        .iter()
+        .zip(levels.iter().copied().chain(std::iter::repeat(0)))
+        .map(|(code, level)| {
+            let title = framework
+                .and_then(|fw| fw.competence(code))
+                .map(|c| c.title.fr.clone())
+                .unwrap_or_default();
+            ((*code).to_owned(), title, level)
+        })
+        .collect()
+}
+
 /// Language of the labels. Names, places and competence titles are printed as given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CertificateLang {

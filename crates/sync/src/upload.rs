@@ -51,21 +51,7 @@ pub struct Uploader {
 impl Uploader {
     /// `base` is the service's address, e.g. `https://certification.example.fr`.
     pub fn new(base: &str) -> Result<Self, SyncError> {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| SyncError::Client(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-        let client = reqwest::Client::builder()
-            .use_preconfigured_tls(tls)
-            .timeout(Duration::from_secs(60))
-            .connect_timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| SyncError::Client(e.to_string()))?;
+        let client = client()?;
         Ok(Uploader {
             client,
             base: base.trim_end_matches('/').to_owned(),
@@ -185,6 +171,26 @@ impl Uploader {
             Outcome::Retry(why)
         }
     }
+}
+
+/// An HTTP client for the certification service: rustls with the ring provider and the Mozilla
+/// roots (the same crypto as the rest of the software; no system OpenSSL).
+pub fn client() -> Result<reqwest::Client, SyncError> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| SyncError::Client(e.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
+        .timeout(Duration::from_secs(60))
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| SyncError::Client(e.to_string()))
 }
 
 enum Outcome {

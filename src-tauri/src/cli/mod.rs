@@ -1,6 +1,7 @@
 //! Headless subcommands: they run with no display, for technicians, CI and the central service.
 
 pub mod bank;
+pub mod e2e;
 pub mod engine;
 pub mod journal;
 pub mod room;

@@ -1,0 +1,87 @@
+-- certif-server schema, version 1 (PostgreSQL). Append-only: never edit a shipped migration, add
+-- the next file and list it in src/store/postgres.rs.
+
+CREATE TABLE centres (
+    uai          TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    token_sha256 TEXT NOT NULL UNIQUE,
+    enrolled_at  TEXT NOT NULL
+);
+
+CREATE TABLE consoles (
+    public_key    TEXT PRIMARY KEY,
+    uai           TEXT NOT NULL REFERENCES centres(uai),
+    registered_at TEXT NOT NULL,
+    revoked_at    TEXT
+);
+
+CREATE TABLE banks (
+    content_hash  TEXT PRIMARY KEY,
+    pack_hash     TEXT NOT NULL,
+    pack          BYTEA NOT NULL,
+    key_kind      TEXT NOT NULL CHECK (key_kind IN ('passphrase', 'session')),
+    key_secret    TEXT NOT NULL,
+    publisher_key TEXT NOT NULL,
+    bank_id       TEXT NOT NULL,
+    bank_version  TEXT NOT NULL,
+    items         BIGINT NOT NULL,
+    added_at      TEXT NOT NULL
+);
+
+CREATE TABLE bundles (
+    bundle_id      TEXT PRIMARY KEY,
+    content_sha256 TEXT NOT NULL UNIQUE,
+    uai            TEXT NOT NULL REFERENCES centres(uai),
+    centre_name    TEXT NOT NULL,
+    session_number BIGINT NOT NULL,
+    session_date   TEXT NOT NULL,
+    finalized_at   TEXT NOT NULL,
+    comment        TEXT NOT NULL,
+    console_key    TEXT NOT NULL,
+    bank_hash      TEXT NOT NULL,
+    engine_version TEXT NOT NULL,
+    received_at    TEXT NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN
+                     ('published', 'pending_jury', 'validated', 'rejected', 'cancelled', 'superseded')),
+    flags          TEXT NOT NULL,
+    superseded_by  TEXT,
+    jury_decision  TEXT,
+    jury_comment   TEXT,
+    decided_at     TEXT,
+    receipt        TEXT NOT NULL,
+    bytes          BYTEA NOT NULL,
+    UNIQUE (bundle_id, content_sha256)
+);
+
+CREATE UNIQUE INDEX bundles_one_live_version ON bundles (uai, session_number)
+    WHERE status <> 'superseded';
+CREATE INDEX bundles_by_status ON bundles (status);
+
+CREATE TABLE results (
+    bundle_id    TEXT NOT NULL REFERENCES bundles(bundle_id),
+    candidate_id BIGINT NOT NULL,
+    status       TEXT NOT NULL,
+    data         TEXT NOT NULL,
+    PRIMARY KEY (bundle_id, candidate_id)
+);
+
+CREATE TABLE certifications (
+    id           BIGSERIAL PRIMARY KEY,
+    code         TEXT NOT NULL,
+    bundle_id    TEXT NOT NULL REFERENCES bundles(bundle_id),
+    candidate_id BIGINT NOT NULL,
+    first_name   TEXT NOT NULL,
+    last_name    TEXT NOT NULL,
+    birthdate    TEXT NOT NULL,
+    issued       TEXT NOT NULL,
+    pix          INTEGER NOT NULL,
+    pix_max      INTEGER NOT NULL,
+    global_level INTEGER NOT NULL,
+    levels       TEXT NOT NULL,
+    qr_text      TEXT,
+    status       TEXT NOT NULL CHECK (status IN ('valid', 'superseded')),
+    published_at TEXT NOT NULL,
+    UNIQUE (bundle_id, candidate_id)
+);
+
+CREATE UNIQUE INDEX certifications_code ON certifications (code);

@@ -1,0 +1,792 @@
+//! A room in a box, and the benchmark built on it.
+//!
+//! [`RoomSim`] plays what a real room does, with the real pieces: the bank is sealed into a pack
+//! the way the publisher seals it, each candidate's test is driven by certroom-core's engine and
+//! written to a certroom-journal SQLite journal (hash chain, fsync, station-signed head), and the
+//! console writes the signed bundle with certroom-bundle. Simulated candidates answer by the 2PL
+//! model from a hidden ability. Plans make a candidate absent, stop early, report an incident, or
+//! make the station record a question the engine would not have chosen (what a tampered kiosk
+//! would write): the fixtures of the integration tests.
+//!
+//! [`run`] is `certif-server bench`: ingest throughput over loopback HTTP (SQLite, and
+//! PostgreSQL when a URL is given), then public verification throughput and p99 latency.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use certroom_bundle::{
+    AbortReason, BundleInput, BundleJournal, CandidateEntry, Centre, Incident, Outcome,
+    SessionInfo, Sex,
+};
+use certroom_core::bank::Solution;
+use certroom_core::engine::{AbortCause, AnswerContext, Next, Test, ENGINE_VERSION};
+use certroom_core::{Bank, Config, Response};
+use certroom_journal::pack::{self, PackKey};
+use certroom_journal::steps::REASON_COMPLETED;
+use certroom_journal::{EndedBy, Event, Hash, Journal, StationKey, TestHeader};
+use chrono::NaiveDate;
+use rand_chacha::rand_core::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use ring::rand::SystemRandom;
+use ring::signature::{Ed25519KeyPair, KeyPair};
+use serde::Serialize;
+
+use crate::banks::{self, GivenKey};
+use crate::config::{Database, DEFAULT_MAX_BUNDLE_BYTES};
+use crate::service::{uai_for, Service};
+use crate::signer::Signer;
+use crate::App;
+
+/// The sample bank shipped in the repository.
+pub const SAMPLE_BANK_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/bank/sample");
+pub const PASSPHRASE: &str = "salle-B12-banque";
+
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("journal : {0}")]
+    Journal(#[from] certroom_journal::JournalError),
+    #[error("clé : {0}")]
+    Station(#[from] certroom_journal::StationError),
+    #[error("banque : {0}")]
+    Bank(#[from] banks::BankError),
+    #[error("paquet : {0}")]
+    Pack(#[from] certroom_journal::pack::PackError),
+    #[error("moteur : {0}")]
+    Engine(#[from] certroom_core::engine::EngineError),
+    #[error("lot : {0}")]
+    Bundle(#[from] certroom_bundle::BundleError),
+    #[error("{0}")]
+    Api(#[from] crate::ApiError),
+    #[error("{0}")]
+    App(#[from] crate::app::AppError),
+    #[error("HTTP : {0}")]
+    Http(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// What happens to one candidate.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Plan {
+    /// Sits the whole test.
+    #[default]
+    Complete,
+    /// Sits the whole test; the invigilator records an incident (code) at finalization.
+    Incident(String),
+    /// Never starts.
+    Absent,
+    /// The invigilator ends the test after `answers` answers; the journal says `journal`, the
+    /// finalization declares `declared`.
+    StoppedEarly {
+        answers: usize,
+        journal: AbortCause,
+        declared: AbortReason,
+    },
+    /// At question `at` the station records another item than the engine chose, then the
+    /// candidate finishes.
+    ForgedQuestion { at: usize },
+}
+
+/// One session to simulate.
+#[derive(Debug, Clone)]
+pub struct SessionSpec {
+    pub uai: String,
+    pub centre_name: String,
+    pub number: i64,
+    pub candidates: usize,
+    pub comment: String,
+    /// By candidate index (0-based); others complete.
+    pub plans: HashMap<usize, Plan>,
+    /// RFC 3339; `None` = now.
+    pub finalized_at: Option<String>,
+}
+
+impl SessionSpec {
+    pub fn new(uai: &str, number: i64, candidates: usize) -> Self {
+        SessionSpec {
+            uai: uai.to_owned(),
+            centre_name: "Collège Jean Moulin".into(),
+            number,
+            candidates,
+            comment: String::new(),
+            plans: HashMap::new(),
+            finalized_at: None,
+        }
+    }
+
+    pub fn plan(mut self, index: usize, plan: Plan) -> Self {
+        self.plans.insert(index, plan);
+        self
+    }
+}
+
+/// Reads a bank folder: `(relative path with '/', bytes)`, hidden files skipped.
+pub fn read_bank_dir(dir: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let entry = entry?;
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let path = entry.path();
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                pending.push(path);
+            } else if kind.is_file() {
+                let rel = path.strip_prefix(dir).map_err(std::io::Error::other)?;
+                let rel: Vec<String> = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                files.push((rel.join("/"), std::fs::read(&path)?));
+            }
+        }
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
+}
+
+fn key_pair() -> Result<Ed25519KeyPair, BenchError> {
+    let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
+        .map_err(|_| BenchError::Other("key generation failed".into()))?;
+    Ed25519KeyPair::from_pkcs8(doc.as_ref())
+        .map_err(|_| BenchError::Other("key generation failed".into()))
+}
+
+const FIRST_NAMES: [&str; 10] = [
+    "Zoé", "Lucas", "Inès", "Mathis", "Léa", "Noah", "Chloé", "Adam", "Maëlys", "Sacha",
+];
+const LAST_NAMES: [&str; 10] = [
+    "N'Diaye-Lefèvre",
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Nguyen",
+    "Moreau",
+    "Laurent",
+    "Garcia",
+    "Benali",
+    "Roux",
+];
+
+/// A simulated room: one station journal, one station key, one console key, one sealed bank.
+pub struct RoomSim {
+    journal: Journal,
+    station: StationKey,
+    console: Ed25519KeyPair,
+    bank: Arc<Bank>,
+    bank_hash: Hash,
+    pack: Vec<u8>,
+    publisher: [u8; 32],
+    rng: ChaCha8Rng,
+    config: Config,
+    tests: u64,
+}
+
+impl RoomSim {
+    /// A room working in `dir` (journal and station key), with the bank folder `bank_dir`.
+    pub fn new(dir: &Path, bank_dir: &Path, seed: u64) -> Result<Self, BenchError> {
+        let files = read_bank_dir(bank_dir)?;
+        let (bank, _, _) = banks::load_files(files.clone())?;
+        let bank_hash = Hash::from_hex(bank.content_hash())
+            .ok_or_else(|| BenchError::Other("bank content hash is not hex".into()))?;
+        let publisher = key_pair()?;
+        let pack = pack::seal_with(
+            &files,
+            &PackKey::Passphrase(PASSPHRASE.into()),
+            &publisher,
+            pack::MIN_PBKDF2_ITERATIONS,
+        )?;
+        Ok(RoomSim {
+            journal: Journal::open(&dir.join("journal.db"))?,
+            station: StationKey::load_or_create(&dir.join("station.key"))?,
+            console: key_pair()?,
+            bank: Arc::new(bank),
+            bank_hash,
+            pack,
+            publisher: pack::publisher_public_key(&publisher),
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            config: Config::default(),
+            tests: 0,
+        })
+    }
+
+    pub fn pack(&self) -> &[u8] {
+        &self.pack
+    }
+
+    pub fn publisher_hex(&self) -> String {
+        certroom_journal::hash::to_hex(&self.publisher)
+    }
+
+    pub fn bank_hash(&self) -> String {
+        self.bank_hash.to_hex()
+    }
+
+    pub fn console_key_hex(&self) -> String {
+        certroom_journal::hash::to_hex(self.console.public_key().as_ref())
+    }
+
+    /// A new console key pair from now on (the old one is forgotten).
+    pub fn replace_console(&mut self) -> Result<(), BenchError> {
+        self.console = key_pair()?;
+        Ok(())
+    }
+
+    /// Sets up `service` for this room: enrols the centre if new, registers the console key,
+    /// uploads the bank. Returns the centre token when the centre was enrolled now.
+    pub async fn register(
+        &self,
+        service: &Service,
+        uai: &str,
+        name: &str,
+    ) -> Result<Option<String>, BenchError> {
+        let token = match service.enrol_centre(uai, name).await {
+            Ok(t) => Some(t),
+            Err(e) if e.code == "admin.centre_exists" => None,
+            Err(e) => return Err(e.into()),
+        };
+        match service.register_console(uai, &self.console_key_hex()).await {
+            Ok(_) => {}
+            Err(e) if e.code == "admin.console_exists" => {}
+            Err(e) => return Err(e.into()),
+        }
+        service
+            .add_bank(
+                self.pack.clone(),
+                GivenKey::Passphrase(PASSPHRASE.into()),
+                &self.publisher_hex(),
+            )
+            .await?;
+        Ok(token)
+    }
+
+    fn respond(&mut self, item_id: &str, theta: f64) -> Response {
+        let Some(item) = self.bank.item(item_id) else {
+            return Response::Skip;
+        };
+        let p = 1.0 / (1.0 + (item.irt.a * (item.irt.b - theta)).exp());
+        let u = (self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        if u < 0.04 {
+            return Response::Skip;
+        }
+        let right = u < p;
+        match &item.solution {
+            Solution::Choice(n) => {
+                let n = i64::from(*n);
+                let len = item.proposals.len().max(2) as i64;
+                Response::Choice(if right { n } else { n % len + 1 })
+            }
+            Solution::Choices(v) if right => {
+                Response::Choices(v.iter().map(|c| i64::from(*c)).collect())
+            }
+            Solution::Fields(map) if right => Response::Fields(
+                map.iter()
+                    .map(|(k, acc)| (k.clone(), acc.first().cloned().unwrap_or_default()))
+                    .collect(),
+            ),
+            Solution::Groups(groups) if right => Response::Fields(
+                item.fields
+                    .keys()
+                    .zip(groups)
+                    .map(|(k, g)| (k.clone(), g.first().cloned().unwrap_or_default()))
+                    .collect(),
+            ),
+            _ => Response::Skip,
+        }
+    }
+
+    /// Runs one candidate's test into the journal; returns the test id and the outcome.
+    fn sit(
+        &mut self,
+        session: i64,
+        candidate_id: i64,
+        plan: &Plan,
+    ) -> Result<(String, Outcome), BenchError> {
+        self.tests += 1;
+        let test_id = format!("T-{session}-{candidate_id}-{}", self.tests);
+        let seed = self.rng.next_u64();
+        let theta = {
+            // Box–Muller: ability ~ N(0, 1).
+            let u1 = ((self.rng.next_u64() >> 11) as f64 + 1.0) / ((1u64 << 53) as f64 + 1.0);
+            let u2 = (self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+            (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+        };
+        self.journal.create_test(TestHeader::new(
+            test_id.clone(),
+            session.to_string(),
+            candidate_id.to_string(),
+            seed,
+            ENGINE_VERSION,
+            self.bank_hash,
+        ))?;
+        for e in [
+            Event::Joined,
+            Event::InstructionsAcknowledged,
+            Event::Authorized {
+                by: "surveillant".into(),
+                resume: false,
+            },
+        ] {
+            self.journal.append(&test_id, &e)?;
+        }
+        // The engine borrows the bank; its own handle keeps `self` free for the journal.
+        let bank = self.bank.clone();
+        let mut test = Test::new(&bank, &self.config, seed, false)?;
+        let mut answered = 0usize;
+        while let Next::Question(q) = test.next_question()? {
+            let forged = matches!(plan, Plan::ForgedQuestion { at } if *at == answered);
+            let shown = if forged {
+                bank.items()
+                    .iter()
+                    .map(|i| i.id.as_str())
+                    .find(|id| *id != q.item_id)
+                    .unwrap_or(q.item_id)
+            } else {
+                q.item_id
+            };
+            self.journal.append(
+                &test_id,
+                &Event::QuestionShown {
+                    index: q.index,
+                    item_id: shown.to_owned(),
+                    draw: serde_json::Value::from(q.draw),
+                },
+            )?;
+            if forged {
+                self.journal.end_test(
+                    &test_id,
+                    EndedBy::Candidate,
+                    Some("abandon".into()),
+                    &self.station,
+                )?;
+                return Ok((test_id, Outcome::Finished));
+            }
+            if let Plan::StoppedEarly {
+                answers, journal, ..
+            } = plan
+            {
+                if answered == *answers {
+                    let reason = match journal {
+                        AbortCause::Technical => "technical: poste en panne",
+                        AbortCause::Candidate => "candidat : abandon",
+                    };
+                    self.journal.end_test(
+                        &test_id,
+                        EndedBy::Invigilator,
+                        Some(reason.into()),
+                        &self.station,
+                    )?;
+                    return Ok((test_id, Outcome::EndedByInvigilator));
+                }
+            }
+            let item_id = q.item_id.to_owned();
+            let response = self.respond(&item_id, theta);
+            let event = if response.is_skip() {
+                Event::Skip {
+                    item_id: item_id.clone(),
+                }
+            } else {
+                Event::Answer {
+                    item_id: item_id.clone(),
+                    response: serde_json::to_value(&response)
+                        .map_err(|e| BenchError::Other(e.to_string()))?,
+                    time_spent_ms: 20_000,
+                    focus_lost: false,
+                    timed_out: false,
+                }
+            };
+            self.journal.append(&test_id, &event)?;
+            test.answer(&item_id, &response, AnswerContext::default())?;
+            answered += 1;
+        }
+        self.journal.end_test(
+            &test_id,
+            EndedBy::Candidate,
+            Some(REASON_COMPLETED.into()),
+            &self.station,
+        )?;
+        Ok((test_id, Outcome::Finished))
+    }
+
+    /// Simulates a session and returns the bundle bytes the console would upload.
+    pub fn session(&mut self, spec: &SessionSpec) -> Result<Vec<u8>, BenchError> {
+        let mut candidates = Vec::with_capacity(spec.candidates);
+        let mut journals = Vec::new();
+        for i in 0..spec.candidates {
+            let candidate_id = i as i64 + 1;
+            let plan = spec.plans.get(&i).cloned().unwrap_or_default();
+            let (test_id, outcome, abort_reason) = match &plan {
+                Plan::Absent => (None, Outcome::Absent, AbortReason::None),
+                p => {
+                    let (t, o) = self.sit(spec.number, candidate_id, p)?;
+                    let reason = match p {
+                        Plan::StoppedEarly { declared, .. } => *declared,
+                        _ => AbortReason::None,
+                    };
+                    journals.push(BundleJournal {
+                        test_id: t.clone(),
+                        chain: self.journal.chain_bytes(&t, 0)?,
+                        head: self.journal.signed_head(&t)?,
+                    });
+                    (Some(t), o, reason)
+                }
+            };
+            let incidents = match &plan {
+                Plan::Incident(code) => vec![Incident {
+                    code: code.clone(),
+                    note: "Problème signalé pendant l'épreuve".into(),
+                    question: Some(3),
+                }],
+                _ => Vec::new(),
+            };
+            candidates.push(CandidateEntry {
+                candidate_id,
+                birth_name: LAST_NAMES[i % LAST_NAMES.len()].into(),
+                first_name: FIRST_NAMES[(i / LAST_NAMES.len() + i) % FIRST_NAMES.len()].into(),
+                birthdate: NaiveDate::from_ymd_opt(2010, (i % 12) as u32 + 1, (i % 28) as u32 + 1)
+                    .unwrap_or_default(),
+                local_id: Some(format!("3{}", ['A', 'B', 'C'][i % 3])),
+                sex: Some(if i % 2 == 0 { Sex::F } else { Sex::M }),
+                outcome,
+                abort_reason,
+                incidents,
+                test_id,
+            });
+        }
+        let input = BundleInput {
+            centre: Centre {
+                uai: spec.uai.clone(),
+                name: spec.centre_name.clone(),
+            },
+            session: SessionInfo {
+                number: spec.number,
+                date: chrono::Utc::now().date_naive(),
+                site: "Bâtiment B".into(),
+                room: "Salle informatique B12".into(),
+                questions: self.config.questions,
+            },
+            candidates,
+            journals,
+            stations: vec![self.station.public_key()],
+            comment: spec.comment.clone(),
+            finalized_at: spec.finalized_at.clone().unwrap_or_else(crate::now),
+            bank_hash: self.bank_hash,
+            engine_version: ENGINE_VERSION.into(),
+            app_version: "certroom-sim/1".into(),
+        };
+        Ok(certroom_bundle::write(&input, &self.console)?)
+    }
+}
+
+/// `certif-server bench` settings.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    pub sessions: usize,
+    pub candidates: usize,
+    pub ingest_concurrency: usize,
+    pub verify_requests: usize,
+    pub verify_concurrency: usize,
+    pub postgres: Option<String>,
+    pub bank_dir: PathBuf,
+    /// Hard cap on each timed phase, so the bench always stops by itself.
+    pub phase_timeout: Duration,
+}
+
+impl Default for BenchOptions {
+    fn default() -> Self {
+        BenchOptions {
+            sessions: 20,
+            candidates: 30,
+            ingest_concurrency: 4,
+            verify_requests: 20_000,
+            verify_concurrency: 32,
+            postgres: None,
+            bank_dir: PathBuf::from(SAMPLE_BANK_DIR),
+            phase_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    pub ingest_sessions_per_s_sqlite: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ingest_sessions_per_s_postgres: Option<f64>,
+    pub verify_per_s: f64,
+    pub verify_p99_ms: f64,
+    pub verify_p50_ms: f64,
+    pub sessions: usize,
+    pub candidates_per_session: usize,
+    pub bundle_bytes_mean: usize,
+    pub verify_requests: usize,
+    pub verify_errors: usize,
+    pub simulate_s: f64,
+}
+
+/// A server on a loopback port that stops when dropped.
+pub struct Running {
+    pub base: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+/// Serves `app` on 127.0.0.1 (a free port).
+pub async fn spawn(app: &App) -> std::io::Result<Running> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let router = app.router();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    Ok(Running {
+        base: format!("http://{addr}"),
+        stop: Some(tx),
+    })
+}
+
+async fn ingest_all(
+    base: &str,
+    bundles: &[Arc<Vec<u8>>],
+    concurrency: usize,
+    timeout: Duration,
+) -> Result<f64, BenchError> {
+    let client = reqwest::Client::new();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency.max(1) {
+        let (client, next, base) = (client.clone(), next.clone(), base.to_owned());
+        let bundles = bundles.to_vec();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(b) = bundles.get(i) else {
+                    return Ok(());
+                };
+                if started.elapsed() > timeout {
+                    return Err(BenchError::Other("ingest phase timed out".into()));
+                }
+                let res = client
+                    .post(format!("{base}/v1/bundles"))
+                    .body(b.as_ref().clone())
+                    .send()
+                    .await
+                    .map_err(|e| BenchError::Http(e.to_string()))?;
+                if !res.status().is_success() {
+                    let status = res.status();
+                    let text = res.text().await.unwrap_or_default();
+                    return Err(BenchError::Http(format!("ingest {status}: {text}")));
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.map_err(|e| BenchError::Other(e.to_string()))??;
+    }
+    Ok(bundles.len() as f64 / started.elapsed().as_secs_f64().max(1e-9))
+}
+
+async fn verify_load(
+    base: &str,
+    codes: &[String],
+    total: usize,
+    concurrency: usize,
+    timeout: Duration,
+) -> Result<(f64, f64, f64, usize, usize), BenchError> {
+    if codes.is_empty() {
+        return Err(BenchError::Other("no published code to verify".into()));
+    }
+    let client = reqwest::Client::new();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let codes = Arc::new(codes.to_vec());
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency.max(1) {
+        let (client, next, base, codes) =
+            (client.clone(), next.clone(), base.to_owned(), codes.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0usize;
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= total || started.elapsed() > timeout {
+                    return (lat, errors);
+                }
+                let code = &codes[i % codes.len()];
+                let t0 = Instant::now();
+                let ok = match client
+                    .get(format!("{base}/verify/{code}"))
+                    .header("accept", "application/json")
+                    .send()
+                    .await
+                {
+                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                    Err(_) => false,
+                };
+                lat.push(t0.elapsed());
+                errors += usize::from(!ok);
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await.map_err(|e| BenchError::Other(e.to_string()))?;
+        all.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64().max(1e-9);
+    all.sort_unstable();
+    let pct = |q: f64| {
+        let k = ((all.len() as f64 - 1.0) * q).round().max(0.0) as usize;
+        all.get(k).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    Ok((
+        all.len() as f64 / elapsed,
+        pct(0.99),
+        pct(0.50),
+        all.len(),
+        errors,
+    ))
+}
+
+async fn bench_app(db: Database, data_dir: &Path) -> Result<App, BenchError> {
+    let signer = Arc::new(
+        Signer::ephemeral("https://verifier.certroom.example", None)
+            .map_err(|e| BenchError::Other(e.to_string()))?,
+    );
+    let store = crate::store::open(&db)
+        .await
+        .map_err(|e| BenchError::Other(e.to_string()))?;
+    let _ = data_dir;
+    let service = Arc::new(Service::new(store, signer, DEFAULT_MAX_BUNDLE_BYTES));
+    Ok(App::from_service(service, None))
+}
+
+fn random_schema() -> String {
+    let mut b = [0u8; 6];
+    let _ = ring::rand::SecureRandom::fill(&SystemRandom::new(), &mut b);
+    format!("certif_bench_{}", certroom_journal::hash::to_hex(&b))
+}
+
+/// Drops a bench or test schema (best effort: it only holds throw-away data).
+pub async fn drop_schema(url: &str, schema: &str) {
+    if let Ok((client, conn)) = tokio_postgres::connect(url, tokio_postgres::NoTls).await {
+        let task = tokio::spawn(conn);
+        let _ = client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .await;
+        drop(client);
+        let _ = task.await;
+    }
+}
+
+/// The whole benchmark.
+pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
+    let work = tempfile::tempdir()?;
+    let uai = uai_for(750_654);
+    let t0 = Instant::now();
+    let sim_dir = work.path().join("room");
+    std::fs::create_dir_all(&sim_dir)?;
+    // Journals fsync every record; the simulation is set-up, not what is measured.
+    let mut room = RoomSim::new(&sim_dir, &opts.bank_dir, 2026)?;
+    let mut bundles = Vec::with_capacity(opts.sessions);
+    for n in 0..opts.sessions {
+        let spec = SessionSpec::new(&uai, 1000 + n as i64, opts.candidates);
+        bundles.push(Arc::new(room.session(&spec)?));
+    }
+    let simulate_s = t0.elapsed().as_secs_f64();
+    let bundle_bytes_mean = bundles.iter().map(|b| b.len()).sum::<usize>() / bundles.len().max(1);
+
+    let sqlite_dir = work.path().join("sqlite");
+    let app = bench_app(Database::Sqlite(sqlite_dir.join("certif.db")), &sqlite_dir).await?;
+    room.register(&app.service, &uai, "Collège Jean Moulin")
+        .await?;
+    let server = spawn(&app).await?;
+    let ingest_sqlite = ingest_all(
+        &server.base,
+        &bundles,
+        opts.ingest_concurrency,
+        opts.phase_timeout,
+    )
+    .await?;
+    let codes: Vec<String> = app
+        .service
+        .centre_results(&uai)
+        .await?
+        .iter()
+        .flat_map(|s| s.candidates.iter())
+        .filter_map(|c| c.certification.as_ref().map(|c| c.code.clone()))
+        .collect();
+    let (verify_per_s, p99, p50, done, errors) = verify_load(
+        &server.base,
+        &codes,
+        opts.verify_requests,
+        opts.verify_concurrency,
+        opts.phase_timeout,
+    )
+    .await?;
+    drop(server);
+
+    let ingest_pg = match &opts.postgres {
+        None => None,
+        Some(url) => {
+            let schema = random_schema();
+            let result = async {
+                let app = bench_app(
+                    Database::Postgres {
+                        url: url.clone(),
+                        schema: Some(schema.clone()),
+                    },
+                    work.path(),
+                )
+                .await?;
+                room.register(&app.service, &uai, "Collège Jean Moulin")
+                    .await?;
+                let server = spawn(&app).await?;
+                ingest_all(
+                    &server.base,
+                    &bundles,
+                    opts.ingest_concurrency,
+                    opts.phase_timeout,
+                )
+                .await
+            }
+            .await;
+            drop_schema(url, &schema).await;
+            Some(result?)
+        }
+    };
+    Ok(BenchReport {
+        ingest_sessions_per_s_sqlite: ingest_sqlite,
+        ingest_sessions_per_s_postgres: ingest_pg,
+        verify_per_s,
+        verify_p99_ms: p99,
+        verify_p50_ms: p50,
+        sessions: opts.sessions,
+        candidates_per_session: opts.candidates,
+        bundle_bytes_mean,
+        verify_requests: done,
+        verify_errors: errors,
+        simulate_s,
+    })
+}

@@ -1,0 +1,479 @@
+//! The HTTP API (axum). Every route is registered through [`Routes::add`], which also records it,
+//! so `route_table()` is the router's own list and the OpenAPI test can check that every route
+//! is described.
+
+pub mod verify_page;
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, JsonRejection};
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, MethodRouter};
+use axum::{Json, Router};
+use base64::Engine;
+use certroom_core::codes::is_verification_code;
+
+use crate::banks::GivenKey;
+use crate::config::DEFAULT_MAX_BUNDLE_BYTES;
+use crate::dto::{
+    AddBank, CentreEnrolled, CentreResults, ConsoleDto, EnrolCentre, JuryCaseDto, JuryDecided,
+    JuryDecision, RegisterConsole, ServerKey, Verification,
+};
+use crate::error::ApiError;
+use crate::service::{uai_ok, Service};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub service: Arc<Service>,
+    /// SHA-256 of the admin token; `None` disables `/admin`.
+    admin_token_sha256: Option<[u8; 32]>,
+}
+
+impl AppState {
+    pub fn new(service: Arc<Service>, admin_token: Option<&str>) -> Self {
+        AppState {
+            service,
+            admin_token_sha256: admin_token.map(sha256),
+        }
+    }
+}
+
+fn sha256(s: &str) -> [u8; 32] {
+    certroom_journal::Hash::of(&[s.as_bytes()]).0
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(self)).into_response()
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// The router under construction and the list of what it serves.
+pub struct Routes {
+    router: Router<AppState>,
+    table: Vec<(Method, &'static str)>,
+}
+
+impl Routes {
+    fn add(mut self, method: Method, path: &'static str, handler: MethodRouter<AppState>) -> Self {
+        self.table.push((method, path));
+        self.router = self.router.route(path, handler);
+        self
+    }
+}
+
+fn build(max_bundle_bytes: usize) -> Routes {
+    let routes = Routes {
+        router: Router::new(),
+        table: Vec::new(),
+    };
+    routes
+        .add(Method::GET, "/health", get(health))
+        .add(Method::GET, "/openapi.json", get(openapi))
+        .add(Method::GET, "/v1/server-key", get(server_key))
+        .add(
+            Method::POST,
+            "/v1/bundles",
+            post(post_bundle).layer(DefaultBodyLimit::max(max_bundle_bytes)),
+        )
+        .add(
+            Method::GET,
+            "/v1/centres/{uai}/results",
+            get(centre_results),
+        )
+        .add(
+            Method::GET,
+            "/v1/centres/{uai}/results.signed",
+            get(centre_results_signed),
+        )
+        .add(Method::GET, "/verify/{code}", get(verify))
+        .add(Method::GET, "/v/{code}", get(verify))
+        .add(Method::POST, "/admin/centres", post(enrol_centre))
+        .add(
+            Method::POST,
+            "/admin/centres/{uai}/consoles",
+            post(register_console),
+        )
+        .add(
+            Method::POST,
+            "/admin/centres/{uai}/consoles/{key}/revoke",
+            post(revoke_console),
+        )
+        .add(
+            Method::POST,
+            "/admin/banks",
+            // Base64 makes the pack a third larger.
+            post(add_bank).layer(DefaultBodyLimit::max(max_bundle_bytes.saturating_mul(2))),
+        )
+        .add(Method::GET, "/admin/jury", get(jury_cases))
+        .add(Method::POST, "/admin/jury/{session_id}", post(jury_decide))
+}
+
+/// Every (method, path) the router serves, in registration order.
+pub fn route_table() -> Vec<(String, String)> {
+    build(DEFAULT_MAX_BUNDLE_BYTES)
+        .table
+        .into_iter()
+        .map(|(m, p)| (m.as_str().to_owned(), p.to_owned()))
+        .collect()
+}
+
+pub fn router(state: AppState) -> Router {
+    let max = state.service.max_bundle_bytes;
+    build(max)
+        .router
+        .fallback(not_found)
+        .with_state(state)
+        .layer(axum::middleware::from_fn(security_headers))
+}
+
+async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+        ),
+    );
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    res
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found(
+        "http.not_found",
+        "Adresse inconnue (voir /openapi.json).",
+        "Unknown path (see /openapi.json).",
+    )
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+fn require_admin(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
+    let Some(expected) = state.admin_token_sha256 else {
+        return Err(ApiError::new(
+            403,
+            "auth.admin_disabled",
+            "Administration désactivée : aucun jeton d'administration n'est configuré (CERTIF_ADMIN_TOKEN).",
+            "Administration disabled: no admin token is configured (CERTIF_ADMIN_TOKEN).",
+        ));
+    };
+    let given = bearer(headers).map(sha256);
+    // Comparing digests: the time taken says nothing about the token itself.
+    let same = given.is_some_and(|g| {
+        g.iter()
+            .zip(expected)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+    });
+    if same {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            401,
+            "auth.admin_token",
+            "Jeton d'administration absent ou invalide.",
+            "Missing or invalid admin token.",
+        ))
+    }
+}
+
+fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
+    body.map(|Json(t)| t).map_err(|e| {
+        ApiError::bad_request(
+            "http.bad_json",
+            format!("Corps de requête JSON invalide : {}", e.body_text()),
+            format!("Invalid JSON request body: {}", e.body_text()),
+        )
+    })
+}
+
+async fn health(State(s): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok", "backend": s.service.store.backend()}))
+}
+
+pub const OPENAPI_JSON: &str = include_str!("../../openapi.json");
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON).into_response()
+}
+
+async fn server_key(State(s): State<AppState>) -> Json<ServerKey> {
+    Json(ServerKey {
+        public_key: s.service.signer.public_key_hex(),
+        algorithm: "Ed25519".into(),
+    })
+}
+
+async fn post_bundle(
+    State(s): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::from(crate::error::Rejection::TooLarge {
+                max: s.service.max_bundle_bytes as u64,
+            })
+        } else {
+            ApiError::bad_request(
+                "http.body",
+                format!("Corps de requête illisible : {}", e.body_text()),
+                format!("Unreadable request body: {}", e.body_text()),
+            )
+        }
+    })?;
+    let stored = s.service.ingest(body.to_vec()).await?;
+    let status = if stored.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(stored.receipt)).into_response())
+}
+
+async fn centre_report(s: &AppState, uai: &str, headers: &HeaderMap) -> ApiResult<CentreResults> {
+    let token = bearer(headers).unwrap_or_default();
+    let centre = s.service.authorise_centre(uai, token).await?;
+    let sessions = s.service.centre_results(uai).await?;
+    Ok(CentreResults::new(
+        &centre.uai,
+        &centre.name,
+        s.service.signer.public_key_hex(),
+        &sessions,
+    ))
+}
+
+async fn centre_results(
+    State(s): State<AppState>,
+    Path(uai): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<CentreResults>> {
+    Ok(Json(centre_report(&s, &uai, &headers).await?))
+}
+
+async fn centre_results_signed(
+    State(s): State<AppState>,
+    Path(uai): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let report = centre_report(&s, &uai, &headers).await?;
+    let file =
+        crate::results_file::write(&report, &s.service.signer).map_err(ApiError::internal)?;
+    let disposition = format!("attachment; filename=\"resultats-{}.signed\"", report.uai);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        file,
+    )
+        .into_response())
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    accept.contains("application/json") && !accept.contains("text/html")
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+async fn verify(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    // People type codes in lower case; the alphabet has no look-alikes to confuse.
+    let code = code.trim().to_ascii_uppercase();
+    let found = if is_verification_code(&code) {
+        s.service.store.certification(&code).await?
+    } else {
+        None
+    };
+    let json = wants_json(&headers);
+    match found {
+        Some(c) if c.status == "valid" => Ok(if json {
+            Json(Verification::from(&c)).into_response()
+        } else {
+            html(StatusCode::OK, verify_page::certificate(&c))
+        }),
+        Some(c) => {
+            let err = ApiError::new(
+                410,
+                "verify.superseded",
+                "Ce certificat a été remplacé après une correction de la session ; demandez le certificat corrigé.",
+                "This certificate was replaced after the session was corrected; ask for the corrected certificate.",
+            );
+            Ok(if json {
+                err.into_response()
+            } else {
+                html(StatusCode::GONE, verify_page::superseded(&c.code))
+            })
+        }
+        None => {
+            let err = ApiError::not_found(
+                "verify.unknown_code",
+                format!(
+                    "Aucune certification ne correspond au code {}.",
+                    code.chars().take(40).collect::<String>()
+                ),
+                format!(
+                    "No certification matches code {}.",
+                    code.chars().take(40).collect::<String>()
+                ),
+            );
+            Ok(if json {
+                err.into_response()
+            } else {
+                html(StatusCode::NOT_FOUND, verify_page::unknown(&code))
+            })
+        }
+    }
+}
+
+async fn enrol_centre(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<EnrolCentre>, JsonRejection>,
+) -> ApiResult<Response> {
+    require_admin(&s, &headers)?;
+    let req = json_body(body)?;
+    let token = s.service.enrol_centre(&req.uai, &req.name).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CentreEnrolled {
+            uai: req.uai,
+            name: req.name.trim().to_owned(),
+            centre_token: token,
+        }),
+    )
+        .into_response())
+}
+
+async fn register_console(
+    State(s): State<AppState>,
+    Path(uai): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<RegisterConsole>, JsonRejection>,
+) -> ApiResult<Response> {
+    require_admin(&s, &headers)?;
+    let req = json_body(body)?;
+    if !uai_ok(&uai) {
+        return Err(ApiError::not_found(
+            "admin.unknown_centre",
+            format!("Centre {uai} inconnu."),
+            format!("Unknown centre {uai}."),
+        ));
+    }
+    let key = s.service.register_console(&uai, &req.public_key).await?;
+    Ok((StatusCode::CREATED, Json(ConsoleDto::from(key))).into_response())
+}
+
+async fn revoke_console(
+    State(s): State<AppState>,
+    Path((uai, key)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Json<ConsoleDto>> {
+    require_admin(&s, &headers)?;
+    Ok(Json(s.service.revoke_console(&uai, &key).await?.into()))
+}
+
+async fn add_bank(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<AddBank>, JsonRejection>,
+) -> ApiResult<Response> {
+    require_admin(&s, &headers)?;
+    let req = json_body(body)?;
+    let pack = base64::engine::general_purpose::STANDARD
+        .decode(req.pack_base64.trim().trim_end_matches('='))
+        .or_else(|_| {
+            base64::engine::general_purpose::STANDARD_NO_PAD
+                .decode(req.pack_base64.trim().trim_end_matches('='))
+        })
+        .map_err(|_| {
+            ApiError::bad_request(
+                "admin.pack_base64",
+                "pack_base64 n'est pas du base64 valide.",
+                "pack_base64 is not valid base64.",
+            )
+        })?;
+    let key = match (req.passphrase, req.session_key) {
+        (Some(p), None) => GivenKey::Passphrase(p),
+        (None, Some(k)) => GivenKey::Session(k),
+        _ => {
+            return Err(ApiError::bad_request(
+                "admin.bank_key",
+                "Donnez soit passphrase, soit session_key (l'un des deux exactement).",
+                "Give either passphrase or session_key (exactly one).",
+            ))
+        }
+    };
+    let summary = s
+        .service
+        .add_bank(pack, key, &req.publisher_public_key)
+        .await?;
+    let status = if summary.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(summary)).into_response())
+}
+
+async fn jury_cases(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<JuryCaseDto>>> {
+    require_admin(&s, &headers)?;
+    let cases = s.service.jury_cases().await?;
+    Ok(Json(cases.iter().map(JuryCaseDto::from).collect()))
+}
+
+async fn jury_decide(
+    State(s): State<AppState>,
+    Path(session_id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<JuryDecision>, JsonRejection>,
+) -> ApiResult<Json<JuryDecided>> {
+    require_admin(&s, &headers)?;
+    let req = json_body(body)?;
+    let status = s
+        .service
+        .decide(&session_id, req.decision, &req.comment)
+        .await?;
+    Ok(Json(JuryDecided { session_id, status }))
+}

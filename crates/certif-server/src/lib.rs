@@ -1,0 +1,44 @@
+//! `certif-server`: the central certification service.
+//!
+//! A room's signed result bundle arrives (`POST /v1/bundles`, or `certif-server import` from a
+//! USB key); the service verifies every signature and chain (certroom-bundle), checks that the
+//! console key is registered for the centre and not revoked and that the question bank is known,
+//! replays every journal through the same engine (certroom-core) and recomputes every score.
+//! Sessions with incidents, a comment or a result that differs from the room's account wait for
+//! the jury; the others publish at once. Each validated certification gets a verification code
+//! and a signed QR text (certroom-certificate), and anyone can check a code on `/verify/{code}`.
+//!
+//! Layers: [`service`] holds the rules and is what both [`http`] and the CLI call; [`store`] is
+//! the storage trait with its SQLite and PostgreSQL backends; [`replay`] and [`banks`] are the
+//! engine side; [`signer`] is the service key. API and formats: docs/certif-server.md.
+
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod banks;
+pub mod bench;
+pub mod config;
+pub mod dto;
+pub mod error;
+pub mod http;
+pub mod model;
+pub mod replay;
+pub mod results_file;
+pub mod service;
+pub mod signer;
+pub mod store;
+
+pub use app::App;
+pub use config::{Database, ServerConfig};
+pub use error::{ApiError, Rejection, StoreError};
+pub use service::Service;
+
+/// Now, RFC 3339 UTC with milliseconds: sorts as text, which the stores rely on.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Today's date (UTC), `YYYY-MM-DD`: the date of issue of what publishes now.
+pub fn today() -> String {
+    chrono::Utc::now().format("%Y-%m-%d").to_string()
+}

@@ -1,0 +1,328 @@
+//! `certif-server`: serve the API, import a bundle brought on a USB key, set up centres, and
+//! measure. Every subcommand goes through the same `Service` as the HTTP API.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use certif_server::banks::GivenKey;
+use certif_server::bench::{self, BenchOptions};
+use certif_server::config::{Database, ServerConfig, DEFAULT_MAX_BUNDLE_BYTES};
+use certif_server::{ApiError, App};
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "certif-server",
+    version,
+    about = "Service central de certification certroom / certroom central certification service"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Common {
+    /// Data directory: the service key (server.key, mode 0600) and the SQLite database.
+    #[arg(long, env = "CERTIF_DATA_DIR", default_value = "certif-data")]
+    data_dir: PathBuf,
+    /// `postgres://user@host/db` for PostgreSQL; default: SQLite in the data directory.
+    #[arg(long, env = "CERTIF_DATABASE")]
+    database: Option<String>,
+    /// Public base URL of the verification site, written into every QR code.
+    #[arg(long, env = "CERTIF_BASE_URL", default_value = "http://localhost:8080")]
+    base_url: String,
+}
+
+impl Common {
+    fn config(&self, admin_token: Option<String>, max_bundle_bytes: usize) -> ServerConfig {
+        ServerConfig {
+            data_dir: self.data_dir.clone(),
+            database: Database::from_arg(self.database.as_deref(), &self.data_dir),
+            base_url: self.base_url.clone(),
+            admin_token,
+            max_bundle_bytes,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API.
+    Serve {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, env = "CERTIF_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Bearer token of `/admin` (16 characters at least); without it `/admin` is disabled.
+        #[arg(long, env = "CERTIF_ADMIN_TOKEN", hide_env_values = true)]
+        admin_token: Option<String>,
+        /// Largest bundle accepted, MiB.
+        #[arg(long, default_value_t = DEFAULT_MAX_BUNDLE_BYTES / (1024 * 1024))]
+        max_bundle_mb: usize,
+    },
+    /// Import a bundle file (e.g. from a USB key): the same checks as an upload.
+    Import {
+        #[command(flatten)]
+        common: Common,
+        file: PathBuf,
+    },
+    /// Set-up: centres, console keys, banks.
+    Admin {
+        #[command(flatten)]
+        common: Common,
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+    /// Measure ingest and public verification over loopback.
+    Bench {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Also measure ingest on this PostgreSQL database (in a throw-away schema).
+        #[arg(long)]
+        postgres: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        sessions: usize,
+        #[arg(long, default_value_t = 30)]
+        candidates: usize,
+        #[arg(long, default_value_t = 20_000)]
+        requests: usize,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Bank folder used by the simulated rooms.
+        #[arg(long, default_value = bench::SAMPLE_BANK_DIR)]
+        bank: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Enrol a centre; prints its token (shown once).
+    EnrolCentre {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Register a console's Ed25519 public key (64 hex digits) for a centre.
+    RegisterConsole {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        key: String,
+    },
+    /// Revoke a console key: its bundles are refused from now on.
+    RevokeConsole {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        key: String,
+    },
+    /// Store a bank pack so journals drawn from it can be replayed.
+    AddBank {
+        #[arg(long)]
+        pack: PathBuf,
+        /// The invigilator passphrase the pack was sealed with.
+        #[arg(
+            long,
+            env = "CERTIF_BANK_PASSPHRASE",
+            hide_env_values = true,
+            conflicts_with = "session_key"
+        )]
+        passphrase: Option<String>,
+        /// The 256-bit session key, 64 hex digits.
+        #[arg(long, env = "CERTIF_BANK_SESSION_KEY", hide_env_values = true)]
+        session_key: Option<String>,
+        /// The publisher's Ed25519 public key, 64 hex digits.
+        #[arg(long)]
+        publisher: String,
+    },
+}
+
+fn fail(e: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("{e}");
+    ExitCode::FAILURE
+}
+
+fn api_fail(e: &ApiError) -> ExitCode {
+    eprintln!("{e}");
+    if let Ok(j) = serde_json::to_string(e) {
+        eprintln!("{j}");
+    }
+    // 3: the input was refused (a bundle, a key...), as opposed to the service failing.
+    if e.status < 500 {
+        ExitCode::from(3)
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+async fn open(common: &Common) -> Result<App, ExitCode> {
+    App::open(&common.config(None, DEFAULT_MAX_BUNDLE_BYTES))
+        .await
+        .map_err(|e| fail(&e))
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> ExitCode {
+    match serde_json::to_string_pretty(v) {
+        Ok(s) => {
+            println!("{s}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CERTIF_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve {
+            common,
+            bind,
+            admin_token,
+            max_bundle_mb,
+        } => {
+            let cfg = common.config(admin_token, max_bundle_mb.saturating_mul(1024 * 1024));
+            let app = match App::open(&cfg).await {
+                Ok(a) => a,
+                Err(e) => return fail(&e),
+            };
+            if cfg.admin_token.is_none() {
+                tracing::warn!("no admin token (CERTIF_ADMIN_TOKEN): /admin is disabled");
+            }
+            match app.serve(&bind).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&e),
+            }
+        }
+        Command::Import { common, file } => {
+            let app = match open(&common).await {
+                Ok(a) => a,
+                Err(c) => return c,
+            };
+            let bytes = match read_bounded(&file, app.service.max_bundle_bytes) {
+                Ok(b) => b,
+                Err(e) => return fail(&format!("{}: {e}", file.display())),
+            };
+            match app.service.ingest(bytes).await {
+                Ok(stored) => print_json(&stored.receipt),
+                Err(e) => api_fail(&e),
+            }
+        }
+        Command::Admin { common, action } => {
+            let app = match open(&common).await {
+                Ok(a) => a,
+                Err(c) => return c,
+            };
+            admin(&app, action).await
+        }
+        Command::Bench {
+            json,
+            postgres,
+            sessions,
+            candidates,
+            requests,
+            concurrency,
+            bank,
+        } => {
+            let opts = BenchOptions {
+                sessions,
+                candidates,
+                verify_requests: requests,
+                verify_concurrency: concurrency,
+                postgres,
+                bank_dir: bank,
+                ..BenchOptions::default()
+            };
+            match bench::run(&opts).await {
+                Ok(r) if json => print_json(&r),
+                Ok(r) => {
+                    println!(
+                        "ingest_sessions_per_s_sqlite {:.1}",
+                        r.ingest_sessions_per_s_sqlite
+                    );
+                    if let Some(pg) = r.ingest_sessions_per_s_postgres {
+                        println!("ingest_sessions_per_s_postgres {pg:.1}");
+                    }
+                    println!("verify_per_s {:.0}", r.verify_per_s);
+                    println!("verify_p99_ms {:.2}", r.verify_p99_ms);
+                    println!(
+                        "({} sessions × {} candidates, bundle {} KiB, {} verifications, {} errors, simulation {:.1} s)",
+                        r.sessions,
+                        r.candidates_per_session,
+                        r.bundle_bytes_mean / 1024,
+                        r.verify_requests,
+                        r.verify_errors,
+                        r.simulate_s
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
+    }
+}
+
+async fn admin(app: &App, action: AdminAction) -> ExitCode {
+    let s = &app.service;
+    match action {
+        AdminAction::EnrolCentre { uai, name } => match s.enrol_centre(&uai, &name).await {
+            Ok(token) => print_json(&serde_json::json!({
+                "uai": uai, "name": name.trim(), "centre_token": token
+            })),
+            Err(e) => api_fail(&e),
+        },
+        AdminAction::RegisterConsole { uai, key } => match s.register_console(&uai, &key).await {
+            Ok(k) => print_json(&certif_server::dto::ConsoleDto::from(k)),
+            Err(e) => api_fail(&e),
+        },
+        AdminAction::RevokeConsole { uai, key } => match s.revoke_console(&uai, &key).await {
+            Ok(k) => print_json(&certif_server::dto::ConsoleDto::from(k)),
+            Err(e) => api_fail(&e),
+        },
+        AdminAction::AddBank {
+            pack,
+            passphrase,
+            session_key,
+            publisher,
+        } => {
+            let key = match (passphrase, session_key) {
+                (Some(p), None) => GivenKey::Passphrase(p),
+                (None, Some(k)) => GivenKey::Session(k),
+                _ => return fail(&"--passphrase ou --session-key (un seul) / exactly one of --passphrase, --session-key"),
+            };
+            let bytes = match read_bounded(&pack, s.max_bundle_bytes) {
+                Ok(b) => b,
+                Err(e) => return fail(&format!("{}: {e}", pack.display())),
+            };
+            let service: Arc<_> = s.clone();
+            match service.add_bank(bytes, key, &publisher).await {
+                Ok(summary) => print_json(&summary),
+                Err(e) => api_fail(&e),
+            }
+        }
+    }
+}
+
+/// Reads at most `max` bytes; a larger file is refused rather than loaded.
+fn read_bounded(path: &std::path::Path, max: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    std::fs::File::open(path)?
+        .take(max as u64 + 1)
+        .read_to_end(&mut buf)?;
+    if buf.len() > max {
+        return Err(std::io::Error::other(format!("larger than {max} bytes")));
+    }
+    Ok(buf)
+}

@@ -1,0 +1,454 @@
+//! What the service does, independent of HTTP: the HTTP handlers and the CLI (`import`,
+//! `admin …`) call these same functions, so an offline bundle from a USB key goes through exactly
+//! the checks an upload does.
+
+use std::sync::Arc;
+
+use certroom_bundle::container::Container;
+use certroom_bundle::VerifiedBundle;
+use certroom_core::engine;
+use certroom_journal::hash::{from_hex, to_hex};
+use certroom_journal::Hash;
+use ring::rand::{SecureRandom, SystemRandom};
+
+use crate::banks::{self, Banks, GivenKey};
+use crate::error::{ApiError, Rejection, StoreError};
+use crate::model::{
+    BankRow, Centre, ConsoleKey, Decision, JuryCase, JuryFlag, NewBundle, SessionResults,
+    SessionStatus, Stored,
+};
+use crate::replay::{engine_config, replay_candidate};
+use crate::signer::Signer;
+use crate::store::Store;
+
+pub struct Service {
+    pub store: Arc<dyn Store>,
+    pub banks: Banks,
+    pub signer: Arc<Signer>,
+    pub max_bundle_bytes: usize,
+}
+
+/// Letters of the UAI check key: the alphabet without I, O and Q, indexed by the number mod 23.
+const UAI_KEY_LETTERS: &[u8; 23] = b"ABCDEFGHJKLMNPRSTUVWXYZ";
+
+/// 7 digits and their check letter.
+pub fn uai_ok(v: &str) -> bool {
+    let b = v.as_bytes();
+    if b.len() != 8 || !b[..7].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let number: u32 = b[..7].iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'));
+    b[7] == UAI_KEY_LETTERS[(number % 23) as usize]
+}
+
+/// The UAI for 7 digits: appends the check letter (tests and the bench make up centres).
+pub fn uai_for(digits: u32) -> String {
+    let n = digits % 10_000_000;
+    format!("{n:07}{}", char::from(UAI_KEY_LETTERS[(n % 23) as usize]))
+}
+
+pub fn token_hash(token: &str) -> String {
+    Hash::of(&[b"certroom-centre-token\0", token.as_bytes()]).to_hex()
+}
+
+fn key_hex(v: &str) -> Result<String, ApiError> {
+    let lower = v.trim().to_ascii_lowercase();
+    match from_hex(&lower) {
+        Some(b) if b.len() == 32 => Ok(lower),
+        _ => Err(ApiError::bad_request(
+            "admin.key_format",
+            "Clé publique attendue : 64 chiffres hexadécimaux (clé Ed25519).",
+            "Public key expected: 64 hexadecimal digits (Ed25519 key).",
+        )),
+    }
+}
+
+fn uai_checked(uai: &str) -> Result<(), ApiError> {
+    if uai_ok(uai) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "admin.uai",
+            format!("UAI « {uai} » invalide : 7 chiffres suivis de la lettre clé."),
+            format!("Invalid UAI \"{uai}\": 7 digits followed by the check letter."),
+        ))
+    }
+}
+
+fn unknown_centre(uai: &str) -> ApiError {
+    ApiError::not_found(
+        "admin.unknown_centre",
+        format!("Centre {uai} inconnu."),
+        format!("Unknown centre {uai}."),
+    )
+}
+
+/// A summary of a stored bank, as the admin API returns it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BankSummary {
+    pub content_hash: String,
+    pub pack_hash: String,
+    pub bank_id: String,
+    pub bank_version: String,
+    pub items: i64,
+    /// False when this bank was already stored.
+    pub created: bool,
+}
+
+impl Service {
+    pub fn new(store: Arc<dyn Store>, signer: Arc<Signer>, max_bundle_bytes: usize) -> Self {
+        Service {
+            store,
+            banks: Banks::default(),
+            signer,
+            max_bundle_bytes,
+        }
+    }
+
+    /// Enrols a centre and returns its token (shown once; only its hash is stored).
+    pub async fn enrol_centre(&self, uai: &str, name: &str) -> Result<String, ApiError> {
+        uai_checked(uai)?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+            return Err(ApiError::bad_request(
+                "admin.centre_name",
+                "Nom du centre : 1 à 200 caractères, sans caractère de contrôle.",
+                "Centre name: 1 to 200 characters, no control character.",
+            ));
+        }
+        let mut raw = [0u8; 32];
+        SystemRandom::new()
+            .fill(&mut raw)
+            .map_err(|_| ApiError::internal("system random generator failed"))?;
+        let token = format!("crc_{}", to_hex(&raw));
+        let centre = Centre {
+            uai: uai.to_owned(),
+            name: name.to_owned(),
+        };
+        match self
+            .store
+            .enrol_centre(&centre, &token_hash(&token), &crate::now())
+            .await
+        {
+            Ok(()) => Ok(token),
+            Err(StoreError::Conflict(_)) => Err(ApiError::conflict(
+                "admin.centre_exists",
+                format!("Le centre {uai} est déjà inscrit."),
+                format!("Centre {uai} is already enrolled."),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn register_console(&self, uai: &str, key: &str) -> Result<ConsoleKey, ApiError> {
+        let key = key_hex(key)?;
+        match self
+            .store
+            .register_console(uai, &key, &crate::now())
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::NotFound(_)) => return Err(unknown_centre(uai)),
+            Err(StoreError::Conflict(_)) => {
+                return Err(ApiError::conflict(
+                    "admin.console_exists",
+                    "Cette clé de console est déjà enregistrée (une clé révoquée ne peut pas être réenregistrée : générez-en une nouvelle).",
+                    "This console key is already registered (a revoked key cannot be registered again: generate a new one).",
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.store
+            .console(&key)
+            .await?
+            .ok_or_else(|| ApiError::internal("console vanished after registration"))
+    }
+
+    pub async fn revoke_console(&self, uai: &str, key: &str) -> Result<ConsoleKey, ApiError> {
+        let key = key_hex(key)?;
+        match self.store.revoke_console(uai, &key, &crate::now()).await {
+            Ok(k) => Ok(k),
+            Err(StoreError::NotFound(_)) => Err(ApiError::not_found(
+                "admin.unknown_console",
+                format!("Aucune console {key} enregistrée pour le centre {uai}."),
+                format!("No console {key} registered for centre {uai}."),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn add_bank(
+        &self,
+        pack: Vec<u8>,
+        key: GivenKey,
+        publisher_hex: &str,
+    ) -> Result<BankSummary, ApiError> {
+        let publisher = publisher_hex.trim().to_ascii_lowercase();
+        let at = crate::now();
+        let opened =
+            tokio::task::spawn_blocking(move || banks::open_pack(pack, key, &publisher, &at))
+                .await
+                .map_err(|e| ApiError::internal(format!("bank task failed: {e}")))?;
+        let (row, bank): (BankRow, _) = opened.map_err(|e| {
+            ApiError::new(
+                422,
+                e.code(),
+                format!("Banque refusée : {e}"),
+                format!("Bank refused: {e}"),
+            )
+        })?;
+        let created = self.store.put_bank(&row).await?;
+        self.banks.insert(bank);
+        Ok(BankSummary {
+            content_hash: row.content_hash,
+            pack_hash: row.pack_hash,
+            bank_id: row.bank_id,
+            bank_version: row.bank_version,
+            items: row.items,
+            created,
+        })
+    }
+
+    /// Checks, replays and stores a bundle. The same bytes twice give the first receipt back.
+    pub async fn ingest(&self, bytes: Vec<u8>) -> Result<Stored, ApiError> {
+        if bytes.len() > self.max_bundle_bytes {
+            return Err(Rejection::TooLarge {
+                max: self.max_bundle_bytes as u64,
+            }
+            .into());
+        }
+        let content_sha256 = Hash::of(&[&bytes]).to_hex();
+        // The very same bytes were verified and stored before, whatever happened to the console
+        // key since: the receipt stands.
+        if let Some(receipt) = self.store.receipt_by_content(&content_sha256).await? {
+            return Ok(Stored {
+                receipt,
+                created: false,
+            });
+        }
+        // Layout only, to learn which key signed; the key decides whether the full (costly)
+        // verification is worth running at all.
+        let console_key = Container::parse(&bytes)
+            .map_err(Rejection::Bundle)?
+            .console_key;
+        let key_hex = to_hex(&console_key);
+        let console =
+            self.store
+                .console(&key_hex)
+                .await?
+                .ok_or_else(|| Rejection::UnknownConsole {
+                    key: key_hex.clone(),
+                })?;
+        if let Some(revoked_at) = console.revoked_at {
+            return Err(Rejection::RevokedConsole {
+                key: key_hex,
+                revoked_at,
+            }
+            .into());
+        }
+        let (verified, bytes) = tokio::task::spawn_blocking(move || {
+            let v = certroom_bundle::verify(&bytes, Some(&[console_key]));
+            (v, bytes)
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("verification task failed: {e}")))?;
+        let verified = verified.map_err(Rejection::Bundle)?;
+        let m = &verified.manifest;
+        if m.centre.uai != console.uai {
+            return Err(Rejection::ConsoleOfAnotherCentre {
+                key: key_hex,
+                registered: console.uai,
+                named: m.centre.uai.clone(),
+            }
+            .into());
+        }
+        let centre =
+            self.store
+                .centre(&m.centre.uai)
+                .await?
+                .ok_or_else(|| Rejection::UnknownCentre {
+                    uai: m.centre.uai.clone(),
+                })?;
+        let unsupported = std::iter::once(m.engine_version.as_str())
+            .chain(
+                verified
+                    .candidates
+                    .iter()
+                    .filter_map(|c| c.journal.as_ref())
+                    .map(|j| j.mirror.header().engine_version.as_str()),
+            )
+            .find(|v| !engine::supports(v));
+        if let Some(version) = unsupported {
+            return Err(Rejection::UnsupportedEngine {
+                version: version.to_owned(),
+            }
+            .into());
+        }
+        let bank_hash = m.bank_hash.to_hex();
+        let bank = self
+            .banks
+            .get(self.store.as_ref(), &bank_hash)
+            .await
+            .map_err(ApiError::internal)?
+            .ok_or(Rejection::UnknownBank { hash: bank_hash })?;
+        let received_at = crate::now();
+        let new = tokio::task::spawn_blocking(move || {
+            build_bundle(verified, &bank, bytes, content_sha256, centre, received_at)
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("replay task failed: {e}")))?;
+        let bundle_id = new.bundle_id.clone();
+        match self
+            .store
+            .store_bundle(new, self.signer.clone(), crate::today())
+            .await
+        {
+            Ok(s) => {
+                tracing::info!(
+                    bundle_id,
+                    status = s.receipt.status,
+                    created = s.created,
+                    "bundle stored"
+                );
+                Ok(s)
+            }
+            Err(StoreError::Conflict(_)) => Err(Rejection::BundleIdConflict { bundle_id }.into()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn jury_cases(&self) -> Result<Vec<JuryCase>, ApiError> {
+        Ok(self.store.jury_cases().await?)
+    }
+
+    pub async fn decide(
+        &self,
+        session_id: &str,
+        decision: Decision,
+        comment: &str,
+    ) -> Result<SessionStatus, ApiError> {
+        let comment = comment.trim();
+        if decision != Decision::Validate && comment.is_empty() {
+            return Err(ApiError::bad_request(
+                "jury.comment_required",
+                "Un refus ou une annulation doit être motivé : ajoutez un commentaire.",
+                "A rejection or cancellation needs a reason: add a comment.",
+            ));
+        }
+        if comment.chars().count() > 5000 {
+            return Err(ApiError::bad_request(
+                "jury.comment_too_long",
+                "Commentaire trop long (5 000 caractères au plus).",
+                "Comment too long (at most 5,000 characters).",
+            ));
+        }
+        match self
+            .store
+            .decide(
+                session_id,
+                decision,
+                comment,
+                &crate::now(),
+                self.signer.clone(),
+                crate::today(),
+            )
+            .await
+        {
+            Ok(s) => Ok(s),
+            Err(StoreError::NotFound(_)) => Err(ApiError::not_found(
+                "jury.unknown_session",
+                format!("Session {session_id} inconnue."),
+                format!("Unknown session {session_id}."),
+            )),
+            Err(StoreError::State(_)) => Err(ApiError::conflict(
+                "jury.not_pending",
+                format!("La session {session_id} n'attend pas de décision du jury."),
+                format!("Session {session_id} is not waiting for a jury decision."),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The centre a bearer token belongs to, if it is the one named.
+    pub async fn authorise_centre(&self, uai: &str, token: &str) -> Result<Centre, ApiError> {
+        let denied = || {
+            ApiError::new(
+                403,
+                "auth.centre_token",
+                "Jeton de centre absent ou invalide pour ce centre.",
+                "Missing or invalid centre token for this centre.",
+            )
+        };
+        let owner = self.store.centre_for_token(&token_hash(token)).await?;
+        if owner.as_deref() != Some(uai) {
+            return Err(denied());
+        }
+        self.store.centre(uai).await?.ok_or_else(denied)
+    }
+
+    pub async fn centre_results(&self, uai: &str) -> Result<Vec<SessionResults>, ApiError> {
+        Ok(self.store.centre_results(uai).await?)
+    }
+}
+
+/// Replays every candidate and decides what the jury must see.
+fn build_bundle(
+    v: VerifiedBundle,
+    bank: &certroom_core::Bank,
+    bytes: Vec<u8>,
+    content_sha256: String,
+    centre: Centre,
+    received_at: String,
+) -> NewBundle {
+    let m = &v.manifest;
+    let cfg = engine_config(m.session.questions);
+    let candidates: Vec<_> = v
+        .candidates
+        .iter()
+        .map(|c| replay_candidate(bank, &cfg, c))
+        .collect();
+    let mut flags = Vec::new();
+    if candidates.iter().any(|c| !c.incidents.is_empty()) {
+        flags.push(JuryFlag::Incidents);
+    }
+    if !m.finalization.comment.trim().is_empty() {
+        flags.push(JuryFlag::Comment);
+    }
+    if candidates.iter().any(|c| c.mismatch.is_some()) {
+        flags.push(JuryFlag::Mismatch);
+    }
+    NewBundle {
+        bundle_id: m.bundle_id.clone(),
+        content_sha256,
+        uai: m.centre.uai.clone(),
+        // The enrolled name: what the centre is called in the service, whatever the console says.
+        centre_name: centre.name,
+        session_number: m.session.number,
+        session_date: m.session.date.format("%Y-%m-%d").to_string(),
+        finalized_at: m.finalization.finalized_at.clone(),
+        comment: m.finalization.comment.clone(),
+        console_key: to_hex(&m.console_public_key),
+        bank_hash: m.bank_hash.to_hex(),
+        engine_version: m.engine_version.clone(),
+        received_at,
+        flags,
+        candidates,
+        bytes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uai_check_letters() {
+        assert!(uai_ok("0750654D"));
+        assert!(!uai_ok("0750654E"));
+        assert!(!uai_ok("075065D"));
+        for n in [0, 1, 750_654, 9_999_999] {
+            assert!(uai_ok(&uai_for(n)), "{n}");
+        }
+        assert_eq!(uai_for(750_654), "0750654D");
+    }
+}

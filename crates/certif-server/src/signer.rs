@@ -1,0 +1,252 @@
+//! The service's Ed25519 key and everything it signs: receipts, certificate QR texts, results
+//! files. One key, three domain strings, so a signature made for one purpose never passes for
+//! another.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use certroom_core::codes;
+use certroom_journal::canonical;
+use certroom_journal::hash::to_hex;
+use certroom_journal::StationKey;
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use ring::rand::{SecureRandom, SystemRandom};
+use ring::signature::{Ed25519KeyPair, UnparsedPublicKey, ED25519};
+use serde_json::json;
+
+use crate::model::{CertificateDraft, Receipt};
+
+pub const RECEIPT_DOMAIN: &[u8] = b"certroom-receipt-v1\0";
+pub const RESULTS_DOMAIN: &[u8] = b"certroom-results-v1\0";
+pub const KEY_FILE: &str = "server.key";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignerError {
+    #[error("clé du serveur : {0}")]
+    Key(#[from] certroom_journal::StationError),
+    #[error("générateur aléatoire du système indisponible / system random generator failed")]
+    Random,
+    #[error("URL publique invalide pour les QR codes : {0}")]
+    BaseUrl(String),
+}
+
+pub struct Signer {
+    key: Ed25519KeyPair,
+    public: [u8; 32],
+    base_url: String,
+    /// Seeded once from the OS: verification codes are drawn often and must never fail.
+    codes: Mutex<ChaCha20Rng>,
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signer")
+            .field("public_key", &self.public_key_hex())
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The result of signing a certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issued {
+    pub code: String,
+    pub qr_text: Option<String>,
+}
+
+impl Signer {
+    /// Loads `data_dir/server.key`, creating it (mode 0600) on first start. The file discipline
+    /// is the station key's: created complete or not at all, refused if others can read it.
+    pub fn load_or_create(data_dir: &Path, base_url: &str) -> Result<Self, SignerError> {
+        let key = StationKey::load_or_create(&data_dir.join(KEY_FILE))?;
+        Self::from_key_pair(key.into_key_pair(), base_url, None)
+    }
+
+    /// `code_seed` fixes the verification-code stream (tests of the collision retry); `None`
+    /// seeds it from the OS.
+    pub fn from_key_pair(
+        key: Ed25519KeyPair,
+        base_url: &str,
+        code_seed: Option<u64>,
+    ) -> Result<Self, SignerError> {
+        use ring::signature::KeyPair;
+        let mut public = [0u8; 32];
+        public.copy_from_slice(key.public_key().as_ref());
+        // Check the base URL once here rather than on every certificate.
+        let probe = certroom_certificate::Claims {
+            code: "P-2346789B".into(),
+            last_name: "X".into(),
+            birthdate: "2000-01-01".into(),
+            issued: "2000-01-01".into(),
+            ..Default::default()
+        };
+        if certroom_certificate::sign(&probe, &key, base_url).is_err() {
+            return Err(SignerError::BaseUrl(base_url.to_owned()));
+        }
+        let rng = match code_seed {
+            Some(s) => ChaCha20Rng::seed_from_u64(s),
+            None => {
+                let mut seed = [0u8; 32];
+                SystemRandom::new()
+                    .fill(&mut seed)
+                    .map_err(|_| SignerError::Random)?;
+                ChaCha20Rng::from_seed(seed)
+            }
+        };
+        Ok(Signer {
+            key,
+            public,
+            base_url: base_url.to_owned(),
+            codes: Mutex::new(rng),
+        })
+    }
+
+    /// A fresh key pair that lives in memory only (tests, the bench).
+    pub fn ephemeral(base_url: &str, code_seed: Option<u64>) -> Result<Self, SignerError> {
+        let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
+            .map_err(|_| SignerError::Random)?;
+        let key = Ed25519KeyPair::from_pkcs8(doc.as_ref()).map_err(|_| SignerError::Random)?;
+        Self::from_key_pair(key, base_url, code_seed)
+    }
+
+    pub fn public_key(&self) -> [u8; 32] {
+        self.public
+    }
+
+    pub fn public_key_hex(&self) -> String {
+        to_hex(&self.public)
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// A new verification code; uniqueness is the store's job (UNIQUE index, retry).
+    pub fn new_code(&self) -> String {
+        // A poisoned lock only means another thread panicked mid-draw; the RNG state is still a
+        // valid ChaCha state.
+        let mut rng = self.codes.lock().unwrap_or_else(|p| p.into_inner());
+        codes::verification_code(&mut *rng)
+    }
+
+    /// Draws a code and signs the certificate's QR text for it.
+    pub fn issue(&self, draft: &CertificateDraft) -> Issued {
+        let code = self.new_code();
+        let qr_text = self.qr_text(&code, draft);
+        Issued { code, qr_text }
+    }
+
+    /// `None` when the claims cannot be signed (a name longer than the QR format's 100 bytes):
+    /// the certification is still published and verifiable online.
+    pub fn qr_text(&self, code: &str, d: &CertificateDraft) -> Option<String> {
+        let claims = certroom_certificate::Claims {
+            code: code.to_owned(),
+            first_name: d.first_name.clone(),
+            last_name: d.last_name.clone(),
+            birthdate: d.birthdate.clone(),
+            issued: d.issued.clone(),
+            pix: u16::try_from(d.pix).ok()?,
+            pix_max: u16::try_from(d.pix_max).ok()?,
+            global_level: d.global_level,
+            levels: d.levels,
+        };
+        match certroom_certificate::sign(&claims, &self.key, &self.base_url) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                tracing::warn!(code, error = %e, "certificate claims cannot be signed");
+                None
+            }
+        }
+    }
+
+    pub fn sign_receipt(
+        &self,
+        bundle_id: &str,
+        content_hash: &str,
+        received_at: &str,
+        status: &str,
+    ) -> Receipt {
+        let msg = receipt_message(bundle_id, content_hash, received_at, status);
+        Receipt {
+            bundle_id: bundle_id.to_owned(),
+            content_hash: content_hash.to_owned(),
+            received_at: received_at.to_owned(),
+            status: status.to_owned(),
+            signature: to_hex(self.key.sign(&msg).as_ref()),
+        }
+    }
+
+    pub fn sign_results(&self, payload: &[u8]) -> String {
+        to_hex(self.key.sign(&[RESULTS_DOMAIN, payload].concat()).as_ref())
+    }
+}
+
+/// `"certroom-receipt-v1\0"` ‖ canonical JSON of the four receipt fields.
+pub fn receipt_message(
+    bundle_id: &str,
+    content_hash: &str,
+    received_at: &str,
+    status: &str,
+) -> Vec<u8> {
+    let body = canonical::to_bytes(&json!({
+        "bundle_id": bundle_id,
+        "content_hash": content_hash,
+        "received_at": received_at,
+        "status": status,
+    }))
+    // A flat object of strings is always canonicalisable.
+    .unwrap_or_default();
+    [RECEIPT_DOMAIN, &body].concat()
+}
+
+/// Checks a receipt against the service's public key.
+pub fn verify_receipt(r: &Receipt, public_key: &[u8; 32]) -> bool {
+    let Some(sig) = certroom_journal::hash::from_hex(&r.signature) else {
+        return false;
+    };
+    let msg = receipt_message(&r.bundle_id, &r.content_hash, &r.received_at, &r.status);
+    UnparsedPublicKey::new(&ED25519, public_key)
+        .verify(&msg, &sig)
+        .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receipts_verify_and_bind_every_field() {
+        let s = Signer::ephemeral("https://verifier.example.fr", Some(1)).unwrap();
+        let r = s.sign_receipt("B", "H", "2026-01-01T00:00:00Z", "published");
+        assert!(verify_receipt(&r, &s.public_key()));
+        for forged in [
+            Receipt {
+                status: "pending_jury".into(),
+                ..r.clone()
+            },
+            Receipt {
+                bundle_id: "C".into(),
+                ..r.clone()
+            },
+            Receipt {
+                signature: "zz".into(),
+                ..r.clone()
+            },
+        ] {
+            assert!(!verify_receipt(&forged, &s.public_key()));
+        }
+    }
+
+    #[test]
+    fn codes_are_well_formed_and_a_seed_repeats_them() {
+        let a = Signer::ephemeral("https://v.example.fr", Some(9)).unwrap();
+        let b = Signer::ephemeral("https://v.example.fr", Some(9)).unwrap();
+        for _ in 0..50 {
+            let c = a.new_code();
+            assert!(codes::is_verification_code(&c), "{c}");
+            assert_eq!(c, b.new_code());
+        }
+        assert!(Signer::ephemeral("not a url", None).is_err());
+    }
+}

@@ -1,0 +1,218 @@
+//! Storage behind one trait, two backends: embedded SQLite (default) and PostgreSQL. Each backend
+//! holds its own SQL and migrations; the rules (which version of a session is live, when results
+//! publish, how a code is drawn) are decided here, in plain functions both backends call, so the
+//! two cannot drift apart. `tests/store.rs` runs one conformance suite against both.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::DateTime;
+
+use crate::error::StoreError;
+use crate::model::{
+    BankRow, CandidateRow, Centre, CertificateDraft, Certification, ConsoleKey, Decision, JuryCase,
+    NewBundle, Receipt, ResultStatus, SessionResults, SessionStatus, Stored,
+};
+use crate::signer::Signer;
+
+pub mod postgres;
+pub mod sqlite;
+
+/// How many codes are drawn for one certification before giving up. With 2.9 × 10¹⁰ possible
+/// codes a second collision in a row means the RNG is broken, not bad luck.
+pub const CODE_ATTEMPTS: usize = 16;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    /// Fails with `Conflict` if the UAI is already enrolled.
+    async fn enrol_centre(
+        &self,
+        centre: &Centre,
+        token_sha256: &str,
+        at: &str,
+    ) -> Result<(), StoreError>;
+    async fn centre(&self, uai: &str) -> Result<Option<Centre>, StoreError>;
+    /// The UAI whose centre token hashes to `token_sha256`.
+    async fn centre_for_token(&self, token_sha256: &str) -> Result<Option<String>, StoreError>;
+
+    /// Fails with `NotFound` for an unknown centre, `Conflict` if the key is registered already.
+    async fn register_console(&self, uai: &str, key_hex: &str, at: &str) -> Result<(), StoreError>;
+    /// Marks the key revoked (idempotent: a second revocation keeps the first date).
+    async fn revoke_console(
+        &self,
+        uai: &str,
+        key_hex: &str,
+        at: &str,
+    ) -> Result<ConsoleKey, StoreError>;
+    async fn console(&self, key_hex: &str) -> Result<Option<ConsoleKey>, StoreError>;
+
+    /// Returns false when a bank with that content hash is already stored (kept as it was).
+    async fn put_bank(&self, bank: &BankRow) -> Result<bool, StoreError>;
+    async fn bank(&self, content_hash: &str) -> Result<Option<BankRow>, StoreError>;
+
+    /// The receipt of a bundle stored with exactly these bytes.
+    async fn receipt_by_content(&self, content_sha256: &str)
+        -> Result<Option<Receipt>, StoreError>;
+
+    /// Stores a verified, replayed bundle in one transaction: idempotent on (bundle id, content
+    /// hash), supersedes the live version of the same session (or is itself stored superseded if
+    /// it is older), publishes at once when nothing needs the jury. `issued` is the date of issue
+    /// of what publishes now.
+    async fn store_bundle(
+        &self,
+        bundle: NewBundle,
+        signer: Arc<Signer>,
+        issued: String,
+    ) -> Result<Stored, StoreError>;
+
+    /// Live sessions waiting for the jury, oldest first.
+    async fn jury_cases(&self) -> Result<Vec<JuryCase>, StoreError>;
+
+    /// Applies the jury's decision to the live version of `session_id` (`{UAI}-{number}`),
+    /// which must be pending; validation publishes.
+    async fn decide(
+        &self,
+        session_id: &str,
+        decision: Decision,
+        comment: &str,
+        at: &str,
+        signer: Arc<Signer>,
+        issued: String,
+    ) -> Result<SessionStatus, StoreError>;
+
+    async fn certification(&self, code: &str) -> Result<Option<Certification>, StoreError>;
+
+    /// Live versions of a centre's sessions, by session number, with candidates and whatever
+    /// was published.
+    async fn centre_results(&self, uai: &str) -> Result<Vec<SessionResults>, StoreError>;
+}
+
+/// What to do with an incoming version given the live one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Placement {
+    /// No live version, or the incoming one is newer: it becomes live (`supersedes` the old).
+    Live {
+        status: SessionStatus,
+        supersedes: Option<String>,
+    },
+    /// The live version was finalized later: the incoming one is kept as superseded evidence.
+    Older { superseded_by: String },
+}
+
+/// Newer means finalized later; at equal times the one received later wins, since a console
+/// only re-finalizes to correct.
+pub(crate) fn place(incoming: &NewBundle, live: Option<(String, String)>) -> Placement {
+    let status = if incoming.flags.is_empty() {
+        SessionStatus::Published
+    } else {
+        SessionStatus::PendingJury
+    };
+    match live {
+        None => Placement::Live {
+            status,
+            supersedes: None,
+        },
+        Some((live_id, live_finalized)) => {
+            let older = match (
+                DateTime::parse_from_rfc3339(&incoming.finalized_at),
+                DateTime::parse_from_rfc3339(&live_finalized),
+            ) {
+                (Ok(a), Ok(b)) => a < b,
+                _ => incoming.finalized_at < live_finalized,
+            };
+            if older {
+                Placement::Older {
+                    superseded_by: live_id,
+                }
+            } else {
+                Placement::Live {
+                    status,
+                    supersedes: Some(live_id),
+                }
+            }
+        }
+    }
+}
+
+/// The certifications a published version issues: one per validated candidate with a score.
+pub(crate) fn drafts(candidates: &[CandidateRow], issued: &str) -> Vec<(i64, CertificateDraft)> {
+    candidates
+        .iter()
+        .filter(|c| c.status == ResultStatus::Validated)
+        .filter_map(|c| {
+            let s = c.score.as_ref()?;
+            Some((
+                c.candidate_id,
+                CertificateDraft {
+                    first_name: c.first_name.clone(),
+                    last_name: c.birth_name.clone(),
+                    birthdate: c.birthdate.clone(),
+                    issued: issued.to_owned(),
+                    pix: s.pix,
+                    pix_max: s.pix_max,
+                    global_level: s.global_level,
+                    levels: s.levels,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Levels as stored: 16 digits in framework order.
+pub(crate) fn levels_text(levels: &[u8; 16]) -> String {
+    levels
+        .iter()
+        .map(|l| char::from(b'0' + l.min(&9)))
+        .collect()
+}
+
+pub(crate) fn parse_levels(s: &str) -> Result<[u8; 16], StoreError> {
+    let v: Vec<u8> = s
+        .bytes()
+        .map(|b| b.wrapping_sub(b'0'))
+        .filter(|d| *d <= 9)
+        .collect();
+    <[u8; 16]>::try_from(v).map_err(|_| StoreError::Corrupt(format!("levels {s:?}")))
+}
+
+pub(crate) fn parse_status(s: &str) -> Result<SessionStatus, StoreError> {
+    SessionStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("session status {s:?}")))
+}
+
+pub(crate) fn receipt_from_json(s: &str) -> Result<Receipt, StoreError> {
+    Ok(serde_json::from_str(s)?)
+}
+
+pub(crate) fn candidate_from_json(s: &str) -> Result<CandidateRow, StoreError> {
+    Ok(serde_json::from_str(s)?)
+}
+
+/// Opens the store a database setting names.
+pub async fn open(db: &crate::config::Database) -> Result<Arc<dyn Store>, StoreError> {
+    match db {
+        crate::config::Database::Sqlite(path) => {
+            let s = sqlite::SqliteStore::open(path.clone()).await?;
+            Ok(Arc::new(s))
+        }
+        crate::config::Database::Postgres { url, schema } => {
+            let s = postgres::PgStore::connect(url, schema.as_deref()).await?;
+            Ok(Arc::new(s))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_round_trip() {
+        let l = [0, 1, 2, 3, 4, 5, 6, 7, 7, 6, 5, 4, 3, 2, 1, 0];
+        assert_eq!(parse_levels(&levels_text(&l)).unwrap(), l);
+        assert!(parse_levels("123").is_err());
+        assert!(parse_levels("").is_err());
+    }
+}

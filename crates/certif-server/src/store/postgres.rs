@@ -1,0 +1,706 @@
+//! The PostgreSQL backend (`--database postgres://…`): tokio-postgres behind a deadpool pool.
+//! Ingests of one centre are serialised by locking the centre's row (`SELECT … FOR UPDATE`), so
+//! two uploads of versions of the same session decide "which is live" one after the other; the
+//! partial unique index is the backstop.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{NoTls, Row};
+
+use super::sqlite::{key_kind_str, parse_key_kind};
+use super::{
+    candidate_from_json, drafts, levels_text, parse_levels, parse_status, place, receipt_from_json,
+    Placement, Store, CODE_ATTEMPTS,
+};
+use crate::error::StoreError;
+use crate::model::{
+    parse_session_id, BankRow, CandidateResult, CandidateRow, Centre, CertificateDraft,
+    Certification, ConsoleKey, Decision, JuryCase, NewBundle, Receipt, SessionResults,
+    SessionStatus, Stored,
+};
+use crate::signer::Signer;
+
+/// (version, SQL). Append-only: never edit a shipped migration, add the next.
+const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../migrations/postgres/001_init.sql"))];
+
+/// Any fixed number: the advisory lock that keeps two starting servers from migrating at once.
+const MIGRATION_LOCK: i64 = 0x6365_7274_6966;
+
+const POOL_SIZE: usize = 16;
+
+pub struct PgStore {
+    pool: Pool,
+}
+
+fn is_unique_violation(e: &tokio_postgres::Error) -> bool {
+    e.code() == Some(&SqlState::UNIQUE_VIOLATION)
+}
+
+/// Schema names are spliced into SQL, so only plain identifiers pass.
+fn schema_ok(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !s.as_bytes()[0].is_ascii_digit()
+}
+
+fn to_i32(v: u32) -> Result<i32, StoreError> {
+    i32::try_from(v).map_err(|_| StoreError::State(format!("{v} out of range")))
+}
+
+fn to_u32(v: i32) -> Result<u32, StoreError> {
+    u32::try_from(v).map_err(|_| StoreError::Corrupt(format!("{v} out of range")))
+}
+
+impl PgStore {
+    /// Connects, creates `schema` if given, and migrates to the latest version.
+    pub async fn connect(url: &str, schema: Option<&str>) -> Result<Self, StoreError> {
+        let mut cfg = tokio_postgres::Config::from_str(url)
+            .map_err(|e| StoreError::Backend(format!("invalid PostgreSQL URL: {e}")))?;
+        if let Some(s) = schema {
+            if !schema_ok(s) {
+                return Err(StoreError::Backend(format!("invalid schema name {s:?}")));
+            }
+            let (client, conn) = cfg.connect(NoTls).await?;
+            let task = tokio::spawn(conn);
+            client
+                .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {s}"))
+                .await?;
+            drop(client);
+            let _ = task.await;
+            cfg.options(format!("-c search_path={s}"));
+        }
+        let mgr = Manager::from_config(
+            cfg,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(mgr)
+            .max_size(POOL_SIZE)
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let store = PgStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS certif_migrations (\
+             version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+        )
+        .await?;
+        let applied: Vec<i32> = tx
+            .query("SELECT version FROM certif_migrations", &[])
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+        let latest = MIGRATIONS.last().map_or(0, |m| m.0);
+        if let Some(v) = applied.iter().find(|v| **v > latest) {
+            return Err(StoreError::Migration(format!(
+                "database is at version {v}, newer than this server ({latest})"
+            )));
+        }
+        for (version, sql) in MIGRATIONS {
+            if applied.contains(version) {
+                continue;
+            }
+            tx.batch_execute(sql)
+                .await
+                .map_err(|e| StoreError::Migration(format!("{version}: {e}")))?;
+            tx.execute(
+                "INSERT INTO certif_migrations (version, applied_at) VALUES ($1, $2)",
+                &[version, &crate::now()],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn publish(
+    tx: &impl GenericClient,
+    bundle_id: &str,
+    candidates: &[CandidateRow],
+    signer: &Signer,
+    issued: &str,
+    at: &str,
+) -> Result<(), StoreError> {
+    let insert = tx
+        .prepare(
+            "INSERT INTO certifications (code, bundle_id, candidate_id, first_name, last_name, \
+             birthdate, issued, pix, pix_max, global_level, levels, qr_text, status, published_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'valid', $13) \
+             ON CONFLICT (code) DO NOTHING",
+        )
+        .await?;
+    for (candidate_id, d) in drafts(candidates, issued) {
+        let mut placed = false;
+        for _ in 0..CODE_ATTEMPTS {
+            let issued = signer.issue(&d);
+            let n = tx
+                .execute(
+                    &insert,
+                    &[
+                        &issued.code,
+                        &bundle_id,
+                        &candidate_id,
+                        &d.first_name,
+                        &d.last_name,
+                        &d.birthdate,
+                        &d.issued,
+                        &to_i32(d.pix)?,
+                        &to_i32(d.pix_max)?,
+                        &i32::from(d.global_level),
+                        &levels_text(&d.levels),
+                        &issued.qr_text,
+                        &at,
+                    ],
+                )
+                .await?;
+            if n == 1 {
+                placed = true;
+                break;
+            }
+        }
+        if !placed {
+            return Err(StoreError::State(
+                "no free verification code after repeated draws".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn load_candidates(
+    c: &impl GenericClient,
+    bundle_id: &str,
+) -> Result<Vec<CandidateRow>, StoreError> {
+    c.query(
+        "SELECT data FROM results WHERE bundle_id = $1 ORDER BY candidate_id",
+        &[&bundle_id],
+    )
+    .await?
+    .iter()
+    .map(|r| candidate_from_json(r.try_get(0)?))
+    .collect()
+}
+
+const CERT_COLUMNS: &str = "code, bundle_id, candidate_id, first_name, last_name, birthdate, \
+                            issued, pix, pix_max, global_level, levels, qr_text, status";
+
+fn cert_from_row(r: &Row) -> Result<Certification, StoreError> {
+    let global: i32 = r.try_get(9)?;
+    Ok(Certification {
+        code: r.try_get(0)?,
+        bundle_id: r.try_get(1)?,
+        candidate_id: r.try_get(2)?,
+        draft: CertificateDraft {
+            first_name: r.try_get(3)?,
+            last_name: r.try_get(4)?,
+            birthdate: r.try_get(5)?,
+            issued: r.try_get(6)?,
+            pix: to_u32(r.try_get(7)?)?,
+            pix_max: to_u32(r.try_get(8)?)?,
+            global_level: u8::try_from(global)
+                .map_err(|_| StoreError::Corrupt(format!("level {global}")))?,
+            levels: parse_levels(r.try_get(10)?)?,
+        },
+        qr_text: r.try_get(11)?,
+        status: r.try_get(12)?,
+    })
+}
+
+fn console_from_row(r: &Row) -> Result<ConsoleKey, StoreError> {
+    Ok(ConsoleKey {
+        uai: r.try_get(0)?,
+        public_key: r.try_get(1)?,
+        registered_at: r.try_get(2)?,
+        revoked_at: r.try_get(3)?,
+    })
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn enrol_centre(
+        &self,
+        centre: &Centre,
+        token_sha256: &str,
+        at: &str,
+    ) -> Result<(), StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "INSERT INTO centres (uai, name, token_sha256, enrolled_at) VALUES ($1, $2, $3, $4)",
+                &[&centre.uai, &centre.name, &token_sha256, &at],
+            )
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Conflict(centre.uai.clone())
+                } else {
+                    e.into()
+                }
+            })?;
+        Ok(())
+    }
+
+    async fn centre(&self, uai: &str) -> Result<Option<Centre>, StoreError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt("SELECT uai, name FROM centres WHERE uai = $1", &[&uai])
+            .await?;
+        row.map(|r| {
+            Ok(Centre {
+                uai: r.try_get(0)?,
+                name: r.try_get(1)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn centre_for_token(&self, token_sha256: &str) -> Result<Option<String>, StoreError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt(
+                "SELECT uai FROM centres WHERE token_sha256 = $1",
+                &[&token_sha256],
+            )
+            .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    async fn register_console(&self, uai: &str, key_hex: &str, at: &str) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        if tx
+            .query_opt("SELECT 1 FROM centres WHERE uai = $1 FOR UPDATE", &[&uai])
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::NotFound(uai.into()));
+        }
+        tx.execute(
+            "INSERT INTO consoles (public_key, uai, registered_at) VALUES ($1, $2, $3)",
+            &[&key_hex, &uai, &at],
+        )
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict(key_hex.into())
+            } else {
+                e.into()
+            }
+        })?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn revoke_console(
+        &self,
+        uai: &str,
+        key_hex: &str,
+        at: &str,
+    ) -> Result<ConsoleKey, StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.execute(
+            "UPDATE consoles SET revoked_at = $3 \
+             WHERE public_key = $1 AND uai = $2 AND revoked_at IS NULL",
+            &[&key_hex, &uai, &at],
+        )
+        .await?;
+        let row = tx
+            .query_opt(
+                "SELECT uai, public_key, registered_at, revoked_at FROM consoles \
+                 WHERE public_key = $1 AND uai = $2",
+                &[&key_hex, &uai],
+            )
+            .await?
+            .ok_or_else(|| StoreError::NotFound(key_hex.into()))?;
+        let key = console_from_row(&row)?;
+        tx.commit().await?;
+        Ok(key)
+    }
+
+    async fn console(&self, key_hex: &str) -> Result<Option<ConsoleKey>, StoreError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt(
+                "SELECT uai, public_key, registered_at, revoked_at FROM consoles \
+                 WHERE public_key = $1",
+                &[&key_hex],
+            )
+            .await?;
+        row.map(|r| console_from_row(&r)).transpose()
+    }
+
+    async fn put_bank(&self, b: &BankRow) -> Result<bool, StoreError> {
+        let client = self.pool.get().await?;
+        let n = client
+            .execute(
+                "INSERT INTO banks (content_hash, pack_hash, pack, key_kind, key_secret, \
+                 publisher_key, bank_id, bank_version, items, added_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 ON CONFLICT (content_hash) DO NOTHING",
+                &[
+                    &b.content_hash,
+                    &b.pack_hash,
+                    &b.pack,
+                    &key_kind_str(&b.key_kind),
+                    &b.key_secret,
+                    &b.publisher_key,
+                    &b.bank_id,
+                    &b.bank_version,
+                    &b.items,
+                    &b.added_at,
+                ],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn bank(&self, content_hash: &str) -> Result<Option<BankRow>, StoreError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt(
+                "SELECT content_hash, pack_hash, pack, key_kind, key_secret, publisher_key, \
+                 bank_id, bank_version, items, added_at FROM banks WHERE content_hash = $1",
+                &[&content_hash],
+            )
+            .await?;
+        row.map(|r| {
+            Ok(BankRow {
+                content_hash: r.try_get(0)?,
+                pack_hash: r.try_get(1)?,
+                pack: r.try_get(2)?,
+                key_kind: parse_key_kind(r.try_get(3)?)?,
+                key_secret: r.try_get(4)?,
+                publisher_key: r.try_get(5)?,
+                bank_id: r.try_get(6)?,
+                bank_version: r.try_get(7)?,
+                items: r.try_get(8)?,
+                added_at: r.try_get(9)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn receipt_by_content(
+        &self,
+        content_sha256: &str,
+    ) -> Result<Option<Receipt>, StoreError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt(
+                "SELECT receipt FROM bundles WHERE content_sha256 = $1",
+                &[&content_sha256],
+            )
+            .await?;
+        row.map(|r| receipt_from_json(r.try_get(0)?)).transpose()
+    }
+
+    async fn store_bundle(
+        &self,
+        b: NewBundle,
+        signer: Arc<Signer>,
+        issued: String,
+    ) -> Result<Stored, StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        if tx
+            .query_opt("SELECT 1 FROM centres WHERE uai = $1 FOR UPDATE", &[&b.uai])
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::NotFound(b.uai));
+        }
+        if let Some(r) = tx
+            .query_opt(
+                "SELECT content_sha256, receipt FROM bundles WHERE bundle_id = $1",
+                &[&b.bundle_id],
+            )
+            .await?
+        {
+            let hash: String = r.try_get(0)?;
+            if hash == b.content_sha256 {
+                return Ok(Stored {
+                    receipt: receipt_from_json(r.try_get(1)?)?,
+                    created: false,
+                });
+            }
+            return Err(StoreError::Conflict(b.bundle_id));
+        }
+        let live = tx
+            .query_opt(
+                "SELECT bundle_id, finalized_at FROM bundles \
+                 WHERE uai = $1 AND session_number = $2 AND status <> 'superseded'",
+                &[&b.uai, &b.session_number],
+            )
+            .await?
+            .map(|r| -> Result<(String, String), StoreError> { Ok((r.try_get(0)?, r.try_get(1)?)) })
+            .transpose()?;
+        let (status, superseded_by) = match place(&b, live) {
+            Placement::Older { superseded_by } => (SessionStatus::Superseded, Some(superseded_by)),
+            Placement::Live { status, supersedes } => {
+                if let Some(old) = supersedes {
+                    tx.execute(
+                        "UPDATE bundles SET status = 'superseded', superseded_by = $2 \
+                         WHERE bundle_id = $1",
+                        &[&old, &b.bundle_id],
+                    )
+                    .await?;
+                    tx.execute(
+                        "UPDATE certifications SET status = 'superseded' WHERE bundle_id = $1",
+                        &[&old],
+                    )
+                    .await?;
+                }
+                (status, None)
+            }
+        };
+        let receipt = signer.sign_receipt(
+            &b.bundle_id,
+            &b.content_sha256,
+            &b.received_at,
+            status.as_str(),
+        );
+        let receipt_json = serde_json::to_string(&receipt)?;
+        let flags = serde_json::to_string(&b.flags)?;
+        tx.execute(
+            "INSERT INTO bundles (bundle_id, content_sha256, uai, centre_name, session_number, \
+             session_date, finalized_at, comment, console_key, bank_hash, engine_version, \
+             received_at, status, flags, superseded_by, receipt, bytes) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+            &[
+                &b.bundle_id,
+                &b.content_sha256,
+                &b.uai,
+                &b.centre_name,
+                &b.session_number,
+                &b.session_date,
+                &b.finalized_at,
+                &b.comment,
+                &b.console_key,
+                &b.bank_hash,
+                &b.engine_version,
+                &b.received_at,
+                &status.as_str(),
+                &flags,
+                &superseded_by,
+                &receipt_json,
+                &b.bytes,
+            ],
+        )
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict(format!("{}: {e}", b.bundle_id))
+            } else {
+                e.into()
+            }
+        })?;
+        let insert = tx
+            .prepare(
+                "INSERT INTO results (bundle_id, candidate_id, status, data) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .await?;
+        for c in &b.candidates {
+            let data = serde_json::to_string(c)?;
+            tx.execute(
+                &insert,
+                &[&b.bundle_id, &c.candidate_id, &c.status.as_str(), &data],
+            )
+            .await?;
+        }
+        if status == SessionStatus::Published {
+            publish(
+                &tx,
+                &b.bundle_id,
+                &b.candidates,
+                &signer,
+                &issued,
+                &b.received_at,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Stored {
+            receipt,
+            created: true,
+        })
+    }
+
+    async fn jury_cases(&self) -> Result<Vec<JuryCase>, StoreError> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT bundle_id, uai, centre_name, session_number, session_date, received_at, \
+                 comment, flags FROM bundles WHERE status = 'pending_jury' \
+                 ORDER BY received_at, bundle_id",
+                &[],
+            )
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let bundle_id: String = r.try_get(0)?;
+            let uai: String = r.try_get(1)?;
+            let number: i64 = r.try_get(3)?;
+            let flags: String = r.try_get(7)?;
+            out.push(JuryCase {
+                session_id: crate::model::session_id(&uai, number),
+                candidates: load_candidates(&client, &bundle_id).await?,
+                bundle_id,
+                uai,
+                centre_name: r.try_get(2)?,
+                session_number: number,
+                session_date: r.try_get(4)?,
+                received_at: r.try_get(5)?,
+                comment: r.try_get(6)?,
+                flags: serde_json::from_str(&flags)?,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn decide(
+        &self,
+        session_id: &str,
+        decision: Decision,
+        comment: &str,
+        at: &str,
+        signer: Arc<Signer>,
+        issued: String,
+    ) -> Result<SessionStatus, StoreError> {
+        let (uai, number) =
+            parse_session_id(session_id).ok_or_else(|| StoreError::NotFound(session_id.into()))?;
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.query_opt("SELECT 1 FROM centres WHERE uai = $1 FOR UPDATE", &[&uai])
+            .await?;
+        let row = tx
+            .query_opt(
+                "SELECT bundle_id, status FROM bundles \
+                 WHERE uai = $1 AND session_number = $2 AND status <> 'superseded'",
+                &[&uai, &number],
+            )
+            .await?
+            .ok_or_else(|| StoreError::NotFound(session_id.into()))?;
+        let bundle_id: String = row.try_get(0)?;
+        let status = parse_status(row.try_get(1)?)?;
+        if status != SessionStatus::PendingJury {
+            return Err(StoreError::State(format!(
+                "session {session_id} is {}, not pending_jury",
+                status.as_str()
+            )));
+        }
+        let new = decision.status();
+        tx.execute(
+            "UPDATE bundles SET status = $2, jury_decision = $3, jury_comment = $4, \
+             decided_at = $5 WHERE bundle_id = $1",
+            &[&bundle_id, &new.as_str(), &decision.as_str(), &comment, &at],
+        )
+        .await?;
+        if decision == Decision::Validate {
+            let candidates = load_candidates(&tx, &bundle_id).await?;
+            publish(&tx, &bundle_id, &candidates, &signer, &issued, at).await?;
+        }
+        tx.commit().await?;
+        Ok(new)
+    }
+
+    async fn certification(&self, code: &str) -> Result<Option<Certification>, StoreError> {
+        let client = self.pool.get().await?;
+        let stmt = client
+            .prepare_cached(&format!(
+                "SELECT {CERT_COLUMNS} FROM certifications WHERE code = $1"
+            ))
+            .await?;
+        let row = client.query_opt(&stmt, &[&code]).await?;
+        row.map(|r| cert_from_row(&r)).transpose()
+    }
+
+    async fn centre_results(&self, uai: &str) -> Result<Vec<SessionResults>, StoreError> {
+        let client = self.pool.get().await?;
+        let sessions = client
+            .query(
+                "SELECT bundle_id, session_number, session_date, status, received_at \
+                 FROM bundles WHERE uai = $1 AND status <> 'superseded' \
+                 ORDER BY session_number",
+                &[&uai],
+            )
+            .await?;
+        let mut out = Vec::with_capacity(sessions.len());
+        for s in sessions {
+            let bundle_id: String = s.try_get(0)?;
+            let number: i64 = s.try_get(1)?;
+            let mut by_candidate: HashMap<i64, Certification> = HashMap::new();
+            for r in client
+                .query(
+                    &format!("SELECT {CERT_COLUMNS} FROM certifications WHERE bundle_id = $1"),
+                    &[&bundle_id],
+                )
+                .await?
+            {
+                let c = cert_from_row(&r)?;
+                by_candidate.insert(c.candidate_id, c);
+            }
+            let candidates = load_candidates(&client, &bundle_id)
+                .await?
+                .into_iter()
+                .map(|row| CandidateResult {
+                    certification: by_candidate.remove(&row.candidate_id),
+                    row,
+                })
+                .collect();
+            out.push(SessionResults {
+                session_id: crate::model::session_id(uai, number),
+                bundle_id,
+                session_number: number,
+                session_date: s.try_get(2)?,
+                status: parse_status(s.try_get(3)?)?,
+                received_at: s.try_get(4)?,
+                candidates,
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_names_are_plain_identifiers() {
+        assert!(schema_ok("certif_test_12ab"));
+        for bad in ["", "1abc", "a-b", "a;drop", "Ab", &"a".repeat(64)] {
+            assert!(!schema_ok(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn migrations_are_numbered_in_order() {
+        assert!(MIGRATIONS.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(MIGRATIONS.first().map(|m| m.0), Some(1));
+    }
+}

@@ -1,0 +1,785 @@
+//! The embedded backend: one SQLite file (WAL, `synchronous=FULL`: a receipt is only sent once
+//! the bundle is on disk). One writer connection, which serialises transactions the way SQLite
+//! does anyway, and a small pool of readers so public verification never waits for an ingest.
+//! rusqlite is blocking, so every call runs on tokio's blocking pool.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::{
+    params, Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior,
+};
+use rusqlite_migration::{Migrations, M};
+
+use super::{
+    candidate_from_json, drafts, levels_text, parse_levels, parse_status, place, receipt_from_json,
+    Placement, Store, CODE_ATTEMPTS,
+};
+use crate::error::StoreError;
+use crate::model::{
+    parse_session_id, BankKeyKind, BankRow, CandidateResult, CandidateRow, Centre,
+    CertificateDraft, Certification, ConsoleKey, Decision, JuryCase, JuryFlag, NewBundle, Receipt,
+    SessionResults, SessionStatus, Stored,
+};
+use crate::signer::Signer;
+
+/// Append-only, like the journal's: never edit a shipped migration, add the next.
+const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../../migrations/sqlite/001_init.sql"))];
+
+/// Readers kept open between requests; more are opened under load and closed after.
+const MAX_IDLE_READERS: usize = 16;
+
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+fn configure(conn: &Connection, writer: bool) -> Result<(), StoreError> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    if writer {
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Backend(format!(
+                "SQLite refused WAL mode ({mode})"
+            )));
+        }
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "trusted_schema", "OFF")?;
+    Ok(())
+}
+
+fn is_constraint(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation)
+}
+
+fn join_error(e: tokio::task::JoinError) -> StoreError {
+    StoreError::Backend(format!("database task failed: {e}"))
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database and brings it to the latest migration.
+    pub async fn open(path: PathBuf) -> Result<Self, StoreError> {
+        let p = path.clone();
+        let writer = tokio::task::spawn_blocking(move || -> Result<Connection, StoreError> {
+            if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| StoreError::Backend(format!("{}: {e}", dir.display())))?;
+            }
+            let mut conn = Connection::open(&p)?;
+            configure(&conn, true)?;
+            Migrations::from_slice(MIGRATIONS)
+                .to_latest(&mut conn)
+                .map_err(|e| StoreError::Migration(e.to_string()))?;
+            Ok(conn)
+        })
+        .await
+        .map_err(join_error)??;
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock rolled its transaction back when the Transaction
+            // dropped, so the connection is still usable.
+            let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut conn)
+        })
+        .await
+        .map_err(join_error)?
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = inner
+                .readers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .pop();
+            let conn = match pooled {
+                Some(c) => c,
+                None => {
+                    let c = Connection::open_with_flags(
+                        &inner.path,
+                        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                    )?;
+                    configure(&c, false)?;
+                    c
+                }
+            };
+            let out = f(&conn);
+            let mut idle = inner.readers.lock().unwrap_or_else(|p| p.into_inner());
+            if idle.len() < MAX_IDLE_READERS {
+                idle.push(conn);
+            }
+            out
+        })
+        .await
+        .map_err(join_error)?
+    }
+}
+
+fn tx(conn: &mut Connection) -> Result<Transaction<'_>, StoreError> {
+    Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+}
+
+fn publish(
+    tx: &Transaction<'_>,
+    bundle_id: &str,
+    candidates: &[CandidateRow],
+    signer: &Signer,
+    issued: &str,
+    at: &str,
+) -> Result<(), StoreError> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO certifications (code, bundle_id, candidate_id, first_name, last_name, \
+         birthdate, issued, pix, pix_max, global_level, levels, qr_text, status, published_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'valid', ?13) \
+         ON CONFLICT (code) DO NOTHING",
+    )?;
+    for (candidate_id, d) in drafts(candidates, issued) {
+        let mut placed = false;
+        for _ in 0..CODE_ATTEMPTS {
+            let issued = signer.issue(&d);
+            let n = insert.execute(params![
+                issued.code,
+                bundle_id,
+                candidate_id,
+                d.first_name,
+                d.last_name,
+                d.birthdate,
+                d.issued,
+                d.pix,
+                d.pix_max,
+                d.global_level,
+                levels_text(&d.levels),
+                issued.qr_text,
+                at,
+            ])?;
+            if n == 1 {
+                placed = true;
+                break;
+            }
+        }
+        if !placed {
+            return Err(StoreError::State(
+                "no free verification code after repeated draws".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn load_candidates(conn: &Connection, bundle_id: &str) -> Result<Vec<CandidateRow>, StoreError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT data FROM results WHERE bundle_id = ?1 ORDER BY candidate_id")?;
+    let rows = stmt
+        .query_map([bundle_id], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.iter().map(|s| candidate_from_json(s)).collect()
+}
+
+const CERT_COLUMNS: &str = "code, bundle_id, candidate_id, first_name, last_name, birthdate, \
+                            issued, pix, pix_max, global_level, levels, qr_text, status";
+
+fn cert_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Certification, String)> {
+    let levels: String = r.get(10)?;
+    Ok((
+        Certification {
+            code: r.get(0)?,
+            bundle_id: r.get(1)?,
+            candidate_id: r.get(2)?,
+            draft: CertificateDraft {
+                first_name: r.get(3)?,
+                last_name: r.get(4)?,
+                birthdate: r.get(5)?,
+                issued: r.get(6)?,
+                pix: r.get(7)?,
+                pix_max: r.get(8)?,
+                global_level: r.get(9)?,
+                levels: [0; 16],
+            },
+            qr_text: r.get(11)?,
+            status: r.get(12)?,
+        },
+        levels,
+    ))
+}
+
+fn with_levels((mut c, levels): (Certification, String)) -> Result<Certification, StoreError> {
+    c.draft.levels = parse_levels(&levels)?;
+    Ok(c)
+}
+
+fn flags_from_json(s: &str) -> Result<Vec<JuryFlag>, StoreError> {
+    Ok(serde_json::from_str(s)?)
+}
+
+fn store_bundle_tx(
+    conn: &mut Connection,
+    b: NewBundle,
+    signer: &Signer,
+    issued: &str,
+) -> Result<Stored, StoreError> {
+    let tx = tx(conn)?;
+    let known: Option<(String, String)> = tx
+        .query_row(
+            "SELECT content_sha256, receipt FROM bundles WHERE bundle_id = ?1",
+            [&b.bundle_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((hash, receipt)) = known {
+        if hash == b.content_sha256 {
+            return Ok(Stored {
+                receipt: receipt_from_json(&receipt)?,
+                created: false,
+            });
+        }
+        return Err(StoreError::Conflict(b.bundle_id));
+    }
+    let live: Option<(String, String)> = tx
+        .query_row(
+            "SELECT bundle_id, finalized_at FROM bundles \
+             WHERE uai = ?1 AND session_number = ?2 AND status <> 'superseded'",
+            params![b.uai, b.session_number],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (status, superseded_by) = match place(&b, live) {
+        Placement::Older { superseded_by } => (SessionStatus::Superseded, Some(superseded_by)),
+        Placement::Live { status, supersedes } => {
+            if let Some(old) = supersedes {
+                tx.execute(
+                    "UPDATE bundles SET status = 'superseded', superseded_by = ?2 \
+                     WHERE bundle_id = ?1",
+                    params![old, b.bundle_id],
+                )?;
+                tx.execute(
+                    "UPDATE certifications SET status = 'superseded' WHERE bundle_id = ?1",
+                    [&old],
+                )?;
+            }
+            (status, None)
+        }
+    };
+    let receipt = signer.sign_receipt(
+        &b.bundle_id,
+        &b.content_sha256,
+        &b.received_at,
+        status.as_str(),
+    );
+    let receipt_json = serde_json::to_string(&receipt)?;
+    tx.execute(
+        "INSERT INTO bundles (bundle_id, content_sha256, uai, centre_name, session_number, \
+         session_date, finalized_at, comment, console_key, bank_hash, engine_version, \
+         received_at, status, flags, superseded_by, receipt, bytes) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        params![
+            b.bundle_id,
+            b.content_sha256,
+            b.uai,
+            b.centre_name,
+            b.session_number,
+            b.session_date,
+            b.finalized_at,
+            b.comment,
+            b.console_key,
+            b.bank_hash,
+            b.engine_version,
+            b.received_at,
+            status.as_str(),
+            serde_json::to_string(&b.flags)?,
+            superseded_by,
+            receipt_json,
+            b.bytes,
+        ],
+    )
+    .map_err(|e| {
+        if is_constraint(&e) {
+            StoreError::Conflict(format!("{}: {e}", b.bundle_id))
+        } else {
+            e.into()
+        }
+    })?;
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO results (bundle_id, candidate_id, status, data) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for c in &b.candidates {
+            insert.execute(params![
+                b.bundle_id,
+                c.candidate_id,
+                c.status.as_str(),
+                serde_json::to_string(c)?
+            ])?;
+        }
+    }
+    if status == SessionStatus::Published {
+        publish(
+            &tx,
+            &b.bundle_id,
+            &b.candidates,
+            signer,
+            issued,
+            &b.received_at,
+        )?;
+    }
+    tx.commit()?;
+    Ok(Stored {
+        receipt,
+        created: true,
+    })
+}
+
+fn decide_tx(
+    conn: &mut Connection,
+    session_id: &str,
+    decision: Decision,
+    comment: &str,
+    at: &str,
+    signer: &Signer,
+    issued: &str,
+) -> Result<SessionStatus, StoreError> {
+    let (uai, number) =
+        parse_session_id(session_id).ok_or_else(|| StoreError::NotFound(session_id.into()))?;
+    let tx = tx(conn)?;
+    let live: Option<(String, String)> = tx
+        .query_row(
+            "SELECT bundle_id, status FROM bundles \
+             WHERE uai = ?1 AND session_number = ?2 AND status <> 'superseded'",
+            params![uai, number],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (bundle_id, status) = live.ok_or_else(|| StoreError::NotFound(session_id.into()))?;
+    let status = parse_status(&status)?;
+    if status != SessionStatus::PendingJury {
+        return Err(StoreError::State(format!(
+            "session {session_id} is {}, not pending_jury",
+            status.as_str()
+        )));
+    }
+    let new = decision.status();
+    tx.execute(
+        "UPDATE bundles SET status = ?2, jury_decision = ?3, jury_comment = ?4, decided_at = ?5 \
+         WHERE bundle_id = ?1",
+        params![bundle_id, new.as_str(), decision.as_str(), comment, at],
+    )?;
+    if decision == Decision::Validate {
+        let candidates = load_candidates(&tx, &bundle_id)?;
+        publish(&tx, &bundle_id, &candidates, signer, issued, at)?;
+    }
+    tx.commit()?;
+    Ok(new)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn enrol_centre(
+        &self,
+        centre: &Centre,
+        token_sha256: &str,
+        at: &str,
+    ) -> Result<(), StoreError> {
+        let (c, t, at) = (centre.clone(), token_sha256.to_owned(), at.to_owned());
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO centres (uai, name, token_sha256, enrolled_at) VALUES (?1, ?2, ?3, ?4)",
+                params![c.uai, c.name, t, at],
+            )
+            .map_err(|e| {
+                if is_constraint(&e) {
+                    StoreError::Conflict(c.uai.clone())
+                } else {
+                    e.into()
+                }
+            })?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn centre(&self, uai: &str) -> Result<Option<Centre>, StoreError> {
+        let uai = uai.to_owned();
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT uai, name FROM centres WHERE uai = ?1",
+                    [&uai],
+                    |r| {
+                        Ok(Centre {
+                            uai: r.get(0)?,
+                            name: r.get(1)?,
+                        })
+                    },
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn centre_for_token(&self, token_sha256: &str) -> Result<Option<String>, StoreError> {
+        let t = token_sha256.to_owned();
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT uai FROM centres WHERE token_sha256 = ?1",
+                    [&t],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn register_console(&self, uai: &str, key_hex: &str, at: &str) -> Result<(), StoreError> {
+        let (uai, key, at) = (uai.to_owned(), key_hex.to_owned(), at.to_owned());
+        self.write(move |conn| {
+            let tx = tx(conn)?;
+            let exists: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM centres WHERE uai = ?1)",
+                [&uai],
+                |r| r.get(0),
+            )?;
+            if !exists {
+                return Err(StoreError::NotFound(uai));
+            }
+            tx.execute(
+                "INSERT INTO consoles (public_key, uai, registered_at) VALUES (?1, ?2, ?3)",
+                params![key, uai, at],
+            )
+            .map_err(|e| {
+                if is_constraint(&e) {
+                    StoreError::Conflict(key.clone())
+                } else {
+                    e.into()
+                }
+            })?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn revoke_console(
+        &self,
+        uai: &str,
+        key_hex: &str,
+        at: &str,
+    ) -> Result<ConsoleKey, StoreError> {
+        let (uai, key, at) = (uai.to_owned(), key_hex.to_owned(), at.to_owned());
+        self.write(move |conn| {
+            let tx = tx(conn)?;
+            tx.execute(
+                "UPDATE consoles SET revoked_at = ?3 \
+                 WHERE public_key = ?1 AND uai = ?2 AND revoked_at IS NULL",
+                params![key, uai, at],
+            )?;
+            let row = tx
+                .query_row(
+                    "SELECT uai, public_key, registered_at, revoked_at FROM consoles \
+                     WHERE public_key = ?1 AND uai = ?2",
+                    params![key, uai],
+                    console_from_row,
+                )
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound(key.clone()))?;
+            tx.commit()?;
+            Ok(row)
+        })
+        .await
+    }
+
+    async fn console(&self, key_hex: &str) -> Result<Option<ConsoleKey>, StoreError> {
+        let key = key_hex.to_owned();
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT uai, public_key, registered_at, revoked_at FROM consoles \
+                     WHERE public_key = ?1",
+                    [&key],
+                    console_from_row,
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn put_bank(&self, bank: &BankRow) -> Result<bool, StoreError> {
+        let b = bank.clone();
+        self.write(move |conn| {
+            let n = conn.execute(
+                "INSERT INTO banks (content_hash, pack_hash, pack, key_kind, key_secret, \
+                 publisher_key, bank_id, bank_version, items, added_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+                 ON CONFLICT (content_hash) DO NOTHING",
+                params![
+                    b.content_hash,
+                    b.pack_hash,
+                    b.pack,
+                    key_kind_str(&b.key_kind),
+                    b.key_secret,
+                    b.publisher_key,
+                    b.bank_id,
+                    b.bank_version,
+                    b.items,
+                    b.added_at
+                ],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn bank(&self, content_hash: &str) -> Result<Option<BankRow>, StoreError> {
+        let h = content_hash.to_owned();
+        self.read(move |conn| {
+            let row = conn
+                .query_row(
+                    "SELECT content_hash, pack_hash, pack, key_kind, key_secret, publisher_key, \
+                     bank_id, bank_version, items, added_at FROM banks WHERE content_hash = ?1",
+                    [&h],
+                    |r| {
+                        Ok((
+                            BankRow {
+                                content_hash: r.get(0)?,
+                                pack_hash: r.get(1)?,
+                                pack: r.get(2)?,
+                                key_kind: BankKeyKind::Passphrase,
+                                key_secret: r.get(4)?,
+                                publisher_key: r.get(5)?,
+                                bank_id: r.get(6)?,
+                                bank_version: r.get(7)?,
+                                items: r.get(8)?,
+                                added_at: r.get(9)?,
+                            },
+                            r.get::<_, String>(3)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            row.map(|(mut b, kind)| {
+                b.key_kind = parse_key_kind(&kind)?;
+                Ok(b)
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn receipt_by_content(
+        &self,
+        content_sha256: &str,
+    ) -> Result<Option<Receipt>, StoreError> {
+        let h = content_sha256.to_owned();
+        self.read(move |conn| {
+            let r: Option<String> = conn
+                .query_row(
+                    "SELECT receipt FROM bundles WHERE content_sha256 = ?1",
+                    [&h],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            r.map(|s| receipt_from_json(&s)).transpose()
+        })
+        .await
+    }
+
+    async fn store_bundle(
+        &self,
+        bundle: NewBundle,
+        signer: Arc<Signer>,
+        issued: String,
+    ) -> Result<Stored, StoreError> {
+        self.write(move |conn| store_bundle_tx(conn, bundle, &signer, &issued))
+            .await
+    }
+
+    async fn jury_cases(&self) -> Result<Vec<JuryCase>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT bundle_id, uai, centre_name, session_number, session_date, received_at, \
+                 comment, flags FROM bundles WHERE status = 'pending_jury' \
+                 ORDER BY received_at, bundle_id",
+            )?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                        r.get::<_, String>(7)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter()
+                .map(
+                    |(bundle_id, uai, centre_name, number, date, received, comment, flags)| {
+                        Ok(JuryCase {
+                            session_id: crate::model::session_id(&uai, number),
+                            candidates: load_candidates(conn, &bundle_id)?,
+                            bundle_id,
+                            uai,
+                            centre_name,
+                            session_number: number,
+                            session_date: date,
+                            received_at: received,
+                            comment,
+                            flags: flags_from_json(&flags)?,
+                        })
+                    },
+                )
+                .collect()
+        })
+        .await
+    }
+
+    async fn decide(
+        &self,
+        session_id: &str,
+        decision: Decision,
+        comment: &str,
+        at: &str,
+        signer: Arc<Signer>,
+        issued: String,
+    ) -> Result<SessionStatus, StoreError> {
+        let (s, c, at) = (session_id.to_owned(), comment.to_owned(), at.to_owned());
+        self.write(move |conn| decide_tx(conn, &s, decision, &c, &at, &signer, &issued))
+            .await
+    }
+
+    async fn certification(&self, code: &str) -> Result<Option<Certification>, StoreError> {
+        let code = code.to_owned();
+        self.read(move |conn| {
+            conn.query_row(
+                &format!("SELECT {CERT_COLUMNS} FROM certifications WHERE code = ?1"),
+                [&code],
+                cert_from_row,
+            )
+            .optional()?
+            .map(with_levels)
+            .transpose()
+        })
+        .await
+    }
+
+    async fn centre_results(&self, uai: &str) -> Result<Vec<SessionResults>, StoreError> {
+        let uai = uai.to_owned();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT bundle_id, session_number, session_date, status, received_at \
+                 FROM bundles WHERE uai = ?1 AND status <> 'superseded' \
+                 ORDER BY session_number",
+            )?;
+            let sessions = stmt
+                .query_map([&uai], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut certs = conn.prepare_cached(&format!(
+                "SELECT {CERT_COLUMNS} FROM certifications WHERE bundle_id = ?1"
+            ))?;
+            let mut out = Vec::with_capacity(sessions.len());
+            for (bundle_id, number, date, status, received) in sessions {
+                let mut by_candidate: HashMap<i64, Certification> = certs
+                    .query_map([&bundle_id], cert_from_row)?
+                    .map(|r| r.map_err(StoreError::from).and_then(with_levels))
+                    .map(|c| c.map(|c| (c.candidate_id, c)))
+                    .collect::<Result<_, _>>()?;
+                let candidates = load_candidates(conn, &bundle_id)?
+                    .into_iter()
+                    .map(|row| CandidateResult {
+                        certification: by_candidate.remove(&row.candidate_id),
+                        row,
+                    })
+                    .collect();
+                out.push(SessionResults {
+                    session_id: crate::model::session_id(&uai, number),
+                    bundle_id,
+                    session_number: number,
+                    session_date: date,
+                    status: parse_status(&status)?,
+                    received_at: received,
+                    candidates,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+}
+
+fn console_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConsoleKey> {
+    Ok(ConsoleKey {
+        uai: r.get(0)?,
+        public_key: r.get(1)?,
+        registered_at: r.get(2)?,
+        revoked_at: r.get(3)?,
+    })
+}
+
+pub(crate) fn key_kind_str(k: &BankKeyKind) -> &'static str {
+    match k {
+        BankKeyKind::Passphrase => "passphrase",
+        BankKeyKind::Session => "session",
+    }
+}
+
+pub(crate) fn parse_key_kind(s: &str) -> Result<BankKeyKind, StoreError> {
+    match s {
+        "passphrase" => Ok(BankKeyKind::Passphrase),
+        "session" => Ok(BankKeyKind::Session),
+        other => Err(StoreError::Corrupt(format!("bank key kind {other:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        Migrations::from_slice(MIGRATIONS).validate().unwrap();
+    }
+}

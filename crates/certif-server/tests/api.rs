@@ -1,0 +1,666 @@
+//! The service end to end over loopback HTTP: real bundles from a simulated room (real engine,
+//! real journals, real signatures), uploaded, verified, replayed, judged and published.
+
+mod common;
+
+use certif_server::bench::Plan;
+use certif_server::model::Receipt;
+use certroom_bundle::AbortReason;
+use certroom_core::codes::is_verification_code;
+use certroom_core::engine::AbortCause;
+use common::{backends, codes, Env, ADMIN};
+use serde_json::{json, Value};
+
+async fn upload_publishes_and_the_code_resolves(b: &common::Backend) {
+    let mut env = Env::new(b).await;
+    let spec = env.session_spec(4).plan(3, Plan::Absent);
+    let bundle = env.room.session(&spec).unwrap();
+    let (status, receipt) = env.upload(&bundle).await;
+    assert_eq!(status, 201, "{receipt}");
+    assert_eq!(receipt["status"], "published");
+    let content = certroom_journal::Hash::of(&[&bundle]).to_hex();
+    assert_eq!(receipt["content_hash"], content);
+    // The receipt is signed by the key the service publishes.
+    let key: Value = env
+        .http
+        .get(env.url("/v1/server-key"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key: [u8; 32] = certroom_journal::hash::from_hex(key["public_key"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let r: Receipt = serde_json::from_value(receipt.clone()).unwrap();
+    assert!(certif_server::signer::verify_receipt(&r, &key));
+
+    let session = env.session(spec.number).await;
+    assert_eq!(session["status"], "published");
+    let cands = session["candidates"].as_array().unwrap();
+    assert_eq!(cands.len(), 4);
+    assert_eq!(cands[3]["status"], "absent");
+    assert!(cands[3]["certification"].is_null());
+    let codes = codes(&session);
+    assert_eq!(codes.len(), 3, "{session}");
+    for c in &codes {
+        assert!(is_verification_code(c), "{c}");
+    }
+    let first = &cands[0];
+    let cert = &first["certification"];
+    assert!(cert["qr_text"].as_str().unwrap().starts_with(&format!(
+        "{}/v/{}#",
+        common::BASE_URL,
+        codes[0]
+    )));
+    // The QR text verifies offline with the service key, and says what the server published.
+    let claims = certroom_certificate::verify(cert["qr_text"].as_str().unwrap(), &key).unwrap();
+    assert_eq!(claims.code, codes[0]);
+    assert_eq!(u32::from(claims.pix), cert["pix"].as_u64().unwrap() as u32);
+    assert_eq!(claims.last_name, first["birth_name"].as_str().unwrap());
+
+    // JSON verification.
+    let (status, v) = env.verify_json(&codes[0]).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["verification_code"], codes[0]);
+    assert_eq!(v["last_name"], first["birth_name"]);
+    assert_eq!(v["first_name"], first["first_name"]);
+    assert_eq!(v["pix"], cert["pix"]);
+    assert_eq!(v["levels"].as_array().unwrap().len(), 16);
+    assert_eq!(v["levels"][0]["competence"], "1.1");
+    for absent in [
+        "birthdate",
+        "email",
+        "birthplace",
+        "candidate_id",
+        "local_id",
+    ] {
+        assert!(v.get(absent).is_none(), "{absent} must not be public: {v}");
+    }
+    // Lower case typed by a person resolves too.
+    let (status, _) = env.verify_json(&codes[0].to_lowercase()).await;
+    assert_eq!(status, 200);
+
+    // HTML verification.
+    let (status, ctype, page) = env.verify_html(&codes[0]).await;
+    assert_eq!(status, 200);
+    assert!(ctype.starts_with("text/html"), "{ctype}");
+    assert!(page.contains("<html lang=\"fr\">"));
+    assert!(page.contains("Certificat authentique"));
+    assert!(page.contains(&codes[0]));
+    assert!(page.contains(&format!("{} pix sur", cert["pix"])));
+    let birth = first["birthdate"].as_str().unwrap();
+    assert!(!page.contains(birth), "the birthdate is not public");
+    // The QR's own path resolves to the same page.
+    let alias = env
+        .http
+        .get(env.url(&format!("/v/{}", codes[0])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(alias.status().as_u16(), 200);
+
+    // Unknown code: 404 with a clear message, in both forms.
+    let (status, v) = env.verify_json("P-2346789B").await;
+    assert_eq!(status, 404);
+    assert_eq!(v["code"], "verify.unknown_code");
+    assert!(v["message_fr"].as_str().unwrap().contains("P-2346789B"));
+    let (status, _, page) = env.verify_html("not-a-code").await;
+    assert_eq!(status, 404);
+    assert!(page.contains("Code de vérification inconnu"));
+
+    // The signed results file verifies against the service key and matches the JSON.
+    let file = env
+        .http
+        .get(env.url(&format!("/v1/centres/{}/results.signed", env.uai)))
+        .bearer_auth(&env.centre_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.status().as_u16(), 200);
+    let bytes = file.bytes().await.unwrap();
+    let results = certif_server::results_file::read(&bytes, &key).unwrap();
+    let s = results
+        .sessions
+        .iter()
+        .find(|s| s.session_number == spec.number)
+        .unwrap();
+    let file_codes: Vec<_> = s
+        .candidates
+        .iter()
+        .filter_map(|c| {
+            c.certification
+                .as_ref()
+                .map(|c| c.verification_code.clone())
+        })
+        .collect();
+    assert_eq!(file_codes, codes);
+    env.finish().await;
+}
+
+#[tokio::test]
+async fn upload_then_publication_then_the_code_resolves_as_json_and_html() {
+    for b in backends("upload_publish_verify") {
+        upload_publishes_and_the_code_resolves(&b).await;
+    }
+}
+
+async fn same_bundle_twice(b: &common::Backend) {
+    let mut env = Env::new(b).await;
+    let spec = env.session_spec(2);
+    let bundle = env.room.session(&spec).unwrap();
+    let (s1, r1) = env.upload(&bundle).await;
+    let (s2, r2) = env.upload(&bundle).await;
+    assert_eq!((s1, s2), (201, 200));
+    assert_eq!(r1, r2, "the very same receipt, signature and time included");
+    let all = env.results().await;
+    let versions: Vec<_> = all["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["session_number"] == spec.number)
+        .collect();
+    assert_eq!(versions.len(), 1);
+    assert_eq!(
+        codes(versions[0]).len(),
+        2,
+        "no second set of certifications"
+    );
+    // Through the offline import path too: same receipt.
+    let again = env.app.service.ingest(bundle.clone()).await.unwrap();
+    assert!(!again.created);
+    assert_eq!(serde_json::to_value(&again.receipt).unwrap(), r1);
+    env.finish().await;
+}
+
+#[tokio::test]
+async fn the_same_bundle_twice_is_one_record_with_the_same_receipt() {
+    for b in backends("same_bundle_twice") {
+        same_bundle_twice(&b).await;
+    }
+}
+
+async fn tampered(b: &common::Backend) {
+    let mut env = Env::new(b).await;
+    let spec = env.session_spec(2);
+    let bundle = env.room.session(&spec).unwrap();
+
+    // A byte of the last journal (its signed head) changed after the console signed.
+    let mut t = bundle.clone();
+    let last = t.len() - 1;
+    t[last] ^= 0x01;
+    let (status, body) = env.upload(&t).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["reason"], "tampered");
+    assert_eq!(body["code"], "bundle.journal_hash");
+    assert!(body["message_fr"].as_str().unwrap().contains("modifié"));
+
+    // A byte of the manifest: the console's signature no longer matches.
+    let c = certroom_bundle::Container::parse(&bundle).unwrap();
+    let at = bundle
+        .windows(c.manifest.len())
+        .position(|w| w == c.manifest.as_slice())
+        .unwrap();
+    let mut m = bundle.clone();
+    m[at + 20] ^= 0x20;
+    let (status, body) = env.upload(&m).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["reason"], "bad_signature");
+    assert_eq!(body["code"], "bundle.signature");
+
+    // Not a bundle at all, and a truncated one.
+    let (status, body) = env.upload(b"hello").await;
+    assert_eq!((status, body["reason"].as_str()), (422, Some("malformed")));
+    let (status, body) = env.upload(&bundle[..bundle.len() / 2]).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("bundle.truncated"))
+    );
+
+    // Nothing was stored; the genuine bundle still goes in.
+    assert!(env.session(spec.number).await.is_null());
+    let (status, _) = env.upload(&bundle).await;
+    assert_eq!(status, 201);
+    env.finish().await;
+}
+
+#[tokio::test]
+async fn a_tampered_bundle_is_rejected_with_its_reason() {
+    for b in backends("tampered") {
+        tampered(&b).await;
+    }
+}
+
+async fn console_keys(b: &common::Backend) {
+    let mut env = Env::new(b).await;
+    let registered = env.room.console_key_hex();
+    let spec = env.session_spec(1);
+    let before_revocation = env.room.session(&spec).unwrap();
+
+    // An unregistered console.
+    env.room.replace_console().unwrap();
+    let spec2 = env.session_spec(1);
+    let foreign = env.room.session(&spec2).unwrap();
+    let (status, body) = env.upload(&foreign).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["reason"], "unknown_console");
+    assert_eq!(body["code"], "ingest.unknown_console");
+
+    // A revoked console: even a bundle signed before the revocation is refused.
+    let (status, body) = env
+        .admin_post(
+            &format!("/admin/centres/{}/consoles/{registered}/revoke", env.uai),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["revoked_at"].is_string());
+    let (status, body) = env.upload(&before_revocation).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["reason"], "revoked_console");
+    // A revoked key cannot come back.
+    let (status, body) = env
+        .admin_post(
+            &format!("/admin/centres/{}/consoles", env.uai),
+            json!({"public_key": registered}),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+
+    // A console registered for another centre cannot sign for this one.
+    let other = certif_server::service::uai_for(130_001);
+    let (status, _) = env
+        .admin_post(
+            "/admin/centres",
+            json!({"uai": other, "name": "Lycée Autre"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, _) = env
+        .admin_post(
+            &format!("/admin/centres/{other}/consoles"),
+            json!({"public_key": env.room.console_key_hex()}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, body) = env.upload(&foreign).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["code"], "ingest.console_of_another_centre");
+    env.finish().await;
+}
+
+#[tokio::test]
+async fn unregistered_revoked_and_foreign_console_keys_are_rejected() {
+    for b in backends("console_keys") {
+        console_keys(&b).await;
+    }
+}
+
+async fn unknown_bank(b: &common::Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (service, pg) = common::service_on(b, dir.path(), None).await;
+    let app = certif_server::App::from_service(service.clone(), Some(ADMIN));
+    let room_dir = dir.path().join("room");
+    std::fs::create_dir_all(&room_dir).unwrap();
+    let mut room = certif_server::bench::RoomSim::new(
+        &room_dir,
+        std::path::Path::new(certif_server::bench::SAMPLE_BANK_DIR),
+        11,
+    )
+    .unwrap();
+    let uai = certif_server::service::uai_for(750_654);
+    service.enrol_centre(&uai, "Collège").await.unwrap();
+    service
+        .register_console(&uai, &room.console_key_hex())
+        .await
+        .unwrap();
+    let bundle = room
+        .session(&certif_server::bench::SessionSpec::new(&uai, 12, 1))
+        .unwrap();
+    let server = certif_server::bench::spawn(&app).await.unwrap();
+    let r = reqwest::Client::new()
+        .post(format!("{}/v1/bundles", server.base))
+        .body(bundle.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["reason"], "unknown_bank");
+    assert!(body["message_en"]
+        .as_str()
+        .unwrap()
+        .contains(&room.bank_hash()));
+    // Once the bank is uploaded, the same bundle is accepted.
+    room.register(&service, &uai, "Collège").await.unwrap();
+    assert!(service.ingest(bundle).await.unwrap().created);
+    drop(server);
+    if let Some((url, schema)) = pg {
+        certif_server::bench::drop_schema(&url, &schema).await;
+    }
+}
+
+#[tokio::test]
+async fn a_bundle_naming_an_unknown_bank_is_rejected() {
+    for b in backends("unknown_bank") {
+        unknown_bank(&b).await;
+    }
+}
+
+async fn incident_jury(b: &common::Backend) {
+    let mut env = Env::new(b).await;
+    let spec = env.session_spec(3).plan(1, Plan::Incident("C7".into()));
+    let bundle = env.room.session(&spec).unwrap();
+    let (status, receipt) = env.upload(&bundle).await;
+    assert_eq!(status, 201);
+    assert_eq!(receipt["status"], "pending_jury");
+    let session = env.session(spec.number).await;
+    assert_eq!(session["status"], "pending_jury");
+    assert!(codes(&session).is_empty(), "nothing public before the jury");
+
+    let (status, cases) = env.admin_get("/admin/jury").await;
+    assert_eq!(status, 200);
+    let case = cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["session_number"] == spec.number)
+        .unwrap()
+        .clone();
+    assert_eq!(case["flags"], json!(["incidents"]));
+    assert_eq!(case["candidates"][1]["incidents"][0]["code"], "C7");
+    let sid = case["session_id"].as_str().unwrap().to_owned();
+    assert_eq!(sid, format!("{}-{}", env.uai, spec.number));
+
+    // A rejection needs a reason; a bad decision word is refused.
+    let (status, body) = env
+        .admin_post(&format!("/admin/jury/{sid}"), json!({"decision": "reject"}))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("jury.comment_required"))
+    );
+    let (status, _) = env
+        .admin_post(&format!("/admin/jury/{sid}"), json!({"decision": "maybe"}))
+        .await;
+    assert_eq!(status, 400);
+
+    let (status, body) = env
+        .admin_post(
+            &format!("/admin/jury/{sid}"),
+            json!({"decision": "validate", "comment": "Incident sans effet sur le résultat."}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "validated");
+    let session = env.session(spec.number).await;
+    assert_eq!(session["status"], "validated");
+    let published = codes(&session);
+    assert_eq!(published.len(), 3);
+    let (status, _) = env.verify_json(&published[1]).await;
+    assert_eq!(status, 200);
+    // Decided once.
+    let (status, body) = env
+        .admin_post(
+            &format!("/admin/jury/{sid}"),
+            json!({"decision": "validate"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("jury.not_pending"))
+    );
+    let (status, cases) = env.admin_get("/admin/jury").await;
+    assert_eq!(status, 200);
+    assert!(cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["session_number"] != spec.number));
+
+    // A comment alone also sends a session to the jury, and a cancellation publishes nothing.
+    let mut spec = env.session_spec(2);
+    spec.comment = "Coupure de courant à 10 h 12.".into();
+    let bundle = env.room.session(&spec).unwrap();
+    let (_, receipt) = env.upload(&bundle).await;
+    assert_eq!(receipt["status"], "pending_jury");
+    let sid = format!("{}-{}", env.uai, spec.number);
+    let (status, body) = env
+        .admin_post(
+            &format!("/admin/jury/{sid}"),
+            json!({"decision": "cancel", "comment": "Session à repasser."}),
+        )
+        .await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("cancelled")));
+    assert!(codes(&env.session(spec.number).await).is_empty());
+    env.finish().await;
+}
+
+#[tokio::test]
+async fn a_session_with_an_incident_waits_for_the_jury_then_validation_publishes() {
+    for b in backends("incident_jury") {
+        incident_jury(&b).await;
+    }
+}
+
+async fn mismatch(b: &common::Backend) {
+    let mut env = Env::new(b).await;
+    // Candidate 0: the station recorded a question the engine would not have chosen.
+    // Candidate 1: stopped after 8 answers; the journal says technical, the finalization says
+    // the candidate's fault (cancelled vs rejected).
+    let spec = env
+        .session_spec(3)
+        .plan(0, Plan::ForgedQuestion { at: 5 })
+        .plan(
+            1,
+            Plan::StoppedEarly {
+                answers: 8,
+                journal: AbortCause::Technical,
+                declared: AbortReason::Candidate,
+            },
+        );
+    let bundle = env.room.session(&spec).unwrap();
+    let (status, receipt) = env.upload(&bundle).await;
+    assert_eq!(status, 201, "{receipt}");
+    assert_eq!(receipt["status"], "pending_jury");
+    let (_, cases) = env.admin_get("/admin/jury").await;
+    let case = cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["session_number"] == spec.number)
+        .unwrap()
+        .clone();
+    assert_eq!(case["flags"], json!(["mismatch"]));
+    let c0 = &case["candidates"][0];
+    assert_eq!(c0["status"], "error");
+    assert_eq!(c0["mismatch"]["kind"], "replay");
+    assert!(c0["mismatch"]["detail"].as_str().unwrap().contains("étape"));
+    assert!(c0["score"].is_null());
+    let c1 = &case["candidates"][1];
+    assert_eq!(c1["status"], "cancelled");
+    assert_eq!(c1["mismatch"]["kind"], "abort_reason");
+    assert_eq!(c1["score"]["answered"], 8);
+    assert!(case["candidates"][2]["mismatch"].is_null());
+    assert_eq!(case["candidates"][2]["status"], "validated");
+
+    // The jury validates: only the candidate with a trustworthy validated score is published.
+    let (status, _) = env
+        .admin_post(
+            &format!("/admin/jury/{}", case["session_id"].as_str().unwrap()),
+            json!({"decision": "validate", "comment": "Poste 4 à examiner."}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let session = env.session(spec.number).await;
+    assert_eq!(codes(&session).len(), 1);
+    assert!(session["candidates"][0]["certification"].is_null());
+    env.finish().await;
+}
+
+#[tokio::test]
+async fn a_result_that_differs_from_the_rooms_record_goes_to_the_jury_as_a_mismatch() {
+    for b in backends("mismatch") {
+        mismatch(&b).await;
+    }
+}
+
+async fn correction(b: &common::Backend) {
+    let mut env = Env::new(b).await;
+    let spec = env.session_spec(2);
+    let first = env.room.session(&spec).unwrap();
+    let (_, r1) = env.upload(&first).await;
+    assert_eq!(r1["status"], "published");
+    let old_codes = codes(&env.session(spec.number).await);
+    assert_eq!(old_codes.len(), 2);
+
+    // The centre re-finalizes the same session: a new bundle id for the same centre + session.
+    let second = env.room.session(&spec).unwrap();
+    let (status, r2) = env.upload(&second).await;
+    assert_eq!(status, 201);
+    assert_ne!(r1["bundle_id"], r2["bundle_id"]);
+    assert_eq!(r2["status"], "published");
+    let session = env.session(spec.number).await;
+    assert_eq!(session["bundle_id"], r2["bundle_id"]);
+    let new_codes = codes(&session);
+    assert_eq!(new_codes.len(), 2);
+    assert!(new_codes.iter().all(|c| !old_codes.contains(c)));
+    // The old certificates say they were replaced; the old version is still there (its
+    // receipt is returned again).
+    let (status, body) = env.verify_json(&old_codes[0]).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (410, Some("verify.superseded"))
+    );
+    let (status, again) = env.upload(&first).await;
+    assert_eq!(status, 200);
+    assert_eq!(again, r1);
+
+    // A version finalized earlier than the live one arrives late: kept, marked superseded.
+    let mut older_spec = spec.clone();
+    older_spec.finalized_at = Some("2020-01-01T00:00:00Z".into());
+    let older = env.room.session(&older_spec).unwrap();
+    let (status, r3) = env.upload(&older).await;
+    assert_eq!(status, 201);
+    assert_eq!(r3["status"], "superseded");
+    assert_eq!(env.session(spec.number).await["bundle_id"], r2["bundle_id"]);
+    env.finish().await;
+}
+
+#[tokio::test]
+async fn a_corrected_session_supersedes_the_older_version_without_overwriting_it() {
+    for b in backends("correction") {
+        correction(&b).await;
+    }
+}
+
+async fn auth(b: &common::Backend) {
+    let env = Env::new(b).await;
+    let c = &env.http;
+    let r = c.get(env.url("/admin/jury")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let r = c
+        .get(env.url("/admin/jury"))
+        .bearer_auth("wrong-token-wrong-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let r = c
+        .get(env.url(&format!("/v1/centres/{}/results", env.uai)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    // A centre's token does not open another centre's results.
+    let other = certif_server::service::uai_for(130_002);
+    let (_, body) = env
+        .admin_post("/admin/centres", json!({"uai": other, "name": "Lycée B"}))
+        .await;
+    let other_token = body["centre_token"].as_str().unwrap();
+    let r = c
+        .get(env.url(&format!("/v1/centres/{}/results", env.uai)))
+        .bearer_auth(other_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    // Enrolment checks the UAI and refuses a second enrolment.
+    let (status, body) = env
+        .admin_post("/admin/centres", json!({"uai": "0750654E", "name": "X"}))
+        .await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("admin.uai")));
+    let (status, _) = env
+        .admin_post("/admin/centres", json!({"uai": env.uai, "name": "X"}))
+        .await;
+    assert_eq!(status, 409);
+    let (status, body) = env.admin_post("/admin/centres", json!({"uai": 12})).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("http.bad_json"))
+    );
+    let r = c.get(env.url("/nowhere")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    env.finish().await;
+}
+
+#[tokio::test]
+async fn admin_and_centre_routes_require_their_tokens() {
+    for b in backends("auth") {
+        auth(&b).await;
+    }
+}
+
+async fn code_collision(b: &common::Backend) {
+    // Two services over one database whose code generators are seeded alike: the second one's
+    // first draws collide with codes already issued and must be drawn again.
+    let dir = tempfile::tempdir().unwrap();
+    let (s1, pg) = common::service_on(b, dir.path(), Some(42)).await;
+    let store = s1.store.clone();
+    let signer2 = std::sync::Arc::new(
+        certif_server::signer::Signer::ephemeral(common::BASE_URL, Some(42)).unwrap(),
+    );
+    let s2 = certif_server::Service::new(store, signer2, 1 << 26);
+    let room_dir = dir.path().join("room");
+    std::fs::create_dir_all(&room_dir).unwrap();
+    let mut room = certif_server::bench::RoomSim::new(
+        &room_dir,
+        std::path::Path::new(certif_server::bench::SAMPLE_BANK_DIR),
+        3,
+    )
+    .unwrap();
+    let uai = certif_server::service::uai_for(750_654);
+    room.register(&s1, &uai, "Collège").await.unwrap();
+    room.register(&s2, &uai, "Collège").await.unwrap();
+    let a = room
+        .session(&certif_server::bench::SessionSpec::new(&uai, 1, 3))
+        .unwrap();
+    let b2 = room
+        .session(&certif_server::bench::SessionSpec::new(&uai, 2, 3))
+        .unwrap();
+    s1.ingest(a).await.unwrap();
+    s2.ingest(b2).await.unwrap();
+    let all: Vec<String> = s1
+        .centre_results(&uai)
+        .await
+        .unwrap()
+        .iter()
+        .flat_map(|s| s.candidates.iter())
+        .filter_map(|c| c.certification.as_ref().map(|c| c.code.clone()))
+        .collect();
+    assert_eq!(all.len(), 6);
+    let unique: std::collections::HashSet<_> = all.iter().collect();
+    assert_eq!(unique.len(), 6, "{all:?}");
+    if let Some((url, schema)) = pg {
+        certif_server::bench::drop_schema(&url, &schema).await;
+    }
+}
+
+#[tokio::test]
+async fn a_colliding_verification_code_is_drawn_again() {
+    for b in backends("code_collision") {
+        code_collision(&b).await;
+    }
+}

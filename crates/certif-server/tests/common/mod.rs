@@ -1,0 +1,271 @@
+//! A real server on a loopback port, a simulated room, and an HTTP client: what every
+//! integration test starts from. Each scenario runs on SQLite, and on PostgreSQL when
+//! `CERTIF_TEST_POSTGRES` holds a URL (each run in its own schema, dropped afterwards).
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::Arc;
+
+use base64::Engine;
+use certif_server::bench::{self, RoomSim, Running, SessionSpec};
+use certif_server::config::DEFAULT_MAX_BUNDLE_BYTES;
+use certif_server::service::uai_for;
+use certif_server::signer::Signer;
+use certif_server::{App, Database, Service};
+use serde_json::{json, Value};
+
+pub const ADMIN: &str = "test-admin-token-0123456789";
+pub const BASE_URL: &str = "https://verifier.certroom.example";
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("CERTIF_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+}
+
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+/// SQLite always; PostgreSQL when configured (else says it is skipped).
+pub fn backends(test: &str) -> Vec<Backend> {
+    let mut v = vec![Backend::Sqlite];
+    match postgres_url() {
+        Some(u) => v.push(Backend::Postgres(u)),
+        None => eprintln!(
+            "{test}: PostgreSQL skipped (set CERTIF_TEST_POSTGRES to a postgres:// URL to run it)"
+        ),
+    }
+    v
+}
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub app: App,
+    pub server: Running,
+    pub room: RoomSim,
+    pub http: reqwest::Client,
+    pub uai: String,
+    pub centre_token: String,
+    pg: Option<(String, String)>,
+    next_session: i64,
+}
+
+fn schema_name() -> String {
+    let mut b = [0u8; 6];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b).unwrap();
+    format!("certif_test_{}", certroom_journal::hash::to_hex(&b))
+}
+
+pub async fn service_on(
+    backend: &Backend,
+    dir: &Path,
+    code_seed: Option<u64>,
+) -> (Arc<Service>, Option<(String, String)>) {
+    let (db, pg) = match backend {
+        Backend::Sqlite => (Database::Sqlite(dir.join("certif.db")), None),
+        Backend::Postgres(url) => {
+            let schema = schema_name();
+            (
+                Database::Postgres {
+                    url: url.clone(),
+                    schema: Some(schema.clone()),
+                },
+                Some((url.clone(), schema)),
+            )
+        }
+    };
+    let store = certif_server::store::open(&db).await.unwrap();
+    let signer = Arc::new(Signer::ephemeral(BASE_URL, code_seed).unwrap());
+    (
+        Arc::new(Service::new(store, signer, DEFAULT_MAX_BUNDLE_BYTES)),
+        pg,
+    )
+}
+
+impl Env {
+    /// A server with one centre enrolled, its console registered and the bank uploaded, all
+    /// through the admin API.
+    pub async fn new(backend: &Backend) -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let (service, pg) = service_on(backend, dir.path(), None).await;
+        let app = App::from_service(service, Some(ADMIN));
+        let server = bench::spawn(&app).await.unwrap();
+        let room_dir = dir.path().join("room");
+        std::fs::create_dir_all(&room_dir).unwrap();
+        let room = RoomSim::new(&room_dir, Path::new(bench::SAMPLE_BANK_DIR), 7).unwrap();
+        let http = reqwest::Client::new();
+        let uai = uai_for(750_654);
+        let mut env = Env {
+            dir,
+            app,
+            server,
+            room,
+            http,
+            uai: uai.clone(),
+            centre_token: String::new(),
+            pg,
+            next_session: 4000,
+        };
+        let (status, body) = env
+            .admin_post(
+                "/admin/centres",
+                json!({"uai": uai, "name": "Collège Jean Moulin"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        env.centre_token = body["centre_token"].as_str().unwrap().to_owned();
+        let key = env.room.console_key_hex();
+        let (status, body) = env
+            .admin_post(
+                &format!("/admin/centres/{uai}/consoles"),
+                json!({"public_key": key}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        env.upload_bank().await;
+        env
+    }
+
+    pub async fn upload_bank(&self) {
+        let (status, body) = self
+            .admin_post(
+                "/admin/banks",
+                json!({
+                    "pack_base64": base64::engine::general_purpose::STANDARD.encode(self.room.pack()),
+                    "passphrase": bench::PASSPHRASE,
+                    "publisher_public_key": self.room.publisher_hex(),
+                }),
+            )
+            .await;
+        assert!(status == 201 || status == 200, "{status} {body}");
+        assert_eq!(body["content_hash"], self.room.bank_hash());
+    }
+
+    /// Drops the PostgreSQL schema (SQLite lives in the temp dir).
+    pub async fn finish(self) {
+        let pg = self.pg.clone();
+        drop(self);
+        if let Some((url, schema)) = pg {
+            bench::drop_schema(&url, &schema).await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.base)
+    }
+
+    pub fn session_spec(&mut self, candidates: usize) -> SessionSpec {
+        self.next_session += 1;
+        SessionSpec::new(&self.uai, self.next_session, candidates)
+    }
+
+    pub async fn admin_post(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(ADMIN)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn admin_get(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(ADMIN)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn upload(&self, bundle: &[u8]) -> (u16, Value) {
+        let r = self
+            .http
+            .post(self.url("/v1/bundles"))
+            .header("content-type", "application/octet-stream")
+            .body(bundle.to_vec())
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn results(&self) -> Value {
+        let r = self
+            .http
+            .get(self.url(&format!("/v1/centres/{}/results", self.uai)))
+            .bearer_auth(&self.centre_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        r.json().await.unwrap()
+    }
+
+    /// The session entry of the centre's results.
+    pub async fn session(&self, number: i64) -> Value {
+        let all = self.results().await;
+        all["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["session_number"] == number)
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+
+    pub async fn verify_json(&self, code: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(self.url(&format!("/verify/{code}")))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn verify_html(&self, code: &str) -> (u16, String, String) {
+        let r = self
+            .http
+            .get(self.url(&format!("/verify/{code}")))
+            .header("accept", "text/html,application/xhtml+xml")
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let ctype = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (status, ctype, r.text().await.unwrap())
+    }
+}
+
+/// Codes of the published certifications of a session entry.
+pub fn codes(session: &Value) -> Vec<String> {
+    session["candidates"]
+        .as_array()
+        .map(|cs| {
+            cs.iter()
+                .filter_map(|c| c["certification"]["verification_code"].as_str())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
