@@ -34,6 +34,8 @@ const COMMANDS: &[&str] = &[
     "room_command",
     "room_report",
     "room_bundle",
+    "room_send",
+    "outbox_list",
 ];
 
 fn main() {

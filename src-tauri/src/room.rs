@@ -246,7 +246,104 @@ pub fn room_report(state: State<'_, AppState>) -> Result<Written, AppError> {
 /// The finalized session's signed result bundle, signed with this console's station key.
 #[tauri::command]
 pub fn room_bundle(state: State<'_, AppState>) -> Result<Written, AppError> {
-    let guard = host(&state)?;
+    let (path, _) = write_bundle(&state)?;
+    Ok(Written {
+        path: path.display().to_string(),
+    })
+}
+
+const SERVICE_URL_FILE: &str = "service-url.txt";
+const OUTBOX_FILE: &str = "outbox.db";
+
+fn outbox(state: &AppState) -> Result<certroom_sync::Outbox, AppError> {
+    certroom_sync::Outbox::open(&state.data.path().join(OUTBOX_FILE))
+        .map_err(|e| AppError::internal("outbox", e))
+}
+
+#[derive(Serialize)]
+pub struct OutboxStatus {
+    items: Vec<certroom_sync::Item>,
+    service_url: Option<String>,
+}
+
+fn outbox_status(state: &AppState) -> Result<OutboxStatus, AppError> {
+    Ok(OutboxStatus {
+        items: outbox(state)?
+            .items()
+            .map_err(|e| AppError::internal("outbox", e))?,
+        service_url: std::fs::read_to_string(state.data.path().join(SERVICE_URL_FILE))
+            .ok()
+            .map(|s| s.trim().to_owned()),
+    })
+}
+
+/// What waits for the certification service, what was sent (with its receipt) or refused.
+#[tauri::command]
+pub fn outbox_list(state: State<'_, AppState>) -> Result<OutboxStatus, AppError> {
+    drop(host(&state)?);
+    outbox_status(&state)
+}
+
+/// Puts the finalized session's bundle in the outbox and sends what is due to the service. What
+/// cannot be sent now is retried in the background (and after a restart of the console).
+#[tauri::command]
+pub async fn room_send(
+    state: State<'_, AppState>,
+    service_url: String,
+) -> Result<OutboxStatus, AppError> {
+    let url = service_url.trim().trim_end_matches('/').to_owned();
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(AppError::new(
+            "outbox.url",
+            "Adresse du service de certification invalide (https://…).",
+            "Invalid certification service address (https://…).",
+        ));
+    }
+    let (_, bytes) = write_bundle(&state)?;
+    outbox(&state)?.add(&bytes).map_err(|e| {
+        AppError::new(
+            "outbox.bundle",
+            format!("Lot refusé avant l'envoi : {e}"),
+            format!("Bundle refused before sending: {e}"),
+        )
+    })?;
+    std::fs::write(state.data.path().join(SERVICE_URL_FILE), &url)
+        .map_err(|e| AppError::internal("outbox", e))?;
+    let path = state.data.path().join(OUTBOX_FILE);
+    // The outbox's SQLite connection stays on one thread, with its own small runtime.
+    let _ = tauri::async_runtime::spawn_blocking(move || {
+        send_due(&path, &url, Duration::from_secs(15))
+    })
+    .await;
+    outbox_status(&state)
+}
+
+/// Sends what is due, on the calling thread, for at most `deadline`.
+fn send_due(outbox: &std::path::Path, url: &str, deadline: Duration) -> Result<(), String> {
+    let ob = certroom_sync::Outbox::open(outbox).map_err(|e| e.to_string())?;
+    let up = certroom_sync::Uploader::new(url.trim()).map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(up.drain(&ob, deadline))
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// The console's background sender: pending bundles go out as soon as the service answers,
+/// including after a restart of the console.
+pub fn start_outbox_sender(data: std::path::PathBuf) {
+    std::thread::spawn(move || loop {
+        std::thread::sleep(Duration::from_secs(30));
+        if let Ok(url) = std::fs::read_to_string(data.join(SERVICE_URL_FILE)) {
+            let _ = send_due(&data.join(OUTBOX_FILE), &url, Duration::from_secs(5));
+        }
+    });
+}
+
+fn write_bundle(state: &AppState) -> Result<(std::path::PathBuf, Vec<u8>), AppError> {
+    let guard = host(state)?;
     let h = guard.as_ref().ok_or_else(no_room)?;
     let key = StationKey::load_or_create(&state.data.path().join("station.key"))
         .map_err(|e| AppError::internal("console key", e))?;
@@ -302,10 +399,8 @@ pub fn room_bundle(state: State<'_, AppState>) -> Result<Written, AppError> {
     let dir = state.data.path().join("exports");
     std::fs::create_dir_all(&dir).map_err(|e| AppError::internal("exports", e))?;
     let path = dir.join(format!("session-{}.bundle", h.session));
-    std::fs::write(&path, bytes).map_err(|e| AppError::internal("exports", e))?;
-    Ok(Written {
-        path: path.display().to_string(),
-    })
+    std::fs::write(&path, &bytes).map_err(|e| AppError::internal("exports", e))?;
+    Ok((path, bytes))
 }
 
 /// A paired kiosk's connection to its room hub.

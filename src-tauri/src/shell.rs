@@ -191,6 +191,8 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
             crate::room::room_command,
             crate::room::room_report,
             crate::room::room_bundle,
+            crate::room::room_send,
+            crate::room::outbox_list,
         ])
         .on_window_event(move |window, event| {
             if let Some(log) = event_log.as_deref() {
@@ -224,6 +226,7 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
                     kiosk::open_window(handle, lockdown, log)?;
                 }
                 Role::Console => {
+                    crate::room::start_outbox_sender(dir.clone());
                     WebviewWindowBuilder::new(
                         handle,
                         "console",

@@ -468,6 +468,10 @@ describe("pairing and the room", () => {
         refuse ? Promise.reject({ code: "room.abort_reasons_missing", message_fr: "Motif d'abandon manquant pour 1 candidat(s) dont le test n'est pas terminé.", message_en: "Abort reason missing for 1 candidate(s) whose test is unfinished." }) : null,
       room_report: () => ({ path: "/data/exports/session-12-proces-verbal.pdf" }),
       room_bundle: () => ({ path: "/data/exports/session-12.bundle" }),
+      room_send: () => ({
+        service_url: "https://certification.example.fr",
+        items: [{ id: 1, bundle_id: "0750654D-12-abc", session: 12, content_hash: "ab", state: "sent", attempts: 2, next_attempt_ms: 0, last_error: null, receipt: '{"status":"published"}' }],
+      }),
     });
     await openSession12();
     expect($("#room-report")).toBeNull();
@@ -494,5 +498,15 @@ describe("pairing and the room", () => {
     expect(calls.some((c) => c.command === "room_bundle")).toBe(true);
     expect($("#room-message").textContent).toContain("Lot de résultats signé enregistré");
     expect($("#room-report-path").textContent).toBe("/data/exports/session-12.bundle");
+    const url = $("#room-service-url") as HTMLInputElement;
+    url.value = "https://certification.example.fr/";
+    ($("#room-send-form") as HTMLFormElement).requestSubmit();
+    await flush();
+    expect(calls.find((c) => c.command === "room_send")?.args).toEqual({ serviceUrl: "https://certification.example.fr/" });
+    expect($("#room-message").textContent).toContain("reçu signé est enregistré");
+    const item = $(".outbox-item[data-state=sent]");
+    expect(item.textContent).toContain("reçu par le service");
+    expect(item.textContent).toContain("reçu : published");
+    expect(item.textContent).toContain("2 tentative(s)");
   });
 });

@@ -1,6 +1,6 @@
 import { html, nothing } from "lit";
 import { repeat } from "lit/directives/repeat.js";
-import { consoleBackend, errorText } from "../shared/backend";
+import { consoleBackend, errorText, type OutboxStatus } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import { clock, Countdown, formatClock } from "../kiosk/timer";
@@ -49,7 +49,11 @@ export class RoomPanel extends LocalizedElement {
     message: { state: true },
     announce: { state: true },
     now: { state: true },
+    outbox: { state: true },
+    sending: { state: true },
   };
+  outbox: OutboxStatus | null = null;
+  sending = false;
   number = 0;
   info: RoomInfo | null = null;
   loaded = false;
@@ -406,6 +410,45 @@ export class RoomPanel extends LocalizedElement {
     }
   }
 
+  /** Sends the finalized session's bundle through the outbox; what fails is retried in the
+   * background, and the list shows every bundle's state and the service's receipt. */
+  private async sendBundle(e: Event) {
+    e.preventDefault();
+    const url = this.querySelector<HTMLInputElement>("#room-service-url")?.value.trim() ?? "";
+    this.message = null;
+    this.sending = true;
+    try {
+      this.outbox = await consoleBackend.roomSend(url);
+      const sent = this.outbox.items.some((i) => i.state === "sent");
+      this.message = { ok: t(sent ? "console.room.outbox.sent" : "console.room.outbox.queued") };
+    } catch (err) {
+      this.message = { error: err };
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private renderOutbox() {
+    const box = this.outbox;
+    return html`<form id="room-send-form" novalidate @submit=${this.sendBundle}>
+        <label for="room-service-url">${t("console.room.outbox.url")}</label>
+        <input id="room-service-url" type="url" autocomplete="off" .value=${box?.service_url ?? ""} placeholder="https://" />
+        <p><button type="submit" id="room-send" ?disabled=${this.sending}>${t("console.room.outbox.send")}</button></p>
+      </form>
+      ${box && box.items.length
+        ? html`<ul id="outbox" aria-label=${t("console.room.outbox.title")}>
+            ${box.items.map(
+              (i) => html`<li class="outbox-item" data-state=${i.state}>
+                <code>${i.bundle_id}</code> — ${t(`console.room.outbox.state.${i.state}`)}
+                ${i.attempts ? html`(${t("console.room.outbox.attempts", { count: i.attempts })})` : null}
+                ${i.receipt ? html`— ${t("console.room.outbox.receipt", { status: receiptStatus(i.receipt) })}` : null}
+                ${i.last_error ? html`<br /><span class="hint">${i.last_error}</span>` : null}
+              </li>`,
+            )}
+          </ul>`
+        : null}`;
+  }
+
   private renderMessage() {
     const m = this.message;
     const error = m && "error" in m;
@@ -564,7 +607,8 @@ export class RoomPanel extends LocalizedElement {
       <p class="row">
         ${finalized
           ? html`<button type="button" id="room-report" @click=${this.report}>${t("console.room.report")}</button>
-              <button type="button" class="secondary" id="room-bundle" @click=${this.bundle}>${t("console.room.bundle")}</button>`
+              <button type="button" class="secondary" id="room-bundle" @click=${this.bundle}>${t("console.room.bundle")}</button>
+              ${this.renderOutbox()}`
           : html`<button type="button" id="room-finalize" aria-describedby="room-finalize-hint"
                 @click=${() => this.send({ type: "finalize" }, t("console.room.done.finalized"))}>${t("console.room.finalize")}</button>
               <span class="hint" id="room-finalize-hint">${t("console.room.finalizeHint")}</span>`}
@@ -599,4 +643,12 @@ export class RoomPanel extends LocalizedElement {
     </section>`;
   }
 }
+function receiptStatus(receipt: string): string {
+  try {
+    return String((JSON.parse(receipt) as { status?: string }).status ?? "");
+  } catch {
+    return "";
+  }
+}
+
 customElements.define("console-room", RoomPanel);

@@ -197,7 +197,7 @@ export class SessionDetail extends LocalizedElement {
         <div><dt>${t("console.date")}</dt><dd>${s.date}</dd></div>
         <div><dt>${t("console.startTime")}</dt><dd>${s.start_time}</dd></div>
         <div><dt>${t("console.site")}</dt><dd>${s.site}</dd></div>
-        <div><dt>${t("console.room")}</dt><dd>${s.room}</dd></div>
+        <div><dt>${t("console.roomName")}</dt><dd>${s.room}</dd></div>
         <div><dt>${t("console.invigilators")}</dt><dd>${s.invigilators.join(", ") || none}</dd></div>
         <div><dt>${t("console.status")}</dt><dd>${t(`console.statusValue.${s.status}`)}</dd></div>
         <div class="wide"><dt>${t("console.observations")}</dt><dd>${s.observations || none}</dd></div>

@@ -165,7 +165,7 @@ export class SessionsView extends LocalizedElement {
               <th scope="col">${t("console.date")}</th>
               <th scope="col">${t("console.startTime")}</th>
               <th scope="col">${t("console.site")}</th>
-              <th scope="col">${t("console.room")}</th>
+              <th scope="col">${t("console.roomName")}</th>
               <th scope="col">${t("console.invigilators")}</th>
               <th scope="col">${t("console.candidateCount")}</th>
               <th scope="col">${t("console.status")}</th>
@@ -214,7 +214,7 @@ export class SessionsView extends LocalizedElement {
       <p class="hint">${t("console.requiredHint")}</p>
       <div class="grid">
         <div>${field("session-site", "console.site", { required: true })}</div>
-        <div>${field("session-room", "console.room", { required: true })}</div>
+        <div>${field("session-room", "console.roomName", { required: true })}</div>
         <div>${field("session-date", "console.dateHint", { hint: t("console.datePlaceholder"), required: true, invalid: code === "session.date", mode: "numeric" })}</div>
         <div>${field("session-time", "console.timeHint", { hint: t("console.timePlaceholder"), required: true, invalid: code === "session.time", mode: "numeric" })}</div>
       </div>

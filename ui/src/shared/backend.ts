@@ -34,6 +34,24 @@ export function errorText(e: unknown, lang: string): string {
   return String(e);
 }
 
+/** The console's outbox of signed result bundles (certroom-sync's `Item`). */
+export interface OutboxItem {
+  id: number;
+  bundle_id: string;
+  session: number;
+  content_hash: string;
+  state: "pending" | "sent" | "rejected";
+  attempts: number;
+  next_attempt_ms: number;
+  last_error: string | null;
+  receipt: string | null;
+}
+
+export interface OutboxStatus {
+  items: OutboxItem[];
+  service_url: string | null;
+}
+
 export interface Centre {
   uai: string;
   name: string;
@@ -209,5 +227,7 @@ export const consoleBackend = {
   /** Writes the session report (procès-verbal) PDF once the room is finalized. */
   roomReport: () => transport.call<{ path: string }>("room_report"),
   roomBundle: () => transport.call<{ path: string }>("room_bundle"),
+  roomSend: (serviceUrl: string) => transport.call<OutboxStatus>("room_send", { serviceUrl }),
+  outboxList: () => transport.call<OutboxStatus>("outbox_list"),
   onRoomEvent: (h: (ev: ConsoleEvent) => void) => transport.on<ConsoleEvent>("room://event", h),
 };
