@@ -7,6 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use hyper_rustls::ConfigBuilderExt;
 use serde::{Deserialize, Serialize};
 
 use crate::outbox::{Outbox, OutboxError};
@@ -41,8 +42,13 @@ pub enum SyncError {
     Client(String),
 }
 
+type Https = hyper_util::client::legacy::Client<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    http_body_util::Full<bytes::Bytes>,
+>;
+
 pub struct Uploader {
-    client: reqwest::Client,
+    client: Https,
     base: String,
     /// Milliseconds: the retry schedule is counted from here (tests shrink it).
     base_delay_ms: u64,
@@ -137,20 +143,36 @@ impl Uploader {
     }
 
     async fn send(&self, bytes: &[u8]) -> Outcome {
-        let url = format!("{}/v1/bundles", self.base);
-        let resp = match self
-            .client
-            .post(&url)
+        use http_body_util::BodyExt;
+        let request = match hyper::Request::post(format!("{}/v1/bundles", self.base))
             .header("content-type", "application/octet-stream")
-            .body(bytes.to_vec())
-            .send()
-            .await
-        {
+            .body(http_body_util::Full::new(bytes::Bytes::copy_from_slice(
+                bytes,
+            ))) {
             Ok(r) => r,
-            Err(e) => return Outcome::Retry(format!("service injoignable / unreachable: {e}")),
+            Err(e) => return Outcome::Refused(format!("adresse invalide / invalid address: {e}")),
         };
-        let status = resp.status();
-        let body = resp.text().await.unwrap_or_default();
+        let sent = tokio::time::timeout(Duration::from_secs(60), async {
+            let resp = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| e.to_string())?;
+            let status = resp.status();
+            let body = resp
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| e.to_string())?
+                .to_bytes();
+            Ok::<_, String>((status, String::from_utf8_lossy(&body).into_owned()))
+        })
+        .await;
+        let (status, body) = match sent {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => return Outcome::Retry(format!("service injoignable / unreachable: {e}")),
+            Err(_) => return Outcome::Retry("service injoignable / unreachable: timeout".into()),
+        };
         if status.is_success() {
             return match serde_json::from_str::<Receipt>(&body) {
                 Ok(r) => Outcome::Receipt(r),
@@ -158,11 +180,10 @@ impl Uploader {
             };
         }
         // The service looked at the bundle and refused it: sending it again cannot help.
-        let permanent =
-            status.is_client_error() && status.as_u16() != 408 && status.as_u16() != 429;
+        let code = status.as_u16();
+        let permanent = status.is_client_error() && code != 408 && code != 429;
         let why = format!(
-            "HTTP {}: {}",
-            status.as_u16(),
+            "HTTP {code}: {}",
             body.chars().take(500).collect::<String>()
         );
         if permanent {
@@ -174,23 +195,25 @@ impl Uploader {
 }
 
 /// An HTTP client for the certification service: rustls with the ring provider and the Mozilla
-/// roots (the same crypto as the rest of the software; no system OpenSSL).
-pub fn client() -> Result<reqwest::Client, SyncError> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+/// roots (the same crypto as the rest of the software; no system OpenSSL); plain HTTP only for
+/// a service on loopback (tests, the demo).
+fn client() -> Result<Https, SyncError> {
     let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()
     .map_err(|e| SyncError::Client(e.to_string()))?
-    .with_root_certificates(roots)
+    .with_webpki_roots()
     .with_no_client_auth();
-    reqwest::Client::builder()
-        .use_preconfigured_tls(tls)
-        .timeout(Duration::from_secs(60))
-        .connect_timeout(Duration::from_secs(10))
-        .build()
-        .map_err(|e| SyncError::Client(e.to_string()))
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .build();
+    Ok(
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build(https),
+    )
 }
 
 enum Outcome {

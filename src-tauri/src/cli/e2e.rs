@@ -108,7 +108,7 @@ pub fn run(o: &Options) -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     let report = runtime.block_on(async {
-        let http = certroom_sync::upload::client().map_err(|e| e.to_string())?;
+        let http = reqwest::Client::new();
         wait_healthy(&http, &base).await?;
         let admin_post = |path: &str, body: Value| {
             http.post(format!("{base}{path}"))
