@@ -220,6 +220,12 @@ impl LiveKiosk {
                         (true, _) => s.resume_authorized("invigilator")?,
                         (false, Some(c)) => {
                             s.start_test(&c.session.to_string(), &c.id.to_string())?;
+                            // Tiers-temps from the candidate list: journaled with the start, so
+                            // the clock, the hub and the central replay all count it.
+                            let minutes = s.tiers_temps_minutes(c.extra_time_percent);
+                            if minutes > 0 {
+                                s.grant_extra_time(minutes)?;
+                            }
                         }
                         (false, None) => return Err(LiveError::Kiosk(KioskError::NoTest)),
                     }

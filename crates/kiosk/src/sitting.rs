@@ -559,6 +559,11 @@ impl Sitting {
         Ok(())
     }
 
+    /// The extra minutes a tiers-temps percentage gives on this test's duration, rounded up.
+    pub fn tiers_temps_minutes(&self, percent: u8) -> u32 {
+        (self.config.engine.duration_min * u32::from(percent)).div_ceil(100)
+    }
+
     pub fn grant_extra_time(&mut self, minutes: u32) -> Result<(), KioskError> {
         let test_id = self.test.clone().ok_or(KioskError::NoTest)?;
         if self.journal.progress(&test_id)?.ended.is_none() {

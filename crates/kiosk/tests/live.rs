@@ -35,6 +35,12 @@ async fn a_dead_pc_is_replaced_and_the_candidate_resumes_from_the_hubs_copy() {
         .command(&auth, ConsoleCommand::Authorize { candidate: 1 })
         .unwrap();
     a.obey().await;
+    a.live.sync().await.unwrap();
+    assert_eq!(
+        tile(&h, 1).extra_minutes,
+        35,
+        "the list's tiers-temps: 33 % of 105 minutes, rounded up"
+    );
     for _ in 0..3 {
         a.answer().await;
     }
@@ -234,7 +240,11 @@ async fn exam_day_pause_extra_time_identity_fix_end_all_and_finalization() {
         )
         .unwrap();
     k1.obey().await;
-    assert_eq!(tile(&h, 1).extra_minutes, 10);
+    assert_eq!(
+        tile(&h, 1).extra_minutes,
+        35 + 10,
+        "tiers-temps from the list plus the minutes granted"
+    );
 
     // Finalization is refused while tests run and while abort reasons are missing.
     assert_eq!(

@@ -55,7 +55,8 @@ pub fn candidates(n: usize) -> Vec<EnrolledCandidate> {
             birthdate: NaiveDate::from_ymd_opt(2011, 1 + (i % 12) as u32, 1 + (i % 28) as u32)
                 .unwrap(),
             local_id: Some("3A".into()),
-            extra_time_percent: 0,
+            // The first candidate has a tiers-temps (33 %).
+            extra_time_percent: if i == 0 { 33 } else { 0 },
             adjusted_questions: false,
         })
         .collect()
