@@ -124,31 +124,7 @@ impl Journal {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(classify)?;
-        let exists: bool = tx
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM tests WHERE test_id = ?1)",
-                [&header.test_id],
-                |r| r.get(0),
-            )
-            .map_err(classify)?;
-        if exists {
-            return Err(JournalError::TestExists(header.test_id));
-        }
-        tx.execute(
-            "INSERT INTO tests (test_id, session_id, candidate_id, engine_seed, engine_version, \
-             bank_hash, created, header) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                header.test_id,
-                header.session_id,
-                header.candidate_id,
-                header.engine_seed.to_string(),
-                header.engine_version,
-                header.bank_hash.to_hex(),
-                header.created,
-                bytes
-            ],
-        )
-        .map_err(classify)?;
+        insert_test(&tx, &header, &bytes)?;
         tx.commit().map_err(classify)?;
         let genesis = TestHeader::genesis(&bytes);
         self.open.insert(
@@ -379,31 +355,7 @@ impl Journal {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(classify)?;
-        let exists: bool = tx
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM tests WHERE test_id = ?1)",
-                [&header.test_id],
-                |r| r.get(0),
-            )
-            .map_err(classify)?;
-        if exists {
-            return Err(JournalError::TestExists(header.test_id));
-        }
-        tx.execute(
-            "INSERT INTO tests (test_id, session_id, candidate_id, engine_seed, engine_version, \
-             bank_hash, created, header) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                header.test_id,
-                header.session_id,
-                header.candidate_id,
-                header.engine_seed.to_string(),
-                header.engine_version,
-                header.bank_hash.to_hex(),
-                header.created,
-                mirror.header_bytes()
-            ],
-        )
-        .map_err(classify)?;
+        insert_test(&tx, &header, mirror.header_bytes())?;
         for (r, body) in mirror.records().iter().zip(mirror.bodies()) {
             let seq = i64::try_from(r.seq).map_err(|_| JournalError::OutOfRange("seq"))?;
             let mono = i64::try_from(r.mono_ms).map_err(|_| JournalError::OutOfRange("mono_ms"))?;
@@ -539,6 +491,36 @@ impl Journal {
             head,
         })
     }
+}
+
+/// The `tests` row of a new test; a test id the journal already holds is refused.
+fn insert_test(conn: &Connection, header: &TestHeader, bytes: &[u8]) -> Result<(), JournalError> {
+    let exists: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM tests WHERE test_id = ?1)",
+            [&header.test_id],
+            |r| r.get(0),
+        )
+        .map_err(classify)?;
+    if exists {
+        return Err(JournalError::TestExists(header.test_id.clone()));
+    }
+    conn.execute(
+        "INSERT INTO tests (test_id, session_id, candidate_id, engine_seed, engine_version, \
+         bank_hash, created, header) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            header.test_id,
+            header.session_id,
+            header.candidate_id,
+            header.engine_seed.to_string(),
+            header.engine_version,
+            header.bank_hash.to_hex(),
+            header.created,
+            bytes
+        ],
+    )
+    .map_err(classify)?;
+    Ok(())
 }
 
 fn insert_head(conn: &Connection, head: &SignedHead) -> Result<(), JournalError> {

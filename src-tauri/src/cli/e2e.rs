@@ -11,12 +11,9 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use certroom_hub::room::{ConsoleCommand, EnrolledCandidate, RoomSetup};
 use certroom_hub::Hub;
-use certroom_journal::pack::{self, PackKey};
 use certroom_journal::StationKey;
-use certroom_kiosk::bank_store;
 use certroom_kiosk::room_sim::{self, HubEndpoint, SimRoomConfig};
 use ring::rand::{SecureRandom, SystemRandom};
-use ring::signature::{Ed25519KeyPair, KeyPair};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -86,18 +83,7 @@ pub fn run(o: &Options) -> Result<(), String> {
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
 
     // The bank, sealed for the session.
-    let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).map_err(|e| e.to_string())?;
-    let publisher = Ed25519KeyPair::from_pkcs8(doc.as_ref()).map_err(|e| e.to_string())?;
-    let files = bank_store::read_dir(&o.bank).map_err(|e| format!("{}: {e}", o.bank.display()))?;
-    let sealed = pack::seal_with(
-        &files,
-        &PackKey::Passphrase(BANK_KEY.into()),
-        &publisher,
-        pack::MIN_PBKDF2_ITERATIONS,
-    )
-    .map_err(|e| e.to_string())?;
-    let mut publisher_pk = [0u8; 32];
-    publisher_pk.copy_from_slice(publisher.public_key().as_ref());
+    let (sealed, publisher_pk) = super::room::seal_bank(&o.bank, BANK_KEY)?;
     std::fs::write(dir.join("bank.pack"), &sealed).map_err(|e| e.to_string())?;
 
     // The central service, as its own process.

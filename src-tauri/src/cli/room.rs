@@ -43,18 +43,7 @@ pub fn sim(o: &Options) -> Result<(), String> {
         None => std::env::temp_dir().join(format!("certroom-room-{}", std::process::id())),
     };
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).map_err(|e| e.to_string())?;
-    let publisher = Ed25519KeyPair::from_pkcs8(doc.as_ref()).map_err(|e| e.to_string())?;
-    let files = bank_store::read_dir(&o.bank).map_err(|e| format!("{}: {e}", o.bank.display()))?;
-    let sealed = pack::seal_with(
-        &files,
-        &PackKey::Passphrase(BANK_KEY.into()),
-        &publisher,
-        pack::MIN_PBKDF2_ITERATIONS,
-    )
-    .map_err(|e| e.to_string())?;
-    let mut pk = [0u8; 32];
-    pk.copy_from_slice(publisher.public_key().as_ref());
+    let (sealed, pk) = seal_bank(&o.bank, BANK_KEY)?;
 
     let candidates: Vec<EnrolledCandidate> = (0..o.kiosks)
         .map(|i| EnrolledCandidate {
@@ -149,6 +138,24 @@ pub fn sim(o: &Options) -> Result<(), String> {
         return Err(format!("{lost} events lost, {errors} kiosk errors"));
     }
     Ok(())
+}
+
+/// A simulation's bank: the folder sealed with `passphrase` by a publisher key made for the
+/// run; returns the pack and the publisher's public key the kiosks pin.
+pub fn seal_bank(bank: &Path, passphrase: &str) -> Result<(Vec<u8>, [u8; 32]), String> {
+    let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).map_err(|e| e.to_string())?;
+    let publisher = Ed25519KeyPair::from_pkcs8(doc.as_ref()).map_err(|e| e.to_string())?;
+    let files = bank_store::read_dir(bank).map_err(|e| format!("{}: {e}", bank.display()))?;
+    let sealed = pack::seal_with(
+        &files,
+        &PackKey::Passphrase(passphrase.into()),
+        &publisher,
+        pack::MIN_PBKDF2_ITERATIONS,
+    )
+    .map_err(|e| e.to_string())?;
+    let mut pk = [0u8; 32];
+    pk.copy_from_slice(publisher.public_key().as_ref());
+    Ok((sealed, pk))
 }
 
 fn spawn_hub(
