@@ -36,6 +36,12 @@ const COMMANDS: &[&str] = &[
     "room_bundle",
     "room_send",
     "outbox_list",
+    "office_settings",
+    "office_settings_save",
+    "office_fetch",
+    "office_import",
+    "office_roster",
+    "office_print",
 ];
 
 fn main() {

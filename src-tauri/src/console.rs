@@ -82,7 +82,7 @@ impl CandidateDto {
     }
 }
 
-fn with_store<T>(
+pub(crate) fn with_store<T>(
     state: &AppState,
     f: impl FnOnce(&mut ConsoleStore) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
@@ -290,10 +290,14 @@ pub fn session_import(
 
 #[derive(Serialize)]
 pub struct Written {
-    path: String,
+    pub(crate) path: String,
 }
 
-fn write_export(state: &AppState, name: &str, bytes: &[u8]) -> Result<Written, AppError> {
+pub(crate) fn write_export(
+    state: &AppState,
+    name: &str,
+    bytes: &[u8],
+) -> Result<Written, AppError> {
     let dir: PathBuf = state.data.path().join("exports");
     std::fs::create_dir_all(&dir).map_err(|e| AppError::internal("exports", e))?;
     let path = dir.join(name);

@@ -6,6 +6,7 @@ mod commands;
 mod console;
 mod error;
 mod kiosk;
+mod office;
 mod room;
 mod shell;
 mod station;

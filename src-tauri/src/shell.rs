@@ -193,6 +193,12 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
             crate::room::room_bundle,
             crate::room::room_send,
             crate::room::outbox_list,
+            crate::office::office_settings,
+            crate::office::office_settings_save,
+            crate::office::office_fetch,
+            crate::office::office_import,
+            crate::office::office_roster,
+            crate::office::office_print,
         ])
         .on_window_event(move |window, event| {
             if let Some(log) = event_log.as_deref() {

@@ -34,6 +34,11 @@ impl DataDir {
         self.0.join("console.db")
     }
 
+    /// The school office's settings and the centre's results.
+    pub fn office_dir(&self) -> PathBuf {
+        self.0.join("office")
+    }
+
     pub fn kiosk_log(&self) -> PathBuf {
         self.0.join("kiosk-events.jsonl")
     }

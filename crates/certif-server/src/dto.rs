@@ -177,21 +177,6 @@ impl From<&JuryCase> for JuryCaseDto {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CertificationDto {
-    pub verification_code: String,
-    pub issued: String,
-    pub pix: u32,
-    pub pix_max: u32,
-    pub global_level: u8,
-    pub levels: Vec<u8>,
-    /// The signed QR text to print (`<base>/v/<code>#<payload>`), absent when a name is too
-    /// long for the QR format.
-    pub qr_text: Option<String>,
-    /// `valid` or `superseded`.
-    pub status: String,
-}
-
 impl From<&Certification> for CertificationDto {
     fn from(c: &Certification) -> Self {
         CertificationDto {
@@ -207,89 +192,53 @@ impl From<&Certification> for CertificationDto {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CentreCandidate {
-    pub candidate_id: i64,
-    pub local_id: Option<String>,
-    pub birth_name: String,
-    pub first_name: String,
-    pub birthdate: String,
-    /// `validated`, `rejected`, `cancelled`, `error`, `absent`; provisional until the session
-    /// is published.
-    pub status: String,
-    pub certification: Option<CertificationDto>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CentreSession {
-    pub session_id: String,
-    pub session_number: i64,
-    pub session_date: String,
-    pub bundle_id: String,
-    pub status: SessionStatus,
-    pub received_at: String,
-    pub candidates: Vec<CentreCandidate>,
-}
+pub use certroom_certificate::results::{
+    CentreCandidate, CentreResults, CentreSession, Certification as CertificationDto,
+    RESULTS_FORMAT,
+};
 
 /// `GET /v1/centres/{uai}/results`, and the payload of the signed results file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CentreResults {
-    /// `certroom-results/1`.
-    pub format: String,
-    pub uai: String,
-    pub centre_name: String,
-    pub generated_at: String,
-    /// Hex Ed25519 key of the service (the one that signs the file and the QR codes).
-    pub server_public_key: String,
-    pub competences: Vec<String>,
-    pub sessions: Vec<CentreSession>,
-}
-
-pub const RESULTS_FORMAT: &str = "certroom-results/1";
-
-impl CentreResults {
-    pub fn new(
-        uai: &str,
-        centre_name: &str,
-        server_public_key: String,
-        sessions: &[SessionResults],
-    ) -> Self {
-        CentreResults {
-            format: RESULTS_FORMAT.into(),
-            uai: uai.to_owned(),
-            centre_name: centre_name.to_owned(),
-            generated_at: crate::now(),
-            server_public_key,
-            competences: COMPETENCE_CODES.iter().map(|c| (*c).to_owned()).collect(),
-            sessions: sessions
-                .iter()
-                .map(|s| CentreSession {
-                    session_id: s.session_id.clone(),
-                    session_number: s.session_number,
-                    session_date: s.session_date.clone(),
-                    bundle_id: s.bundle_id.clone(),
-                    status: s.status,
-                    received_at: s.received_at.clone(),
-                    candidates: s
-                        .candidates
-                        .iter()
-                        .map(|c| CentreCandidate {
-                            candidate_id: c.row.candidate_id,
-                            local_id: c.row.local_id.clone(),
-                            birth_name: c.row.birth_name.clone(),
-                            first_name: c.row.first_name.clone(),
-                            birthdate: c.row.birthdate.clone(),
-                            status: c.row.status.as_str().to_owned(),
-                            certification: c
-                                .certification
-                                .as_ref()
-                                .filter(|_| s.status.is_published())
-                                .map(CertificationDto::from),
-                        })
-                        .collect(),
-                })
-                .collect(),
-        }
+pub fn centre_results(
+    uai: &str,
+    centre_name: &str,
+    server_public_key: String,
+    sessions: &[SessionResults],
+) -> CentreResults {
+    CentreResults {
+        format: RESULTS_FORMAT.into(),
+        uai: uai.to_owned(),
+        centre_name: centre_name.to_owned(),
+        generated_at: crate::now(),
+        server_public_key,
+        competences: COMPETENCE_CODES.iter().map(|c| (*c).to_owned()).collect(),
+        sessions: sessions
+            .iter()
+            .map(|s| CentreSession {
+                session_id: s.session_id.clone(),
+                session_number: s.session_number,
+                session_date: s.session_date.clone(),
+                bundle_id: s.bundle_id.clone(),
+                status: s.status.as_str().to_owned(),
+                received_at: s.received_at.clone(),
+                candidates: s
+                    .candidates
+                    .iter()
+                    .map(|c| CentreCandidate {
+                        candidate_id: c.row.candidate_id,
+                        local_id: c.row.local_id.clone(),
+                        birth_name: c.row.birth_name.clone(),
+                        first_name: c.row.first_name.clone(),
+                        birthdate: c.row.birthdate.clone(),
+                        status: c.row.status.as_str().to_owned(),
+                        certification: c
+                            .certification
+                            .as_ref()
+                            .filter(|_| s.status.is_published())
+                            .map(CertificationDto::from),
+                    })
+                    .collect(),
+            })
+            .collect(),
     }
 }
 

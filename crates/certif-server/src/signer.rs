@@ -18,7 +18,7 @@ use serde_json::json;
 use crate::model::{CertificateDraft, Receipt};
 
 pub const RECEIPT_DOMAIN: &[u8] = b"certroom-receipt-v1\0";
-pub const RESULTS_DOMAIN: &[u8] = b"certroom-results-v1\0";
+pub use certroom_certificate::results::RESULTS_DOMAIN;
 pub const KEY_FILE: &str = "server.key";
 
 #[derive(Debug, thiserror::Error)]

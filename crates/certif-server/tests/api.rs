@@ -137,6 +137,23 @@ async fn upload_publishes_and_the_code_resolves(b: &common::Backend) {
         })
         .collect();
     assert_eq!(file_codes, codes);
+
+    // The office's download (certroom-sync) gets a file that verifies the same; a wrong token
+    // is named as such.
+    let base = env.url("");
+    let fetched = certroom_sync::fetch_results(&base, &env.uai, &env.centre_token)
+        .await
+        .unwrap();
+    let again = certif_server::results_file::read(&fetched, &key).unwrap();
+    assert_eq!(again.sessions, results.sessions);
+    assert!(matches!(
+        certroom_sync::fetch_results(&base, &env.uai, "not-the-token").await,
+        Err(certroom_sync::FetchError::Unauthorized(401 | 403))
+    ));
+    assert_eq!(
+        certroom_sync::fetch_server_key(&base).await.unwrap(),
+        certroom_journal::hash::to_hex(&key)
+    );
     env.finish().await;
 }
 

@@ -18,6 +18,7 @@ mod document;
 mod error;
 mod pdf;
 mod qr;
+pub mod results;
 
 pub use claims::{Claims, Field, Problem, MAX_NAME_BYTES};
 pub use document::verify_document;

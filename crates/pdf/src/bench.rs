@@ -167,7 +167,7 @@ fn sample(i: usize, key: &Ed25519KeyPair) -> Result<Certificate, PdfError> {
     };
     let qr_text = sign(&claims, key, BASE_URL).map_err(|e| signing_failed(&e))?;
 
-    let competences = crate::certificate::competence_rows(&levels);
+    let competences = crate::certificate::competence_rows(&levels, CertificateLang::Fr);
     Ok(Certificate {
         first_name: claims.first_name,
         last_name: claims.last_name,

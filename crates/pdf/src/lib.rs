@@ -24,7 +24,7 @@ mod text;
 use certroom_core::message::UserMessage;
 
 pub use attendance::{attendance_sheet, AttendanceRow, AttendanceSheet};
-pub use certificate::{certificates, Certificate, CertificateLang};
+pub use certificate::{certificates, certificates_with_progress, Certificate, CertificateLang};
 pub use collate::compare_names;
 pub use font::{FontStyle, Fonts};
 pub use layout::{Align, Column, Document, PageSetup, Table, TextStyle, PT_TO_MM};

@@ -197,7 +197,7 @@ impl Uploader {
 /// An HTTP client for the certification service: rustls with the ring provider and the Mozilla
 /// roots (the same crypto as the rest of the software; no system OpenSSL); plain HTTP only for
 /// a service on loopback (tests, the demo).
-fn client() -> Result<Https, SyncError> {
+pub(crate) fn client() -> Result<Https, SyncError> {
     let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))

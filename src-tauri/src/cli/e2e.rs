@@ -14,7 +14,6 @@ use certroom_hub::Hub;
 use certroom_journal::StationKey;
 use certroom_kiosk::room_sim::{self, HubEndpoint, SimRoomConfig};
 use ring::rand::{SecureRandom, SystemRandom};
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 const BANK_KEY: &str = "salle-e2e-2026";
@@ -135,7 +134,11 @@ pub fn run(o: &Options) -> Result<(), String> {
             .map(|i| EnrolledCandidate {
                 id: i as i64 + 1,
                 first_name: FIRST[i % FIRST.len()].to_owned(),
-                birth_name: format!("{} {}", LAST[(i / FIRST.len()) % LAST.len()], i + 1),
+                // Plain names first (what the office test reads back), numbered once they repeat.
+                birth_name: match LAST.get(i) {
+                    Some(name) => (*name).to_owned(),
+                    None => format!("{} {}", LAST[i % LAST.len()], i + 1),
+                },
                 birthdate: chrono::NaiveDate::from_ymd_opt(
                     2010,
                     1 + (i % 12) as u32,
@@ -245,27 +248,43 @@ pub fn run(o: &Options) -> Result<(), String> {
             ));
         }
 
-        // The office: published results, every code checked on the public endpoint.
-        let text = http
-            .get(format!("{base}/v1/centres/{UAI}/results"))
-            .bearer_auth(&centre_token)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .text()
+        // The office: the signed results file, checked against the service key and kept; every
+        // code checked on the public endpoint; every certificate printed and checked offline.
+        let server_key = certroom_sync::fetch_server_key(&base)
             .await
             .map_err(|e| e.to_string())?;
-        std::fs::write(dir.join("results.json"), &text).map_err(|e| e.to_string())?;
-        let results: CentreResults =
-            serde_json::from_str(&text).map_err(|e| format!("results: {e}"))?;
+        let signed = certroom_sync::fetch_results(&base, UAI, &centre_token)
+            .await
+            .map_err(|e| e.to_string())?;
+        std::fs::write(dir.join("results.signed"), &signed).map_err(|e| e.to_string())?;
+        // What an office needs to reach this service again (the end-to-end office test restarts
+        // it on the kept data folder).
+        std::fs::write(dir.join("centre-token.txt"), &centre_token).map_err(|e| e.to_string())?;
+        std::fs::write(dir.join("server-key.txt"), &server_key).map_err(|e| e.to_string())?;
+        let office =
+            certroom_office::Library::open(&dir.join("office")).map_err(|e| e.to_string())?;
+        office
+            .save_settings(certroom_office::Settings {
+                service_url: base.clone(),
+                service_key: server_key.clone(),
+                ..Default::default()
+            })
+            .map_err(|e| e.to_string())?;
+        office.import(&signed, UAI).map_err(|e| e.to_string())?;
+        let results = office
+            .results()
+            .map_err(|e| e.to_string())?
+            .ok_or("no results kept")?;
+        let roster = certroom_office::roster(&results);
         let mut verified = 0;
-        let mut certs = Vec::new();
-        for c in results.candidates() {
-            let Some(cert) = &c.certification else {
-                continue;
-            };
+        let mut selection = Vec::new();
+        for row in roster.rows.iter().filter(|r| r.printable()) {
+            let code = row
+                .certificate
+                .as_ref()
+                .map(|c| c.verification_code.as_str());
             let r = http
-                .get(format!("{base}/verify/{}", cert.verification_code))
+                .get(format!("{base}/verify/{}", code.unwrap_or_default()))
                 .header("accept", "application/json")
                 .send()
                 .await
@@ -273,28 +292,22 @@ pub fn run(o: &Options) -> Result<(), String> {
             if r.status().is_success() {
                 verified += 1;
             }
-            certs.push(certroom_pdf::Certificate {
-                first_name: c.first_name.clone(),
-                last_name: c.birth_name.clone(),
-                birthdate: french_date(&c.birthdate),
-                birthplace: String::new(),
-                centre: format!("{CENTRE} ({UAI})"),
-                issued: french_date(&cert.issued),
-                validity: None,
-                pix: cert.pix,
-                pix_max: cert.pix_max,
-                global_level: cert.global_level,
-                competences: certroom_pdf::certificate::competence_rows(&cert.levels),
-                verification_code: cert.verification_code.clone(),
-                verify_url: format!("{base}/verify"),
-                qr_text: cert.qr_text.clone().unwrap_or_default(),
+            selection.push(certroom_office::CandidateRef {
+                session_id: row.session_id.clone(),
+                candidate_id: row.candidate_id,
             });
         }
+        let certs = certroom_office::certificates_for(
+            &results,
+            &selection,
+            &certroom_office::PrintOptions::default(),
+        )
+        .map_err(|e| e.to_string())?;
         let published = certs.len();
-        let pdf = certroom_pdf::certificates(&certs, certroom_pdf::CertificateLang::Fr)
+        let pdf = certroom_office::print(&certs, certroom_pdf::CertificateLang::Fr, &mut |_, _| {})
             .map_err(|e| e.to_string())?;
         std::fs::write(dir.join("certificates.pdf"), &pdf).map_err(|e| e.to_string())?;
-        let server_key = hex::decode(&results.server_public_key)
+        let server_key = hex::decode(&server_key)
             .ok()
             .and_then(|k| <[u8; 32]>::try_from(k).ok())
             .ok_or("server key")?;
@@ -326,48 +339,6 @@ pub fn run(o: &Options) -> Result<(), String> {
         return Err("not every candidate was published, verified and printed".into());
     }
     Ok(())
-}
-
-#[derive(Deserialize)]
-struct CentreResults {
-    server_public_key: String,
-    sessions: Vec<CentreSession>,
-}
-
-impl CentreResults {
-    fn candidates(&self) -> impl Iterator<Item = &CentreCandidate> {
-        self.sessions.iter().flat_map(|s| s.candidates.iter())
-    }
-}
-
-#[derive(Deserialize)]
-struct CentreSession {
-    candidates: Vec<CentreCandidate>,
-}
-
-#[derive(Deserialize)]
-struct CentreCandidate {
-    birth_name: String,
-    first_name: String,
-    birthdate: String,
-    certification: Option<Certification>,
-}
-
-#[derive(Deserialize)]
-struct Certification {
-    verification_code: String,
-    issued: String,
-    pix: u32,
-    pix_max: u32,
-    global_level: u8,
-    levels: Vec<u8>,
-    qr_text: Option<String>,
-}
-
-fn french_date(iso: &str) -> String {
-    chrono::NaiveDate::parse_from_str(iso.get(..10).unwrap_or(iso), "%Y-%m-%d")
-        .map(|d| d.format("%d/%m/%Y").to_string())
-        .unwrap_or_else(|_| iso.to_owned())
 }
 
 fn random_token() -> Result<String, String> {

@@ -2,21 +2,74 @@ import { html } from "lit";
 import { backend, errorText, type Centre } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
+import { settled } from "../kiosk/flow";
+import "../console/console.css";
+import "./office.css";
+import "./settings-form";
+import "./results-panel";
 
+type Screen = "loading" | "not-set-up" | "signin" | "dashboard";
+
+/** The school office: signs in with the centre's administrator password (the centre is set up
+ * once, on the console), then fetches or imports the published results and prints certificates. */
 export class OfficeApp extends LocalizedElement {
-  static properties = { centre: { state: true }, error: { state: true }, loaded: { state: true } };
+  static properties = { centre: { state: true }, error: { state: true }, screen: { state: true } };
   centre: Centre | null = null;
   error = "";
-  loaded = false;
+  screen: Screen = "loading";
 
   async connectedCallback() {
     super.connectedCallback();
     try {
       this.centre = await backend.centre();
+      this.screen = this.centre ? "signin" : "not-set-up";
     } catch (e) {
       this.error = errorText(e, lang());
     }
-    this.loaded = true;
+  }
+
+  private async go(screen: Screen) {
+    this.screen = screen;
+    await settled(this);
+    this.querySelector<HTMLElement>("[data-screen-heading]")?.focus();
+  }
+
+  private async signIn(e: Event) {
+    e.preventDefault();
+    const password = String(new FormData(e.target as HTMLFormElement).get("password") ?? "");
+    try {
+      const ok = await backend.centreSignIn(password);
+      this.error = ok ? "" : t("console.wrongPassword");
+      if (ok) await this.go("dashboard");
+    } catch (err) {
+      this.error = errorText(err, lang());
+    }
+  }
+
+  private signOut = async () => {
+    await backend.centreSignOut().catch(() => {});
+    await this.go("signin");
+  };
+
+  private renderScreen() {
+    switch (this.screen) {
+      case "loading":
+        return html`<p>${t("app.loading")}</p>`;
+      case "not-set-up":
+        return html`<p class="notice">${t("office.notSetUp")}</p>`;
+      case "signin":
+        return html`<form class="card" @submit=${this.signIn} aria-labelledby="signin-title">
+          <h2 id="signin-title" tabindex="-1" data-screen-heading>${t("office.signInTitle")}</h2>
+          <label for="password">${t("console.adminPassword")}</label>
+          <input id="password" name="password" type="password" autocomplete="current-password" />
+          <p><button type="submit" id="sign-in">${t("console.signIn")}</button></p>
+        </form>`;
+      case "dashboard":
+        return html`<p class="row end"><button type="button" class="secondary" id="sign-out" @click=${this.signOut}>${t("console.signOut")}</button></p>
+          <h2 tabindex="-1" data-screen-heading class="visually-hidden">${t("office.results")}</h2>
+          <office-settings></office-settings>
+          <office-results></office-results>`;
+    }
   }
 
   render() {
@@ -25,11 +78,9 @@ export class OfficeApp extends LocalizedElement {
       <header class="toolbar"><strong>${t("office.title")}</strong><display-controls></display-controls></header>
       <main>
         <h1>${t("office.title")}</h1>
-        ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : null}
-        ${!this.loaded ? html`<p>${t("app.loading")}</p>` : c
-          ? html`<p>${t("office.centre", { name: c.name, uai: c.uai })}</p>
-              <section class="card" aria-labelledby="results-title"><h2 id="results-title">${t("office.results")}</h2><p>${t("office.noResults")}</p></section>`
-          : html`<p class="notice">${t("office.notSetUp")}</p>`}
+        ${c ? html`<p id="centre-line">${t("office.centre", { name: c.name, uai: c.uai })}</p>` : null}
+        ${this.error ? html`<p class="error" role="alert" id="office-error">${this.error}</p>` : null}
+        ${this.renderScreen()}
       </main>`;
   }
 }

@@ -231,3 +231,78 @@ export const consoleBackend = {
   outboxList: () => transport.call<OutboxStatus>("outbox_list"),
   onRoomEvent: (h: (ev: ConsoleEvent) => void) => transport.on<ConsoleEvent>("room://event", h),
 };
+
+// The school office: the centre's published results, checked against the service key, and the
+// certificates printed from them.
+export interface OfficeSettings {
+  uai: string;
+  centre_name: string;
+  service_url: string;
+  has_token: boolean;
+  service_key: string;
+  validity_years: number;
+}
+
+export interface OfficeSettingsInput {
+  service_url: string;
+  /** Empty: keep the recorded token. */
+  centre_token: string;
+  service_key: string;
+  validity_years: number;
+}
+
+export interface ImportSummary {
+  generated_at: string;
+  sessions: number;
+  candidates: number;
+  certificates: number;
+}
+
+export interface CertificateSummary {
+  verification_code: string;
+  issued: string;
+  pix: number;
+  pix_max: number;
+  global_level: number;
+  levels: number[];
+}
+
+export interface RosterRow {
+  session_id: string;
+  session_number: number;
+  session_date: string;
+  session_status: string;
+  candidate_id: number;
+  class: string;
+  birth_name: string;
+  first_name: string;
+  birthdate: string;
+  status: string;
+  certificate: CertificateSummary | null;
+  missing_glyphs: string[];
+  no_qr: boolean;
+}
+
+export interface Roster {
+  uai: string;
+  centre_name: string;
+  generated_at: string;
+  competences: { code: string; fr: string; en: string }[];
+  rows: RosterRow[];
+}
+
+export interface CandidateRef {
+  session_id: string;
+  candidate_id: number;
+}
+
+export const officeBackend = {
+  settings: () => transport.call<OfficeSettings>("office_settings"),
+  saveSettings: (input: OfficeSettingsInput) => transport.call<OfficeSettings>("office_settings_save", { input }),
+  fetch: () => transport.call<{ summary: ImportSummary; key_taken_from_service: string | null }>("office_fetch"),
+  importFile: (contentBase64: string) => transport.call<ImportSummary>("office_import", { contentBase64 }),
+  roster: () => transport.call<Roster | null>("office_roster"),
+  print: (selection: CandidateRef[], lang: string, label: string) =>
+    transport.call<{ path: string; count: number; bytes: number }>("office_print", { selection, lang, label }),
+  onProgress: (h: (p: { done: number; total: number }) => void) => transport.on<{ done: number; total: number }>("office://progress", h),
+};

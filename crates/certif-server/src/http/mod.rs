@@ -258,7 +258,7 @@ async fn centre_report(s: &AppState, uai: &str, headers: &HeaderMap) -> ApiResul
     let token = bearer(headers).unwrap_or_default();
     let centre = s.service.authorise_centre(uai, token).await?;
     let sessions = s.service.centre_results(uai).await?;
-    Ok(CentreResults::new(
+    Ok(crate::dto::centre_results(
         &centre.uai,
         &centre.name,
         s.service.signer.public_key_hex(),

@@ -1,0 +1,99 @@
+//! The office's side of the service: downloading the centre's signed results file. The file is
+//! checked by `certroom_certificate::results::read` against the service key the office already
+//! trusts, so a hostile network can withhold results but not forge them.
+
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Limited};
+
+use crate::upload::{client, SyncError};
+
+/// A results file is a few MiB; the reader refuses more than this anyway.
+const MAX_BODY: usize = certroom_certificate::results::MAX_FILE_BYTES;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("service injoignable / service unreachable: {0}")]
+    Unreachable(String),
+    #[error("jeton du centre refusé par le service (HTTP {0}) / centre token refused")]
+    Unauthorized(u16),
+    #[error("le service a répondu HTTP {status} / the service answered HTTP {status}: {body}")]
+    Refused { status: u16, body: String },
+    #[error("réponse illisible / unreadable answer: {0}")]
+    Unreadable(String),
+    #[error(transparent)]
+    Client(#[from] SyncError),
+}
+
+impl FetchError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unreachable(_) => "fetch.unreachable",
+            Self::Unauthorized(_) => "fetch.unauthorized",
+            Self::Refused { .. } => "fetch.refused",
+            Self::Unreadable(_) => "fetch.unreadable",
+            Self::Client(_) => "fetch.client",
+        }
+    }
+}
+
+/// `GET {base}/v1/centres/{uai}/results.signed` with the centre's token: the signed file, as
+/// received (not yet checked).
+pub async fn fetch_results(base: &str, uai: &str, token: &str) -> Result<Vec<u8>, FetchError> {
+    let url = format!(
+        "{}/v1/centres/{}/results.signed",
+        base.trim_end_matches('/'),
+        uai.trim()
+    );
+    get(&url, Some(token)).await
+}
+
+/// `GET {base}/v1/server-key`: the service's public key (hex), for an office that was not given
+/// it with the software. Whoever answers could lie: the caller shows the key so that it is
+/// compared with the one the academy published.
+pub async fn fetch_server_key(base: &str) -> Result<String, FetchError> {
+    #[derive(serde::Deserialize)]
+    struct ServerKey {
+        public_key: String,
+    }
+    let url = format!("{}/v1/server-key", base.trim_end_matches('/'));
+    let body = get(&url, None).await?;
+    serde_json::from_slice::<ServerKey>(&body)
+        .map(|k| k.public_key)
+        .map_err(|e| FetchError::Unreadable(e.to_string()))
+}
+
+async fn get(url: &str, bearer: Option<&str>) -> Result<Vec<u8>, FetchError> {
+    let mut request = hyper::Request::get(url);
+    if let Some(token) = bearer {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let request = request
+        .body(http_body_util::Full::new(bytes::Bytes::new()))
+        .map_err(|e| FetchError::Unreachable(format!("adresse invalide / invalid address: {e}")))?;
+    let client = client()?;
+    let answer = tokio::time::timeout(Duration::from_secs(60), async {
+        let resp = client
+            .request(request)
+            .await
+            .map_err(|e| FetchError::Unreachable(e.to_string()))?;
+        let status = resp.status();
+        let body = Limited::new(resp.into_body(), MAX_BODY)
+            .collect()
+            .await
+            .map_err(|e| FetchError::Unreadable(e.to_string()))?
+            .to_bytes();
+        Ok::<_, FetchError>((status, body))
+    })
+    .await
+    .map_err(|_| FetchError::Unreachable("timeout".into()))??;
+    let (status, body) = answer;
+    match status.as_u16() {
+        200 => Ok(body.to_vec()),
+        code @ (401 | 403) => Err(FetchError::Unauthorized(code)),
+        code => Err(FetchError::Refused {
+            status: code,
+            body: String::from_utf8_lossy(&body).chars().take(300).collect(),
+        }),
+    }
+}

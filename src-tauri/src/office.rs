@@ -1,0 +1,279 @@
+//! The school office's commands: thin adapters over certroom-office (results kept and checked,
+//! roster, certificates) and certroom-sync (download). Every one needs the centre's
+//! administrator sign-in, checked here in Rust.
+
+use crate::console::{with_store, write_export, Written};
+use crate::error::AppError;
+use crate::shell::AppState;
+use base64::Engine as _;
+use certroom_office::{
+    CandidateRef, ImportSummary, KnownBirthplace, Library, PrintOptions, Roster, Settings,
+};
+use certroom_pdf::CertificateLang;
+use certroom_room::candidate::Birthplace;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use tauri::{Emitter, State};
+
+/// What the settings screen shows: never the token itself.
+#[derive(Serialize)]
+pub struct OfficeSettingsDto {
+    uai: String,
+    centre_name: String,
+    service_url: String,
+    has_token: bool,
+    service_key: String,
+    validity_years: u8,
+}
+
+#[derive(Deserialize)]
+pub struct OfficeSettingsInput {
+    service_url: String,
+    /// Empty: keep the recorded token.
+    centre_token: String,
+    service_key: String,
+    validity_years: u8,
+}
+
+#[derive(Serialize)]
+pub struct FetchDto {
+    summary: ImportSummary,
+    /// Set when the service key was not configured and was taken from the service on this
+    /// download: the screen asks to compare it with the published one.
+    key_taken_from_service: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct PrintDto {
+    path: String,
+    count: usize,
+    bytes: usize,
+}
+
+#[derive(Clone, Serialize)]
+struct PrintProgress {
+    done: usize,
+    total: usize,
+}
+
+/// The centre (UAI, name) this office prints for, from the set-up it shares with the console.
+fn centre(state: &AppState) -> Result<(String, String), AppError> {
+    with_store(state, |s| {
+        let c = s
+            .centre()
+            .map_err(|e| AppError::internal("centre", e))?
+            .ok_or_else(|| AppError::internal("centre", "not set up"))?;
+        Ok((c.uai.as_str().to_owned(), c.name))
+    })
+}
+
+fn library(state: &AppState) -> Result<Library, AppError> {
+    Ok(Library::open(&state.data.office_dir())?)
+}
+
+fn settings_dto(state: &AppState, s: Settings) -> Result<OfficeSettingsDto, AppError> {
+    let (uai, centre_name) = centre(state)?;
+    Ok(OfficeSettingsDto {
+        uai,
+        centre_name,
+        service_url: s.service_url,
+        has_token: !s.centre_token.is_empty(),
+        service_key: s.service_key,
+        validity_years: s.validity_years,
+    })
+}
+
+#[tauri::command]
+pub fn office_settings(state: State<'_, AppState>) -> Result<OfficeSettingsDto, AppError> {
+    centre(&state)?;
+    let settings = library(&state)?.settings()?;
+    settings_dto(&state, settings)
+}
+
+#[tauri::command]
+pub fn office_settings_save(
+    state: State<'_, AppState>,
+    input: OfficeSettingsInput,
+) -> Result<OfficeSettingsDto, AppError> {
+    centre(&state)?;
+    let lib = library(&state)?;
+    let kept = lib.settings()?;
+    let saved = lib.save_settings(Settings {
+        service_url: input.service_url,
+        centre_token: if input.centre_token.trim().is_empty() {
+            kept.centre_token
+        } else {
+            input.centre_token
+        },
+        service_key: input.service_key,
+        validity_years: input.validity_years,
+    })?;
+    settings_dto(&state, saved)
+}
+
+/// Downloads the centre's signed results and keeps them once checked.
+#[tauri::command]
+pub async fn office_fetch(state: State<'_, AppState>) -> Result<FetchDto, AppError> {
+    let (uai, _) = centre(&state)?;
+    let lib = library(&state)?;
+    let mut settings = lib.settings()?;
+    if settings.service_url.is_empty() || settings.centre_token.is_empty() {
+        return Err(AppError::new(
+            "office.not_configured",
+            "Saisissez l'adresse du service et le jeton du centre dans les réglages.",
+            "Enter the service address and the centre token in the settings.",
+        ));
+    }
+    let mut key_taken_from_service = None;
+    if settings.service_key.is_empty() {
+        settings.service_key = certroom_sync::fetch_server_key(&settings.service_url)
+            .await
+            .map_err(fetch_error)?;
+        settings = lib.save_settings(settings)?;
+        key_taken_from_service = Some(settings.service_key.clone());
+    }
+    let bytes = certroom_sync::fetch_results(&settings.service_url, &uai, &settings.centre_token)
+        .await
+        .map_err(fetch_error)?;
+    let summary = lib.import(&bytes, &uai)?;
+    Ok(FetchDto {
+        summary,
+        key_taken_from_service,
+    })
+}
+
+fn fetch_error(e: certroom_sync::FetchError) -> AppError {
+    let text = e.to_string();
+    let (fr, en) = text.split_once(" / ").unwrap_or((&text, &text));
+    AppError::new(e.code(), fr.to_owned(), en.to_owned())
+}
+
+/// Imports a results file brought on a USB key (the file's bytes, base64).
+#[tauri::command]
+pub fn office_import(
+    state: State<'_, AppState>,
+    content_base64: String,
+) -> Result<ImportSummary, AppError> {
+    let (uai, _) = centre(&state)?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(content_base64.as_bytes())
+        .map_err(|e| AppError::internal("import", e))?;
+    Ok(library(&state)?.import(&bytes, &uai)?)
+}
+
+/// The candidates with their certificates; `None` before any results were kept.
+#[tauri::command]
+pub fn office_roster(state: State<'_, AppState>) -> Result<Option<Roster>, AppError> {
+    centre(&state)?;
+    Ok(library(&state)?
+        .results()?
+        .as_ref()
+        .map(certroom_office::roster))
+}
+
+/// Prints the selection as one PDF in `exports/`, pushing `office://progress` after each page.
+#[tauri::command]
+pub async fn office_print(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    selection: Vec<CandidateRef>,
+    lang: String,
+    label: String,
+) -> Result<PrintDto, AppError> {
+    centre(&state)?;
+    let lib = library(&state)?;
+    let results = lib
+        .results()?
+        .ok_or(certroom_office::OfficeError::NoResults)?;
+    let options = PrintOptions {
+        lang: if lang == "en" {
+            CertificateLang::En
+        } else {
+            CertificateLang::Fr
+        },
+        validity_years: lib.settings()?.validity_years,
+        birthplaces: birthplaces(&state, &selection)?,
+    };
+    let certs = certroom_office::certificates_for(&results, &selection, &options)?;
+    let count = certs.len();
+    let bytes = tauri::async_runtime::spawn_blocking(move || {
+        let mut last = std::time::Instant::now();
+        certroom_office::print(&certs, options.lang, &mut |done, total| {
+            // A page takes a few milliseconds: a push per page would flood the webview.
+            if done == total || last.elapsed() >= std::time::Duration::from_millis(50) {
+                last = std::time::Instant::now();
+                let _ = app.emit("office://progress", PrintProgress { done, total });
+            }
+        })
+    })
+    .await
+    .map_err(|e| AppError::internal("print", e))??;
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    let name = format!("attestations-{}-{stamp}.pdf", file_label(&label));
+    let Written { path } = write_export(&state, &name, &bytes)?;
+    Ok(PrintDto {
+        path,
+        count,
+        bytes: bytes.len(),
+    })
+}
+
+/// A file name part from what the screen calls the batch ("session 4217", "classe 3A").
+fn file_label(label: &str) -> String {
+    let clean: String = label
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let clean = clean.trim_matches('-').to_owned();
+    if clean.is_empty() {
+        "selection".into()
+    } else {
+        clean.chars().take(40).collect()
+    }
+}
+
+/// Birthplaces of the selected candidates from this PC's own candidate lists, when the office
+/// runs where the sessions were set up; elsewhere the certificates print without them.
+fn birthplaces(
+    state: &AppState,
+    selection: &[CandidateRef],
+) -> Result<HashMap<(i64, i64), KnownBirthplace>, AppError> {
+    let numbers: std::collections::BTreeSet<i64> = selection
+        .iter()
+        .filter_map(|r| r.session_id.rsplit_once('-')?.1.parse().ok())
+        .collect();
+    with_store(state, |s| {
+        let mut out = HashMap::new();
+        for number in numbers {
+            let Ok(candidates) = s.candidates(number) else {
+                continue;
+            };
+            for (id, c) in candidates {
+                let place = match &c.birthplace {
+                    Birthplace::France { town, .. } => town.clone(),
+                    Birthplace::Abroad { country, town } => format!("{town} ({country})"),
+                };
+                out.insert(
+                    (number, id),
+                    KnownBirthplace {
+                        birthdate: c.birthdate.format("%Y-%m-%d").to_string(),
+                        birth_name: c.birth_name,
+                        first_name: c.first_name,
+                        place,
+                    },
+                );
+            }
+        }
+        Ok(out)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn file_labels_are_safe() {
+        assert_eq!(super::file_label("classe 3A"), "classe-3A");
+        assert_eq!(super::file_label("../../etc"), "etc");
+        assert_eq!(super::file_label("é"), "selection");
+    }
+}

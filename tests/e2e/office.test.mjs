@@ -1,0 +1,172 @@
+// The school office through the real window: a whole chain run (`certroom sim e2e --keep`) gives
+// a published session and its signed results; the office imports the results file as an offline
+// centre would (a forged copy refused first), then fetches newer results from the service,
+// previews a certificate, and prints a class and a selection as PDFs read back with poppler and
+// verified offline with `certroom certificate verify`.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ARTIFACTS, BIN, ROOT, certroom, freePort, newDataDir, startApp, startDisplay, waitFor } from "./harness.mjs";
+
+const UAI = "0750654D";
+const SERVER_BIN = process.env.CERTIF_SERVER_BIN ?? join(ROOT, "target/debug/certif-server");
+
+async function importResults(browser, text) {
+  await browser.execute((content) => {
+    const input = document.querySelector("#results-file");
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([content], "resultats.signed", { type: "text/plain" }));
+    input.files = transfer.files;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }, text);
+  await browser.$("#import-button").click();
+}
+
+/** Sets a field through the page (WebKitWebDriver drops repeated key presses). */
+async function fill(browser, selector, value) {
+  await browser.$(selector).waitForExist({ timeout: 15000 });
+  await browser.execute((sel, v) => {
+    const el = document.querySelector(sel);
+    el.value = v;
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+  }, selector, value);
+}
+
+async function statusText(browser) {
+  await browser.waitUntil(async () => (await browser.$("#results-status").getText()) !== "" || (await browser.$("#results-error").isExisting()), { timeout: 30000 });
+  return (await browser.$("#results-error").isExisting()) ? await browser.$("#results-error").getText() : await browser.$("#results-status").getText();
+}
+
+async function printedPdf(browser) {
+  await browser.$("#print-path").waitForExist({ timeout: 60000 });
+  const path = (await browser.$("#print-path").getText()).trim();
+  assert.ok(existsSync(path), path);
+  return path;
+}
+
+describe("office: certificates", () => {
+  let screen, app, browser, dataDir, keep, service, base, serverKey;
+
+  before(async () => {
+    keep = newDataDir("office-chain");
+    execFileSync(BIN, ["sim", "e2e", "--candidates", "4", "--keep", keep, "--bank", join(ROOT, "assets/bank/sample")], { stdio: "ignore", timeout: 300000 });
+    serverKey = readFileSync(join(keep, "server-key.txt"), "utf8").trim();
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    service = spawn(SERVER_BIN, ["serve", "--bind", `127.0.0.1:${port}`, "--data-dir", join(keep, "service"), "--base-url", base], { stdio: "ignore" });
+    await waitFor(async () => (await fetch(`${base}/health`).catch(() => null))?.ok, "certif-server", 30000);
+    dataDir = newDataDir("office");
+    screen = await startDisplay();
+    // The centre is set up once, on the console; the office uses the same set-up and password.
+    const console_ = await startApp(screen, ["--data-dir", dataDir, "console"]);
+    await console_.browser.$("#uai").waitForExist({ timeout: 20000 });
+    await console_.browser.$("#uai").setValue(UAI);
+    await console_.browser.$("#name").setValue("Lycée Henri-IV");
+    await console_.browser.$("#address").setValue("23 rue Clovis, 75005 Paris");
+    await console_.browser.$("#password").setValue("administrateur-2026");
+    await console_.browser.$("#confirm").setValue("administrateur-2026");
+    await console_.browser.$("form button[type=submit]").click();
+    await console_.browser.$("#sessions-title").waitForExist({ timeout: 10000 });
+    await console_.stop();
+    app = await startApp(screen, ["--data-dir", dataDir, "office"]);
+    browser = app.browser;
+  });
+
+  after(async () => {
+    await app?.stop();
+    screen?.stop();
+    service?.kill("SIGTERM");
+  });
+
+  it("signs in with the centre's password", async () => {
+    await browser.$("#password").waitForExist({ timeout: 20000 });
+    await browser.$("#password").setValue("mauvais-mot-de-passe");
+    await browser.$("#sign-in").click();
+    await browser.$("#office-error").waitForExist({ timeout: 5000 });
+    await browser.$("#password").setValue("administrateur-2026");
+    await browser.$("#sign-in").click();
+    await browser.$("#office-settings").waitForExist({ timeout: 10000 });
+    assert.match(await browser.$("#no-results").getText(), /Aucun résultat/);
+  });
+
+  it("refuses a forged results file and imports the signed one (offline centre)", async () => {
+    await fill(browser, "#service-key", serverKey);
+    await browser.$("#settings-save").click();
+    await browser.waitUntil(async () => /enregistrés/.test(await browser.$("#office-settings").getText()), { timeout: 10000 });
+    const good = readFileSync(join(keep, "results.signed"), "utf8");
+    assert.ok(good.includes("Zoé"));
+    await importResults(browser, good.replace("Zoé", "Zoë"));
+    assert.match(await statusText(browser), /signature/);
+    assert.ok(await browser.$("#no-results").isExisting(), "nothing imported");
+    await importResults(browser, good);
+    assert.match(await statusText(browser), /4 candidat/);
+    const text = await browser.$("office-results").getText();
+    for (const name of ["N'DIAYE-LEFÈVRE", "Zoé", "ÁNH", "Đặng Thị", "ÆRØ", "Øystein"]) assert.ok(text.includes(name), `${name} in ${text}`);
+  });
+
+  it("fetches newer results from the service with the centre token", async () => {
+    // The settings fold away once a key is recorded: open them again.
+    if (!(await browser.$("#service-url").isDisplayed())) await browser.$("#office-settings summary").click();
+    await fill(browser, "#service-url", base);
+    await fill(browser, "#centre-token", readFileSync(join(keep, "centre-token.txt"), "utf8").trim());
+    await browser.$("#settings-save").click();
+    await browser.waitUntil(async () => /Un jeton est enregistré/.test(await browser.$("#token-hint").getText()), { timeout: 10000 });
+    await browser.$("#fetch").click();
+    assert.match(await statusText(browser), /vérifiés et enregistrés : 1 session/);
+    // The older file is now refused: results never go back in time.
+    await importResults(browser, readFileSync(join(keep, "results.signed"), "utf8"));
+    assert.match(await statusText(browser), /plus ancien/);
+  });
+
+  it("previews a certificate", async () => {
+    const row = await browser.$("tr[data-key$='#1']");
+    const code = await row.$("td.mono").getText();
+    await row.$("button.secondary").click();
+    await browser.$("#certificate-preview").waitForExist({ timeout: 5000 });
+    assert.equal(await browser.$("#preview-code").getText(), code);
+    assert.match(await browser.$("#preview-name").getText(), /Zoé N'DIAYE-LEFÈVRE/);
+    await browser.saveScreenshot(join(ARTIFACTS, "office-preview.png"));
+    await browser.$("#preview-close").click();
+    await browser.waitUntil(async () => !(await browser.$("#certificate-preview").isExisting()), { timeout: 5000 });
+  });
+
+  it("prints a whole class as one PDF that verifies offline", async () => {
+    await browser.$("#group-by-class").click();
+    await browser.waitUntil(async () => /Classe 3A/.test(await browser.$("#group-0").getText()), { timeout: 5000 });
+    await browser.saveScreenshot(join(ARTIFACTS, "office-roster.png"));
+    await browser.$("#print-group-0").click();
+    const path = await printedPdf(browser);
+    const text = execFileSync("pdftotext", [path, "-"], { encoding: "utf8" });
+    assert.ok(text.includes("N'DIAYE-LEFÈVRE") && text.includes("Zoé"), text);
+    assert.ok(!text.includes("Øystein"), "only class 3A");
+    const verified = certroom(["certificate", "verify", path, "--service-key", serverKey]);
+    assert.match(verified, /VALIDE \/ VALID .*Zoé N'DIAYE-LEFÈVRE/);
+    execFileSync("pdftoppm", ["-png", "-r", "80", "-singlefile", path, join(ARTIFACTS, "office-certificate")]);
+    assert.ok(existsSync(join(ARTIFACTS, "office-certificate.png")));
+  });
+
+  it("prints a selection, in English, with every name exact", async () => {
+    await browser.$("#group-by-session").click();
+    await browser.$("#certificate-lang").selectByAttribute("value", "en");
+    for (const key of ["#2", "#3", "#4"]) {
+      // Centred first: at the top edge the sticky toolbar would take the click.
+      const box = await browser.$(`tr[data-key$='${key}'] input[type=checkbox]`);
+      await box.scrollIntoView({ block: "center" });
+      await box.click();
+    }
+    const button = await browser.$("#print-selection");
+    assert.match(await button.getText(), /\(3\)/);
+    await browser.$("#print-path").waitForExist({ timeout: 5000 });
+    const previous = await browser.$("#print-path").getText();
+    await button.click();
+    await browser.waitUntil(async () => (await browser.$("#print-path").isExisting()) && (await browser.$("#print-path").getText()) !== previous, { timeout: 60000 });
+    const path = await printedPdf(browser);
+    const text = execFileSync("pdftotext", [path, "-"], { encoding: "utf8" });
+    for (const name of ["Léa", "MARTIN", "Đặng Thị", "ÁNH", "Øystein", "ÆRØ", "Date of issue"]) assert.ok(text.includes(name), `${name} in ${text}`);
+    assert.ok(!text.includes("Zoé"));
+    assert.match(await browser.$("#print-result").getText(), /3 page/);
+    writeFileSync(join(ARTIFACTS, "office-selection.txt"), text);
+  });
+});
