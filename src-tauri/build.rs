@@ -42,6 +42,7 @@ const COMMANDS: &[&str] = &[
     "office_import",
     "office_roster",
     "office_print",
+    "office_open",
 ];
 
 fn main() {

@@ -218,6 +218,52 @@ pub async fn office_print(
     })
 }
 
+/// Opens a printed PDF in the desktop's viewer, to send it to the printer. Only a PDF this
+/// office wrote in its `exports/` folder: the page cannot make the PC open anything else.
+#[tauri::command]
+pub fn office_open(state: State<'_, AppState>, path: String) -> Result<(), AppError> {
+    centre(&state)?;
+    let exports = state.data.path().join("exports");
+    let file = exported_pdf(&exports, std::path::Path::new(&path)).ok_or_else(|| {
+        AppError::new(
+            "office.not_an_export",
+            "Seuls les PDF imprimés par le secrétariat peuvent être ouverts.",
+            "Only PDFs printed by the school office can be opened.",
+        )
+    })?;
+    std::process::Command::new("xdg-open")
+        .arg(&file)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(drop)
+        .map_err(|e| {
+            AppError::new(
+                "office.no_viewer",
+                format!(
+                    "Aucune visionneuse PDF n'a pu être lancée ({e}) : ouvrez {} vous-même.",
+                    file.display()
+                ),
+                format!(
+                    "No PDF viewer could be started ({e}): open {} yourself.",
+                    file.display()
+                ),
+            )
+        })
+}
+
+/// `path` resolved, when it is a `.pdf` file directly inside `exports` (links and `..` resolved
+/// first).
+fn exported_pdf(exports: &std::path::Path, path: &std::path::Path) -> Option<std::path::PathBuf> {
+    let exports = exports.canonicalize().ok()?;
+    let file = path.canonicalize().ok()?;
+    (file.parent() == Some(exports.as_path())
+        && file.extension().is_some_and(|e| e == "pdf")
+        && file.is_file())
+    .then_some(file)
+}
+
 /// A file name part from what the screen calls the batch ("session 4217", "classe 3A").
 fn file_label(label: &str) -> String {
     let clean: String = label
@@ -270,6 +316,29 @@ fn birthplaces(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_pdfs_in_the_exports_folder_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let exports = dir.path().join("exports");
+        std::fs::create_dir_all(exports.join("sub")).unwrap();
+        for name in ["a.pdf", "b.sh", "sub/c.pdf"] {
+            std::fs::write(exports.join(name), b"x").unwrap();
+        }
+        std::fs::write(dir.path().join("outside.pdf"), b"x").unwrap();
+        let ok = |p: std::path::PathBuf| super::exported_pdf(&exports, &p).is_some();
+        assert!(ok(exports.join("a.pdf")));
+        assert!(!ok(exports.join("b.sh")));
+        assert!(!ok(exports.join("sub/c.pdf")));
+        assert!(!ok(exports.join("../outside.pdf")));
+        assert!(!ok(exports.join("missing.pdf")));
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(dir.path().join("outside.pdf"), exports.join("link.pdf"))
+                .unwrap();
+            assert!(!ok(exports.join("link.pdf")));
+        }
+    }
+
     #[test]
     fn file_labels_are_safe() {
         assert_eq!(super::file_label("classe 3A"), "classe-3A");

@@ -199,6 +199,7 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
             crate::office::office_import,
             crate::office::office_roster,
             crate::office::office_print,
+            crate::office::office_open,
         ])
         .on_window_event(move |window, event| {
             if let Some(log) = event_log.as_deref() {

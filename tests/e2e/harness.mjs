@@ -106,6 +106,31 @@ export function setUpKiosk(dataDir) {
   certroom(["--data-dir", dataDir, "station", "install-bank", pack, "--publisher", publisher]);
 }
 
+/** Gives some answer to the kiosk's current question, whatever its format, and validates it. */
+export async function answerCurrent(browser) {
+  const radio = await browser.$$("#answer-form input[type=radio]");
+  const boxes = await browser.$$("#answer-form input[type=checkbox]");
+  if (radio.length) await radio[0].click();
+  else if (boxes.length) await boxes[0].click();
+  else {
+    for (const input of await browser.$$("#answer-form input[type=text], #answer-form input:not([type])")) await input.setValue("12");
+    for (const select of await browser.$$("#answer-form select")) await select.selectByIndex(1);
+  }
+  await browser.$("#validate").click();
+}
+
+/** Sets a field through the page: WebKitWebDriver drops the second of two identical key presses,
+ * and generated codes and keys may contain doubled characters. */
+export async function fill(browser, selector, value) {
+  await browser.$(selector).waitForExist({ timeout: 15000 });
+  await browser.execute((sel, v) => {
+    const el = document.querySelector(sel);
+    el.value = v;
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+    el.dispatchEvent(new Event("change", { bubbles: true }));
+  }, selector, value);
+}
+
 export function certroom(args, input) {
   return execFileSync(BIN, args, { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
 }

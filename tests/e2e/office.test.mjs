@@ -1,6 +1,6 @@
 // The school office through the real window: a whole chain run (`certroom sim e2e --keep`) gives
-// a published session and its signed results; the office imports the results file as an offline
-// centre would (a forged copy refused first), then fetches newer results from the service,
+// a published session and its signed results; the office PC sets the centre up and signs in,
+// imports the results file as an offline centre would (a forged copy refused first), then fetches newer results from the service,
 // previews a certificate, and prints a class and a selection as PDFs read back with poppler and
 // verified offline with `certroom certificate verify`.
 import { after, before, describe, it } from "node:test";
@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ARTIFACTS, BIN, ROOT, certroom, freePort, newDataDir, startApp, startDisplay, waitFor } from "./harness.mjs";
+import { ARTIFACTS, BIN, ROOT, certroom, fill, freePort, newDataDir, startApp, startDisplay, waitFor } from "./harness.mjs";
 
 const UAI = "0750654D";
 const SERVER_BIN = process.env.CERTIF_SERVER_BIN ?? join(ROOT, "target/debug/certif-server");
@@ -22,16 +22,6 @@ async function importResults(browser, text) {
     input.dispatchEvent(new Event("change", { bubbles: true }));
   }, text);
   await browser.$("#import-button").click();
-}
-
-/** Sets a field through the page (WebKitWebDriver drops repeated key presses). */
-async function fill(browser, selector, value) {
-  await browser.$(selector).waitForExist({ timeout: 15000 });
-  await browser.execute((sel, v) => {
-    const el = document.querySelector(sel);
-    el.value = v;
-    el.dispatchEvent(new Event("input", { bubbles: true }));
-  }, selector, value);
 }
 
 async function statusText(browser) {
@@ -59,17 +49,6 @@ describe("office: certificates", () => {
     await waitFor(async () => (await fetch(`${base}/health`).catch(() => null))?.ok, "certif-server", 30000);
     dataDir = newDataDir("office");
     screen = await startDisplay();
-    // The centre is set up once, on the console; the office uses the same set-up and password.
-    const console_ = await startApp(screen, ["--data-dir", dataDir, "console"]);
-    await console_.browser.$("#uai").waitForExist({ timeout: 20000 });
-    await console_.browser.$("#uai").setValue(UAI);
-    await console_.browser.$("#name").setValue("Lycée Henri-IV");
-    await console_.browser.$("#address").setValue("23 rue Clovis, 75005 Paris");
-    await console_.browser.$("#password").setValue("administrateur-2026");
-    await console_.browser.$("#confirm").setValue("administrateur-2026");
-    await console_.browser.$("form button[type=submit]").click();
-    await console_.browser.$("#sessions-title").waitForExist({ timeout: 10000 });
-    await console_.stop();
     app = await startApp(screen, ["--data-dir", dataDir, "office"]);
     browser = app.browser;
   });
@@ -80,8 +59,17 @@ describe("office: certificates", () => {
     service?.kill("SIGTERM");
   });
 
-  it("signs in with the centre's password", async () => {
-    await browser.$("#password").waitForExist({ timeout: 20000 });
+  it("sets the centre up on the office PC, then signs in with its password", async () => {
+    await browser.$("#uai").waitForExist({ timeout: 20000 });
+    await browser.$("#uai").setValue(UAI);
+    await browser.$("#name").setValue("Lycée Henri-IV");
+    await browser.$("#address").setValue("23 rue Clovis, 75005 Paris");
+    await browser.$("#password").setValue("administrateur-2026");
+    await browser.$("#confirm").setValue("administrateur-2026");
+    await browser.$("form button[type=submit]").click();
+    await browser.$("#sign-out").waitForExist({ timeout: 10000 });
+    await browser.$("#sign-out").click();
+    await browser.$("#password").waitForExist({ timeout: 10000 });
     await browser.$("#password").setValue("mauvais-mot-de-passe");
     await browser.$("#sign-in").click();
     await browser.$("#office-error").waitForExist({ timeout: 5000 });

@@ -4,19 +4,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { ARTIFACTS, SESSION_CODE, certroom, newDataDir, setUpKiosk, sleep, startApp, startDisplay } from "./harness.mjs";
-
-async function answerCurrent(browser) {
-  const radio = await browser.$$("#answer-form input[type=radio]");
-  const boxes = await browser.$$("#answer-form input[type=checkbox]");
-  if (radio.length) await radio[0].click();
-  else if (boxes.length) await boxes[0].click();
-  else {
-    for (const input of await browser.$$("#answer-form input[type=text], #answer-form input:not([type])")) await input.setValue("12");
-    for (const select of await browser.$$("#answer-form select")) await select.selectByIndex(1);
-  }
-  await browser.$("#validate").click();
-}
+import { ARTIFACTS, SESSION_CODE, answerCurrent, certroom, newDataDir, setUpKiosk, sleep, startApp, startDisplay } from "./harness.mjs";
 
 const questionText = (browser) => browser.$("#instruction").getText();
 const progressText = (browser) => browser.$("#progress-text").getText();

@@ -8,34 +8,10 @@ import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ARTIFACTS, BIN, SESSION_CODE, certroom, freePort, newDataDir, setUpKiosk, startApp, startDisplay, waitFor, xdotool } from "./harness.mjs";
+import { ARTIFACTS, BIN, SESSION_CODE, answerCurrent, certroom, fill, freePort, newDataDir, setUpKiosk, startApp, startDisplay, waitFor, xdotool } from "./harness.mjs";
 
 const HEADER = "* Nom de naissance;* Prénom;Identifiant local;Temps majoré ?;* Date de naissance (format : jj/mm/aaaa);Nom de la commune;Code postal;Code Insee;Pays;E-mail de convocation;E-mail du destinataire des résultats;* Sexe (M ou F)";
 const CANDIDATES = ["N'Diaye-Lefèvre;Zoé;3A;;14/02/2010;;;75105;;;;F", "Martin;Léo;3B;;28/02/2010;;;75105;;;;M"];
-
-async function answerCurrent(browser) {
-  const radio = await browser.$$("#answer-form input[type=radio]");
-  const boxes = await browser.$$("#answer-form input[type=checkbox]");
-  if (radio.length) await radio[0].click();
-  else if (boxes.length) await boxes[0].click();
-  else {
-    for (const input of await browser.$$("#answer-form input[type=text], #answer-form input:not([type])")) await input.setValue("12");
-    for (const select of await browser.$$("#answer-form select")) await select.selectByIndex(1);
-  }
-  await browser.$("#validate").click();
-}
-
-/** Sets a field through the page: WebKitWebDriver drops the second of two identical key presses,
- * and generated codes may contain doubled characters. */
-async function fill(browser, selector, value) {
-  await browser.$(selector).waitForExist({ timeout: 15000 });
-  await browser.execute((sel, v) => {
-    const el = document.querySelector(sel);
-    el.value = v;
-    el.dispatchEvent(new Event("input", { bubbles: true }));
-    el.dispatchEvent(new Event("change", { bubbles: true }));
-  }, selector, value);
-}
 
 const tile = (console_, id) => console_.$(`.tile[data-candidate="${id}"]`);
 const tileStatus = async (console_, id) => (await tile(console_, id)).getAttribute("data-status");

@@ -4,6 +4,7 @@ import { backend, errorText, type Centre } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import { settled } from "../kiosk/flow";
+import "../shared/centre-setup";
 import "./console.css";
 import { BACK_TO_SESSIONS, OPEN_SESSION, type OpenSession } from "./navigation";
 import "./session-detail";
@@ -55,29 +56,6 @@ export class ConsoleApp extends LocalizedElement {
     this.querySelector<HTMLElement>("[data-screen-heading]")?.focus();
   }
 
-  private async setup(e: Event) {
-    e.preventDefault();
-    const data = new FormData(e.target as HTMLFormElement);
-    const password = String(data.get("password") ?? "");
-    if (password !== String(data.get("confirm") ?? "")) {
-      this.error = t("console.passwordMismatch");
-      return;
-    }
-    const centre: Centre = {
-      uai: String(data.get("uai") ?? "").trim(),
-      name: String(data.get("name") ?? "").trim(),
-      address: String(data.get("address") ?? "").trim(),
-    };
-    try {
-      await backend.centreSetup(centre, password);
-      this.centre = await backend.centre();
-      this.error = "";
-      await this.go("dashboard");
-    } catch (err) {
-      this.error = errorText(err, lang());
-    }
-  }
-
   /** The Rust side forgets the sign-in too: the page's screens are not the lock. */
   private signOut = async () => {
     await backend.centreSignOut().catch(() => {});
@@ -93,16 +71,14 @@ export class ConsoleApp extends LocalizedElement {
   }
 
   private renderSetup() {
-    const input = (id: string, label: string, type = "text") =>
-      html`<label for=${id}>${t(label)}</label><input id=${id} name=${id} type=${type} autocomplete="off" required />`;
-    return html`<form class="card" @submit=${this.setup} aria-labelledby="setup-title">
-      <h2 id="setup-title" tabindex="-1" data-screen-heading>${t("console.setupTitle")}</h2>
-      <p>${t("console.setupIntro")}</p>
-      ${input("uai", "console.uai")} ${input("name", "console.centreName")} ${input("address", "console.address")}
-      ${input("password", "console.adminPassword", "password")} ${input("confirm", "console.adminPasswordConfirm", "password")}
-      <p><button type="submit">${t("console.save")}</button></p>
-    </form>`;
+    return html`<centre-setup-form .onDone=${this.setUp} .onError=${(m: string) => (this.error = m)}></centre-setup-form>`;
   }
+
+  private readonly setUp = async (centre: Centre | null) => {
+    this.centre = centre;
+    this.error = "";
+    await this.go("dashboard");
+  };
 
   private renderSignIn() {
     return html`<form class="card" @submit=${this.signIn} aria-labelledby="signin-title">

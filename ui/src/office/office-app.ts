@@ -3,15 +3,17 @@ import { backend, errorText, type Centre } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import { settled } from "../kiosk/flow";
+import "../shared/centre-setup";
 import "../console/console.css";
 import "./office.css";
 import "./settings-form";
 import "./results-panel";
 
-type Screen = "loading" | "not-set-up" | "signin" | "dashboard";
+type Screen = "loading" | "setup" | "signin" | "dashboard";
 
 /** The school office: signs in with the centre's administrator password (the centre is set up
- * once, on the console), then fetches or imports the published results and prints certificates. */
+ * once, here or on the console), then fetches or imports the published results and prints
+ * certificates. */
 export class OfficeApp extends LocalizedElement {
   static properties = { centre: { state: true }, error: { state: true }, screen: { state: true } };
   centre: Centre | null = null;
@@ -22,7 +24,7 @@ export class OfficeApp extends LocalizedElement {
     super.connectedCallback();
     try {
       this.centre = await backend.centre();
-      this.screen = this.centre ? "signin" : "not-set-up";
+      this.screen = this.centre ? "signin" : "setup";
     } catch (e) {
       this.error = errorText(e, lang());
     }
@@ -46,6 +48,13 @@ export class OfficeApp extends LocalizedElement {
     }
   }
 
+  /** An office PC may be the centre's first: it sets the centre up like the console would. */
+  private readonly setUp = async (centre: Centre | null) => {
+    this.centre = centre;
+    this.error = "";
+    await this.go("dashboard");
+  };
+
   private signOut = async () => {
     await backend.centreSignOut().catch(() => {});
     await this.go("signin");
@@ -55,8 +64,8 @@ export class OfficeApp extends LocalizedElement {
     switch (this.screen) {
       case "loading":
         return html`<p>${t("app.loading")}</p>`;
-      case "not-set-up":
-        return html`<p class="notice">${t("office.notSetUp")}</p>`;
+      case "setup":
+        return html`<centre-setup-form .onDone=${this.setUp} .onError=${(m: string) => (this.error = m)}></centre-setup-form>`;
       case "signin":
         return html`<form class="card" @submit=${this.signIn} aria-labelledby="signin-title">
           <h2 id="signin-title" tabindex="-1" data-screen-heading>${t("office.signInTitle")}</h2>

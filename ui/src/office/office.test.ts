@@ -107,6 +107,38 @@ describe("office window", () => {
     expect(document.querySelector("office-results")).toBeNull();
   });
 
+  it("sets the centre up when the office PC is the first to open", async () => {
+    let centre: unknown = null;
+    const fake = fakeTransport({
+      centre_get: () => centre,
+      centre_setup: (a) => {
+        centre = a!.centre;
+        return null;
+      },
+      office_settings: () => settings,
+      office_roster: () => null,
+    });
+    await import("./office-app");
+    document.body.replaceChildren(document.createElement("office-app"));
+    await flush();
+    const set = (id: string, v: string) => ($<HTMLInputElement>(`#${id}`).value = v);
+    set("uai", "0750654D");
+    set("name", "Collège Jean Moulin");
+    set("address", "Paris");
+    set("password", "administrateur-2026");
+    set("confirm", "autre-chose-2026");
+    document.querySelector<HTMLFormElement>("centre-setup-form form")!.requestSubmit();
+    await flush();
+    expect($("#office-error").textContent).toMatch(/ne correspondent pas/);
+    expect(fake.calls.some((c) => c.command === "centre_setup")).toBe(false);
+    set("confirm", "administrateur-2026");
+    document.querySelector<HTMLFormElement>("centre-setup-form form")!.requestSubmit();
+    await flush();
+    expect(fake.calls.find((c) => c.command === "centre_setup")!.args).toEqual({ centre: { uai: "0750654D", name: "Collège Jean Moulin", address: "Paris" }, password: "administrateur-2026" });
+    expect($("#centre-line").textContent).toContain("0750654D");
+    expect(document.querySelector("office-results")).not.toBeNull();
+  });
+
   it("lists by session, flags what cannot print, and disables its boxes", async () => {
     await office();
     expect($("#group-0").textContent).toContain("Session 4217 du 12/03/2027");
@@ -120,7 +152,7 @@ describe("office window", () => {
 
   it("prints a class as one batch, showing pushed progress, then the file", async () => {
     let finish: (v: unknown) => void = () => {};
-    const fake = await office({ office_print: () => new Promise((r) => (finish = r)) });
+    const fake = await office({ office_print: () => new Promise((r) => (finish = r)), office_open: () => null });
     $<HTMLInputElement>("#group-by-class").click();
     await flush();
     expect($("#group-1").textContent).toBe("Classe 3B");
@@ -128,16 +160,22 @@ describe("office window", () => {
     await flush();
     const call = fake.calls.find((c) => c.command === "office_print")!;
     expect(call.args).toEqual({ selection: [{ session_id: "0750654D-4217", candidate_id: 2 }], lang: "fr", label: "class-3B" });
+    fake.emit("office://progress", { done: 0, total: 1 });
+    await flush();
+    expect(document.body.textContent).toContain("0 / 1 attestations");
     fake.emit("office://progress", { done: 1, total: 1 });
     await flush();
     expect($<HTMLProgressElement>("#print-progress").value).toBe(1);
-    expect(document.body.textContent).toContain("1 / 1 attestations");
+    expect(document.body.textContent).toContain("écriture du fichier PDF");
     finish({ path: "/tmp/exports/attestations-class-3B.pdf", count: 1, bytes: 40000 });
     await flush();
     expect($("#print-path").textContent).toBe("/tmp/exports/attestations-class-3B.pdf");
     expect(document.querySelector("#print-progress")).toBeNull();
     expect(fake.listening("office://progress")).toBe(0);
     expect(document.activeElement?.id).toBe("print-result");
+    $("#open-pdf").click();
+    await flush();
+    expect(fake.calls.at(-1)).toEqual({ command: "office_open", args: { path: "/tmp/exports/attestations-class-3B.pdf" } });
   });
 
   it("prints the chosen candidates in the chosen certificate language", async () => {
@@ -168,6 +206,7 @@ describe("office window", () => {
     $("#certificate-preview").dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
     await flush();
     expect(document.querySelector("#certificate-preview")).toBeNull();
+    expect(document.activeElement).toBe($(`tr[data-key="${rowKey(lea)}"] .preview-button`));
   });
 
   it("says why an import was refused and keeps the list as it was", async () => {

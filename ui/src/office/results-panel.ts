@@ -125,6 +125,15 @@ export class OfficeResults extends LocalizedElement {
     this.querySelector<HTMLElement>(this.printed ? "#print-result" : "[role=alert]")?.focus();
   }
 
+  private openPdf = async () => {
+    if (!this.printed) return;
+    try {
+      await officeBackend.open(this.printed.path);
+    } catch (e) {
+      this.error = errorText(e, lang());
+    }
+  };
+
   private groupLabel(g: Group) {
     if (g.kind === "session") {
       const first = g.rows[0];
@@ -137,6 +146,15 @@ export class OfficeResults extends LocalizedElement {
     this.previewKey = rowKey(row);
     await settled(this);
     this.querySelector<HTMLElement>("#preview-title")?.focus();
+  }
+
+  /** Back to the button that opened the preview, so keyboard users keep their place. */
+  private async closePreview() {
+    const key = this.previewKey;
+    this.previewKey = null;
+    await settled(this);
+    const row = [...this.querySelectorAll<HTMLElement>("tr[data-key]")].find((tr) => tr.dataset.key === key);
+    row?.querySelector<HTMLElement>(".preview-button")?.focus();
   }
 
   private renderRow(r: RosterRow, g: Group) {
@@ -164,7 +182,7 @@ export class OfficeResults extends LocalizedElement {
       <td>${c ? c.global_level : nothing}</td>
       <td class="mono">${c?.verification_code ?? nothing}</td>
       <td class="actions">
-        <button type="button" class="secondary" ?disabled=${!c} @click=${() => this.preview(r)} aria-label=${t("office.previewOne", { name })}>${t("office.previewButton")}</button>
+        <button type="button" class="secondary preview-button" ?disabled=${!c} @click=${() => this.preview(r)} aria-label=${t("office.previewOne", { name })}>${t("office.previewButton")}</button>
         <button type="button" ?disabled=${!ok || this.busy} @click=${() => this.printRefs([refOf(r)], `${r.birth_name}-${r.first_name}`)}
           aria-label=${t("office.printOne", { name })}>${t("office.print")}</button>
       </td>
@@ -229,7 +247,7 @@ export class OfficeResults extends LocalizedElement {
       </div>
       ${previewRow
         ? html`<certificate-preview .row=${previewRow} .competences=${roster.competences} .lang=${this.certLang}
-            .centre=${`${roster.centre_name} (${roster.uai})`} @close=${() => (this.previewKey = null)}></certificate-preview>`
+            .centre=${`${roster.centre_name} (${roster.uai})`} @close=${() => this.closePreview()}></certificate-preview>`
         : nothing}
       ${groups.map((g, i) => this.renderGroup(g, i))}`;
   }
@@ -253,11 +271,12 @@ export class OfficeResults extends LocalizedElement {
           ? html`<p><label for="print-progress">${t("office.printing")}</label>
               <progress id="print-progress" max=${this.progress.total} .value=${this.progress.done}
                 aria-valuetext=${t("office.progress", this.progress)}></progress>
-              <span aria-live="polite">${t("office.progress", this.progress)}</span></p>`
+              <span aria-live="polite">${this.progress.done < this.progress.total ? t("office.progress", this.progress) : t("office.finishing")}</span></p>`
           : nothing}
         ${this.printed
           ? html`<p id="print-result" tabindex="-1">${t("office.printedAt")} <code id="print-path">${this.printed.path}</code>
-              ${t("office.printedSize", { count: this.printed.count, kb: Math.max(1, Math.round(this.printed.bytes / 1024)) })}</p>`
+              ${t("office.printedSize", { count: this.printed.count, kb: Math.max(1, Math.round(this.printed.bytes / 1024)) })}
+              <button type="button" class="secondary" id="open-pdf" @click=${this.openPdf}>${t("office.openPdf")}</button></p>`
           : nothing}
       </section>
       ${r ? this.renderList(r) : html`<p id="no-results">${t("office.noResults")}</p>`}`;

@@ -304,5 +304,7 @@ export const officeBackend = {
   roster: () => transport.call<Roster | null>("office_roster"),
   print: (selection: CandidateRef[], lang: string, label: string) =>
     transport.call<{ path: string; count: number; bytes: number }>("office_print", { selection, lang, label }),
+  /** Opens a PDF the office printed (in its exports folder) in the desktop's viewer. */
+  open: (path: string) => transport.call<null>("office_open", { path }),
   onProgress: (h: (p: { done: number; total: number }) => void) => transport.on<{ done: number; total: number }>("office://progress", h),
 };
