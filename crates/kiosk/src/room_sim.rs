@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use certroom_core::engine::Config;
 use certroom_core::Response;
 use certroom_hub::protocol::KioskCommand;
-use certroom_hub::room::{ConsoleCommand, TileStatus};
+use certroom_hub::room::{ConsoleCommand, EnrolledCandidate, TileStatus};
 use certroom_hub::{ConsoleEvent, ConsoleLink, Fingerprint, Tile};
 use certroom_journal::{Event, StationKey};
 use rand_chacha::rand_core::{Rng, SeedableRng};
@@ -23,6 +23,35 @@ use serde::Serialize;
 use crate::live::{off_runtime, LiveError, LiveKiosk};
 use crate::screen::{Lang, Screen};
 use crate::sitting::{Identity, KioskConfig, Sitting};
+
+/// `count` enrolled candidates for a simulated room: ids from 1, classes 3A–3D, birthdates in
+/// 2010 that differ for the first 84 (12 months and 28 days cycle together only every 84), so
+/// that names plus birthdate — the national identity rule — never designate two of them.
+/// `names(i)` gives candidate `i`'s (first name, birth name).
+pub fn enrolled_candidates(
+    count: usize,
+    names: impl Fn(usize) -> (String, String),
+) -> Vec<EnrolledCandidate> {
+    (0..count)
+        .map(|i| {
+            let (first_name, birth_name) = names(i);
+            EnrolledCandidate {
+                id: i as i64 + 1,
+                first_name,
+                birth_name,
+                birthdate: chrono::NaiveDate::from_ymd_opt(
+                    2010,
+                    1 + (i % 12) as u32,
+                    1 + (i % 28) as u32,
+                )
+                .unwrap_or_default(),
+                local_id: Some(format!("3{}", (b'A' + (i % 4) as u8) as char)),
+                extra_time_percent: 0,
+                adjusted_questions: false,
+            }
+        })
+        .collect()
+}
 
 pub struct SimRoomConfig {
     pub kiosks: usize,

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use certroom_hub::room::{ConsoleCommand, EnrolledCandidate, RoomSetup};
+use certroom_hub::room::{ConsoleCommand, RoomSetup};
 use certroom_hub::Hub;
 use certroom_journal::StationKey;
 use certroom_kiosk::room_sim::{self, HubEndpoint, SimRoomConfig};
@@ -130,26 +130,14 @@ pub fn run(o: &Options) -> Result<(), String> {
         expect_ok(r, "console registration").await?;
 
         // The room: a hub on loopback and the candidates' kiosks, each with its journal.
-        let candidates: Vec<EnrolledCandidate> = (0..o.candidates)
-            .map(|i| EnrolledCandidate {
-                id: i as i64 + 1,
-                first_name: FIRST[i % FIRST.len()].to_owned(),
-                // Plain names first (what the office test reads back), numbered once they repeat.
-                birth_name: match LAST.get(i) {
-                    Some(name) => (*name).to_owned(),
-                    None => format!("{} {}", LAST[i % LAST.len()], i + 1),
-                },
-                birthdate: chrono::NaiveDate::from_ymd_opt(
-                    2010,
-                    1 + (i % 12) as u32,
-                    1 + (i % 28) as u32,
-                )
-                .unwrap_or_default(),
-                local_id: Some(format!("3{}", (b'A' + (i % 4) as u8) as char)),
-                extra_time_percent: 0,
-                adjusted_questions: false,
-            })
-            .collect();
+        // Plain names first (what the office test reads back), numbered once they repeat.
+        let candidates = room_sim::enrolled_candidates(o.candidates, |i| {
+            let birth_name = match LAST.get(i) {
+                Some(name) => (*name).to_owned(),
+                None => format!("{} {}", LAST[i % LAST.len()], i + 1),
+            };
+            (FIRST[i % FIRST.len()].to_owned(), birth_name)
+        });
         let setup = RoomSetup {
             session: SESSION,
             access_code: ACCESS.into(),

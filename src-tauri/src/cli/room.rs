@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use certroom_hub::room::{EnrolledCandidate, RoomSetup};
+use certroom_hub::room::RoomSetup;
 use certroom_hub::{Fingerprint, Hub};
 use certroom_journal::pack::{self, PackKey};
 use certroom_kiosk::bank_store;
@@ -45,22 +45,9 @@ pub fn sim(o: &Options) -> Result<(), String> {
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let (sealed, pk) = seal_bank(&o.bank, BANK_KEY)?;
 
-    let candidates: Vec<EnrolledCandidate> = (0..o.kiosks)
-        .map(|i| EnrolledCandidate {
-            id: i as i64 + 1,
-            first_name: format!("Élève{i}"),
-            birth_name: format!("Candidat-Lefèvre {i}"),
-            birthdate: chrono::NaiveDate::from_ymd_opt(
-                2011,
-                1 + (i % 12) as u32,
-                1 + (i % 28) as u32,
-            )
-            .unwrap_or_default(),
-            local_id: Some(format!("3{}", (b'A' + (i % 6) as u8) as char)),
-            extra_time_percent: 0,
-            adjusted_questions: false,
-        })
-        .collect();
+    let candidates = room_sim::enrolled_candidates(o.kiosks, |i| {
+        (format!("Élève{i}"), format!("Candidat-Lefèvre {i}"))
+    });
     let setup = RoomSetup {
         session: SESSION,
         access_code: ACCESS_CODE.into(),

@@ -12,7 +12,6 @@ use certroom_journal::pack::{self, PackKey};
 use certroom_journal::StationKey;
 use certroom_kiosk::live::LiveKiosk;
 use certroom_kiosk::{bank_store, Identity, KioskConfig, Sitting};
-use chrono::NaiveDate;
 use ring::rand::SystemRandom;
 use ring::signature::{Ed25519KeyPair, KeyPair};
 
@@ -47,19 +46,14 @@ pub fn bank() -> Bank {
 }
 
 pub fn candidates(n: usize) -> Vec<EnrolledCandidate> {
-    (0..n)
-        .map(|i| EnrolledCandidate {
-            id: i as i64 + 1,
-            first_name: format!("Élève{i}"),
-            birth_name: format!("Dupont-Lefèvre {i}"),
-            birthdate: NaiveDate::from_ymd_opt(2011, 1 + (i % 12) as u32, 1 + (i % 28) as u32)
-                .unwrap(),
-            local_id: Some("3A".into()),
-            // The first candidate has a tiers-temps (33 %).
-            extra_time_percent: if i == 0 { 33 } else { 0 },
-            adjusted_questions: false,
-        })
-        .collect()
+    let mut list = certroom_kiosk::room_sim::enrolled_candidates(n, |i| {
+        (format!("Élève{i}"), format!("Dupont-Lefèvre {i}"))
+    });
+    // The first candidate has a tiers-temps (33 %).
+    if let Some(first) = list.first_mut() {
+        first.extra_time_percent = 33;
+    }
+    list
 }
 
 pub fn setup(n: usize) -> RoomSetup {
