@@ -1,7 +1,7 @@
 import { html, nothing } from "lit";
 import { bytesToBase64Async, readFileBytes } from "../console/files";
 import { errorText, officeBackend, type ImportSummary, type Roster, type RosterRow } from "../shared/backend";
-import { lang, t } from "../shared/i18n";
+import { LANG_NAMES, LANGS, lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import { settled } from "../kiosk/flow";
 import "./certificate-preview";
@@ -239,8 +239,7 @@ export class OfficeResults extends LocalizedElement {
         </fieldset>
         <label for="certificate-lang">${t("office.certLang")}</label>
         <select id="certificate-lang" @change=${(e: Event) => (this.certLang = (e.target as HTMLSelectElement).value === "en" ? "en" : "fr")}>
-          <option value="fr" ?selected=${this.certLang === "fr"}>Français</option>
-          <option value="en" ?selected=${this.certLang === "en"}>English</option>
+          ${LANGS.map((l) => html`<option value=${l} ?selected=${this.certLang === l}>${LANG_NAMES[l]}</option>`)}
         </select>
         <button type="button" id="print-selection" ?disabled=${chosen.length === 0 || this.busy}
           @click=${() => this.printRefs(chosen, "selection")}>${t("office.printSelection", { count: chosen.length })}</button>

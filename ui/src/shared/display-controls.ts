@@ -1,5 +1,5 @@
 import { LitElement, html } from "lit";
-import { LANGS, lang, setLang, t, type Lang } from "./i18n";
+import { LANG_NAMES, LANGS, lang, setLang, t, type Lang } from "./i18n";
 
 const MIN_SCALE = 0.85;
 const MAX_SCALE = 2;
@@ -43,7 +43,7 @@ export class DisplayControls extends LitElement {
       <button class="secondary" aria-pressed=${this.contrast ? "true" : "false"} @click=${this.toggleContrast}>${t("a11y.contrast")}</button>
       <label class="visually-hidden" for="lang-select">${t("a11y.language")}</label>
       <select id="lang-select" style="width:auto;min-height:2.75rem" @change=${(e: Event) => setLang((e.target as HTMLSelectElement).value as Lang)}>
-        ${LANGS.map((l) => html`<option value=${l} ?selected=${l === lang()}>${l === "fr" ? "Français" : "English"}</option>`)}
+        ${LANGS.map((l) => html`<option value=${l} ?selected=${l === lang()}>${LANG_NAMES[l]}</option>`)}
       </select>
     </div>`;
   }

@@ -4,6 +4,9 @@ import en from "./locales/en.json";
 
 export type Lang = "fr" | "en";
 export const LANGS: readonly Lang[] = ["fr", "en"];
+/** Each language by its own name, whatever the screen's language: a reader looks for the name
+ * they can read. */
+export const LANG_NAMES: Readonly<Record<Lang, string>> = { fr: "Français", en: "English" };
 
 // Resources are bundled: the kiosk loads nothing from outside its own pages.
 void i18next.init({
