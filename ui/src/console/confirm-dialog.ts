@@ -1,72 +1,26 @@
 import { html } from "lit";
 import { errorText } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
-import { LocalizedElement } from "../shared/localized";
+import { ModalDialog, type ModalRequest } from "./modal-dialog";
 
-export interface ConfirmRequest {
+export interface ConfirmRequest extends ModalRequest {
   title: string;
   body: string;
   confirmLabel: string;
   /** Runs on confirmation; if it rejects (Rust refused), its message stays in the dialog. */
   action: () => Promise<void>;
-  /** The control that opened the dialog (focus returns to it); by default the focused element.
-   * Passed explicitly because a mouse click does not focus a button in WebKit. */
-  opener?: HTMLElement | null;
-  /** Where focus goes after closing when the button that opened the dialog is gone. */
-  fallbackFocus?: () => HTMLElement | null;
 }
 
-/** A modal confirmation (native `<dialog>`: focus trapped, Escape cancels) that returns focus to
- * the control that opened it. */
-export class ConfirmDialog extends LocalizedElement {
-  static properties = { request: { state: true }, error: { state: true }, busy: { state: true } };
-  request: ConfirmRequest | null = null;
-  error: unknown = null;
-  busy = false;
-  private opener: HTMLElement | null = null;
-
-  async ask(request: ConfirmRequest): Promise<void> {
-    this.opener = request.opener ?? (document.activeElement instanceof HTMLElement ? document.activeElement : null);
-    this.request = request;
-    this.error = null;
-    await this.updateComplete;
-    const dialog = this.dialog();
-    if (dialog && !dialog.open) dialog.showModal();
-    // The safe choice has focus first: Enter on an unread dialog must not delete anything.
-    this.querySelector<HTMLElement>(".confirm-cancel")?.focus();
+/** A modal confirmation that returns focus to the control that opened it. */
+export class ConfirmDialog extends ModalDialog<ConfirmRequest> {
+  /** The safe choice has focus first: Enter on an unread dialog must not delete anything. After a
+   * refusal it is the only choice left. */
+  protected focusTarget() {
+    return this.querySelector<HTMLElement>(".confirm-cancel");
   }
 
-  private dialog() {
-    return this.querySelector<HTMLDialogElement>("dialog");
-  }
-
-  private close() {
-    this.dialog()?.close();
-  }
-
-  private readonly onClose = () => {
-    const fallback = this.request?.fallbackFocus;
-    this.request = null;
-    this.error = null;
-    const target = this.opener?.isConnected ? this.opener : fallback?.();
-    this.opener = null;
-    target?.focus();
-  };
-
-  private async confirm() {
-    const r = this.request;
-    if (!r || this.busy) return;
-    this.busy = true;
-    try {
-      await r.action();
-      this.close();
-    } catch (err) {
-      this.error = err;
-      await this.updateComplete;
-      this.querySelector<HTMLElement>(".confirm-cancel")?.focus();
-    } finally {
-      this.busy = false;
-    }
+  private confirm() {
+    return this.run((r) => r.action());
   }
 
   render() {

@@ -2,7 +2,7 @@ import { html, type TemplateResult } from "lit";
 import { keyed } from "lit/directives/keyed.js";
 import { errorText } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
-import { LocalizedElement } from "../shared/localized";
+import { ModalDialog, type ModalRequest } from "./modal-dialog";
 
 /** A value the dialog's own check refused: `key` is the i18n message, `field` the input's id. */
 export class FieldError {
@@ -12,7 +12,7 @@ export class FieldError {
   ) {}
 }
 
-export interface FormRequest {
+export interface FormRequest extends ModalRequest {
   title: string;
   body: string;
   /** The fields to fill (labelled inputs, named); none for a plain confirmation. */
@@ -23,33 +23,25 @@ export interface FormRequest {
   /** Runs on submission with the form; if it rejects (a FieldError, or Rust refused), the message
    * stays in the dialog, the dialog stays open and focus goes to the field to correct. */
   action: (form: HTMLFormElement) => Promise<void>;
-  /** The control that opened the dialog (focus returns to it). */
-  opener?: HTMLElement | null;
-  /** Where focus goes after closing when the control that opened the dialog is gone. */
-  fallbackFocus?: () => HTMLElement | null;
 }
 
 /** A modal dialog asking for a few values before a command (the confirm-dialog pattern with a
  * form): native `<dialog>` (focus trapped, Escape cancels), focus on the first field (on Cancel when
  * there is none), errors as an alert inside, focus back to the control that opened it. */
-export class FormDialog extends LocalizedElement {
-  static properties = { request: { state: true }, error: { state: true }, busy: { state: true } };
-  request: FormRequest | null = null;
-  error: unknown = null;
-  busy = false;
-  private opener: HTMLElement | null = null;
+export class FormDialog extends ModalDialog<FormRequest> {
   /** Each request gets fresh fields (nothing typed for the previous one survives). */
   private serial = 0;
 
-  async ask(request: FormRequest): Promise<void> {
-    this.opener = request.opener ?? (document.activeElement instanceof HTMLElement ? document.activeElement : null);
+  ask(request: FormRequest): Promise<void> {
     this.serial++;
-    this.request = request;
-    this.error = null;
-    await this.updateComplete;
-    const dialog = this.dialog();
-    if (dialog && !dialog.open) dialog.showModal();
-    (this.firstField() ?? this.querySelector<HTMLElement>("#dialog-cancel"))?.focus();
+    return super.ask(request);
+  }
+
+  /** The field to correct after a refusal, else the first field, else Cancel. */
+  protected focusTarget() {
+    const err = this.error;
+    const field = err instanceof FieldError ? this.querySelector<HTMLElement>(`#${err.field}`) : null;
+    return field ?? this.firstField() ?? this.querySelector<HTMLElement>("#dialog-cancel");
   }
 
   private firstField() {
@@ -71,40 +63,10 @@ export class FormDialog extends LocalizedElement {
     }
   }
 
-  private dialog() {
-    return this.querySelector<HTMLDialogElement>("dialog");
-  }
-
-  private close() {
-    this.dialog()?.close();
-  }
-
-  private readonly onClose = () => {
-    const fallback = this.request?.fallbackFocus;
-    this.request = null;
-    this.error = null;
-    const target = this.opener?.isConnected ? this.opener : fallback?.();
-    this.opener = null;
-    target?.focus();
-  };
-
-  private async submit(e: Event) {
+  private submit(e: Event) {
     e.preventDefault();
-    const r = this.request;
-    if (!r || this.busy) return;
     const form = e.target as HTMLFormElement;
-    this.busy = true;
-    try {
-      await r.action(form);
-      this.close();
-    } catch (err) {
-      this.error = err;
-      await this.updateComplete;
-      const field = err instanceof FieldError ? this.querySelector<HTMLElement>(`#${err.field}`) : null;
-      (field ?? this.firstField() ?? this.querySelector<HTMLElement>("#dialog-cancel"))?.focus();
-    } finally {
-      this.busy = false;
-    }
+    return this.run((r) => r.action(form));
   }
 
   render() {

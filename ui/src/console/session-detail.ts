@@ -1,13 +1,12 @@
 import { html, nothing } from "lit";
-import { repeat } from "lit/directives/repeat.js";
 import { consoleBackend, errorText, type CandidateDraft, type CandidateDto, type ExportFormat, type SessionDto } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import "./confirm-dialog";
-import type { ConfirmDialog } from "./confirm-dialog";
 import "./import-panel";
 import { IMPORTED } from "./import-panel";
 import { BACK_TO_SESSIONS } from "./navigation";
+import { RecordList, recordTable } from "./record-list";
 import "./room-panel";
 
 /** The add-candidate form's content as Rust's candidate draft: strings as typed (trimmed), "" = absent. */
@@ -31,6 +30,26 @@ export function candidateFromForm(form: HTMLFormElement): CandidateDraft {
   };
 }
 
+/** Fills the (reset) form with the candidate's values. The birthplace is known only as display
+ * text, so its fields stay empty and must be typed again (Rust validates the whole candidate). */
+function fillCandidateForm(form: HTMLFormElement, c: CandidateDto) {
+  const set = (id: string, v: string) => {
+    const el = form.querySelector<HTMLInputElement>(`#${id}`);
+    if (el) el.value = v;
+  };
+  set("cand-birth-name", c.birth_name);
+  set("cand-first-name", c.first_name);
+  const sex = form.querySelector<HTMLInputElement>(`#cand-sex-${c.sex.toLowerCase()}`);
+  if (sex) sex.checked = true;
+  set("cand-birthdate", c.birthdate);
+  set("cand-local-id", c.local_id ?? "");
+  set("cand-extra-time", c.extra_time_percent == null ? "" : String(c.extra_time_percent));
+  const adjusted = form.querySelector<HTMLInputElement>("#cand-adjusted");
+  if (adjusted) adjusted.checked = c.adjusted_questions;
+  set("cand-convocation-email", c.convocation_email ?? "");
+  set("cand-results-email", c.results_email ?? "");
+}
+
 /** One session: its details and the day's two secrets, the live room on exam day, its candidates
  * (imported or typed), and the exports. */
 export class SessionDetail extends LocalizedElement {
@@ -39,10 +58,6 @@ export class SessionDetail extends LocalizedElement {
     session: { state: true },
     candidates: { state: true },
     loadError: { state: true },
-    candidateError: { state: true },
-    candidateStatus: { state: true },
-    adding: { state: true },
-    editing: { state: true },
     exporting: { state: true },
     exportPath: { state: true },
     exportError: { state: true },
@@ -51,27 +66,22 @@ export class SessionDetail extends LocalizedElement {
   session: SessionDto | null = null;
   candidates: CandidateDto[] | null = null;
   loadError: unknown = null;
-  candidateError: unknown = null;
-  candidateStatus = "";
-  adding = false;
-  /** The candidate whose values fill the form, or null: the form adds. */
-  editing: CandidateDto | null = null;
   exporting = false;
   exportPath = "";
   exportError: unknown = null;
-
-  connectedCallback() {
-    super.connectedCallback();
-    this.addEventListener(IMPORTED, this.onImported);
-    void this.load();
-  }
-
-  disconnectedCallback() {
-    this.removeEventListener(IMPORTED, this.onImported);
-    super.disconnectedCallback();
-  }
-
-  private readonly onImported = () => void this.load();
+  private readonly list = new RecordList<CandidateDto, CandidateDraft>(this, {
+    prefix: "candidate",
+    title: "candidates-title",
+    load: () => this.load(),
+    reloadOn: IMPORTED,
+    key: (c) => c.id,
+    draft: candidateFromForm,
+    save: (draft, editing) => (editing ? consoleBackend.candidateUpdate(this.number, editing.id, draft) : consoleBackend.candidateAdd(this.number, draft)),
+    saved: (c, updated) => t(updated ? "console.candidateUpdated" : "console.candidateAdded", { name: `${c.first_name} ${c.birth_name}` }),
+    fill: fillCandidateForm,
+    editButton: (c) => `edit-candidate-${c.id}`,
+    nextField: "cand-birth-name",
+  });
 
   /** Session and candidates always come fresh from Rust (there is no per-session command). */
   async load() {
@@ -91,88 +101,14 @@ export class SessionDetail extends LocalizedElement {
     this.dispatchEvent(new CustomEvent(BACK_TO_SESSIONS, { detail: { number: this.number }, bubbles: true }));
   }
 
-  private async addCandidate(e: Event) {
-    e.preventDefault();
-    const form = e.target as HTMLFormElement;
-    if (this.adding) return;
-    const draft = candidateFromForm(form);
-    const editing = this.editing;
-    this.adding = true;
-    this.candidateStatus = "";
-    try {
-      const saved = editing ? await consoleBackend.candidateUpdate(this.number, editing.id, draft) : await consoleBackend.candidateAdd(this.number, draft);
-      this.candidateError = null;
-      this.editing = null;
-      form.reset();
-      await this.load();
-      const name = `${saved.first_name} ${saved.birth_name}`;
-      this.candidateStatus = t(editing ? "console.candidateUpdated" : "console.candidateAdded", { name });
-      await this.updateComplete;
-      // Back to the edited row, or ready for the next candidate.
-      this.querySelector<HTMLElement>(editing ? `#edit-candidate-${saved.id}` : "#cand-birth-name")?.focus();
-    } catch (err) {
-      this.candidateError = err;
-    } finally {
-      this.adding = false;
-    }
-  }
-
-  /** Fills the form with the candidate's values. The birthplace is known only as display text, so
-   * its fields stay empty and must be typed again (Rust validates the whole candidate). */
-  private async editCandidate(c: CandidateDto) {
-    this.editing = c;
-    this.candidateError = null;
-    this.candidateStatus = "";
-    await this.updateComplete;
-    const form = this.querySelector<HTMLFormElement>("#candidate-form");
-    if (!form) return;
-    form.reset();
-    const set = (id: string, v: string) => {
-      const el = form.querySelector<HTMLInputElement>(`#${id}`);
-      if (el) el.value = v;
-    };
-    set("cand-birth-name", c.birth_name);
-    set("cand-first-name", c.first_name);
-    const sex = form.querySelector<HTMLInputElement>(`#cand-sex-${c.sex.toLowerCase()}`);
-    if (sex) sex.checked = true;
-    set("cand-birthdate", c.birthdate);
-    set("cand-local-id", c.local_id ?? "");
-    set("cand-extra-time", c.extra_time_percent == null ? "" : String(c.extra_time_percent));
-    const adjusted = form.querySelector<HTMLInputElement>("#cand-adjusted");
-    if (adjusted) adjusted.checked = c.adjusted_questions;
-    set("cand-convocation-email", c.convocation_email ?? "");
-    set("cand-results-email", c.results_email ?? "");
-    form.querySelector<HTMLElement>("#candidate-form-title")?.focus();
-  }
-
-  private async cancelEdit() {
-    const id = this.editing?.id;
-    this.editing = null;
-    this.candidateError = null;
-    this.querySelector<HTMLFormElement>("#candidate-form")?.reset();
-    await this.updateComplete;
-    this.querySelector<HTMLElement>(`#edit-candidate-${id}`)?.focus();
-  }
-
   private removeCandidate(c: CandidateDto, opener: HTMLElement) {
-    this.candidateStatus = "";
     const name = `${c.first_name} ${c.birth_name}`;
-    void this.querySelector<ConfirmDialog>("console-confirm")?.ask({
-      opener,
+    this.list.remove(c, opener, {
       title: t("console.removeTitle", { name }),
       body: t("console.removeBody", { number: this.number }),
       confirmLabel: t("console.removeConfirm"),
-      action: async () => {
-        await consoleBackend.candidateRemove(this.number, c.id);
-        if (this.editing?.id === c.id) {
-          this.editing = null;
-          this.candidateError = null;
-          this.querySelector<HTMLFormElement>("#candidate-form")?.reset();
-        }
-        await this.load();
-        this.candidateStatus = t("console.candidateRemoved", { name });
-      },
-      fallbackFocus: () => this.querySelector<HTMLElement>("#candidates-title"),
+      remove: () => consoleBackend.candidateRemove(this.number, c.id),
+      removed: t("console.candidateRemoved", { name }),
     });
   }
 
@@ -235,62 +171,40 @@ export class SessionDetail extends LocalizedElement {
 
   private renderCandidates(list: CandidateDto[]) {
     const none = t("console.report.none");
-    return html`<div class="table-wrap">
-        <table id="candidates-table" class="data">
-          <caption>${t("console.candidatesCaption", { count: list.length, number: this.number })}</caption>
-          <thead>
-            <tr>
-              <th scope="col">${t("console.cand.birthName")}</th>
-              <th scope="col">${t("console.cand.firstName")}</th>
-              <th scope="col">${t("console.cand.sex")}</th>
-              <th scope="col">${t("console.cand.birthdate")}</th>
-              <th scope="col">${t("console.cand.birthplace")}</th>
-              <th scope="col">${t("console.cand.localId")}</th>
-              <th scope="col">${t("console.cand.extraTime")}</th>
-              <th scope="col">${t("console.cand.adjusted")}</th>
-              <th scope="col">${t("console.actions")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${repeat(
-              list,
-              (c) => c.id,
-              (c) => html`<tr data-candidate=${c.id}>
-                <th scope="row">${c.birth_name}</th>
-                <td>${c.first_name}</td>
-                <td>${c.sex}</td>
-                <td>${c.birthdate}</td>
-                <td>${c.birthplace}</td>
-                <td>${c.local_id ?? none}</td>
-                <td class="num">${c.extra_time_percent == null ? none : t("console.percent", { value: c.extra_time_percent })}</td>
-                <td>${c.adjusted_questions ? t("console.yes") : t("console.no")}</td>
-                <td>
-                  <div class="row actions">
-                  <button type="button" class="secondary" id=${`edit-candidate-${c.id}`} aria-label=${t("console.editCandidateLabel", { name: `${c.first_name} ${c.birth_name}` })}
-                    @click=${() => this.editCandidate(c)}>${t("console.edit")}</button>
-                  <button type="button" class="secondary danger" id=${`remove-${c.id}`} aria-label=${t("console.removeLabel", { name: `${c.first_name} ${c.birth_name}` })}
-                    @click=${(e: Event) => this.removeCandidate(c, e.currentTarget as HTMLElement)}>${t("console.remove")}</button>
-                  </div>
-                </td>
-              </tr>`,
-            )}
-          </tbody>
-        </table>
-      </div>
-      ${list.length === 0 ? html`<p id="no-candidates">${t("console.noCandidates")}</p>` : null}`;
+    return recordTable({
+      id: "candidates-table",
+      caption: t("console.candidatesCaption", { count: list.length, number: this.number }),
+      records: list,
+      data: "candidate",
+      key: (c) => c.id,
+      columns: [
+        { label: t("console.cand.birthName"), cell: (c) => c.birth_name },
+        { label: t("console.cand.firstName"), cell: (c) => c.first_name },
+        { label: t("console.cand.sex"), cell: (c) => c.sex },
+        { label: t("console.cand.birthdate"), cell: (c) => c.birthdate },
+        { label: t("console.cand.birthplace"), cell: (c) => c.birthplace },
+        { label: t("console.cand.localId"), cell: (c) => c.local_id ?? none },
+        { label: t("console.cand.extraTime"), cell: (c) => (c.extra_time_percent == null ? none : t("console.percent", { value: c.extra_time_percent })), num: true },
+        { label: t("console.cand.adjusted"), cell: (c) => (c.adjusted_questions ? t("console.yes") : t("console.no")) },
+      ],
+      actions: (c) => html`<button type="button" class="secondary" id=${`edit-candidate-${c.id}`} aria-label=${t("console.editCandidateLabel", { name: `${c.first_name} ${c.birth_name}` })}
+          @click=${() => this.list.edit(c)}>${t("console.edit")}</button>
+        <button type="button" class="secondary danger" id=${`remove-${c.id}`} aria-label=${t("console.removeLabel", { name: `${c.first_name} ${c.birth_name}` })}
+          @click=${(e: Event) => this.removeCandidate(c, e.currentTarget as HTMLElement)}>${t("console.remove")}</button>`,
+      empty: html`<p id="no-candidates">${t("console.noCandidates")}</p>`,
+    });
   }
 
   private renderCandidateForm() {
-    const err = this.candidateError;
-    const editing = this.editing;
-    const described = err ? "candidate-form-error" : nothing;
+    const editing = this.list.editing;
+    const described = this.list.describedBy;
     const field = (id: string, key: string, opts: { required?: boolean; type?: string; mode?: string; hint?: string; auto?: string } = {}) =>
       html`<div>
         <label for=${id}>${t(key)}${opts.required ? html` <span aria-hidden="true">*</span>` : null}</label>
         <input id=${id} name=${id} type=${opts.type ?? "text"} autocomplete=${opts.auto ?? "off"} inputmode=${opts.mode ?? nothing}
           placeholder=${opts.hint ?? nothing} aria-required=${opts.required ? "true" : "false"} aria-describedby=${described} />
       </div>`;
-    return html`<form id="candidate-form" class="card" novalidate aria-labelledby="candidate-form-title" @submit=${this.addCandidate}>
+    return html`<form id="candidate-form" class="card" novalidate aria-labelledby="candidate-form-title" @submit=${(e: Event) => this.list.submit(e)}>
       <h3 id="candidate-form-title" tabindex="-1">
         ${editing ? t("console.editCandidateTitle", { name: `${editing.first_name} ${editing.birth_name}` }) : t("console.addCandidate")}
       </h3>
@@ -322,11 +236,7 @@ export class SessionDetail extends LocalizedElement {
         ${field("cand-convocation-email", "console.cand.convocationEmail", { type: "email" })}
         ${field("cand-results-email", "console.cand.resultsEmail", { type: "email" })}
       </div>
-      ${err ? html`<p class="error" role="alert" id="candidate-form-error">${errorText(err, lang())}</p>` : null}
-      <p class="row">
-        <button type="submit" id="candidate-submit" aria-disabled=${this.adding ? "true" : "false"}>${editing ? t("console.save") : t("console.addCandidateButton")}</button>
-        ${editing ? html`<button type="button" class="secondary" id="candidate-cancel" @click=${this.cancelEdit}>${t("console.cancel")}</button>` : null}
-      </p>
+      ${this.list.formEnd(editing ? t("console.save") : t("console.addCandidateButton"))}
     </form>`;
   }
 
@@ -343,7 +253,7 @@ export class SessionDetail extends LocalizedElement {
             <console-import .number=${this.number}></console-import>
             <section class="card" aria-labelledby="candidates-title">
               <h3 id="candidates-title" tabindex="-1">${t("console.candidatesTitle")}</h3>
-              <p role="status" aria-live="polite" class="ok" id="candidates-status">${this.candidateStatus}</p>
+              <p role="status" aria-live="polite" class="ok" id="candidates-status">${this.list.status}</p>
               ${this.candidates ? this.renderCandidates(this.candidates) : null}
             </section>
             ${this.renderCandidateForm()}`

@@ -1,13 +1,12 @@
 import { html, nothing } from "lit";
-import { repeat } from "lit/directives/repeat.js";
 import { consoleBackend, errorText, type SessionDraft, type SessionDto } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import "./confirm-dialog";
-import type { ConfirmDialog } from "./confirm-dialog";
 import { OPEN_SESSION, type OpenSession } from "./navigation";
 import "./sessions-file";
 import { SESSIONS_IMPORTED } from "./sessions-file";
+import { RecordList, recordTable } from "./record-list";
 
 /** The invigilators textarea: one name a line, blank lines ignored. */
 export function parseInvigilators(text: string): string[] {
@@ -36,30 +35,32 @@ export class SessionsView extends LocalizedElement {
   static properties = {
     sessions: { state: true },
     loadError: { state: true },
-    formError: { state: true },
-    editing: { state: true },
-    saving: { state: true },
-    status: { state: true },
   };
   sessions: SessionDto[] | null = null;
   loadError: unknown = null;
-  formError: unknown = null;
-  editing: SessionDto | null = null;
-  saving = false;
-  status = "";
-
-  connectedCallback() {
-    super.connectedCallback();
-    this.addEventListener(SESSIONS_IMPORTED, this.onImported);
-    void this.load();
-  }
-
-  disconnectedCallback() {
-    this.removeEventListener(SESSIONS_IMPORTED, this.onImported);
-    super.disconnectedCallback();
-  }
-
-  private readonly onImported = () => void this.load();
+  private readonly list = new RecordList<SessionDto, SessionDraft>(this, {
+    prefix: "session",
+    title: "sessions-title",
+    load: () => this.load(),
+    reloadOn: SESSIONS_IMPORTED,
+    key: (s) => s.number,
+    draft: draftFromForm,
+    save: (draft, editing) => (editing ? consoleBackend.sessionUpdate(editing.number, draft) : consoleBackend.sessionCreate(draft)),
+    saved: (s, updated) => t(updated ? "console.sessionUpdated" : "console.sessionCreated", { number: s.number }),
+    fill: (form, s) => {
+      const set = (id: string, v: string) => {
+        const el = form.querySelector<HTMLInputElement | HTMLTextAreaElement>(`#${id}`);
+        if (el) el.value = v;
+      };
+      set("session-site", s.site);
+      set("session-room", s.room);
+      set("session-date", s.date);
+      set("session-time", s.start_time);
+      set("session-invigilators", s.invigilators.join("\n"));
+      set("session-observations", s.observations);
+    },
+    editButton: (s) => `edit-${s.number}`,
+  });
 
   async load() {
     try {
@@ -70,146 +71,56 @@ export class SessionsView extends LocalizedElement {
     }
   }
 
-  private form() {
-    return this.querySelector<HTMLFormElement>("#session-form");
-  }
-
-  private async submit(e: Event) {
-    e.preventDefault();
-    const form = this.form();
-    if (!form || this.saving) return;
-    const draft = draftFromForm(form);
-    const editing = this.editing;
-    this.saving = true;
-    this.status = "";
-    try {
-      const saved = editing ? await consoleBackend.sessionUpdate(editing.number, draft) : await consoleBackend.sessionCreate(draft);
-      this.formError = null;
-      this.editing = null;
-      form.reset();
-      await this.load();
-      this.status = t(editing ? "console.sessionUpdated" : "console.sessionCreated", { number: saved.number });
-      if (editing) {
-        await this.updateComplete;
-        this.querySelector<HTMLElement>(`#edit-${saved.number}`)?.focus();
-      }
-    } catch (err) {
-      // The typed values stay in the form: the référent corrects the field Rust named.
-      this.formError = err;
-    } finally {
-      this.saving = false;
-    }
-  }
-
-  private async edit(s: SessionDto) {
-    this.editing = s;
-    this.formError = null;
-    this.status = "";
-    await this.updateComplete;
-    const set = (id: string, v: string) => {
-      const el = this.querySelector<HTMLInputElement | HTMLTextAreaElement>(`#${id}`);
-      if (el) el.value = v;
-    };
-    set("session-site", s.site);
-    set("session-room", s.room);
-    set("session-date", s.date);
-    set("session-time", s.start_time);
-    set("session-invigilators", s.invigilators.join("\n"));
-    set("session-observations", s.observations);
-    this.querySelector<HTMLElement>("#session-form-title")?.focus();
-  }
-
-  private async cancelEdit() {
-    const number = this.editing?.number;
-    this.editing = null;
-    this.formError = null;
-    this.form()?.reset();
-    await this.updateComplete;
-    this.querySelector<HTMLElement>(`#edit-${number}`)?.focus();
-  }
-
   private open(s: SessionDto) {
     this.dispatchEvent(new CustomEvent<OpenSession>(OPEN_SESSION, { detail: { number: s.number }, bubbles: true }));
   }
 
   private askDelete(s: SessionDto, opener: HTMLElement) {
-    this.status = "";
-    void this.querySelector<ConfirmDialog>("console-confirm")?.ask({
-      opener,
+    this.list.remove(s, opener, {
       title: t("console.deleteTitle", { number: s.number }),
       body: t("console.deleteBody", { count: s.candidates }),
       confirmLabel: t("console.deleteConfirm"),
-      action: async () => {
-        await consoleBackend.sessionDelete(s.number);
-        if (this.editing?.number === s.number) {
-          this.editing = null;
-          this.form()?.reset();
-        }
-        await this.load();
-        this.status = t("console.sessionDeleted", { number: s.number });
-      },
-      fallbackFocus: () => this.querySelector<HTMLElement>("#sessions-title"),
+      remove: () => consoleBackend.sessionDelete(s.number),
+      removed: t("console.sessionDeleted", { number: s.number }),
     });
   }
 
   private renderTable() {
     if (this.loadError) return html`<p class="error" role="alert" id="sessions-error">${errorText(this.loadError, lang())}</p>`;
     if (!this.sessions) return html`<p>${t("app.loading")}</p>`;
-    const rows = this.sessions;
-    return html`<div class="table-wrap">
-        <table id="sessions-table" class="data">
-          <caption>${t("console.sessionsCaption", { count: rows.length })}</caption>
-          <thead>
-            <tr>
-              <th scope="col">${t("console.number")}</th>
-              <th scope="col">${t("console.date")}</th>
-              <th scope="col">${t("console.startTime")}</th>
-              <th scope="col">${t("console.site")}</th>
-              <th scope="col">${t("console.roomName")}</th>
-              <th scope="col">${t("console.invigilators")}</th>
-              <th scope="col">${t("console.candidateCount")}</th>
-              <th scope="col">${t("console.status")}</th>
-              <th scope="col">${t("console.actions")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${repeat(
-              rows,
-              (s) => s.number,
-              (s) => html`<tr data-session=${s.number}>
-                <th scope="row">${s.number}</th>
-                <td>${s.date}</td>
-                <td>${s.start_time}</td>
-                <td>${s.site}</td>
-                <td>${s.room}</td>
-                <td>${s.invigilators.join(", ")}</td>
-                <td class="num">${s.candidates}</td>
-                <td>${t(`console.statusValue.${s.status}`)}</td>
-                <td>
-                  <div class="row actions">
-                    <button type="button" id=${`open-${s.number}`} aria-label=${t("console.openLabel", { number: s.number })} @click=${() => this.open(s)}>${t("console.open")}</button>
-                    <button type="button" class="secondary" id=${`edit-${s.number}`} aria-label=${t("console.editLabel", { number: s.number })} @click=${() => this.edit(s)}>${t("console.edit")}</button>
-                    <button type="button" class="secondary danger" id=${`delete-${s.number}`} aria-label=${t("console.deleteLabel", { number: s.number })} @click=${(e: Event) => this.askDelete(s, e.currentTarget as HTMLElement)}>${t("console.delete")}</button>
-                  </div>
-                </td>
-              </tr>`,
-            )}
-          </tbody>
-        </table>
-      </div>
-      ${rows.length === 0 ? html`<p>${t("console.noSessions")}</p>` : null}`;
+    return recordTable({
+      id: "sessions-table",
+      caption: t("console.sessionsCaption", { count: this.sessions.length }),
+      records: this.sessions,
+      data: "session",
+      key: (s) => s.number,
+      columns: [
+        { label: t("console.number"), cell: (s) => s.number },
+        { label: t("console.date"), cell: (s) => s.date },
+        { label: t("console.startTime"), cell: (s) => s.start_time },
+        { label: t("console.site"), cell: (s) => s.site },
+        { label: t("console.roomName"), cell: (s) => s.room },
+        { label: t("console.invigilators"), cell: (s) => s.invigilators.join(", ") },
+        { label: t("console.candidateCount"), cell: (s) => s.candidates, num: true },
+        { label: t("console.status"), cell: (s) => t(`console.statusValue.${s.status}`) },
+      ],
+      actions: (s) => html`<button type="button" id=${`open-${s.number}`} aria-label=${t("console.openLabel", { number: s.number })} @click=${() => this.open(s)}>${t("console.open")}</button>
+        <button type="button" class="secondary" id=${`edit-${s.number}`} aria-label=${t("console.editLabel", { number: s.number })} @click=${() => this.list.edit(s)}>${t("console.edit")}</button>
+        <button type="button" class="secondary danger" id=${`delete-${s.number}`} aria-label=${t("console.deleteLabel", { number: s.number })} @click=${(e: Event) => this.askDelete(s, e.currentTarget as HTMLElement)}>${t("console.delete")}</button>`,
+      empty: html`<p>${t("console.noSessions")}</p>`,
+    });
   }
 
   private renderForm() {
-    const e = this.editing;
-    const err = this.formError;
+    const e = this.list.editing;
+    const err = this.list.error;
     const code = err && typeof err === "object" && "code" in err ? String((err as { code: unknown }).code) : "";
-    const described = err ? "session-form-error" : nothing;
+    const described = this.list.describedBy;
     const field = (id: string, key: string, opts: { hint?: string; required?: boolean; invalid?: boolean; mode?: string } = {}) =>
       html`<label for=${id}>${t(key)}${opts.required ? html` <span aria-hidden="true">*</span>` : null}</label>
         <input id=${id} name=${id} type="text" autocomplete="off" inputmode=${opts.mode ?? "text"} placeholder=${opts.hint ?? nothing}
           aria-required=${opts.required ? "true" : "false"} aria-invalid=${opts.invalid ? "true" : "false"} aria-describedby=${described} />`;
-    return html`<form id="session-form" class="card" novalidate aria-labelledby="session-form-title" @submit=${this.submit}>
+    return html`<form id="session-form" class="card" novalidate aria-labelledby="session-form-title" @submit=${(ev: Event) => this.list.submit(ev)}>
       <h2 id="session-form-title" tabindex="-1">${e ? t("console.editTitle", { number: e.number }) : t("console.newSession")}</h2>
       <p class="hint">${t("console.requiredHint")}</p>
       <div class="grid">
@@ -222,18 +133,14 @@ export class SessionsView extends LocalizedElement {
       <textarea id="session-invigilators" name="session-invigilators" rows="3" aria-required="true" aria-describedby=${described}></textarea>
       <label for="session-observations">${t("console.observations")}</label>
       <textarea id="session-observations" name="session-observations" rows="3" aria-describedby=${described}></textarea>
-      ${err ? html`<p class="error" role="alert" id="session-form-error">${errorText(err, lang())}</p>` : null}
-      <p class="row">
-        <button type="submit" id="session-submit" aria-disabled=${this.saving ? "true" : "false"}>${e ? t("console.saveSession") : t("console.createSession")}</button>
-        ${e ? html`<button type="button" class="secondary" id="session-cancel" @click=${this.cancelEdit}>${t("console.cancel")}</button>` : null}
-      </p>
+      ${this.list.formEnd(e ? t("console.saveSession") : t("console.createSession"))}
     </form>`;
   }
 
   render() {
     return html`<section aria-labelledby="sessions-title">
       <h2 id="sessions-title" tabindex="-1" data-screen-heading>${t("console.dashboard")}</h2>
-      <p role="status" aria-live="polite" class="ok" id="sessions-status">${this.status}</p>
+      <p role="status" aria-live="polite" class="ok" id="sessions-status">${this.list.status}</p>
       ${this.renderTable()} ${this.renderForm()}
       <console-sessions-file></console-sessions-file>
       <console-confirm></console-confirm>
