@@ -71,23 +71,21 @@ fn library(state: &AppState) -> Result<Library, AppError> {
     Ok(Library::open(&state.data.office_dir())?)
 }
 
-fn settings_dto(state: &AppState, s: Settings) -> Result<OfficeSettingsDto, AppError> {
-    let (uai, centre_name) = centre(state)?;
-    Ok(OfficeSettingsDto {
+fn settings_dto((uai, centre_name): (String, String), s: Settings) -> OfficeSettingsDto {
+    OfficeSettingsDto {
         uai,
         centre_name,
         service_url: s.service_url,
         has_token: !s.centre_token.is_empty(),
         service_key: s.service_key,
         validity_years: s.validity_years,
-    })
+    }
 }
 
 #[tauri::command]
 pub fn office_settings(state: State<'_, AppState>) -> Result<OfficeSettingsDto, AppError> {
-    centre(&state)?;
-    let settings = library(&state)?.settings()?;
-    settings_dto(&state, settings)
+    let centre = centre(&state)?;
+    Ok(settings_dto(centre, library(&state)?.settings()?))
 }
 
 #[tauri::command]
@@ -95,7 +93,7 @@ pub fn office_settings_save(
     state: State<'_, AppState>,
     input: OfficeSettingsInput,
 ) -> Result<OfficeSettingsDto, AppError> {
-    centre(&state)?;
+    let centre = centre(&state)?;
     let lib = library(&state)?;
     let kept = lib.settings()?;
     let saved = lib.save_settings(Settings {
@@ -108,7 +106,7 @@ pub fn office_settings_save(
         service_key: input.service_key,
         validity_years: input.validity_years,
     })?;
-    settings_dto(&state, saved)
+    Ok(settings_dto(centre, saved))
 }
 
 /// Downloads the centre's signed results and keeps them once checked.
@@ -126,26 +124,17 @@ pub async fn office_fetch(state: State<'_, AppState>) -> Result<FetchDto, AppErr
     }
     let mut key_taken_from_service = None;
     if settings.service_key.is_empty() {
-        settings.service_key = certroom_sync::fetch_server_key(&settings.service_url)
-            .await
-            .map_err(fetch_error)?;
+        settings.service_key = certroom_sync::fetch_server_key(&settings.service_url).await?;
         settings = lib.save_settings(settings)?;
         key_taken_from_service = Some(settings.service_key.clone());
     }
-    let bytes = certroom_sync::fetch_results(&settings.service_url, &uai, &settings.centre_token)
-        .await
-        .map_err(fetch_error)?;
+    let bytes =
+        certroom_sync::fetch_results(&settings.service_url, &uai, &settings.centre_token).await?;
     let summary = lib.import(&bytes, &uai)?;
     Ok(FetchDto {
         summary,
         key_taken_from_service,
     })
-}
-
-fn fetch_error(e: certroom_sync::FetchError) -> AppError {
-    let text = e.to_string();
-    let (fr, en) = text.split_once(" / ").unwrap_or((&text, &text));
-    AppError::new(e.code(), fr.to_owned(), en.to_owned())
 }
 
 /// Imports a results file brought on a USB key (the file's bytes, base64).

@@ -1,8 +1,8 @@
 //! This PC's place on disk and its configuration (set when the lab is set up, not by candidates).
 
+use certroom_journal::durable::{write_atomically, Access};
 use certroom_room::password::{PasswordError, PasswordHash};
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Where a station keeps its databases, keys and logs.
@@ -118,15 +118,11 @@ impl StationConfig {
             path: path.into(),
             source,
         };
-        let tmp = path.with_extension("json.tmp");
         let bytes = serde_json::to_vec_pretty(self).map_err(|source| StationError::Json {
             path: path.into(),
             source,
         })?;
-        let mut file = std::fs::File::create(&tmp).map_err(io)?;
-        file.write_all(&bytes).map_err(io)?;
-        file.sync_all().map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)
+        write_atomically(path, &bytes, Access::Shared).map_err(io)
     }
 
     pub fn set_exit_code(&mut self, code: &str) -> Result<(), StationError> {

@@ -5,6 +5,7 @@
 //! technician compared it with the one the console shows). A pupil's laptop on the LAN can then
 //! neither read the traffic nor pose as the hub: its certificate has another fingerprint.
 
+use certroom_journal::durable::{write_atomically, Access};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -59,7 +60,7 @@ impl HubIdentity {
         }
         let made = Self::generate()?;
         std::fs::create_dir_all(dir).map_err(io(dir))?;
-        write_private(&key_path, &made.key).map_err(io(&key_path))?;
+        write_atomically(&key_path, &made.key, Access::Private).map_err(io(&key_path))?;
         std::fs::write(&cert_path, made.cert.as_ref()).map_err(io(&cert_path))?;
         Ok(made)
     }
@@ -85,20 +86,6 @@ impl HubIdentity {
             .with_single_cert(vec![self.cert.clone()], key)?;
         Ok(Arc::new(config))
     }
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut f = options.open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
 }
 
 fn provider() -> Arc<CryptoProvider> {

@@ -9,6 +9,7 @@ pub mod bench;
 pub mod canonical;
 pub mod chain;
 pub mod crash;
+pub mod durable;
 pub mod error;
 pub mod event;
 pub mod hash;

@@ -3,10 +3,10 @@
 //! before it is kept and again every time it is read, so a file edited on the disk is refused
 //! like a forged one.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use certroom_certificate::results::{self, CentreResults};
+use certroom_journal::durable::{write_atomically, Access};
 use serde::Serialize;
 
 use crate::settings::Settings;
@@ -48,7 +48,7 @@ impl Library {
     /// Checks a results file (signature by the trusted key, this centre, not older than what is
     /// kept) and keeps it. All or nothing: a refused file leaves the kept results as they were.
     pub fn import(&self, bytes: &[u8], uai: &str) -> Result<ImportSummary, OfficeError> {
-        let key = self.settings()?.key().ok_or(OfficeError::NoServiceKey)?;
+        let key = self.key()?;
         let incoming = results::read(bytes, &key)?;
         if !incoming.uai.eq_ignore_ascii_case(uai.trim()) {
             return Err(OfficeError::OtherCentre {
@@ -56,7 +56,7 @@ impl Library {
                 found: incoming.uai,
             });
         }
-        if let Some(kept) = self.results()? {
+        if let Some(kept) = self.kept(&key)? {
             // RFC 3339 UTC times written by one service compare as text.
             if incoming.generated_at < kept.generated_at {
                 return Err(OfficeError::Older {
@@ -65,20 +65,28 @@ impl Library {
                 });
             }
         }
-        write_atomically(&self.dir.join(RESULTS_FILE), bytes, false)?;
+        let path = self.dir.join(RESULTS_FILE);
+        write_atomically(&path, bytes, Access::Shared).map_err(|e| OfficeError::io(&path, e))?;
         Ok(summary(&incoming))
     }
 
     /// The kept results, checked again; `None` before the first import.
     pub fn results(&self) -> Result<Option<CentreResults>, OfficeError> {
+        self.kept(&self.key()?)
+    }
+
+    fn key(&self) -> Result<[u8; 32], OfficeError> {
+        self.settings()?.key().ok_or(OfficeError::NoServiceKey)
+    }
+
+    fn kept(&self, key: &[u8; 32]) -> Result<Option<CentreResults>, OfficeError> {
         let path = self.dir.join(RESULTS_FILE);
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(OfficeError::io(&path, e)),
         };
-        let key = self.settings()?.key().ok_or(OfficeError::NoServiceKey)?;
-        Ok(Some(results::read(&bytes, &key)?))
+        Ok(Some(results::read(&bytes, key)?))
     }
 }
 
@@ -92,34 +100,4 @@ pub fn summary(r: &CentreResults) -> ImportSummary {
             .filter(|(_, c)| c.certification.is_some())
             .count(),
     }
-}
-
-/// Temporary file, fsync, rename, fsync of the folder: a power cut leaves the old file or the
-/// new one, never half of one.
-pub(crate) fn write_atomically(
-    path: &Path,
-    bytes: &[u8],
-    private: bool,
-) -> Result<(), OfficeError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    #[cfg(not(unix))]
-    let _ = private;
-    let mut file = options.open(&tmp).map_err(|e| OfficeError::io(&tmp, e))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| OfficeError::io(&tmp, e))?;
-    drop(file);
-    std::fs::rename(&tmp, path).map_err(|e| OfficeError::io(path, e))?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
 }

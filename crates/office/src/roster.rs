@@ -49,6 +49,9 @@ pub struct Row {
     /// Published without a QR code (a name too long for the format): prints, checkable by code
     /// only.
     pub no_qr: bool,
+    /// Its certificate would print: published, and every character of the names can be drawn.
+    /// The screen enables printing from this alone.
+    pub printable: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -60,12 +63,6 @@ pub struct CertificateSummary {
     pub pix_max: u32,
     pub global_level: u8,
     pub levels: Vec<u8>,
-}
-
-impl Row {
-    pub fn printable(&self) -> bool {
-        self.certificate.is_some() && self.missing_glyphs.is_empty()
-    }
 }
 
 pub fn roster(results: &CentreResults) -> Roster {
@@ -110,6 +107,7 @@ pub fn roster(results: &CentreResults) -> Roster {
                     global_level: cert.global_level,
                     levels: cert.levels.clone(),
                 }),
+                printable: certificate.is_some() && missing_glyphs.is_empty(),
                 missing_glyphs,
             }
         })

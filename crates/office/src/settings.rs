@@ -72,7 +72,12 @@ impl Settings {
             field: "office.json",
             reason: e.to_string(),
         })?;
-        crate::library::write_atomically(path, &json, true)?;
+        certroom_journal::durable::write_atomically(
+            path,
+            &json,
+            certroom_journal::durable::Access::Private,
+        )
+        .map_err(|e| OfficeError::io(path, e))?;
         Ok(self)
     }
 

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use certroom_core::message::UserMessage;
 use http_body_util::{BodyExt, Limited};
 
 use crate::upload::{client, SyncError};
@@ -13,26 +14,62 @@ const MAX_BODY: usize = certroom_certificate::results::MAX_FILE_BYTES;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
-    #[error("service injoignable / service unreachable: {0}")]
+    #[error("service unreachable: {0}")]
     Unreachable(String),
-    #[error("jeton du centre refusé par le service (HTTP {0}) / centre token refused")]
+    #[error("centre token refused (HTTP {0})")]
     Unauthorized(u16),
-    #[error("le service a répondu HTTP {status} / the service answered HTTP {status}: {body}")]
+    #[error("the service answered HTTP {status}: {body}")]
     Refused { status: u16, body: String },
-    #[error("réponse illisible / unreadable answer: {0}")]
+    #[error("unreadable answer: {0}")]
     Unreadable(String),
     #[error(transparent)]
     Client(#[from] SyncError),
 }
 
-impl FetchError {
-    pub fn code(&self) -> &'static str {
+impl UserMessage for FetchError {
+    fn code(&self) -> &'static str {
         match self {
             Self::Unreachable(_) => "fetch.unreachable",
             Self::Unauthorized(_) => "fetch.unauthorized",
             Self::Refused { .. } => "fetch.refused",
             Self::Unreadable(_) => "fetch.unreadable",
             Self::Client(_) => "fetch.client",
+        }
+    }
+
+    fn message_fr(&self) -> String {
+        match self {
+            Self::Unreachable(why) => format!(
+                "Le service de certification est injoignable ({why}) : vérifiez l'adresse et la \
+                 connexion, ou importez le fichier de résultats."
+            ),
+            Self::Unauthorized(code) => format!(
+                "Le service a refusé le jeton du centre (HTTP {code}) : vérifiez le jeton dans \
+                 les réglages."
+            ),
+            Self::Refused { status, body } => {
+                format!("Le service a répondu HTTP {status} : {body}")
+            }
+            Self::Unreadable(why) => format!("Réponse illisible du service ({why})."),
+            Self::Client(e) => format!("Client HTTP indisponible ({e})."),
+        }
+    }
+
+    fn message_en(&self) -> String {
+        match self {
+            Self::Unreachable(why) => format!(
+                "The certification service is unreachable ({why}): check the address and the \
+                 connection, or import the results file."
+            ),
+            Self::Unauthorized(code) => format!(
+                "The service refused the centre token (HTTP {code}): check the token in the \
+                 settings."
+            ),
+            Self::Refused { status, body } => {
+                format!("The service answered HTTP {status}: {body}")
+            }
+            Self::Unreadable(why) => format!("Unreadable answer from the service ({why})."),
+            Self::Client(e) => format!("HTTP client unavailable ({e})."),
         }
     }
 }
@@ -70,7 +107,7 @@ async fn get(url: &str, bearer: Option<&str>) -> Result<Vec<u8>, FetchError> {
     }
     let request = request
         .body(http_body_util::Full::new(bytes::Bytes::new()))
-        .map_err(|e| FetchError::Unreachable(format!("adresse invalide / invalid address: {e}")))?;
+        .map_err(|e| FetchError::Unreachable(e.to_string()))?;
     let client = client()?;
     let answer = tokio::time::timeout(Duration::from_secs(60), async {
         let resp = client

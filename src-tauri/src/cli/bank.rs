@@ -2,6 +2,7 @@
 //! rests there, encrypted and signed.
 
 use crate::station::{parse_public_key, DataDir, StationConfig};
+use certroom_journal::durable;
 use certroom_journal::pack::{self, PackKey};
 use certroom_journal::StationKey;
 use certroom_kiosk::bank_store;
@@ -68,13 +69,8 @@ fn read_line() -> Result<String, String> {
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let tmp = path.with_extension("tmp");
-    let io = |e: std::io::Error| format!("{}: {e}", path.display());
-    let mut file = std::fs::File::create(&tmp).map_err(io)?;
-    file.write_all(bytes).map_err(io)?;
-    file.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    durable::write_atomically(path, bytes, durable::Access::Shared)
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Validates a bank folder and prints what it holds: items per competence, level and format.

@@ -266,7 +266,7 @@ pub fn run(o: &Options) -> Result<(), String> {
         let roster = certroom_office::roster(&results);
         let mut verified = 0;
         let mut selection = Vec::new();
-        for row in roster.rows.iter().filter(|r| r.printable()) {
+        for row in roster.rows.iter().filter(|r| r.printable) {
             let code = row
                 .certificate
                 .as_ref()

@@ -5,7 +5,7 @@ import { LANG_NAMES, LANGS, lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import { settled } from "../kiosk/flow";
 import "./certificate-preview";
-import { groupRows, printable, refOf, rowKey, selectedRefs, toggleGroup, type Group, type Grouping } from "./roster";
+import { groupRows, refOf, rowKey, selectedRefs, toggleGroup, type Group, type Grouping } from "./roster";
 import { SETTINGS_SAVED } from "./settings-form";
 
 interface Printed {
@@ -102,7 +102,7 @@ export class OfficeResults extends LocalizedElement {
     });
 
   private async print(rows: RosterRow[], label: string) {
-    const selection = rows.filter(printable).map(refOf);
+    const selection = rows.filter((r) => r.printable).map(refOf);
     await this.printRefs(selection, label);
   }
 
@@ -161,7 +161,6 @@ export class OfficeResults extends LocalizedElement {
     const key = rowKey(r);
     const name = `${r.first_name} ${r.birth_name.toUpperCase()}`;
     const c = r.certificate;
-    const ok = printable(r);
     const problem = r.missing_glyphs.length
       ? t("office.missingGlyphs", { chars: r.missing_glyphs.join(" ") })
       : !c
@@ -170,7 +169,7 @@ export class OfficeResults extends LocalizedElement {
           ? t("office.noQr")
           : "";
     return html`<tr data-key=${key}>
-      <td><input type="checkbox" id=${`select-${key}`} aria-label=${t("office.selectOne", { name })} ?disabled=${!ok}
+      <td><input type="checkbox" id=${`select-${key}`} aria-label=${t("office.selectOne", { name })} ?disabled=${!r.printable}
         .checked=${this.selected.has(key)} @change=${() => this.toggle(key)} /></td>
       <th scope="row">${r.birth_name.toUpperCase()}${problem
         ? html`<br /><span class=${r.missing_glyphs.length ? "error remark" : "hint remark"}>${problem}</span>`
@@ -183,7 +182,7 @@ export class OfficeResults extends LocalizedElement {
       <td class="mono">${c?.verification_code ?? nothing}</td>
       <td class="actions">
         <button type="button" class="secondary preview-button" ?disabled=${!c} @click=${() => this.preview(r)} aria-label=${t("office.previewOne", { name })}>${t("office.previewButton")}</button>
-        <button type="button" ?disabled=${!ok || this.busy} @click=${() => this.printRefs([refOf(r)], `${r.birth_name}-${r.first_name}`)}
+        <button type="button" ?disabled=${!r.printable || this.busy} @click=${() => this.printRefs([refOf(r)], `${r.birth_name}-${r.first_name}`)}
           aria-label=${t("office.printOne", { name })}>${t("office.print")}</button>
       </td>
     </tr>`;
@@ -198,7 +197,7 @@ export class OfficeResults extends LocalizedElement {
 
   private renderGroup(g: Group, i: number) {
     const label = this.groupLabel(g);
-    const printableCount = g.rows.filter(printable).length;
+    const printableCount = g.rows.filter((r) => r.printable).length;
     const headingId = `group-${i}`;
     return html`<section class="card" aria-labelledby=${headingId} data-group=${g.key}>
       <h3 id=${headingId}>${label}</h3>

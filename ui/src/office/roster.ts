@@ -15,8 +15,6 @@ export interface Group {
 export const rowKey = (r: RosterRow) => `${r.session_id}#${r.candidate_id}`;
 export const refOf = (r: RosterRow): CandidateRef => ({ session_id: r.session_id, candidate_id: r.candidate_id });
 
-/** A certificate prints when it was published and every character of the names can be drawn. */
-export const printable = (r: RosterRow) => r.certificate !== null && r.missing_glyphs.length === 0;
 
 /** Groups in first-seen order (Rust sorts by session, class, name); rows keep their order. */
 export function groupRows(rows: RosterRow[], by: Grouping): Group[] {
@@ -39,12 +37,12 @@ export function groupRows(rows: RosterRow[], by: Grouping): Group[] {
 
 /** The printable rows among `rows` whose key is selected, in display order. */
 export function selectedRefs(rows: RosterRow[], selected: ReadonlySet<string>): CandidateRef[] {
-  return rows.filter((r) => selected.has(rowKey(r)) && printable(r)).map(refOf);
+  return rows.filter((r) => r.printable && selected.has(rowKey(r))).map(refOf);
 }
 
 /** Toggles a whole group: selects its printable rows unless all of them already are. */
 export function toggleGroup(selected: ReadonlySet<string>, group: Group): Set<string> {
-  const keys = group.rows.filter(printable).map(rowKey);
+  const keys = group.rows.filter((r) => r.printable).map(rowKey);
   const next = new Set(selected);
   const all = keys.length > 0 && keys.every((k) => next.has(k));
   for (const k of keys) {

@@ -281,6 +281,8 @@ export interface RosterRow {
   certificate: CertificateSummary | null;
   missing_glyphs: string[];
   no_qr: boolean;
+  /** Published, and every character of the names can be drawn (decided in Rust). */
+  printable: boolean;
 }
 
 export interface Roster {
