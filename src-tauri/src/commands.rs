@@ -1,15 +1,14 @@
-//! Every command the webviews can invoke, in one place. Each is a thin adapter: argument
-//! conversion, one call into a domain crate, result conversion. Which window may call which
-//! command is decided by `capabilities/*.json`.
+//! The kiosk window's commands. Each is a thin adapter: argument conversion, one call into
+//! certroom-kiosk, result conversion. Which window may call which command is decided by
+//! `capabilities/*.json` (the kiosk's list is the candidate screens' needs and nothing else).
 
 use crate::error::AppError;
 use crate::kiosk::record::LockdownEvent;
 use crate::shell::AppState;
 use certroom_core::Response;
+use certroom_kiosk::live::LiveRoom;
 use certroom_kiosk::screen::AttachmentView;
 use certroom_kiosk::{AnswerAck, Identity, Lang, Screen};
-use certroom_room::centre::{Centre, CentreDraft};
-use certroom_room::password::PasswordHash;
 use serde::Serialize;
 use tauri::{AppHandle, State};
 
@@ -26,7 +25,7 @@ pub fn kiosk_status(state: State<'_, AppState>) -> KioskStatus {
     KioskStatus {
         demo: state.demo,
         station: state.data.path().display().to_string(),
-        room: state.room_client.get().is_some(),
+        room: state.live_room.get().is_some(),
     }
 }
 
@@ -70,7 +69,7 @@ pub fn kiosk_exit(
 #[tauri::command]
 pub fn kiosk_screen(state: State<'_, AppState>, lang: Lang) -> Result<Screen, AppError> {
     let screen = state.sitting()?.screen(lang)?;
-    Ok(match state.room_client.get() {
+    Ok(match state.live_room.get() {
         Some(client) => client.adjust(screen),
         None => screen,
     })
@@ -83,15 +82,15 @@ pub async fn kiosk_join(
     identity: Identity,
     lang: Lang,
 ) -> Result<Screen, AppError> {
-    match state.room_client.get().cloned() {
-        Some(client) => crate::room::join(&state, &client, identity, lang).await,
+    match state.live_room.get().cloned() {
+        Some(room) => Ok(room.join(identity, lang).await?),
         None => Ok(state.sitting()?.join(identity, lang)?),
     }
 }
 
 /// Something was journaled: a paired kiosk sends it to the hub now.
 fn wake_room(state: &AppState) {
-    if let Some(client) = state.room_client.get() {
+    if let Some(client) = state.live_room.get() {
         client.wake();
     }
 }
@@ -152,74 +151,28 @@ pub fn kiosk_resolve_alert(
     Ok(state.sitting()?.resolve_alert(&code, validated, lang)?)
 }
 
-#[derive(Serialize)]
-pub struct CentreDto {
-    uai: String,
-    name: String,
-    address: String,
-}
-
-impl From<Centre> for CentreDto {
-    fn from(c: Centre) -> Self {
-        Self {
-            uai: c.uai.as_str().to_owned(),
-            name: c.name,
-            address: c.address,
-        }
-    }
-}
-
+/// The session's access code, in a live room.
 #[tauri::command]
-pub fn centre_get(state: State<'_, AppState>) -> Result<Option<CentreDto>, AppError> {
-    let store = state.console()?;
-    let centre = store
-        .as_ref()
-        .map(|s| s.centre())
-        .transpose()
-        .map_err(|e| AppError::internal("console db", e))?;
-    Ok(centre.flatten().map(CentreDto::from))
-}
-
-#[tauri::command]
-pub fn centre_setup(
+pub async fn kiosk_access_code(
     state: State<'_, AppState>,
-    centre: CentreDraft,
-    password: String,
-) -> Result<(), AppError> {
-    let centre = centre.validate(&password)?;
-    let hash = PasswordHash::new(&password).map_err(|e| AppError::internal("password", e))?;
-    let mut store = state.console()?;
-    let store = store
-        .as_mut()
-        .ok_or_else(|| AppError::internal("console db", "closed"))?;
-    let result = store.set_up_centre(&centre, &hash).map_err(|e| match e {
-        certroom_room::store::StoreError::CentreExists => AppError::new(
-            "centre.exists",
-            "Le centre est déjà configuré.",
-            "The centre is already set up.",
-        ),
-        other => AppError::internal("console db", other),
-    });
-    // Whoever just chose the administrator password is signed in.
-    state.set_signed_in(result.is_ok());
-    result
+    code: String,
+    lang: Lang,
+) -> Result<Screen, AppError> {
+    Ok(live_room(&state)?.access_code(&code, lang).await?)
 }
 
+/// After an ended test: the kiosk goes back to a clean welcome screen for the next candidate.
 #[tauri::command]
-pub fn centre_sign_in(state: State<'_, AppState>, password: String) -> Result<bool, AppError> {
-    let store = state.console()?;
-    let hash = store
-        .as_ref()
-        .map(|s| s.admin_password())
-        .transpose()
-        .map_err(|e| AppError::internal("console db", e))?;
-    let ok = hash.flatten().is_some_and(|h| h.verify(&password));
-    drop(store);
-    state.set_signed_in(ok);
-    Ok(ok)
+pub async fn kiosk_finish(state: State<'_, AppState>, lang: Lang) -> Result<Screen, AppError> {
+    Ok(live_room(&state)?.finish(lang).await?)
 }
 
-#[tauri::command]
-pub fn centre_sign_out(state: State<'_, AppState>) {
-    state.set_signed_in(false);
+fn live_room(state: &AppState) -> Result<std::sync::Arc<LiveRoom>, AppError> {
+    state.live_room.get().cloned().ok_or_else(|| {
+        AppError::new(
+            "room.not_open",
+            "Ce poste n'est pas appairé à une salle.",
+            "This PC is not paired with a room.",
+        )
+    })
 }

@@ -1,6 +1,8 @@
-//! The one error shape the webviews receive: a stable code and a message in French, then English.
+//! The one error shape the webviews receive: a stable code and a message in French, then English,
+//! and whatever details the error gives a screen (an import's refused lines, a SIECLE file's
+//! classes) beside them.
 
-use certroom_room::UserMessage;
+use certroom_core::message::UserMessage;
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -8,12 +10,8 @@ pub struct AppError {
     pub code: String,
     pub message_fr: String,
     pub message_en: String,
-    /// A refused import's every problem, line by line.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub report: Option<Vec<certroom_room::import::ImportError>>,
-    /// A SIECLE file's classes, for the user to pick the ones that sit the session.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub classes: Option<Vec<String>>,
+    #[serde(flatten)]
+    pub details: serde_json::Map<String, serde_json::Value>,
 }
 
 impl AppError {
@@ -22,14 +20,13 @@ impl AppError {
             code: code.into(),
             message_fr: fr.into(),
             message_en: en.into(),
-            report: None,
-            classes: None,
+            details: serde_json::Map::new(),
         }
     }
 
     /// An unexpected failure (disk, database): the details go to the log, the user gets a sentence.
     pub fn internal(context: &str, e: impl std::fmt::Display) -> Self {
-        eprintln!("certroom: {context}: {e}");
+        tracing::error!(context, error = %e, "internal error");
         Self::new(
             "internal",
             format!("Erreur interne ({context}). Prévenez le référent numérique."),
@@ -44,8 +41,7 @@ impl<E: UserMessage> From<E> for AppError {
             code: e.code().into(),
             message_fr: e.message_fr(),
             message_en: e.message_en(),
-            report: None,
-            classes: None,
+            details: e.details(),
         }
     }
 }

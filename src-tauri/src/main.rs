@@ -7,7 +7,7 @@ mod console;
 mod error;
 mod kiosk;
 mod office;
-mod room;
+
 mod shell;
 mod station;
 
@@ -178,7 +178,7 @@ enum BankCommand {
         #[arg(long)]
         publisher_key: PathBuf,
         /// PBKDF2 iterations that protect the passphrase.
-        #[arg(long, default_value_t = certroom_journal::pack::DEFAULT_PBKDF2_ITERATIONS)]
+        #[arg(long, default_value_t = certroom_bank::pack::DEFAULT_PBKDF2_ITERATIONS)]
         iterations: u32,
     },
 }
@@ -314,6 +314,14 @@ enum BenchCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // What goes wrong is written to standard error, with its context (RUST_LOG to tune).
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,certroom=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let data = station::DataDir::resolve(cli.data_dir);
     let result: Result<(), String> = match cli.command {
         Command::Kiosk => shell::run(shell::Role::Kiosk, data).map_err(|e| e.to_string()),
@@ -347,7 +355,7 @@ fn main() -> ExitCode {
                     observations,
                     json,
                 } => {
-                    let draft = certroom_room::session::SessionDraft {
+                    let draft = certroom_centre::session::SessionDraft {
                         site,
                         room,
                         date,

@@ -2,15 +2,15 @@
 //! roster, certificates) and certroom-sync (download). Every one needs the centre's
 //! administrator sign-in, checked here in Rust.
 
-use crate::console::{with_store, write_export, Written};
+use crate::console::Written;
 use crate::error::AppError;
 use crate::shell::AppState;
 use base64::Engine as _;
+use certroom_centre::candidate::Birthplace;
 use certroom_office::{
     CandidateRef, ImportSummary, KnownBirthplace, Library, PrintOptions, Roster, Settings,
 };
 use certroom_pdf::CertificateLang;
-use certroom_room::candidate::Birthplace;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use tauri::{Emitter, State};
@@ -56,15 +56,17 @@ struct PrintProgress {
     total: usize,
 }
 
-/// The centre (UAI, name) this office prints for, from the set-up it shares with the console.
+/// The centre (UAI, name) this office prints for, from the set-up it shares with the console;
+/// only for the signed-in administrator.
 fn centre(state: &AppState) -> Result<(String, String), AppError> {
-    with_store(state, |s| {
-        let c = s
-            .centre()
-            .map_err(|e| AppError::internal("centre", e))?
-            .ok_or_else(|| AppError::internal("centre", "not set up"))?;
-        Ok((c.uai.as_str().to_owned(), c.name))
-    })
+    let console = state.console()?;
+    if !console.is_signed_in() {
+        return Err(certroom_console::ConsoleError::signed_out().into());
+    }
+    let c = console
+        .centre()?
+        .ok_or_else(|| AppError::internal("centre", "not set up"))?;
+    Ok((c.uai, c.name))
 }
 
 fn library(state: &AppState) -> Result<Library, AppError> {
@@ -199,7 +201,7 @@ pub async fn office_print(
     .map_err(|e| AppError::internal("print", e))??;
     let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
     let name = format!("attestations-{}-{stamp}.pdf", file_label(&label));
-    let Written { path } = write_export(&state, &name, &bytes)?;
+    let Written { path } = Written::new(&state.console()?.write_export(&name, &bytes)?);
     Ok(PrintDto {
         path,
         count,
@@ -277,10 +279,11 @@ fn birthplaces(
         .iter()
         .filter_map(|r| r.session_id.rsplit_once('-')?.1.parse().ok())
         .collect();
-    with_store(state, |s| {
+    let console = state.console()?;
+    {
         let mut out = HashMap::new();
         for number in numbers {
-            let Ok(candidates) = s.candidates(number) else {
+            let Ok(candidates) = console.enrolled(number) else {
                 continue;
             };
             for (id, c) in candidates {
@@ -300,7 +303,7 @@ fn birthplaces(
             }
         }
         Ok(out)
-    })
+    }
 }
 
 #[cfg(test)]

@@ -3,11 +3,12 @@
 use crate::error::AppError;
 use crate::kiosk::{self, record::LockdownLog, Lockdown};
 use crate::station::{DataDir, StationConfig};
+use certroom_centre::password::PasswordHash;
+use certroom_console::Console;
+use certroom_kiosk::live::LiveRoom;
 use certroom_kiosk::{KioskConfig, Sitting};
-use certroom_room::password::PasswordHash;
-use certroom_room::store::ConsoleStore;
 use std::sync::{Arc, Mutex, MutexGuard};
-use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
+use tauri::{Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Role {
@@ -23,25 +24,13 @@ pub struct AppState {
     sitting: Option<Arc<Mutex<Sitting>>>,
     pub lockdown_log: Option<Arc<LockdownLog>>,
     pub exit_code: Option<PasswordHash>,
-    console: Mutex<Option<ConsoleStore>>,
-    /// Set by a successful administrator sign-in (or the centre's set-up) in this process.
-    signed_in: std::sync::atomic::AtomicBool,
-    /// The live room this console hosts.
-    pub room_host: Mutex<Option<crate::room::RoomHost>>,
+    /// The console's (and the office's) application: the centre, sessions, the hosted room.
+    console: Option<Arc<Console>>,
     /// A paired kiosk's connection to its room hub (set once the app runs).
-    pub room_client: std::sync::OnceLock<Arc<crate::room::RoomClient>>,
+    pub live_room: std::sync::OnceLock<Arc<LiveRoom>>,
 }
 
 impl AppState {
-    pub fn signed_in(&self) -> bool {
-        self.signed_in.load(std::sync::atomic::Ordering::SeqCst)
-    }
-
-    pub fn set_signed_in(&self, yes: bool) {
-        self.signed_in
-            .store(yes, std::sync::atomic::Ordering::SeqCst);
-    }
-
     pub fn sitting(&self) -> Result<MutexGuard<'_, Sitting>, AppError> {
         let sitting = self
             .sitting
@@ -52,10 +41,10 @@ impl AppState {
             .map_err(|_| AppError::internal("kiosk", "lock poisoned"))
     }
 
-    pub fn console(&self) -> Result<MutexGuard<'_, Option<ConsoleStore>>, AppError> {
+    pub fn console(&self) -> Result<&Arc<Console>, AppError> {
         self.console
-            .lock()
-            .map_err(|_| AppError::internal("console db", "lock poisoned"))
+            .as_ref()
+            .ok_or_else(|| AppError::internal("console", "not a console"))
     }
 }
 
@@ -73,8 +62,8 @@ pub enum LaunchError {
     Station(#[from] crate::station::StationError),
     #[error("cannot prepare {0}: {1}")]
     Io(String, std::io::Error),
-    #[error("console database: {0}")]
-    Console(#[from] certroom_room::store::StoreError),
+    #[error("console: {0}")]
+    Console(#[from] certroom_console::ConsoleError),
     #[error("window system: {0}")]
     Tauri(#[from] tauri::Error),
 }
@@ -128,12 +117,7 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
                 Some(Arc::new(Mutex::new(sitting))),
             )
         }
-        Role::Console | Role::Office => (
-            None,
-            None,
-            Some(ConsoleStore::open(&data.console_db())?),
-            None,
-        ),
+        Role::Console | Role::Office => (None, None, Some(Arc::new(Console::open(&dir)?)), None),
     };
     let event_log = lockdown_log.clone();
     let window_log = lockdown_log.clone();
@@ -148,10 +132,8 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
         sitting,
         lockdown_log,
         exit_code,
-        console: Mutex::new(console),
-        signed_in: std::sync::atomic::AtomicBool::new(false),
-        room_host: Mutex::new(None),
-        room_client: std::sync::OnceLock::new(),
+        console,
+        live_room: std::sync::OnceLock::new(),
     };
     tracing_start(&dir);
 
@@ -168,10 +150,12 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
             crate::commands::kiosk_attachment,
             crate::commands::kiosk_report_problem,
             crate::commands::kiosk_resolve_alert,
-            crate::commands::centre_get,
-            crate::commands::centre_setup,
-            crate::commands::centre_sign_in,
-            crate::commands::centre_sign_out,
+            crate::commands::kiosk_access_code,
+            crate::commands::kiosk_finish,
+            crate::console::centre_get,
+            crate::console::centre_setup,
+            crate::console::centre_sign_in,
+            crate::console::centre_sign_out,
             crate::console::session_list,
             crate::console::session_create,
             crate::console::session_update,
@@ -184,15 +168,13 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
             crate::console::session_import,
             crate::console::session_export,
             crate::console::session_attendance,
-            crate::room::kiosk_access_code,
-            crate::room::kiosk_finish,
-            crate::room::room_open,
-            crate::room::room_view,
-            crate::room::room_command,
-            crate::room::room_report,
-            crate::room::room_bundle,
-            crate::room::room_send,
-            crate::room::outbox_list,
+            crate::console::room_open,
+            crate::console::room_view,
+            crate::console::room_command,
+            crate::console::room_report,
+            crate::console::room_bundle,
+            crate::console::room_send,
+            crate::console::outbox_list,
             crate::office::office_settings,
             crate::office::office_settings_save,
             crate::office::office_fetch,
@@ -215,25 +197,29 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
                             .address
                             .parse()
                             .map_err(|e| format!("hub address {}: {e}", pin.address))?;
-                        let fingerprint = certroom_hub::Fingerprint::parse(&pin.fingerprint)?;
+                        let fingerprint = certroom_protocol::Fingerprint::parse(&pin.fingerprint)?;
                         let key = certroom_journal::StationKey::load(
                             &dir.join(certroom_kiosk::sitting::STATION_KEY_FILE),
                         )?;
-                        let client = crate::room::RoomClient::start(
-                            handle.clone(),
+                        let emitter = handle.clone();
+                        let on_change = Arc::new(move || {
+                            let _ = emitter.emit_to(kiosk::WINDOW, "kiosk://screen", ());
+                        });
+                        let room = LiveRoom::start(
+                            tauri::async_runtime::handle().inner(),
                             address,
                             fingerprint,
-                            key,
+                            Arc::new(key.into_key_pair()),
                             sitting.clone(),
+                            on_change,
                         );
-                        let _ = app.state::<AppState>().room_client.set(client);
+                        let _ = app.state::<AppState>().live_room.set(room);
                     }
                     let log = window_log.clone().ok_or("kiosk log missing")?;
                     let _ = log.record(kiosk::record::LockdownEvent::KioskStarted, None);
                     kiosk::open_window(handle, lockdown, log)?;
                 }
                 Role::Console => {
-                    crate::room::start_outbox_sender(dir.clone());
                     WebviewWindowBuilder::new(
                         handle,
                         "console",
@@ -274,5 +260,5 @@ fn checkpoint_when_idle(sitting: Arc<Mutex<Sitting>>) {
 
 /// Where the station's data lives is the first thing a technician asks; say it once at start.
 fn tracing_start(dir: &std::path::Path) {
-    eprintln!("certroom: data in {}", dir.display());
+    tracing::info!(data = %dir.display(), "certroom started");
 }

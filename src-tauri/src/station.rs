@@ -1,7 +1,7 @@
 //! This PC's place on disk and its configuration (set when the lab is set up, not by candidates).
 
-use certroom_journal::durable::{write_atomically, Access};
-use certroom_room::password::{PasswordError, PasswordHash};
+use certroom_centre::password::{PasswordError, PasswordHash};
+use certroom_durable::{write_atomically, Access};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -90,7 +90,7 @@ pub enum StationError {
 }
 
 pub fn parse_public_key(hex: &str) -> Result<[u8; 32], StationError> {
-    certroom_journal::hash::from_hex(hex.trim())
+    certroom_core::hash::from_hex(hex.trim())
         .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
         .ok_or_else(|| StationError::PublicKey(hex.to_owned()))
 }

@@ -3,11 +3,11 @@
 // an unprivileged user like the real unit: cage refuses to run as root.
 import { after, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BIN, newDataDir, setUpKiosk, waitFor } from "./harness.mjs";
+import { BIN, newDataDir, setUpKiosk, skipWithout, waitFor } from "./harness.mjs";
 
 const NOBODY = 65534;
 let cage;
@@ -18,7 +18,7 @@ function chownTree(path, uid) {
   if (statSync(path).isDirectory()) for (const e of readdirSync(path)) chownTree(join(path, e), uid);
 }
 
-it("starts the kiosk inside cage, the lab PC's only session", { skip: !hasCage() && "cage is not installed" }, async () => {
+it("starts the kiosk inside cage, the lab PC's only session", { skip: skipWithout("cage") }, async () => {
   const dataDir = newDataDir("cage");
   setUpKiosk(dataDir);
   const runtime = mkdtempSync(join(tmpdir(), "certroom-xdg-"));
@@ -39,6 +39,3 @@ it("starts the kiosk inside cage, the lab PC's only session", { skip: !hasCage()
   assert.equal(cage.exitCode, null, "cage is still running the kiosk");
 });
 
-function hasCage() {
-  try { execFileSync("which", ["cage"]); return true; } catch { return false; }
-}

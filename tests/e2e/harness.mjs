@@ -2,11 +2,11 @@
 // no WM, fullscreen is not applied), tauri-driver in front of WebKitWebDriver, and a WebDriver
 // session on the real `certroom` binary. Everything binds to loopback and is torn down at the end.
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, mkdirSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdtempSync, mkdirSync, statSync } from "node:fs";
 import * as net from "node:net";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { delimiter, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { remote } from "webdriverio";
 
@@ -14,6 +14,36 @@ export const ROOT = resolve(import.meta.dirname, "../..");
 export const BIN = process.env.CERTROOM_BIN ?? join(ROOT, "target/debug/certroom");
 export const ARTIFACTS = join(ROOT, "tests/artifacts");
 export const SCREEN = { width: 1280, height: 800 };
+
+/** The path of `tool` found through PATH, or null. */
+export function findTool(tool) {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (!dir) continue;
+    const path = join(dir, tool);
+    try {
+      if (statSync(path).isFile()) { accessSync(path, constants.X_OK); return path; }
+    } catch { /* not here */ }
+  }
+  return null;
+}
+
+/** Fails, naming the tool, when a tool the suite cannot run without is not on PATH. */
+export function requireTool(tool) {
+  const path = findTool(tool);
+  if (!path) throw new Error(`\`${tool}\` is not on PATH (scripts/install-prerequisites installs it)`);
+  return path;
+}
+
+/**
+ * For a test that only some machines can run: false when `tool` is on PATH, else the reason to
+ * skip. Under CERTROOM_TEST_STRICT=1 (CI) a missing tool throws instead: nothing passes by not
+ * running.
+ */
+export function skipWithout(tool) {
+  if (findTool(tool)) return false;
+  if (process.env.CERTROOM_TEST_STRICT === "1") requireTool(tool);
+  return `\`${tool}\` is not on PATH`;
+}
 
 export function freePort() {
   return new Promise((res, rej) => {
@@ -52,6 +82,8 @@ export async function startDisplay() {
   for (let n = 90 + Math.floor(Math.random() * 100); ; n++) {
     if (!existsSync(`/tmp/.X11-unix/X${n}`) && !existsSync(`/tmp/.X${n}-lock`)) { display = `:${n}`; break; }
   }
+  requireTool("Xvfb");
+  requireTool("openbox");
   const xvfb = spawn("Xvfb", [display, "-screen", "0", `${SCREEN.width}x${SCREEN.height}x24`, "-nolisten", "tcp"], { stdio: "ignore" });
   children.push(xvfb);
   await waitFor(() => existsSync(`/tmp/.X11-unix/X${display.slice(1)}`), "Xvfb");
@@ -68,6 +100,8 @@ export async function startApp(screen, args, extraEnv = {}) {
   const port = await freePort();
   const nativePort = await freePort();
   const env = { ...screen.env, ...extraEnv };
+  requireTool("tauri-driver");
+  requireTool("WebKitWebDriver");
   const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], { env, stdio: ["ignore", "inherit", "inherit"] });
   await waitFor(() => portOpen(port), "tauri-driver");
   const browser = await remote({
@@ -136,6 +170,7 @@ export function certroom(args, input) {
 }
 
 export function xdotool(screen, ...args) {
+  requireTool("xdotool");
   return execFileSync("xdotool", args, { env: screen.env, encoding: "utf8" });
 }
 

@@ -8,8 +8,9 @@
 
 use std::collections::HashSet;
 
+use certroom_core::Hash;
 use certroom_journal::record::MAX_ID_LEN;
-use certroom_journal::{ChainBytes, Hash};
+use certroom_journal::ChainBytes;
 
 use crate::fault::BundleFault;
 use crate::limits::{

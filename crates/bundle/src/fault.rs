@@ -291,7 +291,7 @@ impl From<BundleFault> for BundleError {
 }
 
 impl UserMessage for BundleError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> &str {
         match self {
             Self::Random => "bundle.random",
             Self::Rejected(f) => f.code(),

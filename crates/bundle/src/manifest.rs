@@ -5,10 +5,10 @@
 //! one byte form: no whitespace, key order, duplicate key or number spelling can carry a second
 //! meaning past the signature.
 
-use certroom_journal::canonical;
-use certroom_journal::hash::{from_hex, to_hex};
+use certroom_core::canonical;
+use certroom_core::hash::{from_hex, to_hex};
+use certroom_core::Hash;
 use certroom_journal::record::MAX_ID_LEN;
-use certroom_journal::Hash;
 use chrono::{DateTime, NaiveDate};
 use ring::signature::{Ed25519KeyPair, UnparsedPublicKey, ED25519};
 use serde::{Deserialize, Serialize};
@@ -254,7 +254,7 @@ pub(crate) fn test_id_ok(v: &str) -> bool {
 }
 
 /// Letters of the UAI check key: the alphabet without I, O and Q, indexed by the number mod 23.
-/// Kept here rather than borrowed from certroom-room, whose dependencies (PDF, spreadsheets,
+/// Kept here rather than borrowed from certroom-centre, whose dependencies (PDF, spreadsheets,
 /// SQLite) the central verifier does not need.
 const UAI_KEY_LETTERS: &[u8; 23] = b"ABCDEFGHJKLMNPRSTUVWXYZ";
 

@@ -1,6 +1,7 @@
 //! What a bundle says: the console's input and the manifest read back from a verified file.
 
-use certroom_journal::{ChainBytes, Hash, SignedHead};
+use certroom_core::Hash;
+use certroom_journal::{ChainBytes, SignedHead};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 

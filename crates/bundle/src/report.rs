@@ -2,8 +2,9 @@
 
 use std::fmt;
 
-use certroom_journal::hash::to_hex;
-use certroom_journal::{Event, Hash};
+use certroom_core::hash::to_hex;
+use certroom_core::Hash;
+use certroom_journal::Event;
 
 use crate::model::{AbortReason, Outcome};
 use crate::verify::VerifiedBundle;

@@ -11,9 +11,10 @@ use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
 
-use certroom_journal::hash::to_hex;
+use certroom_core::hash::to_hex;
+use certroom_core::Hash;
 use certroom_journal::{
-    progress, verify_head_pinned, ChainBytes, ChainFault, EndedBy, Event, Hash, HeadError, Mirror,
+    progress, verify_head_pinned, ChainBytes, ChainFault, EndedBy, Event, HeadError, Mirror,
     Problem, SignedHead,
 };
 

@@ -129,7 +129,7 @@ fn head_bytes(head: &SignedHead, candidate: i64) -> Result<HeadBytes, BundleFaul
         detail: detail.into(),
     };
     let body = head.signed_body().map_err(|e| invalid(&e.to_string()))?;
-    let signature = certroom_journal::hash::from_hex(&head.signature)
+    let signature = certroom_core::hash::from_hex(&head.signature)
         .and_then(|s| <[u8; 64]>::try_from(s).ok())
         .ok_or_else(|| invalid("signature is not 128 hex digits"))?;
     Ok(HeadBytes { body, signature })

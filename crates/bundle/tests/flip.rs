@@ -43,7 +43,7 @@ fn flipping_any_byte_is_rejected() {
     assert!(offsets.len() >= 1000, "only {} offsets", offsets.len());
 
     let mut rng = Mix(0x5EED);
-    let mut histogram: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut histogram: BTreeMap<String, usize> = BTreeMap::new();
     for &off in &offsets {
         let mut tampered = bytes.clone();
         // Any non-zero mask: one bit, several, or all of them.
@@ -55,7 +55,7 @@ fn flipping_any_byte_is_rejected() {
         tampered[off] ^= mask;
         let r = verify(&tampered, Some(&trusted));
         assert!(r.is_err(), "flip {mask:#04x} at offset {off} was accepted");
-        *histogram.entry(code(&r)).or_default() += 1;
+        *histogram.entry(code(&r).to_owned()).or_default() += 1;
     }
     println!(
         "{} flips over {} bytes, all rejected:",

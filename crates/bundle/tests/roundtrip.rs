@@ -115,7 +115,10 @@ fn the_console_cannot_write_what_the_verifier_would_refuse() {
     let room = common::room();
     let key = room.console_pair();
     let code = |input: &certroom_bundle::BundleInput| {
-        certroom_bundle::write(input, key).unwrap_err().code()
+        certroom_bundle::write(input, key)
+            .unwrap_err()
+            .code()
+            .to_owned()
     };
 
     let mut missing_reason = room.input.clone();
@@ -143,6 +146,6 @@ fn the_console_cannot_write_what_the_verifier_would_refuse() {
     assert_eq!(code(&bad_uai), "bundle.manifest_invalid");
 
     let mut wrong_bank = room.input.clone();
-    wrong_bank.bank_hash = certroom_journal::Hash::of(&[b"another bank"]);
+    wrong_bank.bank_hash = certroom_core::Hash::of(&[b"another bank"]);
     assert_eq!(code(&wrong_bank), "bundle.header_mismatch");
 }

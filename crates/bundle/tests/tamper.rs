@@ -180,7 +180,7 @@ fn a_head_signed_by_a_station_the_console_did_not_vouch_for() {
 #[test]
 fn a_changed_bank_hash_disagrees_with_the_journal_headers() {
     let room = common::room();
-    let other = certroom_journal::Hash::of(&[b"another bank"]).to_hex();
+    let other = certroom_core::Hash::of(&[b"another bank"]).to_hex();
     let forged = forge(&room.write(), room.console_pair(), |_, m| {
         m["bank_hash"] = json!(other);
     });

@@ -10,10 +10,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use certroom_core::bank::{Bank, BankSources};
-use certroom_journal::hash::{from_hex, to_hex};
-use certroom_journal::pack::{self, PackError, PackKey};
-use serde::Deserialize;
+use certroom_bank::pack::{self, PackError, PackKey};
+use certroom_bank::LoadError;
+use certroom_core::bank::Bank;
+use certroom_core::hash::{from_hex, to_hex};
 
 use crate::error::StoreError;
 use crate::model::{BankKeyKind, BankRow};
@@ -23,12 +23,8 @@ use crate::store::Store;
 pub enum BankError {
     #[error("paquet de banque : {0}")]
     Pack(#[from] PackError),
-    #[error("bank.json absent du paquet / bank.json missing")]
-    NoManifest,
-    #[error("{0} : texte UTF-8 attendu / not UTF-8 text")]
-    NotText(String),
-    #[error("bank.json illisible : {0} / unreadable manifest")]
-    Manifest(String),
+    #[error("banque invalide : {0} / invalid bank")]
+    Load(#[from] LoadError),
     #[error("banque invalide : {0} / invalid bank")]
     Invalid(String),
     #[error(
@@ -47,9 +43,7 @@ impl BankError {
             Self::Pack(PackError::BadSignature) => "bank.signature",
             Self::Pack(PackError::WrongKey | PackError::KeyKindMismatch(_)) => "bank.wrong_key",
             Self::Pack(_) => "bank.pack",
-            Self::NoManifest | Self::NotText(_) | Self::Manifest(_) | Self::Invalid(_) => {
-                "bank.invalid"
-            }
+            Self::Load(_) | Self::Invalid(_) => "bank.invalid",
             Self::SessionKey | Self::PublisherKey => "bank.key_format",
             Self::Store(_) => "internal",
         }
@@ -81,43 +75,6 @@ pub fn publisher_key(hex: &str) -> Result<[u8; 32], BankError> {
         .ok_or(BankError::PublisherKey)
 }
 
-#[derive(Deserialize)]
-struct ManifestFiles {
-    item_files: Vec<String>,
-    #[serde(default)]
-    id: String,
-    #[serde(default)]
-    version: String,
-}
-
-/// Files of a bank folder → the validated bank, the way a kiosk loads it (every file that is not
-/// `bank.json` or a listed item file is an asset), so the content hash is the one the kiosk
-/// wrote in its journals.
-pub fn load_files(files: Vec<(String, Vec<u8>)>) -> Result<(Bank, String, String), BankError> {
-    let mut by_path: HashMap<String, Vec<u8>> = files.into_iter().collect();
-    let manifest_bytes = by_path.remove("bank.json").ok_or(BankError::NoManifest)?;
-    let manifest =
-        String::from_utf8(manifest_bytes).map_err(|_| BankError::NotText("bank.json".into()))?;
-    let listed: ManifestFiles =
-        serde_json::from_str(&manifest).map_err(|e| BankError::Manifest(e.to_string()))?;
-    let mut item_files = Vec::with_capacity(listed.item_files.len());
-    for path in &listed.item_files {
-        if let Some(bytes) = by_path.remove(path) {
-            let text = String::from_utf8(bytes).map_err(|_| BankError::NotText(path.clone()))?;
-            item_files.push((path.clone(), text));
-        }
-    }
-    let mut assets: Vec<(String, Vec<u8>)> = by_path.into_iter().collect();
-    assets.sort_by(|a, b| a.0.cmp(&b.0));
-    let sources = BankSources {
-        manifest,
-        item_files,
-        assets,
-    };
-    let bank = Bank::load(&sources).map_err(|e| BankError::Invalid(e.to_string()))?;
-    Ok((bank, listed.id, listed.version))
-}
-
 /// Opens and checks a pack; returns the row to store and the loaded bank.
 pub fn open_pack(
     pack_bytes: Vec<u8>,
@@ -132,7 +89,12 @@ pub fn open_pack(
         GivenKey::Session(s) => (BankKeyKind::Session, s.to_ascii_lowercase()),
     };
     let files = pack::open(&pack_bytes, &pack_key(&kind, &secret)?, &publisher)?;
-    let (bank, bank_id, bank_version) = load_files(files)?;
+    let certroom_bank::LoadedBank {
+        bank,
+        id: bank_id,
+        version: bank_version,
+        ..
+    } = certroom_bank::load(files)?;
     let row = BankRow {
         content_hash: bank.content_hash().to_owned(),
         pack_hash: header.bank_hash.to_hex(),
@@ -189,7 +151,7 @@ impl Banks {
                 &pack_key(&row.key_kind, &row.key_secret)?,
                 &publisher,
             )?;
-            Ok(load_files(files)?.0)
+            Ok(certroom_bank::load(files)?.bank)
         })
         .await
         .map_err(|e| BankError::Invalid(format!("bank task failed: {e}")))??;

@@ -16,16 +16,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use certroom_bank::pack::{self, PackKey};
 use certroom_bundle::{
     AbortReason, BundleInput, BundleJournal, CandidateEntry, Centre, Incident, Outcome,
     SessionInfo, Sex,
 };
 use certroom_core::bank::Solution;
 use certroom_core::engine::{AbortCause, AnswerContext, Next, Test, ENGINE_VERSION};
+use certroom_core::Hash;
 use certroom_core::{Bank, Config, Response};
-use certroom_journal::pack::{self, PackKey};
 use certroom_journal::steps::REASON_COMPLETED;
-use certroom_journal::{EndedBy, Event, Hash, Journal, StationKey, TestHeader};
+use certroom_journal::{EndedBy, Event, Journal, StationKey, TestHeader};
 use chrono::NaiveDate;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -54,7 +55,7 @@ pub enum BenchError {
     #[error("banque : {0}")]
     Bank(#[from] banks::BankError),
     #[error("paquet : {0}")]
-    Pack(#[from] certroom_journal::pack::PackError),
+    Pack(#[from] certroom_bank::pack::PackError),
     #[error("moteur : {0}")]
     Engine(#[from] certroom_core::engine::EngineError),
     #[error("lot : {0}")]
@@ -124,34 +125,6 @@ impl SessionSpec {
     }
 }
 
-/// Reads a bank folder: `(relative path with '/', bytes)`, hidden files skipped.
-pub fn read_bank_dir(dir: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_owned()];
-    while let Some(d) = pending.pop() {
-        for entry in std::fs::read_dir(&d)? {
-            let entry = entry?;
-            if entry.file_name().to_string_lossy().starts_with('.') {
-                continue;
-            }
-            let path = entry.path();
-            let kind = entry.file_type()?;
-            if kind.is_dir() {
-                pending.push(path);
-            } else if kind.is_file() {
-                let rel = path.strip_prefix(dir).map_err(std::io::Error::other)?;
-                let rel: Vec<String> = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                files.push((rel.join("/"), std::fs::read(&path)?));
-            }
-        }
-    }
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(files)
-}
-
 fn key_pair() -> Result<Ed25519KeyPair, BenchError> {
     let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
         .map_err(|_| BenchError::Other("key generation failed".into()))?;
@@ -192,8 +165,10 @@ pub struct RoomSim {
 impl RoomSim {
     /// A room working in `dir` (journal and station key), with the bank folder `bank_dir`.
     pub fn new(dir: &Path, bank_dir: &Path, seed: u64) -> Result<Self, BenchError> {
-        let files = read_bank_dir(bank_dir)?;
-        let (bank, _, _) = banks::load_files(files.clone())?;
+        let files = certroom_bank::folder::read_dir(bank_dir)?;
+        let bank = certroom_bank::load(files.clone())
+            .map_err(banks::BankError::from)?
+            .bank;
         let bank_hash = Hash::from_hex(bank.content_hash())
             .ok_or_else(|| BenchError::Other("bank content hash is not hex".into()))?;
         let publisher = key_pair()?;
@@ -222,7 +197,7 @@ impl RoomSim {
     }
 
     pub fn publisher_hex(&self) -> String {
-        certroom_journal::hash::to_hex(&self.publisher)
+        certroom_core::hash::to_hex(&self.publisher)
     }
 
     pub fn bank_hash(&self) -> String {
@@ -230,7 +205,7 @@ impl RoomSim {
     }
 
     pub fn console_key_hex(&self) -> String {
-        certroom_journal::hash::to_hex(self.console.public_key().as_ref())
+        certroom_core::hash::to_hex(self.console.public_key().as_ref())
     }
 
     /// A new console key pair from now on (the old one is forgotten).
@@ -685,7 +660,7 @@ async fn bench_app(db: Database, data_dir: &Path) -> Result<App, BenchError> {
 fn random_schema() -> String {
     let mut b = [0u8; 6];
     let _ = ring::rand::SecureRandom::fill(&SystemRandom::new(), &mut b);
-    format!("certif_bench_{}", certroom_journal::hash::to_hex(&b))
+    format!("certif_bench_{}", certroom_core::hash::to_hex(&b))
 }
 
 /// Drops a bench or test schema (best effort: it only holds throw-away data).

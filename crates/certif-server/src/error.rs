@@ -93,7 +93,7 @@ impl Rejection {
 }
 
 impl UserMessage for Rejection {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> &str {
         match self {
             Self::Bundle(f) => f.code(),
             Self::UnknownCentre { .. } => "ingest.unknown_centre",

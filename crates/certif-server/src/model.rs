@@ -34,7 +34,7 @@ pub enum BankKeyKind {
 pub struct BankRow {
     /// `certroom_core::Bank::content_hash()`: what a test header's `bank_hash` names.
     pub content_hash: String,
-    /// `certroom_journal::pack::read_header(..).bank_hash`: the pack's own content hash.
+    /// `certroom_bank::pack::read_header(..).bank_hash`: the pack's own content hash.
     pub pack_hash: String,
     pub pack: Vec<u8>,
     pub key_kind: BankKeyKind,
@@ -240,17 +240,7 @@ pub fn parse_session_id(s: &str) -> Option<(String, i64)> {
     (uai.len() == 8 && uai.is_ascii()).then(|| (uai.to_owned(), n))
 }
 
-/// The signed acknowledgement of a bundle, stored once and returned verbatim for duplicates.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Receipt {
-    pub bundle_id: String,
-    pub content_hash: String,
-    pub received_at: String,
-    /// The session version's status at receipt: `published`, `pending_jury` or `superseded`.
-    pub status: String,
-    /// Hex Ed25519 signature by the server key (see `signer::receipt_message`).
-    pub signature: String,
-}
+pub use certroom_protocol::Receipt;
 
 /// What storing a bundle did.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use certroom_bundle::container::Container;
 use certroom_bundle::VerifiedBundle;
 use certroom_core::engine;
-use certroom_journal::hash::{from_hex, to_hex};
-use certroom_journal::Hash;
+use certroom_core::hash::{from_hex, to_hex};
+use certroom_core::Hash;
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::banks::{self, Banks, GivenKey};

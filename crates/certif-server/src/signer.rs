@@ -6,18 +6,17 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use certroom_core::codes;
-use certroom_journal::canonical;
-use certroom_journal::hash::to_hex;
+use certroom_core::hash::to_hex;
 use certroom_journal::StationKey;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use ring::rand::{SecureRandom, SystemRandom};
-use ring::signature::{Ed25519KeyPair, UnparsedPublicKey, ED25519};
-use serde_json::json;
+use ring::signature::Ed25519KeyPair;
 
-use crate::model::{CertificateDraft, Receipt};
+use certroom_protocol::Receipt;
 
-pub const RECEIPT_DOMAIN: &[u8] = b"certroom-receipt-v1\0";
+use crate::model::CertificateDraft;
+
 pub use certroom_certificate::results::RESULTS_DOMAIN;
 pub const KEY_FILE: &str = "server.key";
 
@@ -167,14 +166,7 @@ impl Signer {
         received_at: &str,
         status: &str,
     ) -> Receipt {
-        let msg = receipt_message(bundle_id, content_hash, received_at, status);
-        Receipt {
-            bundle_id: bundle_id.to_owned(),
-            content_hash: content_hash.to_owned(),
-            received_at: received_at.to_owned(),
-            status: status.to_owned(),
-            signature: to_hex(self.key.sign(&msg).as_ref()),
-        }
+        Receipt::sign(&self.key, bundle_id, content_hash, received_at, status)
     }
 
     pub fn sign_results(&self, payload: &[u8]) -> String {
@@ -182,61 +174,9 @@ impl Signer {
     }
 }
 
-/// `"certroom-receipt-v1\0"` ‖ canonical JSON of the four receipt fields.
-pub fn receipt_message(
-    bundle_id: &str,
-    content_hash: &str,
-    received_at: &str,
-    status: &str,
-) -> Vec<u8> {
-    let body = canonical::to_bytes(&json!({
-        "bundle_id": bundle_id,
-        "content_hash": content_hash,
-        "received_at": received_at,
-        "status": status,
-    }))
-    // A flat object of strings is always canonicalisable.
-    .unwrap_or_default();
-    [RECEIPT_DOMAIN, &body].concat()
-}
-
-/// Checks a receipt against the service's public key.
-pub fn verify_receipt(r: &Receipt, public_key: &[u8; 32]) -> bool {
-    let Some(sig) = certroom_journal::hash::from_hex(&r.signature) else {
-        return false;
-    };
-    let msg = receipt_message(&r.bundle_id, &r.content_hash, &r.received_at, &r.status);
-    UnparsedPublicKey::new(&ED25519, public_key)
-        .verify(&msg, &sig)
-        .is_ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn receipts_verify_and_bind_every_field() {
-        let s = Signer::ephemeral("https://verifier.example.fr", Some(1)).unwrap();
-        let r = s.sign_receipt("B", "H", "2026-01-01T00:00:00Z", "published");
-        assert!(verify_receipt(&r, &s.public_key()));
-        for forged in [
-            Receipt {
-                status: "pending_jury".into(),
-                ..r.clone()
-            },
-            Receipt {
-                bundle_id: "C".into(),
-                ..r.clone()
-            },
-            Receipt {
-                signature: "zz".into(),
-                ..r.clone()
-            },
-        ] {
-            assert!(!verify_receipt(&forged, &s.public_key()));
-        }
-    }
 
     #[test]
     fn codes_are_well_formed_and_a_seed_repeats_them() {

@@ -18,7 +18,7 @@ async fn upload_publishes_and_the_code_resolves(b: &common::Backend) {
     let (status, receipt) = env.upload(&bundle).await;
     assert_eq!(status, 201, "{receipt}");
     assert_eq!(receipt["status"], "published");
-    let content = certroom_journal::Hash::of(&[&bundle]).to_hex();
+    let content = certroom_core::Hash::of(&[&bundle]).to_hex();
     assert_eq!(receipt["content_hash"], content);
     // The receipt is signed by the key the service publishes.
     let key: Value = env
@@ -30,12 +30,12 @@ async fn upload_publishes_and_the_code_resolves(b: &common::Backend) {
         .json()
         .await
         .unwrap();
-    let key: [u8; 32] = certroom_journal::hash::from_hex(key["public_key"].as_str().unwrap())
+    let key: [u8; 32] = certroom_core::hash::from_hex(key["public_key"].as_str().unwrap())
         .unwrap()
         .try_into()
         .unwrap();
     let r: Receipt = serde_json::from_value(receipt.clone()).unwrap();
-    assert!(certif_server::signer::verify_receipt(&r, &key));
+    assert!(r.verify(&key));
 
     let session = env.session(spec.number).await;
     assert_eq!(session["status"], "published");
@@ -152,7 +152,7 @@ async fn upload_publishes_and_the_code_resolves(b: &common::Backend) {
     ));
     assert_eq!(
         certroom_sync::fetch_server_key(&base).await.unwrap(),
-        certroom_journal::hash::to_hex(&key)
+        certroom_core::hash::to_hex(&key)
     );
     env.finish().await;
 }

@@ -147,7 +147,13 @@ fn serve_answers_on_the_bound_address() {
             );
             let mut out = String::new();
             let _ = s.read_to_string(&mut out);
-            body = Some(out);
+            // Until the server has bound the port, another test's listener may hold it a moment.
+            if out.starts_with("HTTP/1.1 200") {
+                body = Some(out);
+                break;
+            }
+        }
+        if child.try_wait().unwrap().is_some() {
             break;
         }
         std::thread::sleep(Duration::from_millis(50));

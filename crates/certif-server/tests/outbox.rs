@@ -24,7 +24,7 @@ async fn outbox_exactly_once(b: &common::Backend) {
             .unwrap()
             .local_addr()
             .unwrap();
-        let up = Uploader::new(&format!("http://{dead}")).unwrap();
+        let up = Uploader::new(&format!("http://{dead}"), [0; 32]).unwrap();
         let p = up.run_once(&outbox).await.unwrap();
         assert_eq!((p.sent, p.failed, p.pending), (0, 1, 1));
         assert_eq!(outbox.items().unwrap()[0].attempts, 1);
@@ -36,7 +36,12 @@ async fn outbox_exactly_once(b: &common::Backend) {
 
     // The console restarts: the outbox still holds the bundle and sends it again.
     let outbox = Outbox::open(&path).unwrap();
-    let up = Uploader::new(&env.url("")).unwrap();
+    let key = certroom_sync::fetch_server_key(&env.url("")).await.unwrap();
+    let key: [u8; 32] = certroom_core::hash::from_hex(&key)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let up = Uploader::new(&env.url(""), key).unwrap();
     let p = up.drain(&outbox, Duration::from_secs(30)).await.unwrap();
     assert_eq!((p.sent, p.pending), (1, 0));
     let item = outbox.items().unwrap().remove(0);

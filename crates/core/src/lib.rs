@@ -1,7 +1,8 @@
 //! `certroom-core`: the pure heart of certroom.
 //!
 //! CRCN framework data, item bank model and validation, answer checking, the adaptive engine,
-//! scoring, access/verification codes and the simulation that justifies the engine's defaults.
+//! scoring, access/verification codes and the simulation that justifies the engine's defaults;
+//! and the exact byte forms everything else signs and hashes ([`hash`], [`canonical`]).
 //!
 //! Nothing in this crate performs I/O, reads a clock (except [`simulation`], which times its own
 //! steps), spawns threads or is async: every input is a string, bytes or a struct, and time is passed
@@ -13,9 +14,12 @@
 
 pub mod answer;
 pub mod bank;
+pub mod canonical;
 pub mod codes;
 pub mod engine;
 pub mod framework;
+pub mod hash;
+pub mod identity;
 pub mod message;
 pub mod scoring;
 pub mod simulation;
@@ -30,4 +34,5 @@ pub use rand_chacha::rand_core;
 pub use answer::Response;
 pub use bank::{Bank, BankError, BankSources, Item};
 pub use engine::{Config, Test, ENGINE_VERSION};
+pub use hash::Hash;
 pub use scoring::SCORING_VERSION;

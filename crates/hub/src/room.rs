@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 use certroom_core::message::UserMessage;
 use certroom_journal::{progress, verify_head_pinned, EndedBy, Event, Mirror, SignedHead};
 
-use crate::protocol::{
-    pairing_code, CandidateCard, ChainCopy, KioskCommand, KioskMessage, Reply, StationState,
-    WireHead,
+use certroom_protocol::{
+    pairing_code, AbortReason, CandidateCard, ChainCopy, ConsoleCommand, Incident, KioskCommand,
+    KioskMessage, PairingRequest, Reply, RoomView, StationState, Tile, TileStatus, WireHead,
+    INCIDENT_CODES,
 };
 
 /// The session this hub runs, as the console set it up.
@@ -52,146 +53,6 @@ pub enum Input {
     Console {
         command: ConsoleCommand,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AbortReason {
-    Candidate,
-    Technical,
-}
-
-/// What the invigilator can do, each carrying the session's authority (checked by the hub).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum ConsoleCommand {
-    ConfirmPairing {
-        station: String,
-    },
-    ConfirmPresence {
-        candidate: i64,
-        present: bool,
-    },
-    Authorize {
-        candidate: i64,
-    },
-    EndTest {
-        candidate: i64,
-        reason: String,
-    },
-    ExtraTime {
-        candidate: i64,
-        minutes: u32,
-    },
-    ResolveAlert {
-        candidate: i64,
-        validated: bool,
-        incident: Option<String>,
-    },
-    RecordIncident {
-        candidate: i64,
-        code: String,
-        note: String,
-        question: Option<u32>,
-    },
-    FixIdentity {
-        candidate: i64,
-        first_name: String,
-        birth_name: String,
-        birthdate: NaiveDate,
-    },
-    MoveCandidate {
-        candidate: i64,
-    },
-    PauseRoom {
-        reason: String,
-    },
-    ResumeRoom,
-    EndAll {
-        reason: String,
-    },
-    SetAbortReason {
-        candidate: i64,
-        reason: Option<AbortReason>,
-    },
-    SetComment {
-        text: String,
-    },
-    Finalize,
-}
-
-/// Incident codes of the national rules (facts §4).
-pub const INCIDENT_CODES: &[&str] = &[
-    "C1", "C2", "C4", "C6", "C7", "C8", "E1", "E2", "E3", "E4", "E5", "E8", "E9", "E10", "E11",
-    "E12",
-];
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Incident {
-    pub code: String,
-    pub note: String,
-    pub question: Option<u32>,
-    pub at: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TileStatus {
-    /// Ordered by urgency: who needs the invigilator comes first.
-    Alert,
-    WaitingAuthorization,
-    FocusLost,
-    Joined,
-    InTest,
-    Paused,
-    NotArrived,
-    Finished,
-    Ended,
-}
-
-/// One candidate on the invigilator's screen.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Tile {
-    pub candidate: i64,
-    pub first_name: String,
-    pub birth_name: String,
-    pub local_id: Option<String>,
-    pub status: TileStatus,
-    pub needs_action: bool,
-    pub station: Option<String>,
-    pub present: bool,
-    pub resume: bool,
-    pub question: u32,
-    pub total: u32,
-    pub answered: u32,
-    pub time_left_s: Option<u64>,
-    pub alert_item: Option<String>,
-    pub focus_losses: u32,
-    pub extra_minutes: u32,
-    pub ended_reason: Option<String>,
-    pub abort_reason: Option<AbortReason>,
-    pub incidents: Vec<Incident>,
-    pub test_id: Option<String>,
-    /// Journal records the hub holds for this candidate's test.
-    pub synced_seq: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PairingRequest {
-    pub station: String,
-    pub label: String,
-    pub code: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RoomView {
-    pub session: i64,
-    pub paused: bool,
-    pub finalized: Option<String>,
-    pub comment: String,
-    pub tiles: Vec<Tile>,
-    pub pairings: Vec<PairingRequest>,
-    pub stations: Vec<(String, String)>,
 }
 
 /// What applying an input asks the hub to send.
@@ -382,7 +243,7 @@ impl Room {
                     adjusted_questions: c.adjusted_questions,
                 };
                 let sitter = Sitter {
-                    key: certroom_room::candidate::match_key(
+                    key: certroom_core::identity::match_key(
                         &c.birth_name,
                         &c.first_name,
                         c.birthdate,
@@ -587,7 +448,7 @@ impl Room {
         if first_name.trim().is_empty() || birth_name.trim().is_empty() {
             return Err(RoomError::Invalid("name"));
         }
-        let key = certroom_room::candidate::match_key(birth_name, first_name, date);
+        let key = certroom_core::identity::match_key(birth_name, first_name, date);
         let matches: Vec<i64> = self
             .sitters
             .values()
@@ -862,7 +723,7 @@ impl Room {
                 if first.is_empty() || birth.is_empty() {
                     return Err(RoomError::Invalid("name"));
                 }
-                let key = certroom_room::candidate::match_key(&birth, &first, *birthdate);
+                let key = certroom_core::identity::match_key(&birth, &first, *birthdate);
                 if self
                     .sitters
                     .values()
@@ -1232,7 +1093,7 @@ impl Room {
                 .collect(),
             comment: self.comment.clone(),
             finalized_at: self.finalized.clone().unwrap_or_default(),
-            bank_hash: bank_hash.unwrap_or(certroom_journal::Hash([0; 32])),
+            bank_hash: bank_hash.unwrap_or(certroom_core::Hash([0; 32])),
             engine_version: engine_version
                 .unwrap_or_else(|| certroom_core::ENGINE_VERSION.to_owned()),
             app_version: app_version.to_owned(),

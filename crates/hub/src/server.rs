@@ -23,12 +23,15 @@ use tokio_rustls::TlsAcceptor;
 
 use certroom_core::message::UserMessage;
 
-use crate::protocol::{
-    self, ConsoleEvent, ConsoleRequest, FrameError, HubMessage, WireError, MAX_FRAME_BYTES,
+use certroom_protocol::frame::{self, FrameError, MAX_FRAME_BYTES};
+use certroom_protocol::{
+    ConsoleCommand, ConsoleEvent, ConsoleRequest, Fingerprint, HubMessage, Reply, RoomView,
+    WireError,
 };
-use crate::room::{ConsoleCommand, Effects, Input, Room, RoomError, RoomSetup, RoomView};
+
+use crate::room::{Effects, Input, Room, RoomError, RoomSetup};
 use crate::store::{Store, StoreError};
-use crate::tls::{Fingerprint, HubIdentity, TlsError};
+use crate::tls::{HubIdentity, TlsError};
 
 pub const DB_FILE: &str = "hub.db";
 /// A client that opens a TCP connection and never finishes the TLS handshake is dropped.
@@ -281,7 +284,7 @@ impl Hub {
             }
             text(&HubMessage::Err { n, error: w })
         };
-        let signed = match protocol::open(raw, &self.inner.fingerprint_hex) {
+        let signed = match frame::open(raw, &self.inner.fingerprint_hex) {
             Ok(s) => s,
             Err(e) => {
                 let at = chrono::Utc::now().to_rfc3339();
@@ -309,7 +312,7 @@ impl Hub {
                     Some(reply) => HubMessage::Ok { n, reply },
                     None => HubMessage::Ok {
                         n,
-                        reply: protocol::Reply::Done,
+                        reply: Reply::Done,
                     },
                 };
                 let out = text(&msg);

@@ -1,24 +1,25 @@
-//! The hub's TLS identity and the kiosks' pin on it.
-//!
-//! A lab has no public name and no CA: the hub makes its own certificate once and the lab PCs
-//! pin its SHA-256 fingerprint (written into `station.json` when the lab is set up, after the
-//! technician compared it with the one the console shows). A pupil's laptop on the LAN can then
-//! neither read the traffic nor pose as the hub: its certificate has another fingerprint.
+//! The hub's TLS identity: a self-signed certificate made once, whose fingerprint the kiosks pin
+//! (certroom_protocol::pin).
 
-use certroom_journal::durable::{write_atomically, Access};
+use certroom_durable::{write_atomically, Access};
 use std::path::Path;
 use std::sync::Arc;
 
-use ring::digest;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, ServerConfig, SignatureScheme};
+use certroom_protocol::pin::{provider, Fingerprint, SERVER_NAME};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::ServerConfig;
 
-pub const CERT_FILE: &str = "hub-cert.der";
-pub const KEY_FILE: &str = "hub-key.der";
-/// The name the kiosks ask for; the pin, not the name, is what authenticates the hub.
-pub const SERVER_NAME: &str = "certroom-hub";
+/// The certificate and its key, in one file written atomically: a power cut can never leave a
+/// new key beside an old certificate (a new fingerprint every kiosk's pin would refuse).
+pub const IDENTITY_FILE: &str = "hub-identity.json";
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredIdentity {
+    /// Hex of the certificate's DER bytes.
+    cert: String,
+    /// Hex of the PKCS#8 private key.
+    key: String,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
@@ -29,8 +30,6 @@ pub enum TlsError {
         path: String,
         source: std::io::Error,
     },
-    #[error("empreinte invalide (64 caractères hexadécimaux attendus) / invalid fingerprint")]
-    Fingerprint,
     #[error("configuration TLS : {0}")]
     Config(#[from] rustls::Error),
 }
@@ -42,27 +41,38 @@ pub struct HubIdentity {
 }
 
 impl HubIdentity {
-    /// Loads the identity kept in `dir`, or makes one. The key file is private to its owner.
+    /// Loads the identity kept in `dir`, or makes one. The file is private to its owner.
     pub fn load_or_create(dir: &Path) -> Result<Self, TlsError> {
-        let cert_path = dir.join(CERT_FILE);
-        let key_path = dir.join(KEY_FILE);
+        let path = dir.join(IDENTITY_FILE);
         let io = |path: &Path| {
             let path = path.display().to_string();
             move |source| TlsError::Io { path, source }
         };
-        if cert_path.exists() && key_path.exists() {
-            let cert = std::fs::read(&cert_path).map_err(io(&cert_path))?;
-            let key = std::fs::read(&key_path).map_err(io(&key_path))?;
-            return Ok(HubIdentity {
-                cert: CertificateDer::from(cert),
-                key,
-            });
+        match std::fs::read(&path) {
+            Ok(bytes) => return Self::from_stored(&bytes),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&path)(e)),
+            Err(_) => {}
         }
-        let made = Self::generate()?;
+        let identity = Self::generate()?;
         std::fs::create_dir_all(dir).map_err(io(dir))?;
-        write_atomically(&key_path, &made.key, Access::Private).map_err(io(&key_path))?;
-        std::fs::write(&cert_path, made.cert.as_ref()).map_err(io(&cert_path))?;
-        Ok(made)
+        let stored = StoredIdentity {
+            cert: hex::encode(identity.cert.as_ref()),
+            key: hex::encode(&identity.key),
+        };
+        let bytes =
+            serde_json::to_vec(&stored).map_err(|e| TlsError::Certificate(e.to_string()))?;
+        write_atomically(&path, &bytes, Access::Private).map_err(io(&path))?;
+        Ok(identity)
+    }
+
+    fn from_stored(bytes: &[u8]) -> Result<Self, TlsError> {
+        let bad = |why: &str| TlsError::Certificate(format!("{IDENTITY_FILE}: {why}"));
+        let stored: StoredIdentity =
+            serde_json::from_slice(bytes).map_err(|e| bad(&e.to_string()))?;
+        Ok(HubIdentity {
+            cert: CertificateDer::from(hex::decode(stored.cert).map_err(|_| bad("cert"))?),
+            key: hex::decode(stored.key).map_err(|_| bad("key"))?,
+        })
     }
 
     pub fn generate() -> Result<Self, TlsError> {
@@ -85,129 +95,5 @@ impl HubIdentity {
             .with_no_client_auth()
             .with_single_cert(vec![self.cert.clone()], key)?;
         Ok(Arc::new(config))
-    }
-}
-
-fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
-
-/// SHA-256 of the hub certificate's DER bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Fingerprint(pub [u8; 32]);
-
-impl Fingerprint {
-    pub fn of(cert: &[u8]) -> Self {
-        let d = digest::digest(&digest::SHA256, cert);
-        let mut out = [0u8; 32];
-        out.copy_from_slice(d.as_ref());
-        Fingerprint(out)
-    }
-
-    pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
-    }
-
-    /// Accepts the hex form with or without `:` separators and spaces, as people copy it.
-    pub fn parse(text: &str) -> Result<Self, TlsError> {
-        let clean: String = text
-            .chars()
-            .filter(|c| !matches!(c, ':' | ' ' | '-'))
-            .collect();
-        let bytes = hex::decode(clean).map_err(|_| TlsError::Fingerprint)?;
-        bytes
-            .try_into()
-            .map(Fingerprint)
-            .map_err(|_| TlsError::Fingerprint)
-    }
-
-    /// What the console shows and a technician compares by eye: groups of four hex digits.
-    pub fn display(&self) -> String {
-        let hex = self.to_hex().to_uppercase();
-        hex.as_bytes()
-            .chunks(4)
-            .map(|c| String::from_utf8_lossy(c).into_owned())
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-}
-
-/// A client configuration that accepts exactly one server certificate.
-pub fn pinned_client_config(pin: Fingerprint) -> Result<Arc<ClientConfig>, TlsError> {
-    let provider = provider();
-    let verifier = Arc::new(PinnedHub {
-        pin,
-        provider: provider.clone(),
-    });
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13])?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
-}
-
-pub fn server_name() -> ServerName<'static> {
-    ServerName::try_from(SERVER_NAME).expect("static DNS name is valid")
-}
-
-#[derive(Debug)]
-struct PinnedHub {
-    pin: Fingerprint,
-    provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for PinnedHub {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let seen = Fingerprint::of(end_entity);
-        // A fingerprint is public: a plain comparison leaks nothing.
-        if seen == self.pin {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::ApplicationVerificationFailure,
-            ))
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
     }
 }

@@ -4,11 +4,15 @@
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use certroom_hub::client::{connect_socket, Socket};
-use certroom_hub::protocol::{self, HubMessage, KioskMessage, Reply};
-use certroom_hub::room::{ConsoleCommand, EnrolledCandidate, RoomSetup, TileStatus};
-use certroom_hub::{ConsoleEvent, ConsoleLink, Fingerprint, Hub, KioskLink, LinkError};
-use certroom_journal::{Event, Hash, Journal, TestHeader};
+use certroom_core::Hash;
+use certroom_hub::{EnrolledCandidate, Hub, RoomSetup};
+use certroom_journal::{Event, Journal, TestHeader};
+use certroom_protocol::client::{connect_socket, Socket};
+use certroom_protocol::frame as protocol;
+use certroom_protocol::{
+    ConsoleCommand, ConsoleEvent, ConsoleLink, Fingerprint, HubMessage, KioskLink, KioskMessage,
+    LinkError, Reply, TileStatus,
+};
 use chrono::NaiveDate;
 use futures_util::{SinkExt, StreamExt};
 use ring::rand::SystemRandom;
@@ -86,7 +90,7 @@ async fn enrol(hub: &certroom_hub::RunningHub, k: &Arc<Ed25519KeyPair>) {
     assert!(!enrolled);
     assert_eq!(
         code,
-        protocol::pairing_code(&hub.hub.fingerprint().to_hex(), &station(k))
+        certroom_protocol::pairing_code(&hub.hub.fingerprint().to_hex(), &station(k))
     );
     let auth = hub.hub.sign_in(4217, PASSWORD).unwrap();
     hub.hub
@@ -465,7 +469,7 @@ async fn authorization_alerts_and_a_hub_restart_lose_nothing() {
         "an authorization is single-use"
     );
     let (id, cmd) = commands.recv().await.unwrap();
-    let certroom_hub::KioskCommand::Authorize {
+    let certroom_protocol::KioskCommand::Authorize {
         resume,
         bank_key,
         chain,
@@ -546,7 +550,7 @@ async fn authorization_alerts_and_a_hub_restart_lose_nothing() {
     let (_, cmd) = commands.recv().await.unwrap();
     assert!(matches!(
         cmd,
-        certroom_hub::KioskCommand::ResolveAlert {
+        certroom_protocol::KioskCommand::ResolveAlert {
             validated: true,
             ..
         }

@@ -12,9 +12,9 @@ use serde_json::json;
 
 use crate::error::JournalError;
 use crate::event::Event;
-use crate::hash::Hash;
 use crate::journal::Journal;
 use crate::record::TestHeader;
+use certroom_core::hash::Hash;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchReport {

@@ -3,9 +3,9 @@
 //! auditing a file apply exactly the same rules.
 
 use crate::event::Event;
-use crate::hash::Hash;
 use crate::record::{chain_hash, decode_body, Record, TestHeader};
 use crate::station::{verify_head, SignedHead};
+use certroom_core::hash::Hash;
 
 /// One `records` row as stored, before any trust is given to it.
 #[derive(Debug, Clone)]

@@ -74,7 +74,7 @@ pub fn child_main(
                     format!("C-{test}"),
                     summaries.len() as u64,
                     "sim",
-                    crate::hash::Hash::of(&[b"sim-bank"]),
+                    certroom_core::hash::Hash::of(&[b"sim-bank"]),
                 ))?;
                 j.append(&test, &Event::Joined)?;
                 j.append(

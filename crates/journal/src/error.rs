@@ -1,9 +1,9 @@
 //! Errors of the journal. Messages give the French text first: they can reach an invigilator's
 //! screen, and the English part is for the support team and logs.
 
-use crate::canonical::CanonicalError;
 use crate::chain::ChainFault;
 use crate::station::StationError;
+use certroom_core::canonical::CanonicalError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {

@@ -10,12 +10,12 @@ use serde::Serialize;
 use crate::chain::{self, ChainFault, RawRow, RawTest};
 use crate::error::{classify, JournalError};
 use crate::event::{EndedBy, Event};
-use crate::hash::Hash;
 use crate::mirror::{ChainBytes, Mirror};
 use crate::record::{chain_hash, encode_body, now_rfc3339, Record, TestHeader};
 use crate::resume::{self, clock_effect, Progress};
 use crate::schema;
 use crate::station::{SignedHead, StationKey};
+use certroom_core::hash::Hash;
 
 /// Returned by `append` once the record is committed and fsynced: only then may the candidate be
 /// told the answer is saved.
@@ -525,7 +525,7 @@ fn insert_test(conn: &Connection, header: &TestHeader, bytes: &[u8]) -> Result<(
 
 fn insert_head(conn: &Connection, head: &SignedHead) -> Result<(), JournalError> {
     let body = head.signed_body()?;
-    let sig = crate::hash::from_hex(&head.signature).unwrap_or_default();
+    let sig = certroom_core::hash::from_hex(&head.signature).unwrap_or_default();
     conn.execute(
         "INSERT INTO heads (test_id, body, signature) VALUES (?1, ?2, ?3)",
         params![head.test_id, body, sig],

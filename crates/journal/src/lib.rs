@@ -2,20 +2,16 @@
 //!
 //! Every event is appended to a hash-chained SQLite journal and fsynced before the candidate is
 //! told it is saved; an ended test's chain head is signed by the station's Ed25519 key; the
-//! central service re-checks the file with [`verify_file`] and replays the answers. The crate also
-//! seals and opens the encrypted, signed question-bank pack. See docs/journal-format.md.
+//! central service re-checks the file with [`verify_file`] and replays the answers.
+//! See docs/journal-format.md.
 
 pub mod bench;
-pub mod canonical;
 pub mod chain;
 pub mod crash;
-pub mod durable;
 pub mod error;
 pub mod event;
-pub mod hash;
 pub mod journal;
 pub mod mirror;
-pub mod pack;
 pub mod record;
 pub mod resume;
 mod schema;
@@ -26,7 +22,6 @@ pub mod verify;
 pub use chain::{ChainFault, Problem};
 pub use error::JournalError;
 pub use event::{EndedBy, Event};
-pub use hash::Hash;
 pub use journal::{Ack, CheckpointReport, Journal, TestSummary};
 pub use mirror::{ChainBytes, Mirror};
 pub use record::{Record, TestHeader};

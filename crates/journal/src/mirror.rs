@@ -5,8 +5,8 @@
 
 use crate::chain::{ChainFault, Problem};
 use crate::event::Event;
-use crate::hash::Hash;
 use crate::record::{chain_hash, decode_body, Record, TestHeader};
+use certroom_core::hash::Hash;
 
 /// Bytes a mirror is built from: the canonical header and, in order, every record's body.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -7,9 +7,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::canonical::{self, CanonicalError};
 use crate::event::Event;
-use crate::hash::Hash;
+use certroom_core::canonical::{self, CanonicalError};
+use certroom_core::hash::Hash;
 
 /// Version of the record and header byte formats. Bump only with a new decoder kept for the old one.
 pub const FORMAT_VERSION: u64 = 1;
@@ -28,7 +28,7 @@ pub struct TestHeader {
     pub candidate_id: String,
     pub engine_seed: u64,
     pub engine_version: String,
-    /// Content hash of the question bank the engine drew from (see `pack::bank_hash`).
+    /// Content hash of the question bank the engine drew from (see `certroom_bank::pack::bank_hash`).
     pub bank_hash: Hash,
     /// RFC 3339 UTC, millisecond precision.
     pub created: String,

@@ -182,7 +182,7 @@ pub fn needs_pause_on_reopen(records: &[Record]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hash::Hash;
+    use certroom_core::hash::Hash;
     use serde_json::json;
 
     fn recs(events: Vec<(u64, Event)>) -> Vec<Record> {

@@ -16,9 +16,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use zeroize::Zeroize;
 
-use crate::canonical;
-use crate::hash::{from_hex, to_hex, Hash};
 use crate::record::TestHeader;
+use certroom_core::canonical;
+use certroom_core::hash::{from_hex, to_hex, Hash};
 
 const HEAD_DOMAIN: &[u8] = b"certroom-signed-head-v1\0";
 /// A PKCS#8 Ed25519 document is ~85 bytes; anything much larger is not our key file.

@@ -101,7 +101,7 @@ fn abort_cause(by: EndedBy, reason: Option<&str>) -> AbortCause {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hash::Hash;
+    use certroom_core::hash::Hash;
     use serde_json::json;
 
     fn rec(seq: u64, event: Event) -> Record {

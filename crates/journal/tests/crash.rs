@@ -90,21 +90,14 @@ fn crash_campaign() -> Result<(), String> {
 }
 
 fn durability() -> Result<(), String> {
-    let strace_ok = Command::new("strace")
-        .arg("-V")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !strace_ok {
-        println!("notice: strace not on PATH, durability test skipped");
+    let Some(strace) = certroom_testkit::require_tool("strace") else {
         return Ok(());
-    }
+    };
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let trace = dir.path().join("strace.out");
     let answers = 12;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let out = Command::new("strace")
+    let out = Command::new(strace)
         .args([
             "-f",
             "-y",

@@ -3,8 +3,9 @@
 
 mod common;
 
+use certroom_core::Hash;
 use certroom_journal::record::chain_hash;
-use certroom_journal::{verify_file, Hash, Journal, JournalError, Problem, VerifyError};
+use certroom_journal::{verify_file, Journal, JournalError, Problem, VerifyError};
 use common::{attacker, build, TEST};
 use rusqlite::params;
 

@@ -3,9 +3,7 @@
 //! bank or a solution. No Tauri here: the desktop shell's commands are thin adapters over
 //! [`Sitting`], and the whole sitting is tested headless.
 
-pub mod bank_store;
 pub mod live;
-pub mod room_sim;
 pub mod screen;
 pub mod sitting;
 

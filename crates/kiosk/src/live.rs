@@ -7,10 +7,12 @@ use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use certroom_hub::protocol::{CandidateCard, KioskCommand, KioskMessage, Reply, WireHead};
-use certroom_hub::{Fingerprint, KioskLink, LinkError};
-use certroom_journal::pack::PackKey;
+use certroom_bank::pack::PackKey;
 use certroom_journal::ChainBytes;
+use certroom_protocol::{
+    CandidateCard, Fingerprint, KioskCommand, KioskLink, KioskMessage, LinkError, Reply, WireError,
+    WireHead,
+};
 use ring::signature::Ed25519KeyPair;
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -24,6 +26,8 @@ pub enum LiveError {
     Kiosk(#[from] KioskError),
     #[error("réponse inattendue du poste surveillant / unexpected hub reply")]
     Unexpected,
+    #[error("le surveillant n'a pas confirmé l'appairage à temps / the console did not confirm the pairing in time")]
+    NotConfirmed,
 }
 
 pub struct LiveKiosk {
@@ -268,4 +272,254 @@ pub fn off_runtime<T>(f: impl FnOnce() -> T) -> T {
         }
         _ => f(),
     }
+}
+
+/// A paired kiosk's connection to its room hub, kept for as long as the kiosk runs: it
+/// reconnects forever, sends the journal as it grows, carries out the invigilator's commands and
+/// calls `on_change` whenever the screen may have changed. The test goes on without the hub.
+pub struct LiveRoom {
+    live: Arc<tokio::sync::Mutex<Option<LiveKiosk>>>,
+    sitting: Arc<Mutex<Sitting>>,
+    access_given: std::sync::atomic::AtomicBool,
+    wake: Arc<tokio::sync::Notify>,
+}
+
+/// Called when the kiosk's screen may have changed (the window then asks for it again).
+pub type OnChange = Arc<dyn Fn() + Send + Sync>;
+
+fn unreachable() -> WireError {
+    WireError {
+        code: "kiosk.hub_unreachable".into(),
+        message_fr: "Le poste surveillant est injoignable : appelez le surveillant.".into(),
+        message_en: "The invigilator's console cannot be reached: call the invigilator.".into(),
+        last_n: None,
+    }
+}
+
+/// How a hub refusal, a journal refusal or a silent hub reads on the kiosk's screen.
+fn refused(e: LiveError) -> WireError {
+    match e {
+        LiveError::Link(LinkError::Refused(w)) => w,
+        LiveError::Kiosk(k) => WireError::from(&k),
+        other => WireError {
+            code: "kiosk.hub_unreachable".into(),
+            message_fr: format!(
+                "Le poste surveillant ne répond pas ({other}) : appelez le surveillant."
+            ),
+            message_en: format!(
+                "The invigilator's console does not answer ({other}): call the invigilator."
+            ),
+            last_n: None,
+        },
+    }
+}
+
+impl LiveRoom {
+    /// Starts the connection manager on `runtime`.
+    pub fn start(
+        runtime: &tokio::runtime::Handle,
+        address: SocketAddr,
+        pin: Fingerprint,
+        key: Arc<Ed25519KeyPair>,
+        sitting: Arc<Mutex<Sitting>>,
+        on_change: OnChange,
+    ) -> Arc<Self> {
+        let room = Arc::new(LiveRoom {
+            live: Arc::new(tokio::sync::Mutex::new(None)),
+            sitting: sitting.clone(),
+            access_given: std::sync::atomic::AtomicBool::new(false),
+            wake: Arc::new(tokio::sync::Notify::new()),
+        });
+        let r = room.clone();
+        let counter = Arc::new(AtomicU64::new(0));
+        runtime.spawn(async move {
+            loop {
+                let connected =
+                    LiveKiosk::connect(address, pin, key.clone(), counter.clone(), sitting.clone())
+                        .await;
+                if let Ok(mut live) = connected {
+                    let commands = live.take_commands();
+                    let _ = live.hello().await;
+                    *r.live.lock().await = Some(live);
+                    on_change();
+                    if let Some(mut commands) = commands {
+                        r.serve(&on_change, &mut commands).await;
+                    }
+                    *r.live.lock().await = None;
+                }
+                // The test goes on without the hub; try again shortly.
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            }
+        });
+        room
+    }
+
+    async fn serve(
+        &self,
+        on_change: &OnChange,
+        commands: &mut UnboundedReceiver<(u64, KioskCommand)>,
+    ) {
+        loop {
+            tokio::select! {
+                cmd = commands.recv() => {
+                    let Some((id, cmd)) = cmd else { return };
+                    let mut guard = self.live.lock().await;
+                    let Some(live) = guard.as_mut() else { return };
+                    if let Err(e) = live.carry_out(id, cmd).await {
+                        tracing::warn!(command = id, error = %e, "hub command not carried out");
+                    }
+                    drop(guard);
+                    on_change();
+                }
+                _ = self.wake.notified() => {
+                    if !self.sync().await { return; }
+                }
+                _ = tokio::time::sleep(std::time::Duration::from_millis(500)) => {
+                    if !self.sync().await { return; }
+                }
+            }
+        }
+    }
+
+    /// Sends what the hub lacks; false once the connection is gone.
+    async fn sync(&self) -> bool {
+        let mut guard = self.live.lock().await;
+        match guard.as_mut() {
+            Some(live) if !live.link().is_closed() => {
+                if let Err(e) = live.sync().await {
+                    tracing::debug!(error = %e, "journal not synced yet");
+                }
+                !live.link().is_closed()
+            }
+            _ => false,
+        }
+    }
+
+    /// Something was journaled: send it now rather than at the next tick.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    async fn connected(&self) -> Result<tokio::sync::MutexGuard<'_, Option<LiveKiosk>>, WireError> {
+        let guard = self.live.lock().await;
+        if guard.is_none() {
+            return Err(unreachable());
+        }
+        Ok(guard)
+    }
+
+    /// In a live room the waiting screen first asks for the session's access code.
+    pub fn adjust(&self, screen: crate::Screen) -> crate::Screen {
+        match screen {
+            crate::Screen::WaitingAuthorization {
+                resume: false,
+                candidate,
+                ..
+            } => crate::Screen::WaitingAuthorization {
+                resume: false,
+                candidate,
+                access_code_needed: !self.access_given.load(std::sync::atomic::Ordering::SeqCst),
+            },
+            other => other,
+        }
+    }
+
+    fn screen(&self, lang: crate::Lang) -> Result<crate::Screen, WireError> {
+        let screen = self
+            .sitting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .screen(lang)
+            .map_err(|e| WireError::from(&e))?;
+        Ok(self.adjust(screen))
+    }
+
+    /// The welcome form: the hub matches the identity, the kiosk shows the enrolled names.
+    pub async fn join(&self, who: Identity, lang: crate::Lang) -> Result<crate::Screen, WireError> {
+        let card = {
+            let mut guard = self.connected().await?;
+            let live = guard.as_mut().ok_or_else(unreachable)?;
+            live.join(&who).await.map_err(refused)?
+        };
+        self.access_given
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        let shown = Identity {
+            session: card.session.to_string(),
+            first_name: card.first_name.clone(),
+            birth_name: card.birth_name.clone(),
+            birthdate: who.birthdate,
+        };
+        let screen = off_runtime(|| {
+            self.sitting
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .join(shown, lang)
+        })
+        .map_err(|e| WireError::from(&e))?;
+        Ok(self.adjust(screen))
+    }
+
+    /// The session's access code the invigilator gave: then the candidate waits.
+    pub async fn access_code(
+        &self,
+        code: &str,
+        lang: crate::Lang,
+    ) -> Result<crate::Screen, WireError> {
+        {
+            let guard = self.connected().await?;
+            let live = guard.as_ref().ok_or_else(unreachable)?;
+            live.ready(code).await.map_err(refused)?;
+        }
+        self.access_given
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.screen(lang)
+    }
+
+    /// After an ended test: back to a clean welcome screen for the next candidate.
+    pub async fn finish(&self, lang: crate::Lang) -> Result<crate::Screen, WireError> {
+        {
+            let mut guard = self.connected().await?;
+            let live = guard.as_mut().ok_or_else(unreachable)?;
+            live.leave().await.map_err(refused)?;
+        }
+        self.access_given
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        self.screen(lang)
+    }
+}
+
+/// Lab set-up: asks the hub to enrol this PC's key, shows the pairing code with `show_code`
+/// (the console shows the same one), and waits for the invigilator's confirmation.
+pub async fn pair(
+    addr: SocketAddr,
+    pin: Fingerprint,
+    key: Ed25519KeyPair,
+    label: &str,
+    wait: std::time::Duration,
+    show_code: impl FnOnce(&str),
+) -> Result<(), LiveError> {
+    let counter = Arc::new(AtomicU64::new(0));
+    let (link, _) = KioskLink::connect(addr, pin, Arc::new(key), counter).await?;
+    let reply = link
+        .request(KioskMessage::Pair {
+            label: label.to_owned(),
+        })
+        .await?;
+    let Reply::Pairing { code, mut enrolled } = reply else {
+        return Err(LiveError::Unexpected);
+    };
+    if !enrolled {
+        show_code(&code);
+    }
+    let deadline = tokio::time::Instant::now() + wait;
+    while !enrolled {
+        if tokio::time::Instant::now() > deadline {
+            return Err(LiveError::NotConfirmed);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        if let Ok(Reply::State { station }) = link.request(KioskMessage::Hello).await {
+            enrolled = station.enrolled;
+        }
+    }
+    Ok(())
 }

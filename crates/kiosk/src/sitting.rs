@@ -2,14 +2,15 @@
 //! is rebuilt from it for every action (32 steps replay in well under a millisecond), so a
 //! crash, a kill or a power cut can never leave the engine and the evidence disagreeing.
 
-use crate::bank_store::{self, LoadedBank, OpenError};
 use crate::screen::{self, AttachmentView, EndedReason, Lang, Progress, Screen, TimeLeft};
+use certroom_bank::pack::PackKey;
+use certroom_bank::{LoadedBank, OpenError};
 use certroom_core::engine::{AnswerContext, EngineError, Next, ReplayError, Test, ENGINE_VERSION};
 use certroom_core::message::UserMessage;
+use certroom_core::Hash;
 use certroom_core::{Config, Response};
-use certroom_journal::pack::PackKey;
 use certroom_journal::steps::{engine_steps, StepsError, REASON_BANK_EXHAUSTED, REASON_COMPLETED};
-use certroom_journal::{EndedBy, Event, Hash, Journal, JournalError, Record, StationKey};
+use certroom_journal::{EndedBy, Event, Journal, JournalError, Record, StationKey};
 use ring::digest;
 use ring::rand::{SecureRandom, SystemRandom};
 use std::path::Path;
@@ -293,7 +294,7 @@ impl Sitting {
             return self.screen(lang);
         }
         if !self.code_matches(code) {
-            let bank = bank_store::open_pack(
+            let bank = certroom_bank::open_pack(
                 &self.pack,
                 &PackKey::Passphrase(code.to_owned()),
                 &self.config.publisher,
@@ -336,12 +337,13 @@ impl Sitting {
     /// Opens the bank pack with the key the room hub handed over with the authorization.
     pub fn unlock(&mut self, key: &PackKey) -> Result<(), KioskError> {
         if self.bank.is_none() {
-            let bank = bank_store::open_pack(&self.pack, key, &self.config.publisher).map_err(
-                |e| match e {
-                    OpenError::Pack(_) => KioskError::CodeRefused,
-                    other => KioskError::Bank(other),
-                },
-            )?;
+            let bank =
+                certroom_bank::open_pack(&self.pack, key, &self.config.publisher).map_err(|e| {
+                    match e {
+                        OpenError::Pack(_) => KioskError::CodeRefused,
+                        other => KioskError::Bank(other),
+                    }
+                })?;
             self.bank = Some(bank);
         }
         Ok(())
@@ -359,7 +361,7 @@ impl Sitting {
         let seed = u64::from_le_bytes([
             bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
         ]);
-        let test_id = format!("T-{}", certroom_journal::hash::to_hex(&bytes[8..]));
+        let test_id = format!("T-{}", certroom_core::hash::to_hex(&bytes[8..]));
         let bank_hash = Hash::from_hex(bank.bank.content_hash()).ok_or(KioskError::NoTest)?;
         let header = certroom_journal::TestHeader::new(
             test_id.clone(),

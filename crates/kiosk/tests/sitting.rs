@@ -1,9 +1,8 @@
 //! A whole sitting, headless, on real SQLite files: start, answer, crash, resume, alert, end.
 
+use certroom_bank::pack::{self, PackKey};
 use certroom_core::engine::{replay, Step};
 use certroom_core::{Config, Response};
-use certroom_journal::pack::{self, PackKey};
-use certroom_kiosk::bank_store;
 use certroom_kiosk::screen::{EndedReason, QuestionView};
 use certroom_kiosk::{Identity, KioskConfig, KioskError, Lang, Screen, Sitting};
 use std::collections::BTreeMap;
@@ -13,7 +12,7 @@ const CODE: &str = "salle-B12";
 
 fn sealed_sample(publisher: &ring::signature::Ed25519KeyPair) -> Vec<u8> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/bank/sample");
-    let files = bank_store::read_dir(&dir).unwrap();
+    let files = certroom_bank::folder::read_dir(&dir).unwrap();
     pack::seal_with(
         &files,
         &PackKey::Passphrase(CODE.into()),
@@ -160,11 +159,11 @@ fn a_candidate_sits_a_whole_test_that_replays_exactly() {
         })
         .collect();
     assert_eq!(replayed_questions, shown);
-    let files = bank_store::read_dir(
+    let files = certroom_bank::folder::read_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/bank/sample"),
     )
     .unwrap();
-    let bank = bank_store::load(files).unwrap().bank;
+    let bank = certroom_bank::load(files).unwrap().bank;
     let replayed = replay(&bank, &Config::default(), header.engine_seed, false, &steps).unwrap();
     assert_eq!(replayed.answered, 32);
 }
@@ -269,11 +268,11 @@ fn attachments_open_only_for_the_question_on_screen() {
         .attachment("c11-does-not-exist", 0, Lang::Fr)
         .is_err());
     // Another item with an attachment is refused while it is not on screen.
-    let files = bank_store::read_dir(
+    let files = certroom_bank::folder::read_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/bank/sample"),
     )
     .unwrap();
-    let bank = bank_store::load(files).unwrap().bank;
+    let bank = certroom_bank::load(files).unwrap().bank;
     let other = bank
         .items()
         .iter()

@@ -42,7 +42,7 @@ impl OfficeError {
 }
 
 impl UserMessage for OfficeError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> &str {
         match self {
             Self::NoServiceKey => "office.no_service_key",
             Self::Setting { .. } => "office.setting",

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use certroom_certificate::results::{self, CentreResults};
-use certroom_journal::durable::{write_atomically, Access};
+use certroom_durable::{write_atomically, Access};
 use serde::Serialize;
 
 use crate::settings::Settings;

@@ -72,12 +72,8 @@ impl Settings {
             field: "office.json",
             reason: e.to_string(),
         })?;
-        certroom_journal::durable::write_atomically(
-            path,
-            &json,
-            certroom_journal::durable::Access::Private,
-        )
-        .map_err(|e| OfficeError::io(path, e))?;
+        certroom_durable::write_atomically(path, &json, certroom_durable::Access::Private)
+            .map_err(|e| OfficeError::io(path, e))?;
         Ok(self)
     }
 

@@ -9,7 +9,9 @@ use certroom_pdf::{
     attendance_sheet, Align, AttendanceRow, AttendanceSheet, Document, PageSetup, PdfError,
     TextStyle,
 };
-use common::{page_count, page_text, render_page_one, run, tools_present, write_pdf};
+use common::{
+    assert_a4_page_with_ink, page_count, page_text, render_page_one, run, tools_present, write_pdf,
+};
 
 /// Names that break naive PDF code: accents outside Latin-1, apostrophes, Vietnamese
 /// stacked diacritics, Nordic letters, a long particle name.
@@ -178,11 +180,7 @@ fn page_one_renders_to_png() {
     }
     let pdf = write_pdf("render.pdf", &attendance_sheet(&sheet(60)).unwrap());
     let png = render_page_one(&pdf, "attendance-sheet-1", 110);
-    println!(
-        "page 1 rendered: {} ({} bytes)",
-        png.canonicalize().unwrap().display(),
-        std::fs::metadata(&png).unwrap().len()
-    );
+    assert_a4_page_with_ink(&png, 110, 0.005..0.25);
 }
 
 #[test]

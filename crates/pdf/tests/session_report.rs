@@ -9,7 +9,8 @@ use certroom_pdf::{
     ReportCandidate, ReportIncident, SessionReport,
 };
 use common::{
-    flow_text, page_count, page_text, render_page_one, run, text, tools_present, write_pdf,
+    assert_a4_page_with_ink, flow_text, page_count, page_text, render_page_one, run, text,
+    tools_present, write_pdf,
 };
 
 /// (birth name, first name): accents outside Latin-1, apostrophes, hyphens, Vietnamese
@@ -509,9 +510,5 @@ fn page_one_renders_to_png() {
         &session_report(&small_report(CertificateLang::Fr)).unwrap(),
     );
     let png = render_page_one(&pdf, "session-report-1", 110);
-    println!(
-        "page 1 rendered: {} ({} bytes)",
-        png.canonicalize().unwrap().display(),
-        std::fs::metadata(&png).unwrap().len()
-    );
+    assert_a4_page_with_ink(&png, 110, 0.005..0.25);
 }

@@ -7,6 +7,7 @@ pub mod outbox;
 pub mod results;
 pub mod upload;
 
+pub use certroom_protocol::Receipt;
 pub use outbox::{Item, Outbox, OutboxError, State};
 pub use results::{fetch_results, fetch_server_key, FetchError};
-pub use upload::{Progress, Receipt, SyncError, Uploader};
+pub use upload::{Progress, SyncError, Uploader};

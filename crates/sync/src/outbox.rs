@@ -3,6 +3,7 @@
 //! A bundle leaves the outbox only with the service's signed receipt (or its refusal).
 
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{params, Connection, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
@@ -58,8 +59,10 @@ pub struct Item {
     pub receipt: Option<String>,
 }
 
+/// Shared between the screens and the background sender: each call takes the connection for
+/// its own statements only, never across a network wait.
 pub struct Outbox {
-    conn: Connection,
+    conn: Mutex<Connection>,
 }
 
 impl Outbox {
@@ -68,7 +71,14 @@ impl Outbox {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
-        Ok(Outbox { conn })
+        Ok(Outbox {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (its own transactions).
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Queues a bundle after checking it as the service will (signature, chains, heads): a
@@ -78,7 +88,7 @@ impl Outbox {
             certroom_bundle::verify(bytes, None).map_err(|f| OutboxError::Bundle(f.to_string()))?;
         let m = &verified.manifest;
         let hash = hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref());
-        self.conn.execute(
+        self.conn().execute(
             "INSERT INTO outbox (bundle_id, session, content_hash, bytes, added_at, state) \
              VALUES (?1, ?2, ?3, ?4, ?5, 'pending') ON CONFLICT (bundle_id) DO NOTHING",
             params![
@@ -95,7 +105,7 @@ impl Outbox {
 
     fn item_by_bundle(&self, bundle_id: &str) -> Result<Option<Item>, OutboxError> {
         Ok(self
-            .conn
+            .conn()
             .query_row(
                 &format!("{COLUMNS} FROM outbox WHERE bundle_id = ?1"),
                 [bundle_id],
@@ -105,16 +115,16 @@ impl Outbox {
     }
 
     pub fn items(&self) -> Result<Vec<Item>, OutboxError> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!("{COLUMNS} FROM outbox ORDER BY id"))?;
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!("{COLUMNS} FROM outbox ORDER BY id"))?;
         let rows = stmt.query_map([], row_item)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Pending bundles whose next attempt is due.
     pub fn due(&self, now_ms: i64) -> Result<Vec<(Item, Vec<u8>)>, OutboxError> {
-        let mut stmt = self.conn.prepare(&format!(
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
             "{COLUMNS}, bytes FROM outbox WHERE state = 'pending' AND next_attempt <= ?1 ORDER BY id"
         ))?;
         let rows = stmt.query_map([now_ms], |r| Ok((row_item(r)?, r.get::<_, Vec<u8>>(10)?)))?;
@@ -127,7 +137,7 @@ impl Outbox {
         error: &str,
         next_attempt_ms: i64,
     ) -> Result<(), OutboxError> {
-        self.conn.execute(
+        self.conn().execute(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt = ?3 \
              WHERE id = ?1 AND state = 'pending'",
             params![id, error, next_attempt_ms],
@@ -136,7 +146,7 @@ impl Outbox {
     }
 
     pub fn record_receipt(&self, id: i64, receipt: &str) -> Result<(), OutboxError> {
-        self.conn.execute(
+        self.conn().execute(
             "UPDATE outbox SET attempts = attempts + 1, state = 'sent', receipt = ?2, \
              last_error = NULL WHERE id = ?1",
             params![id, receipt],
@@ -145,7 +155,7 @@ impl Outbox {
     }
 
     pub fn record_rejection(&self, id: i64, error: &str) -> Result<(), OutboxError> {
-        self.conn.execute(
+        self.conn().execute(
             "UPDATE outbox SET attempts = attempts + 1, state = 'rejected', last_error = ?2 \
              WHERE id = ?1",
             params![id, error],
@@ -155,7 +165,7 @@ impl Outbox {
 
     /// When the next pending bundle is due (unix ms), if any.
     pub fn next_due(&self) -> Result<Option<i64>, OutboxError> {
-        Ok(self.conn.query_row(
+        Ok(self.conn().query_row(
             "SELECT min(next_attempt) FROM outbox WHERE state = 'pending'",
             [],
             |r| r.get(0),

@@ -7,24 +7,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use certroom_protocol::Receipt;
 use hyper_rustls::ConfigBuilderExt;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::outbox::{Outbox, OutboxError};
 
 /// First retry after this, doubling up to `MAX_DELAY`.
 pub const BASE_DELAY: Duration = Duration::from_secs(2);
 pub const MAX_DELAY: Duration = Duration::from_secs(15 * 60);
-
-/// The service's receipt for a bundle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Receipt {
-    pub bundle_id: String,
-    pub content_hash: String,
-    pub received_at: String,
-    pub status: String,
-    pub signature: String,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Progress {
@@ -50,17 +41,21 @@ type Https = hyper_util::client::legacy::Client<
 pub struct Uploader {
     client: Https,
     base: String,
+    /// The service's public key, pinned by the console: a receipt it did not sign is no receipt.
+    service_key: [u8; 32],
     /// Milliseconds: the retry schedule is counted from here (tests shrink it).
     base_delay_ms: u64,
 }
 
 impl Uploader {
-    /// `base` is the service's address, e.g. `https://certification.example.fr`.
-    pub fn new(base: &str) -> Result<Self, SyncError> {
+    /// `base` is the service's address, e.g. `https://certification.example.fr`; `service_key`
+    /// the key its receipts must be signed with.
+    pub fn new(base: &str, service_key: [u8; 32]) -> Result<Self, SyncError> {
         let client = client()?;
         Ok(Uploader {
             client,
             base: base.trim_end_matches('/').to_owned(),
+            service_key,
             base_delay_ms: BASE_DELAY.as_millis() as u64,
         })
     }
@@ -81,6 +76,12 @@ impl Uploader {
         };
         for (item, bytes) in outbox.due(now)? {
             match self.send(&bytes).await {
+                Outcome::Receipt(r) if !r.verify(&self.service_key) => {
+                    let why = "reçu non signé par la clé du service / receipt not signed by the \
+                               service's key";
+                    outbox.record_failure(item.id, why, now + self.delay_ms(item.attempts))?;
+                    p.failed += 1;
+                }
                 Outcome::Receipt(r)
                     if r.bundle_id == item.bundle_id && r.content_hash == item.content_hash =>
                 {

@@ -10,9 +10,10 @@ use axum::extract::State as AxState;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
+use certroom_sync::Receipt;
 use certroom_sync::{Outbox, State, Uploader};
 use ring::rand::SystemRandom;
-use ring::signature::Ed25519KeyPair;
+use ring::signature::{Ed25519KeyPair, KeyPair};
 
 fn bundle() -> Vec<u8> {
     let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap();
@@ -45,27 +46,46 @@ fn bundle() -> Vec<u8> {
         stations: vec![],
         comment: String::new(),
         finalized_at: "2027-03-12T10:00:00.000Z".into(),
-        bank_hash: certroom_journal::Hash([7; 32]),
+        bank_hash: certroom_core::Hash([7; 32]),
         engine_version: "engine-1".into(),
         app_version: "test".into(),
     };
     certroom_bundle::write(&input, &key).unwrap()
 }
 
-/// A stand-in service: idempotent by content hash; can be told to lose its next reply.
-#[derive(Clone, Default)]
+fn key_pair() -> Arc<Ed25519KeyPair> {
+    let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap();
+    Arc::new(Ed25519KeyPair::from_pkcs8(doc.as_ref()).unwrap())
+}
+
+fn public(key: &Ed25519KeyPair) -> [u8; 32] {
+    key.public_key().as_ref().try_into().unwrap()
+}
+
+/// A stand-in service: idempotent by content hash; can be told to lose its next reply; signs
+/// its receipts with `key`.
+#[derive(Clone)]
 struct Service {
+    key: Arc<Ed25519KeyPair>,
     records: Arc<Mutex<HashMap<String, String>>>,
     lose_next_reply: Arc<Mutex<bool>>,
+}
+
+impl Service {
+    fn new(key: Arc<Ed25519KeyPair>) -> Self {
+        Service {
+            key,
+            records: Arc::default(),
+            lose_next_reply: Arc::default(),
+        }
+    }
 }
 
 async fn ingest(AxState(s): AxState<Service>, body: Bytes) -> (StatusCode, String) {
     let v = certroom_bundle::verify(&body, None).unwrap();
     let hash = hex::encode(ring::digest::digest(&ring::digest::SHA256, &body).as_ref());
-    let receipt = format!(
-        r#"{{"bundle_id":"{}","content_hash":"{hash}","received_at":"now","status":"published","signature":"00"}}"#,
-        v.manifest.bundle_id
-    );
+    let receipt = Receipt::sign(&s.key, &v.manifest.bundle_id, &hash, "now", "published");
+    let receipt = serde_json::to_string(&receipt).unwrap();
     s.records
         .lock()
         .unwrap()
@@ -104,7 +124,7 @@ async fn the_service_is_down_then_up_and_a_lost_reply_and_a_restart_still_make_o
             outbox.add(b"not a bundle").is_err(),
             "a broken bundle is refused at once"
         );
-        let up = Uploader::new(&base)
+        let up = Uploader::new(&base, [0; 32])
             .unwrap()
             .with_base_delay(Duration::from_millis(50));
         // Down: the attempt is recorded and scheduled again, later each time.
@@ -119,14 +139,15 @@ async fn the_service_is_down_then_up_and_a_lost_reply_and_a_restart_still_make_o
         assert!(second.next_attempt_ms > first.next_attempt_ms);
     }
     // The console restarts; the service comes up but loses its first reply after storing.
-    let service = Service::default();
+    let key = key_pair();
+    let service = Service::new(key.clone());
     *service.lose_next_reply.lock().unwrap() = true;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .unwrap();
     tokio::spawn(serve(listener, service.clone()));
     let outbox = Outbox::open(&path).unwrap();
-    let up = Uploader::new(&base)
+    let up = Uploader::new(&base, public(&key))
         .unwrap()
         .with_base_delay(Duration::from_millis(20));
     let p = up.drain(&outbox, Duration::from_secs(20)).await.unwrap();
@@ -164,10 +185,31 @@ async fn a_refusal_is_final_and_kept_with_its_reason() {
         }),
     );
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let up = Uploader::new(&format!("http://{addr}")).unwrap();
+    let up = Uploader::new(&format!("http://{addr}"), [0; 32]).unwrap();
     let p = up.run_once(&outbox).await.unwrap();
     assert_eq!((p.rejected, p.pending), (1, 0));
     let item = outbox.items().unwrap().remove(0);
     assert_eq!(item.state, State::Rejected);
     assert!(item.last_error.unwrap().contains("untrusted_console"));
+}
+
+/// A receipt signed by another key (a service impersonated, or the wrong key pinned) is no
+/// receipt: the bundle stays pending, with the reason, and is sent again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receipt_not_signed_by_the_pinned_key_leaves_the_bundle_pending() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(&dir.path().join("outbox.db")).unwrap();
+    outbox.add(&bundle()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let impostor = Service::new(key_pair());
+    tokio::spawn(serve(listener, impostor));
+    let pinned = key_pair();
+    let up = Uploader::new(&format!("http://{addr}"), public(&pinned)).unwrap();
+    let p = up.run_once(&outbox).await.unwrap();
+    assert_eq!((p.sent, p.failed, p.pending), (0, 1, 1));
+    let item = outbox.items().unwrap().remove(0);
+    assert_eq!(item.state, State::Pending);
+    assert!(item.receipt.is_none());
+    assert!(item.last_error.unwrap().contains("non signé"));
 }

@@ -2,18 +2,18 @@
 //! rests there, encrypted and signed.
 
 use crate::station::{parse_public_key, DataDir, StationConfig};
-use certroom_journal::durable;
-use certroom_journal::pack::{self, PackKey};
+
+use certroom_bank::pack::{self, PackKey};
 use certroom_journal::StationKey;
-use certroom_kiosk::bank_store;
 use std::io::BufRead;
 use std::path::Path;
 
 /// Validates the bank folder, then seals it with a passphrase read from standard input, signed by
 /// the publisher key (created on first use). Prints the publisher's public key to pin on kiosks.
 pub fn pack(bank: &Path, out: &Path, publisher_key: &Path, iterations: u32) -> Result<(), String> {
-    let files = bank_store::read_dir(bank).map_err(|e| format!("{}: {e}", bank.display()))?;
-    let loaded = bank_store::load(files.clone())
+    let files =
+        certroom_bank::folder::read_dir(bank).map_err(|e| format!("{}: {e}", bank.display()))?;
+    let loaded = certroom_bank::load(files.clone())
         .map_err(|e| format!("{} : banque refusée / bank refused\n{e}", bank.display()))?;
     let passphrase = read_line()?;
     if passphrase.chars().count() < 8 {
@@ -50,7 +50,7 @@ pub fn install(data: &DataDir, pack_file: &Path, publisher: &str) -> Result<(), 
     write_atomically(&data.bank_pack(), &bytes)?;
     let path = data.station_config();
     let mut config = StationConfig::load(&path).map_err(|e| e.to_string())?;
-    config.bank_publisher = Some(certroom_journal::hash::to_hex(&publisher_key));
+    config.bank_publisher = Some(certroom_core::hash::to_hex(&publisher_key));
     config.save(&path).map_err(|e| e.to_string())?;
     eprintln!(
         "certroom: bank pack installed in {}",
@@ -69,14 +69,15 @@ fn read_line() -> Result<String, String> {
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    durable::write_atomically(path, bytes, durable::Access::Shared)
+    certroom_durable::write_atomically(path, bytes, certroom_durable::Access::Shared)
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Validates a bank folder and prints what it holds: items per competence, level and format.
 pub fn check(bank: &Path) -> Result<(), String> {
-    let files = bank_store::read_dir(bank).map_err(|e| format!("{}: {e}", bank.display()))?;
-    let loaded = bank_store::load(files)
+    let files =
+        certroom_bank::folder::read_dir(bank).map_err(|e| format!("{}: {e}", bank.display()))?;
+    let loaded = certroom_bank::load(files)
         .map_err(|e| format!("{} : banque refusée / bank refused\n{e}", bank.display()))?;
     let items = loaded.bank.items();
     let count = |f: &dyn Fn(&certroom_core::Item) -> String| {

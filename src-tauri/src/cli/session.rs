@@ -1,9 +1,9 @@
 //! `certroom session …`: the console's session set-up, headless, for IT staff and tests.
 
+use certroom_centre::enrolment::{self, EnrolmentError, ExportFormat};
+use certroom_centre::session::{Session, SessionDraft};
+use certroom_centre::store::{ConsoleStore, StoreError};
 use certroom_core::message::UserMessage;
-use certroom_room::enrolment::{self, EnrolmentError, ExportFormat};
-use certroom_room::session::{Session, SessionDraft};
-use certroom_room::store::{ConsoleStore, StoreError};
 use std::path::Path;
 
 pub fn open_store(db: &Path) -> Result<ConsoleStore, String> {
@@ -131,7 +131,7 @@ pub fn attendance(db: &Path, number: i64, out: &Path) -> Result<(), String> {
 /// Creates every session of a sessions file (`;`, BOM), or none: every bad line is printed.
 pub fn import_sessions(db: &Path, file: &Path) -> Result<(), String> {
     let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let all = certroom_room::session::read_sessions_csv(&bytes).map_err(|errors| {
+    let all = certroom_centre::session::read_sessions_csv(&bytes).map_err(|errors| {
         for e in &errors {
             println!("{}", e.message_fr());
         }

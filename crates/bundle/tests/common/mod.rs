@@ -6,8 +6,10 @@ use certroom_bundle::{
     sign_manifest, AbortReason, BundleFault, BundleInput, BundleJournal, CandidateEntry, Centre,
     Container, Incident, Outcome, SessionInfo, Sex, VerifiedBundle,
 };
+use certroom_core::canonical;
 use certroom_core::message::UserMessage;
-use certroom_journal::{canonical, EndedBy, Event, Hash, Journal, StationKey, TestHeader};
+use certroom_core::Hash;
+use certroom_journal::{EndedBy, Event, Journal, StationKey, TestHeader};
 use chrono::NaiveDate;
 use ring::signature::{Ed25519KeyPair, KeyPair};
 use serde_json::{json, Value};
@@ -217,7 +219,7 @@ pub fn room() -> Room {
     }
 }
 
-pub fn code(r: &Result<VerifiedBundle, BundleFault>) -> &'static str {
+pub fn code(r: &Result<VerifiedBundle, BundleFault>) -> &str {
     match r {
         Ok(_) => "ok",
         Err(f) => f.code(),

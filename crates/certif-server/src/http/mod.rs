@@ -42,7 +42,7 @@ impl AppState {
 }
 
 fn sha256(s: &str) -> [u8; 32] {
-    certroom_journal::Hash::of(&[s.as_bytes()]).0
+    certroom_core::Hash::of(&[s.as_bytes()]).0
 }
 
 impl IntoResponse for ApiError {

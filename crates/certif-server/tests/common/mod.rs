@@ -18,26 +18,19 @@ use serde_json::{json, Value};
 pub const ADMIN: &str = "test-admin-token-0123456789";
 pub const BASE_URL: &str = "https://verifier.certroom.example";
 
-pub fn postgres_url() -> Option<String> {
-    std::env::var("CERTIF_TEST_POSTGRES")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-}
-
 #[derive(Debug, Clone)]
 pub enum Backend {
     Sqlite,
     Postgres(String),
 }
 
-/// SQLite always; PostgreSQL when configured (else says it is skipped).
+/// SQLite always; PostgreSQL when `CERTIF_TEST_POSTGRES` holds a URL. Without it a developer's
+/// run says PostgreSQL is skipped; a strict run (CI) fails.
 pub fn backends(test: &str) -> Vec<Backend> {
     let mut v = vec![Backend::Sqlite];
-    match postgres_url() {
-        Some(u) => v.push(Backend::Postgres(u)),
-        None => eprintln!(
-            "{test}: PostgreSQL skipped (set CERTIF_TEST_POSTGRES to a postgres:// URL to run it)"
-        ),
+    let what = format!("{test}: PostgreSQL (scripts/start-postgres prints the URL)");
+    if let Some(u) = certroom_testkit::require_env("CERTIF_TEST_POSTGRES", &what) {
+        v.push(Backend::Postgres(u));
     }
     v
 }
@@ -57,7 +50,7 @@ pub struct Env {
 fn schema_name() -> String {
     let mut b = [0u8; 6];
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b).unwrap();
-    format!("certif_test_{}", certroom_journal::hash::to_hex(&b))
+    format!("certif_test_{}", certroom_core::hash::to_hex(&b))
 }
 
 pub async fn service_on(

@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use certroom_journal::{EndedBy, Event, Hash, Journal, StationKey, TestHeader};
+use certroom_core::Hash;
+use certroom_journal::{EndedBy, Event, Journal, StationKey, TestHeader};
 use serde_json::json;
 
 pub const TEST: &str = "T-0001";

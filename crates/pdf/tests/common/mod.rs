@@ -7,16 +7,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Whether every tool runs; prints a notice when one is absent, so a test can pass without
-/// poppler instead of failing the build on a machine that lacks it.
+/// Whether every tool is on `PATH`. A developer's machine without poppler skips the test with a
+/// notice; under `CERTROOM_TEST_STRICT=1` (CI) a missing tool fails it, naming the tool.
 pub fn tools_present(tools: &[&str]) -> bool {
-    for tool in tools {
-        if Command::new(tool).arg("-v").output().is_err() {
-            println!("SKIPPED: `{tool}` not found (apt-get install poppler-utils)");
-            return false;
-        }
-    }
-    true
+    certroom_testkit::require_tools(tools).is_some()
 }
 
 pub fn write_pdf(name: &str, bytes: &[u8]) -> PathBuf {
@@ -98,4 +92,42 @@ pub fn render_page(pdf: &Path, page: usize, stem: &str, dpi: u32) -> PathBuf {
     let bytes = std::fs::read(&png).unwrap();
     assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{}", png.display());
     png
+}
+
+/// What a rendered A4 page must look like: its size in pixels is A4 at `dpi` (either way round),
+/// and it carries ink (a blank or black page fails): the share of dark pixels lies in `ink`.
+pub fn assert_a4_page_with_ink(png: &Path, dpi: u32, ink: std::ops::Range<f64>) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(png).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let (w, h) = (info.width as f64, info.height as f64);
+    let (short, long) = (w.min(h), w.max(h));
+    let px = |mm: f64| mm / 25.4 * dpi as f64;
+    assert!(
+        (short - px(210.0)).abs() <= 2.0 && (long - px(297.0)).abs() <= 2.0,
+        "{}: {w}×{h} px is not A4 at {dpi} dpi",
+        png.display()
+    );
+    let channels = info.color_type.samples();
+    let pixels = &buf[..info.buffer_size()];
+    let dark = pixels
+        .chunks(channels)
+        .filter(|p| {
+            p.iter()
+                .take(3.min(channels))
+                .map(|&c| c as u32)
+                .sum::<u32>()
+                < 3 * 128
+        })
+        .count();
+    let share = dark as f64 / (w * h);
+    assert!(
+        ink.contains(&share),
+        "{}: {:.2} % of the page is dark, expected {:.2}–{:.2} %",
+        png.display(),
+        share * 100.0,
+        ink.start * 100.0,
+        ink.end * 100.0
+    );
 }

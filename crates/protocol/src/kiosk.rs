@@ -1,0 +1,143 @@
+//! What a kiosk and the hub say to each other, inside signed frames ([`crate::frame`]).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::WireError;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum KioskMessage {
+    /// Lab set-up: asks to be enrolled. The only message an unknown station may send.
+    Pair { label: String },
+    /// After (re)connecting: where this station stands, and commands not yet carried out.
+    Hello,
+    /// The welcome form.
+    Join {
+        session: i64,
+        first_name: String,
+        birth_name: String,
+        /// `YYYY-MM-DD` or `jj/mm/aaaa`.
+        birthdate: String,
+    },
+    /// Instructions acknowledged and the session's access code typed: now waiting.
+    Ready { access_code: String },
+    /// Journal bytes the hub has not seen yet. `header` comes with the first records of a test.
+    Records {
+        test_id: String,
+        #[serde(default)]
+        header: Option<String>,
+        bodies: Vec<String>,
+        /// The station-signed head, once the test ended.
+        #[serde(default)]
+        head: Option<WireHead>,
+    },
+    /// A command was carried out (journaled) on the kiosk.
+    Done { command: u64 },
+    /// The candidate's sitting is over on this PC: the kiosk goes back to the welcome screen.
+    Leave,
+}
+
+/// Hub to kiosk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum HubMessage {
+    Ok { n: u64, reply: Reply },
+    Err { n: u64, error: WireError },
+    Command { id: u64, command: KioskCommand },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Reply {
+    /// The pairing code both screens show; the console confirms it.
+    Pairing {
+        code: String,
+        enrolled: bool,
+    },
+    State {
+        station: StationState,
+    },
+    Joined {
+        candidate: CandidateCard,
+    },
+    Waiting,
+    /// Records stored (committed) up to `last_seq`.
+    Synced {
+        test_id: String,
+        last_seq: u64,
+    },
+    Done,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StationState {
+    pub enrolled: bool,
+    pub session: Option<i64>,
+    pub paused: bool,
+    /// The candidate this PC is sitting, with the hub's last sequence of their current test.
+    pub candidate: Option<CandidateCard>,
+    pub test_id: Option<String>,
+    pub synced_seq: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CandidateCard {
+    pub id: i64,
+    pub session: i64,
+    pub first_name: String,
+    pub birth_name: String,
+    pub extra_time_percent: u8,
+    pub adjusted_questions: bool,
+}
+
+impl CandidateCard {
+    pub fn display_name(&self) -> String {
+        format!("{} {}", self.first_name, self.birth_name.to_uppercase())
+    }
+}
+
+/// What the invigilator decided, carried out by the kiosk in its journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum KioskCommand {
+    /// Single-use: start, or resume after an interruption. Carries the key of the session's
+    /// bank pack, handed over only now, and for a candidate moved from another PC the hub's
+    /// copy of their journal.
+    Authorize {
+        resume: bool,
+        bank_key: String,
+        #[serde(default)]
+        chain: Option<ChainCopy>,
+    },
+    ResolveAlert {
+        validated: bool,
+        incident: Option<String>,
+    },
+    EndTest {
+        reason: String,
+    },
+    ExtraTime {
+        minutes: u32,
+    },
+    Pause {
+        reason: String,
+    },
+    Resume,
+}
+
+/// A signed head as the journal stores it: the exact signed body and the signature (hex).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireHead {
+    pub body: String,
+    pub signature: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainCopy {
+    pub header: String,
+    pub bodies: Vec<String>,
+}

@@ -1,0 +1,467 @@
+//! The whole chain on loopback with the real parts (`certroom sim e2e`). A certif-server process
+//! (its own binary: the lab software never links the service) on a temporary SQLite database;
+//! the bank uploaded, the centre enrolled, the console's key registered; the console (the same
+//! application layer as the window: centre set-up, session, candidates imported from a file in
+//! the national template, the hosted room) with simulated kiosks that keep real journals;
+//! finalization; the signed bundle through the console's outbox; publication; every
+//! verification code resolved; the certificates printed by the office library and checked
+//! offline.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use certroom_centre::candidate::{Birthplace, Candidate, Sex};
+use certroom_centre::centre::CentreDraft;
+use certroom_centre::session::SessionDraft;
+use certroom_console::Console;
+use certroom_protocol::{ConsoleCommand, Fingerprint};
+use ring::rand::{SecureRandom, SystemRandom};
+use serde_json::{json, Value};
+
+use crate::room::{self, HubEndpoint, SimRoomConfig};
+
+const BANK_KEY: &str = "salle-e2e-2026";
+const ADMIN_PASSWORD: &str = "secretariat-2026";
+const UAI: &str = "0750654D";
+const CENTRE: &str = "Lycée Henri-IV";
+
+pub struct Options {
+    pub candidates: usize,
+    /// Keep every artifact (bundle, journals, results, certificates.pdf) in this folder.
+    pub keep: Option<PathBuf>,
+    pub bank: PathBuf,
+    /// The certif-server binary.
+    pub server_bin: PathBuf,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct Report {
+    pub candidates: usize,
+    pub published: usize,
+    pub bundle_bytes: usize,
+    pub ingest_ms: f64,
+    pub verified_codes: usize,
+    pub certificates_pdf_bytes: usize,
+    pub certificates_verified_offline: usize,
+    pub keep: Option<String>,
+}
+
+impl Report {
+    /// Every candidate published, every code verified, every certificate checked offline.
+    pub fn complete(&self) -> bool {
+        self.published == self.candidates
+            && self.verified_codes == self.published
+            && self.certificates_verified_offline == self.published
+    }
+}
+
+/// Kills the service when the run ends, however it ends.
+struct Service(Child);
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+const FIRST: &[&str] = &[
+    "Zoé",
+    "Léa",
+    "Đặng Thị",
+    "Øystein",
+    "Anaïs",
+    "Jean-Pierre",
+    "Maël",
+    "Chloé",
+];
+const LAST: &[&str] = &[
+    "N'Diaye-Lefèvre",
+    "Martin",
+    "Ánh",
+    "Ærø",
+    "Dupont",
+    "Le Bihan",
+    "Gauthier",
+    "Ngô",
+];
+
+/// Plain names first (what the office test reads back), numbered once they repeat.
+fn candidates(count: usize) -> Vec<Candidate> {
+    room::enrolled_candidates(count, |i| {
+        let birth_name = match LAST.get(i) {
+            Some(name) => (*name).to_owned(),
+            None => format!("{} {}", LAST[i % LAST.len()], i + 1),
+        };
+        (FIRST[i % FIRST.len()].to_owned(), birth_name)
+    })
+    .into_iter()
+    .enumerate()
+    .map(|(i, c)| Candidate {
+        birth_name: c.birth_name,
+        first_name: c.first_name,
+        sex: if i % 2 == 0 { Sex::F } else { Sex::M },
+        birthdate: c.birthdate,
+        birthplace: Birthplace::France {
+            insee: "75056".into(),
+            postal_code: None,
+            town: "Paris".into(),
+        },
+        local_id: c.local_id,
+        extra_time_percent: None,
+        adjusted_questions: false,
+        convocation_email: None,
+        results_email: None,
+    })
+    .collect()
+}
+
+pub fn run(o: &Options) -> Result<Report, String> {
+    let dir = match &o.keep {
+        Some(d) => d.clone(),
+        None => std::env::temp_dir().join(format!("certroom-e2e-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let report = run_in(o, &dir);
+    if o.keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    report.map_err(|e| format!("e2e: {e}"))
+}
+
+fn run_in(o: &Options, dir: &Path) -> Result<Report, String> {
+    // The bank, sealed for the session.
+    let (sealed, publisher_pk) = crate::bank::seal(&o.bank, BANK_KEY)?;
+    std::fs::write(dir.join("bank.pack"), &sealed).map_err(|e| e.to_string())?;
+
+    // The console, set up as on a school's first launch, then the session and its candidates.
+    let console = Console::open(&dir.join("console")).map_err(|e| e.to_string())?;
+    console
+        .set_up_centre(
+            CentreDraft {
+                uai: UAI.into(),
+                name: CENTRE.into(),
+                address: "23 rue Clovis, 75005 Paris".into(),
+            },
+            ADMIN_PASSWORD,
+        )
+        .map_err(|e| e.to_string())?;
+    let session = console
+        .create_session(&SessionDraft {
+            site: CENTRE.into(),
+            room: "Salle B12".into(),
+            date: chrono::Local::now()
+                .date_naive()
+                .format("%d/%m/%Y")
+                .to_string(),
+            start_time: "09:00".into(),
+            invigilators: vec!["M. Surveillant".into()],
+            observations: String::new(),
+        })
+        .map_err(|e| e.to_string())?;
+    let enrolled = candidates(o.candidates);
+    let file = certroom_centre::import::export::to_csv(&enrolled);
+    console
+        .import_candidates(session.number, &file, "candidats.csv", &[])
+        .map_err(|e| e.to_string())?;
+
+    // The central service, as its own process.
+    let admin = random_token()?;
+    let (service, base) = start_service(&o.server_bin, dir, &admin)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let report = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        wait_healthy(&http, &base).await?;
+        let centre_token = enrol(
+            &http,
+            &base,
+            &admin,
+            &sealed,
+            &publisher_pk,
+            &console.public_key_hex().map_err(|e| e.to_string())?,
+        )
+        .await?;
+
+        // The room, hosted by the console; the candidates' kiosks, each with its journal.
+        let info = console
+            .open_room(
+                session.number,
+                &session.invigilator_password,
+                BANK_KEY,
+                "127.0.0.1:0",
+                Arc::new(|_| {}),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let sat = room::run(
+            SimRoomConfig {
+                kiosks: o.candidates,
+                duration: Duration::from_secs(600),
+                seed: 2026,
+                think_ms: (1, 5),
+                // Alerts are incidents: they would (rightly) send the session to the jury.
+                alert_rate: 0.0,
+                focus_rate: 0.05,
+                pack: sealed.clone(),
+                publisher: publisher_pk,
+                engine: certroom_core::Config::default(),
+                dir: dir.join("kiosks"),
+            },
+            HubEndpoint {
+                addr: info
+                    .address
+                    .parse()
+                    .map_err(|e| format!("hub address: {e}"))?,
+                pin: Fingerprint::parse(&info.fingerprint).map_err(|e| e.to_string())?,
+                session: session.number,
+                password: session.invigilator_password.clone(),
+                access_code: session.access_code.to_lowercase(),
+                candidates: enrolled
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.first_name.clone(),
+                            c.birth_name.clone(),
+                            c.birthdate.format("%d/%m/%Y").to_string(),
+                        )
+                    })
+                    .collect(),
+            },
+        )
+        .await?;
+        if !sat.errors.is_empty() || sat.lost_events > 0 {
+            return Err(format!("room: {:?}, {} lost", sat.errors, sat.lost_events));
+        }
+
+        // Finalized from the console; the bundle goes through its outbox to the service, which
+        // checks, replays and publishes; the receipt is checked against the service's key.
+        console
+            .room_command(ConsoleCommand::Finalize)
+            .map_err(|e| e.to_string())?;
+        let started = Instant::now();
+        let status = console
+            .send_bundle(&base)
+            .await
+            .map_err(|e| e.to_string())?;
+        let ingest_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let item = status.items.first().ok_or("nothing in the outbox")?;
+        if item.state != certroom_sync::State::Sent {
+            return Err(format!("bundle not accepted: {:?}", item.last_error));
+        }
+        let (bundle_path, bundle) = console.room_bundle().map_err(|e| e.to_string())?;
+        std::fs::copy(
+            &bundle_path,
+            dir.join(format!("session-{}.bundle", session.number)),
+        )
+        .map_err(|e| e.to_string())?;
+        console.close_room().await.map_err(|e| e.to_string())?;
+
+        let office = office(&http, &base, &centre_token, dir).await?;
+        Ok::<_, String>(Report {
+            candidates: o.candidates,
+            published: office.published,
+            bundle_bytes: bundle.len(),
+            ingest_ms,
+            verified_codes: office.verified_codes,
+            certificates_pdf_bytes: office.pdf_bytes,
+            certificates_verified_offline: office.verified_offline,
+            keep: o.keep.as_ref().map(|d| d.display().to_string()),
+        })
+    });
+    drop(console);
+    drop(service);
+    report
+}
+
+/// The service's administrator enrols the bank, the centre and the console's key; returns the
+/// centre's token.
+async fn enrol(
+    http: &reqwest::Client,
+    base: &str,
+    admin: &str,
+    sealed: &[u8],
+    publisher: &[u8; 32],
+    console_key: &str,
+) -> Result<String, String> {
+    let post = |path: &str, body: Value| {
+        http.post(format!("{base}{path}"))
+            .bearer_auth(admin)
+            .json(&body)
+            .send()
+    };
+    let r = post(
+        "/admin/banks",
+        json!({
+            "pack_base64": base64::engine::general_purpose::STANDARD.encode(sealed),
+            "passphrase": BANK_KEY,
+            "publisher_public_key": hex::encode(publisher),
+        }),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    expect_ok(r, "bank upload").await?;
+    let r = post("/admin/centres", json!({"uai": UAI, "name": CENTRE}))
+        .await
+        .map_err(|e| e.to_string())?;
+    let token = expect_ok(r, "centre enrolment").await?["centre_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let r = post(
+        &format!("/admin/centres/{UAI}/consoles"),
+        json!({"public_key": console_key}),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    expect_ok(r, "console registration").await?;
+    Ok(token)
+}
+
+struct Office {
+    published: usize,
+    verified_codes: usize,
+    pdf_bytes: usize,
+    verified_offline: usize,
+}
+
+/// The office: the signed results file, checked against the service key and kept; every code
+/// checked on the public endpoint; every certificate printed and checked offline.
+async fn office(
+    http: &reqwest::Client,
+    base: &str,
+    centre_token: &str,
+    dir: &Path,
+) -> Result<Office, String> {
+    let server_key = certroom_sync::fetch_server_key(base)
+        .await
+        .map_err(|e| e.to_string())?;
+    let signed = certroom_sync::fetch_results(base, UAI, centre_token)
+        .await
+        .map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("results.signed"), &signed).map_err(|e| e.to_string())?;
+    // What an office needs to reach this service again (the end-to-end office test restarts it
+    // on the kept data folder).
+    std::fs::write(dir.join("centre-token.txt"), centre_token).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("server-key.txt"), &server_key).map_err(|e| e.to_string())?;
+    let library = certroom_office::Library::open(&dir.join("office")).map_err(|e| e.to_string())?;
+    library
+        .save_settings(certroom_office::Settings {
+            service_url: base.to_owned(),
+            service_key: server_key.clone(),
+            ..Default::default()
+        })
+        .map_err(|e| e.to_string())?;
+    library.import(&signed, UAI).map_err(|e| e.to_string())?;
+    let results = library
+        .results()
+        .map_err(|e| e.to_string())?
+        .ok_or("no results kept")?;
+    let roster = certroom_office::roster(&results);
+    let mut verified_codes = 0;
+    let mut selection = Vec::new();
+    for row in roster.rows.iter().filter(|r| r.printable) {
+        let code = row
+            .certificate
+            .as_ref()
+            .map(|c| c.verification_code.as_str());
+        let r = http
+            .get(format!("{base}/verify/{}", code.unwrap_or_default()))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if r.status().is_success() {
+            verified_codes += 1;
+        }
+        selection.push(certroom_office::CandidateRef {
+            session_id: row.session_id.clone(),
+            candidate_id: row.candidate_id,
+        });
+    }
+    let certs = certroom_office::certificates_for(
+        &results,
+        &selection,
+        &certroom_office::PrintOptions::default(),
+    )
+    .map_err(|e| e.to_string())?;
+    let pdf = certroom_office::print(&certs, certroom_pdf::CertificateLang::Fr, &mut |_, _| {})
+        .map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("certificates.pdf"), &pdf).map_err(|e| e.to_string())?;
+    let server_key = hex::decode(&server_key)
+        .ok()
+        .and_then(|k| <[u8; 32]>::try_from(k).ok())
+        .ok_or("server key")?;
+    let verified_offline = certroom_certificate::verify_document(&pdf, &server_key)
+        .into_iter()
+        .filter(|(_, r)| r.is_ok())
+        .count();
+    Ok(Office {
+        published: certs.len(),
+        verified_codes,
+        pdf_bytes: pdf.len(),
+        verified_offline,
+    })
+}
+
+fn random_token() -> Result<String, String> {
+    let mut b = [0u8; 24];
+    SystemRandom::new().fill(&mut b).map_err(|_| "random")?;
+    Ok(hex::encode(b))
+}
+
+fn start_service(bin: &Path, dir: &Path, token: &str) -> Result<(Service, String), String> {
+    if !bin.exists() {
+        return Err(format!(
+            "{} not found: build it (cargo build -p certif-server) or pass --server-bin",
+            bin.display()
+        ));
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let child = Command::new(bin)
+        .arg("serve")
+        .arg("--bind")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--data-dir")
+        .arg(dir.join("service"))
+        .arg("--base-url")
+        .arg(&base)
+        .env("CERTIF_ADMIN_TOKEN", token)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{}: {e}", bin.display()))?;
+    Ok((Service(child), base))
+}
+
+async fn wait_healthy(http: &reqwest::Client, base: &str) -> Result<(), String> {
+    let end = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < end {
+        if let Ok(r) = http.get(format!("{base}/health")).send().await {
+            if r.status().is_success() {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err("certif-server did not start".into())
+}
+
+async fn expect_ok(r: reqwest::Response, what: &str) -> Result<Value, String> {
+    let status = r.status();
+    let body: Value = r.json().await.unwrap_or(Value::Null);
+    if status.is_success() {
+        Ok(body)
+    } else {
+        Err(format!("{what}: HTTP {status}: {body}"))
+    }
+}

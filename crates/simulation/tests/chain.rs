@@ -1,0 +1,79 @@
+//! The console's application layer driven headless through a whole session, with no window:
+//! centre set-up → candidates imported from a template file → session → the room hosted with
+//! three simulated kiosks → finalization → signed bundle → the console's outbox → a certif-server
+//! process on loopback, which publishes; the office library then prints what it published.
+
+use std::path::PathBuf;
+
+use certroom_console::Console;
+use certroom_simulation::chain;
+
+/// The certif-server binary cargo built beside this test (`target/debug/certif-server`).
+fn server_bin() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let bin = exe.parent()?.parent()?.join("certif-server");
+    if bin.exists() {
+        return Some(bin);
+    }
+    // Built by `cargo build -p certif-server`, which scripts/test-all runs before the tests.
+    let reason = format!(
+        "{} is not built (cargo build -p certif-server)",
+        bin.display()
+    );
+    if certroom_testkit::strict() {
+        panic!("{reason}");
+    }
+    eprintln!("SKIPPED: {reason}");
+    None
+}
+
+#[test]
+fn a_session_runs_headless_from_set_up_to_published_certificates() {
+    let Some(server_bin) = server_bin() else {
+        return;
+    };
+    let keep = tempfile::tempdir().unwrap();
+    let report = chain::run(&chain::Options {
+        candidates: 3,
+        keep: Some(keep.path().to_owned()),
+        bank: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../assets/bank/sample"),
+        server_bin,
+    })
+    .unwrap();
+    assert!(report.complete(), "{report:?}");
+    assert_eq!(report.published, 3);
+
+    // The console's own records after the run: the bundle left with a receipt signed by the key
+    // it pinned, and nothing is shown to whoever has not signed in.
+    let console = Console::open(&keep.path().join("console")).unwrap();
+    assert_eq!(console.outbox_status().unwrap_err().code, "console.sign_in");
+    assert!(console.sign_in("secretariat-2026").unwrap());
+    let status = console.outbox_status().unwrap();
+    assert_eq!(status.items.len(), 1);
+    let item = &status.items[0];
+    assert_eq!(item.state, certroom_sync::State::Sent);
+    let receipt: certroom_sync::Receipt =
+        serde_json::from_str(item.receipt.as_deref().unwrap()).unwrap();
+    let key: [u8; 32] = hex::decode(status.service_key.as_deref().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    assert!(receipt.verify(&key));
+    assert_eq!(receipt.status, "published");
+
+    // The bundle it sent verifies offline against the console's own key.
+    let bundle = std::fs::read(
+        std::fs::read_dir(keep.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "bundle"))
+            .unwrap(),
+    )
+    .unwrap();
+    let console_key: [u8; 32] = hex::decode(console.public_key_hex().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let verified = certroom_bundle::verify(&bundle, Some(&[console_key])).unwrap();
+    assert_eq!(verified.manifest.candidates.len(), 3);
+}
