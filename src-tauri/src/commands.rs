@@ -3,10 +3,10 @@
 //! `capabilities/*.json` (the kiosk's list is the candidate screens' needs and nothing else).
 
 use crate::error::AppError;
-use crate::kiosk::record::LockdownEvent;
 use crate::shell::AppState;
 use certroom_core::Response;
 use certroom_kiosk::live::LiveRoom;
+use certroom_kiosk::lockdown_log::LockdownEvent;
 use certroom_kiosk::screen::AttachmentView;
 use certroom_kiosk::{AnswerAck, Identity, Lang, Screen};
 use serde::Serialize;

@@ -1,6 +1,7 @@
 //! `certroom`: one binary, its role chosen at launch. `kiosk`, `console` and `office` open a
 //! window; every other subcommand runs headless and needs no display.
 
+#[macro_use]
 mod cli;
 mod commands;
 mod console;
@@ -339,7 +340,7 @@ fn main() -> ExitCode {
                 wait,
             } => cli::room::pair(&data, &hub, &fingerprint, &label, wait),
             StationCommand::Where => {
-                println!("{}", data.path().display());
+                out!("{}", data.path().display());
                 Ok(())
             }
         },
@@ -431,15 +432,17 @@ fn main() -> ExitCode {
                     .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
                 {
                     None => Err(format!("--think-ms {think_ms:?}: expected min-max in ms")),
-                    Some(think_ms) => cli::room::sim(&cli::room::Options {
-                        kiosks,
-                        duration_s: duration,
-                        think_ms,
-                        seed,
-                        dir,
-                        bank,
+                    Some(think_ms) => cli::room::sim(
+                        &certroom_simulation::measured::Options {
+                            kiosks,
+                            duration_s: duration,
+                            think_ms,
+                            seed,
+                            dir,
+                            bank,
+                        },
                         json,
-                    }),
+                    ),
                 }
             }
             SimCommand::HubChild { dir, setup, bind } => cli::room::hub_child(&dir, &setup, &bind),
@@ -484,7 +487,8 @@ fn set_exit_code(data: &station::DataDir) -> Result<(), String> {
     let code = line.trim_end_matches(['\r', '\n']);
     data.ensure().map_err(|e| e.to_string())?;
     let path = data.station_config();
-    let mut config = station::StationConfig::load(&path).map_err(|e| e.to_string())?;
+    let mut config =
+        certroom_kiosk::station::StationConfig::load(&path).map_err(|e| e.to_string())?;
     config.set_exit_code(code).map_err(|e| e.to_string())?;
     config.save(&path).map_err(|e| e.to_string())?;
     eprintln!("certroom: exit code set in {}", path.display());

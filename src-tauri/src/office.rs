@@ -199,8 +199,7 @@ pub async fn office_print(
     })
     .await
     .map_err(|e| AppError::internal("print", e))??;
-    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
-    let name = format!("attestations-{}-{stamp}.pdf", file_label(&label));
+    let name = certroom_office::print_file_name(&label, chrono::Local::now().naive_local());
     let Written { path } = Written::new(&state.console()?.write_export(&name, &bytes)?);
     Ok(PrintDto {
         path,
@@ -215,13 +214,14 @@ pub async fn office_print(
 pub fn office_open(state: State<'_, AppState>, path: String) -> Result<(), AppError> {
     centre(&state)?;
     let exports = state.data.path().join("exports");
-    let file = exported_pdf(&exports, std::path::Path::new(&path)).ok_or_else(|| {
-        AppError::new(
-            "office.not_an_export",
-            "Seuls les PDF imprimés par le secrétariat peuvent être ouverts.",
-            "Only PDFs printed by the school office can be opened.",
-        )
-    })?;
+    let file =
+        certroom_office::exported_pdf(&exports, std::path::Path::new(&path)).ok_or_else(|| {
+            AppError::new(
+                "office.not_an_export",
+                "Seuls les PDF imprimés par le secrétariat peuvent être ouverts.",
+                "Only PDFs printed by the school office can be opened.",
+            )
+        })?;
     std::process::Command::new("xdg-open")
         .arg(&file)
         .stdin(std::process::Stdio::null())
@@ -242,31 +242,6 @@ pub fn office_open(state: State<'_, AppState>, path: String) -> Result<(), AppEr
                 ),
             )
         })
-}
-
-/// `path` resolved, when it is a `.pdf` file directly inside `exports` (links and `..` resolved
-/// first).
-fn exported_pdf(exports: &std::path::Path, path: &std::path::Path) -> Option<std::path::PathBuf> {
-    let exports = exports.canonicalize().ok()?;
-    let file = path.canonicalize().ok()?;
-    (file.parent() == Some(exports.as_path())
-        && file.extension().is_some_and(|e| e == "pdf")
-        && file.is_file())
-    .then_some(file)
-}
-
-/// A file name part from what the screen calls the batch ("session 4217", "classe 3A").
-fn file_label(label: &str) -> String {
-    let clean: String = label
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    let clean = clean.trim_matches('-').to_owned();
-    if clean.is_empty() {
-        "selection".into()
-    } else {
-        clean.chars().take(40).collect()
-    }
 }
 
 /// Birthplaces of the selected candidates from this PC's own candidate lists, when the office
@@ -303,38 +278,5 @@ fn birthplaces(
             }
         }
         Ok(out)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn only_pdfs_in_the_exports_folder_open() {
-        let dir = tempfile::tempdir().unwrap();
-        let exports = dir.path().join("exports");
-        std::fs::create_dir_all(exports.join("sub")).unwrap();
-        for name in ["a.pdf", "b.sh", "sub/c.pdf"] {
-            std::fs::write(exports.join(name), b"x").unwrap();
-        }
-        std::fs::write(dir.path().join("outside.pdf"), b"x").unwrap();
-        let ok = |p: std::path::PathBuf| super::exported_pdf(&exports, &p).is_some();
-        assert!(ok(exports.join("a.pdf")));
-        assert!(!ok(exports.join("b.sh")));
-        assert!(!ok(exports.join("sub/c.pdf")));
-        assert!(!ok(exports.join("../outside.pdf")));
-        assert!(!ok(exports.join("missing.pdf")));
-        #[cfg(unix)]
-        {
-            std::os::unix::fs::symlink(dir.path().join("outside.pdf"), exports.join("link.pdf"))
-                .unwrap();
-            assert!(!ok(exports.join("link.pdf")));
-        }
-    }
-
-    #[test]
-    fn file_labels_are_safe() {
-        assert_eq!(super::file_label("classe 3A"), "classe-3A");
-        assert_eq!(super::file_label("../../etc"), "etc");
-        assert_eq!(super::file_label("é"), "selection");
     }
 }

@@ -1,12 +1,14 @@
 //! The composition root of the windowed roles: one Tauri app per process, one role per launch.
 
 use crate::error::AppError;
-use crate::kiosk::{self, record::LockdownLog, Lockdown};
-use crate::station::{DataDir, StationConfig};
-use certroom_centre::password::PasswordHash;
+use crate::kiosk::{self, Lockdown};
+use crate::station::DataDir;
 use certroom_console::Console;
+use certroom_core::password::PasswordHash;
 use certroom_kiosk::live::LiveRoom;
-use certroom_kiosk::{KioskConfig, Sitting};
+use certroom_kiosk::lockdown_log::{LockdownEvent, LockdownLog};
+use certroom_kiosk::station::Station;
+use certroom_kiosk::Sitting;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tauri::{Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
 
@@ -52,14 +54,8 @@ impl AppState {
 pub enum LaunchError {
     #[error("no display: `certroom {0}` opens a window (set DISPLAY or WAYLAND_DISPLAY); headless subcommands need none")]
     NoDisplay(&'static str),
-    #[error("no exit code is configured for this kiosk: run `certroom station set-exit-code` first (the invigilator needs it to close the kiosk)")]
-    NoExitCode,
-    #[error("no question bank on this kiosk: run `certroom station install-bank PACK --publisher KEY` first")]
-    NoBank,
-    #[error("kiosk: {0}")]
-    Kiosk(#[from] certroom_kiosk::KioskError),
     #[error("{0}")]
-    Station(#[from] crate::station::StationError),
+    Station(#[from] certroom_kiosk::station::StationError),
     #[error("cannot prepare {0}: {1}")]
     Io(String, std::io::Error),
     #[error("console: {0}")]
@@ -91,30 +87,13 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
     let mut hub_pin = None;
     let (lockdown_log, exit_code, console, sitting) = match role {
         Role::Kiosk => {
-            let station = StationConfig::load(&data.station_config())?;
-            hub_pin = station.hub.clone();
-            let exit_code = station.exit_code()?;
-            if exit_code.is_none() && lockdown.enforced {
-                return Err(LaunchError::NoExitCode);
-            }
-            let (Some(publisher), Ok(pack)) =
-                (station.bank_publisher()?, std::fs::read(data.bank_pack()))
-            else {
-                return Err(LaunchError::NoBank);
-            };
-            let log = LockdownLog::open(&data.kiosk_log())
-                .map_err(|e| LaunchError::Io(data.kiosk_log().display().to_string(), e))?;
-            let config = KioskConfig {
-                engine: certroom_core::Config::default(),
-                session_id: "demo".into(),
-                publisher,
-            };
-            let sitting = Sitting::open(&dir, pack, config)?;
+            let station = Station::open(&dir, lockdown.enforced)?;
+            hub_pin = station.hub;
             (
-                Some(Arc::new(log)),
-                exit_code,
+                Some(Arc::new(station.log)),
+                station.exit_code,
                 None,
-                Some(Arc::new(Mutex::new(sitting))),
+                Some(Arc::new(Mutex::new(station.sitting))),
             )
         }
         Role::Console | Role::Office => (None, None, Some(Arc::new(Console::open(&dir)?)), None),
@@ -192,12 +171,9 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
             let handle = app.handle();
             match role {
                 Role::Kiosk => {
-                    if let (Some(pin), Some(sitting)) = (&hub_pin, &client_sitting) {
-                        let address = pin
-                            .address
-                            .parse()
-                            .map_err(|e| format!("hub address {}: {e}", pin.address))?;
-                        let fingerprint = certroom_protocol::Fingerprint::parse(&pin.fingerprint)?;
+                    if let (Some((address, fingerprint)), Some(sitting)) =
+                        (hub_pin, &client_sitting)
+                    {
                         let key = certroom_journal::StationKey::load(
                             &dir.join(certroom_kiosk::sitting::STATION_KEY_FILE),
                         )?;
@@ -216,7 +192,7 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
                         let _ = app.state::<AppState>().live_room.set(room);
                     }
                     let log = window_log.clone().ok_or("kiosk log missing")?;
-                    let _ = log.record(kiosk::record::LockdownEvent::KioskStarted, None);
+                    let _ = log.record(LockdownEvent::KioskStarted, None);
                     kiosk::open_window(handle, lockdown, log)?;
                 }
                 Role::Console => {

@@ -7,7 +7,7 @@ pub mod centre;
 pub mod communes;
 pub mod enrolment;
 pub mod import;
-pub mod password;
+
 pub mod session;
 pub mod store;
 pub use certroom_core::message::UserMessage;

@@ -2,8 +2,8 @@
 
 use crate::candidate::Candidate;
 use crate::centre::{Centre, Uai};
-use crate::password::PasswordHash;
 use crate::session::{new_secrets, Session, SessionDetails, SessionError, SessionStatus};
+use certroom_core::password::PasswordHash;
 use chrono::{NaiveDate, NaiveTime};
 use rusqlite::{params, Connection, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
@@ -472,12 +472,22 @@ mod tests {
             store
                 .set_up_centre(
                     &centre,
-                    &PasswordHash::with_iterations("administrateur", 1_000).unwrap(),
+                    &PasswordHash::with_iterations(
+                        "administrateur",
+                        1_000,
+                        &ring::rand::SystemRandom::new(),
+                    )
+                    .unwrap(),
                 )
                 .unwrap();
             let again = store.set_up_centre(
                 &centre,
-                &PasswordHash::with_iterations("other one!", 1_000).unwrap(),
+                &PasswordHash::with_iterations(
+                    "other one!",
+                    1_000,
+                    &ring::rand::SystemRandom::new(),
+                )
+                .unwrap(),
             );
             assert!(matches!(again, Err(StoreError::CentreExists)));
         }

@@ -2,8 +2,8 @@
 //! case of the console and the office needs (checked here, not by the screens).
 
 use certroom_centre::centre::{Centre, CentreDraft};
-use certroom_centre::password::PasswordHash;
 use certroom_centre::store::StoreError;
+use certroom_core::password::PasswordHash;
 use serde::Serialize;
 
 use crate::{Console, ConsoleError};
@@ -41,8 +41,8 @@ impl Console {
         let centre = draft
             .validate(password)
             .map_err(|e| ConsoleError::from_message(&e))?;
-        let hash =
-            PasswordHash::new(password).map_err(|e| ConsoleError::internal("password", e))?;
+        let hash = PasswordHash::new(password, &ring::rand::SystemRandom::new())
+            .map_err(|e| ConsoleError::internal("password", e))?;
         let result = self
             .store()?
             .set_up_centre(&centre, &hash)

@@ -202,16 +202,23 @@ impl Console {
             .map_err(enrolment_error)
     }
 
-    /// The candidates back in the national template, written in the exports folder.
+    /// The candidates back in the national template (a file a school can fix and import).
+    pub fn candidates_file(
+        &self,
+        number: i64,
+        format: ExportFormat,
+    ) -> Result<Vec<u8>, ConsoleError> {
+        let store = self.signed_in_store()?;
+        enrolment::export_file(&store, number, format).map_err(enrolment_error)
+    }
+
+    /// The candidates' file written in the exports folder.
     pub fn export_candidates(
         &self,
         number: i64,
         format: ExportFormat,
     ) -> Result<PathBuf, ConsoleError> {
-        let bytes = {
-            let store = self.signed_in_store()?;
-            enrolment::export_file(&store, number, format).map_err(enrolment_error)?
-        };
+        let bytes = self.candidates_file(number, format)?;
         let ext = match format {
             ExportFormat::Xlsx => "xlsx",
             ExportFormat::Csv => "csv",
@@ -219,12 +226,15 @@ impl Console {
         self.write_export(&format!("session-{number}-candidats.{ext}"), &bytes)
     }
 
-    /// The attendance sheet (feuille d'émargement) as a PDF in the exports folder.
+    /// The attendance sheet (feuille d'émargement) as a PDF.
+    pub fn attendance_sheet(&self, number: i64) -> Result<Vec<u8>, ConsoleError> {
+        let store = self.signed_in_store()?;
+        enrolment::attendance_pdf(&store, number).map_err(enrolment_error)
+    }
+
+    /// The attendance sheet written in the exports folder.
     pub fn attendance(&self, number: i64) -> Result<PathBuf, ConsoleError> {
-        let bytes = {
-            let store = self.signed_in_store()?;
-            enrolment::attendance_pdf(&store, number).map_err(enrolment_error)?
-        };
+        let bytes = self.attendance_sheet(number)?;
         self.write_export(&format!("session-{number}-emargement.pdf"), &bytes)
     }
 }

@@ -4,8 +4,10 @@
 //! [`Sitting`], and the whole sitting is tested headless.
 
 pub mod live;
+pub mod lockdown_log;
 pub mod screen;
 pub mod sitting;
+pub mod station;
 
 pub use screen::{Lang, Screen};
 pub use sitting::{AnswerAck, Identity, KioskConfig, KioskError, Sitting};

@@ -20,7 +20,10 @@ mod error;
 
 pub use error::OfficeError;
 pub use library::{ImportSummary, Library};
-pub use print::{certificates_for, print, CandidateRef, KnownBirthplace, PrintOptions};
+pub use print::{
+    certificates_for, exported_pdf, print, print_file_name, CandidateRef, KnownBirthplace,
+    PrintOptions,
+};
 pub use roster::{roster, Roster, Row};
 pub use settings::Settings;
 

@@ -130,6 +130,43 @@ fn verify_page(qr_text: &str) -> String {
         .unwrap_or_default()
 }
 
+/// `path` resolved, when it is a `.pdf` file directly inside `exports` (links and `..` resolved
+/// first).
+pub fn exported_pdf(
+    exports: &std::path::Path,
+    path: &std::path::Path,
+) -> Option<std::path::PathBuf> {
+    let exports = exports.canonicalize().ok()?;
+    let file = path.canonicalize().ok()?;
+    (file.parent() == Some(exports.as_path())
+        && file.extension().is_some_and(|e| e == "pdf")
+        && file.is_file())
+    .then_some(file)
+}
+
+/// The PDF's file name: what the screen calls the batch ("session 4217", "classe 3A") made safe,
+/// and when it was printed.
+pub fn print_file_name(label: &str, at: chrono::NaiveDateTime) -> String {
+    format!(
+        "attestations-{}-{}.pdf",
+        file_label(label),
+        at.format("%Y%m%d-%H%M%S")
+    )
+}
+
+fn file_label(label: &str) -> String {
+    let clean: String = label
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let clean = clean.trim_matches('-').to_owned();
+    if clean.is_empty() {
+        "selection".into()
+    } else {
+        clean.chars().take(40).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,5 +186,35 @@ mod tests {
             "https://verifier.example.fr/verify"
         );
         assert_eq!(verify_page(""), "");
+    }
+
+    #[test]
+    fn only_pdfs_in_the_exports_folder_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let exports = dir.path().join("exports");
+        std::fs::create_dir_all(exports.join("sub")).unwrap();
+        for name in ["a.pdf", "b.sh", "sub/c.pdf"] {
+            std::fs::write(exports.join(name), b"x").unwrap();
+        }
+        std::fs::write(dir.path().join("outside.pdf"), b"x").unwrap();
+        let ok = |p: std::path::PathBuf| super::exported_pdf(&exports, &p).is_some();
+        assert!(ok(exports.join("a.pdf")));
+        assert!(!ok(exports.join("b.sh")));
+        assert!(!ok(exports.join("sub/c.pdf")));
+        assert!(!ok(exports.join("../outside.pdf")));
+        assert!(!ok(exports.join("missing.pdf")));
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(dir.path().join("outside.pdf"), exports.join("link.pdf"))
+                .unwrap();
+            assert!(!ok(exports.join("link.pdf")));
+        }
+    }
+
+    #[test]
+    fn file_labels_are_safe() {
+        assert_eq!(super::file_label("classe 3A"), "classe-3A");
+        assert_eq!(super::file_label("../../etc"), "etc");
+        assert_eq!(super::file_label("é"), "selection");
     }
 }

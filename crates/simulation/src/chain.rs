@@ -17,6 +17,7 @@ use certroom_centre::candidate::{Birthplace, Candidate, Sex};
 use certroom_centre::centre::CentreDraft;
 use certroom_centre::session::SessionDraft;
 use certroom_console::Console;
+use certroom_hub::EnrolledCandidate;
 use certroom_protocol::{ConsoleCommand, Fingerprint};
 use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::{json, Value};
@@ -90,7 +91,7 @@ const LAST: &[&str] = &[
 ];
 
 /// Plain names first (what the office test reads back), numbered once they repeat.
-fn candidates(count: usize) -> Vec<Candidate> {
+fn candidates(count: usize) -> Vec<EnrolledCandidate> {
     room::enrolled_candidates(count, |i| {
         let birth_name = match LAST.get(i) {
             Some(name) => (*name).to_owned(),
@@ -98,25 +99,31 @@ fn candidates(count: usize) -> Vec<Candidate> {
         };
         (FIRST[i % FIRST.len()].to_owned(), birth_name)
     })
-    .into_iter()
-    .enumerate()
-    .map(|(i, c)| Candidate {
-        birth_name: c.birth_name,
-        first_name: c.first_name,
-        sex: if i % 2 == 0 { Sex::F } else { Sex::M },
-        birthdate: c.birthdate,
-        birthplace: Birthplace::France {
-            insee: "75056".into(),
-            postal_code: None,
-            town: "Paris".into(),
-        },
-        local_id: c.local_id,
-        extra_time_percent: None,
-        adjusted_questions: false,
-        convocation_email: None,
-        results_email: None,
-    })
-    .collect()
+}
+
+/// The candidates' list as a school sends it: the national template, born in Paris.
+fn template_file(candidates: &[EnrolledCandidate]) -> Vec<u8> {
+    let listed: Vec<Candidate> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Candidate {
+            birth_name: c.birth_name.clone(),
+            first_name: c.first_name.clone(),
+            sex: if i % 2 == 0 { Sex::F } else { Sex::M },
+            birthdate: c.birthdate,
+            birthplace: Birthplace::France {
+                insee: "75056".into(),
+                postal_code: None,
+                town: "Paris".into(),
+            },
+            local_id: c.local_id.clone(),
+            extra_time_percent: None,
+            adjusted_questions: false,
+            convocation_email: None,
+            results_email: None,
+        })
+        .collect();
+    certroom_centre::import::export::to_csv(&listed)
 }
 
 pub fn run(o: &Options) -> Result<Report, String> {
@@ -163,9 +170,13 @@ fn run_in(o: &Options, dir: &Path) -> Result<Report, String> {
         })
         .map_err(|e| e.to_string())?;
     let enrolled = candidates(o.candidates);
-    let file = certroom_centre::import::export::to_csv(&enrolled);
     console
-        .import_candidates(session.number, &file, "candidats.csv", &[])
+        .import_candidates(
+            session.number,
+            &template_file(&enrolled),
+            "candidats.csv",
+            &[],
+        )
         .map_err(|e| e.to_string())?;
 
     // The central service, as its own process.
@@ -222,16 +233,7 @@ fn run_in(o: &Options, dir: &Path) -> Result<Report, String> {
                 session: session.number,
                 password: session.invigilator_password.clone(),
                 access_code: session.access_code.to_lowercase(),
-                candidates: enrolled
-                    .iter()
-                    .map(|c| {
-                        (
-                            c.first_name.clone(),
-                            c.birth_name.clone(),
-                            c.birthdate.format("%d/%m/%Y").to_string(),
-                        )
-                    })
-                    .collect(),
+                candidates: room::typed_identities(&enrolled),
             },
         )
         .await?;

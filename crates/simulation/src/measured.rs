@@ -77,16 +77,7 @@ pub fn run(exe: &Path, o: &Options) -> Result<Report, String> {
             session: SESSION,
             password: PASSWORD.into(),
             access_code: ACCESS_CODE.to_lowercase(),
-            candidates: candidates
-                .iter()
-                .map(|c| {
-                    (
-                        c.first_name.clone(),
-                        c.birth_name.clone(),
-                        c.birthdate.format("%d/%m/%Y").to_string(),
-                    )
-                })
-                .collect(),
+            candidates: room::typed_identities(&candidates),
         },
     ));
     let wall = started.elapsed().as_secs_f64();

@@ -54,6 +54,21 @@ pub fn enrolled_candidates(
         .collect()
 }
 
+/// The candidates as the kiosks type them at the welcome screen: (first name, birth name,
+/// birthdate as jj/mm/aaaa).
+pub fn typed_identities(candidates: &[EnrolledCandidate]) -> Vec<(String, String, String)> {
+    candidates
+        .iter()
+        .map(|c| {
+            (
+                c.first_name.clone(),
+                c.birth_name.clone(),
+                c.birthdate.format("%d/%m/%Y").to_string(),
+            )
+        })
+        .collect()
+}
+
 pub struct SimRoomConfig {
     pub kiosks: usize,
     pub duration: Duration,

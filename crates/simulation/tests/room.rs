@@ -39,16 +39,7 @@ async fn a_simulated_room_sits_every_candidate_through_the_hub_and_loses_nothing
             session: 777,
             password: "k7?Pm2".into(),
             access_code: "bcdf23".into(),
-            candidates: enrolled
-                .iter()
-                .map(|c| {
-                    (
-                        c.first_name.clone(),
-                        c.birth_name.clone(),
-                        c.birthdate.format("%d/%m/%Y").to_string(),
-                    )
-                })
-                .collect(),
+            candidates: room_sim::typed_identities(&enrolled),
         },
     )
     .await

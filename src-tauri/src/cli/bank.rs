@@ -1,7 +1,8 @@
 //! `certroom bank pack` and `certroom station install-bank`: how a bank travels to a lab PC and
 //! rests there, encrypted and signed.
 
-use crate::station::{parse_public_key, DataDir, StationConfig};
+use crate::station::DataDir;
+use certroom_kiosk::station::{parse_public_key, StationConfig};
 
 use certroom_bank::pack::{self, PackKey};
 use certroom_journal::StationKey;
@@ -37,7 +38,7 @@ pub fn pack(bank: &Path, out: &Path, publisher_key: &Path, iterations: u32) -> R
         out.display(),
         sealed.len()
     );
-    println!("{}", key.public_key_hex());
+    out!("{}", key.public_key_hex());
     Ok(())
 }
 
@@ -90,14 +91,14 @@ pub fn check(bank: &Path) -> Result<(), String> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    println!(
+    out!(
         "OK  {} questions, empreinte {}",
         items.len(),
         loaded.bank.content_hash()
     );
-    println!("par compétence : {}", count(&|i| i.competence.clone()));
-    println!("par niveau     : {}", count(&|i| i.level.to_string()));
-    println!(
+    out!("par compétence : {}", count(&|i| i.competence.clone()));
+    out!("par niveau     : {}", count(&|i| i.level.to_string()));
+    out!(
         "par format     : {}",
         count(&|i| serde_json::to_value(i.kind)
             .ok()
@@ -106,8 +107,8 @@ pub fn check(bank: &Path) -> Result<(), String> {
     );
     let tubes: std::collections::BTreeSet<_> =
         items.iter().map(|i| (&i.competence, &i.tube)).collect();
-    println!("sujets (tubes) : {}", tubes.len());
-    println!(
+    out!("sujets (tubes) : {}", tubes.len());
+    out!(
         "avec pièce jointe : {}, minutées : {}, accessibles : {}, avec illustration : {}",
         items.iter().filter(|i| !i.attachments.is_empty()).count(),
         items.iter().filter(|i| i.timer_s.is_some()).count(),

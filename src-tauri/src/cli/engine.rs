@@ -11,20 +11,20 @@ pub fn simulate(candidates: usize, items: usize, seed: u64, json: bool) -> Resul
     })
     .map_err(|e| e.to_string())?;
     if json {
-        println!(
+        out!(
             "{}",
             serde_json::to_string(&report).map_err(|e| e.to_string())?
         );
         return Ok(());
     }
     let value = serde_json::to_value(&report).map_err(|e| e.to_string())?;
-    println!("{candidates} candidats, {items} questions, graine {seed}");
-    println!("| stratégie | rmse | biais | bonne bande | exposition max | 16/16 compétences | pas p50 µs | pas p99 µs |");
-    println!("|---|---|---|---|---|---|---|---|");
+    out!("{candidates} candidats, {items} questions, graine {seed}");
+    out!("| stratégie | rmse | biais | bonne bande | exposition max | 16/16 compétences | pas p50 µs | pas p99 µs |");
+    out!("|---|---|---|---|---|---|---|---|");
     for strategy in ["engine", "reference", "random", "fixed"] {
         let s = &value[strategy];
         let f = |k: &str| s[k].as_f64().unwrap_or(f64::NAN);
-        println!(
+        out!(
             "| {strategy} | {:.3} | {:+.3} | {:.3} | {:.3} | {:.3} | {:.1} | {:.1} |",
             f("rmse"),
             f("bias"),

@@ -12,7 +12,7 @@ pub fn verify(file: &Path) -> Result<(), String> {
     }
     match certroom_journal::verify_file(file) {
         Ok(report) => {
-            println!(
+            out!(
                 "OK  {} test(s), {} enregistrement(s), {} tête(s) signée(s) / tests, records, signed heads",
                 report.tests, report.records, report.signed_heads
             );
@@ -46,12 +46,12 @@ pub fn bench(dir: Option<&Path>, answers: usize, json: bool) -> Result<(), Strin
 pub fn verify_bundle(file: &std::path::Path, consoles: &[String]) -> Result<(), String> {
     let trusted = consoles
         .iter()
-        .map(|k| crate::station::parse_public_key(k).map_err(|e| e.to_string()))
+        .map(|k| certroom_kiosk::station::parse_public_key(k).map_err(|e| e.to_string()))
         .collect::<Result<Vec<_>, _>>()?;
     let pinned = (!trusted.is_empty()).then_some(trusted.as_slice());
     match certroom_bundle::verify_file_pinned(file, pinned) {
         Ok(report) => {
-            println!("{report}");
+            out!("{report}");
             Ok(())
         }
         Err(fault) => Err(fault.to_string()),
@@ -62,7 +62,7 @@ pub fn verify_bundle(file: &std::path::Path, consoles: &[String]) -> Result<(), 
 /// certificate in the input does not verify.
 pub fn verify_certificate(input: &str, service_key: &str) -> Result<(), String> {
     use certroom_core::message::UserMessage;
-    let key = crate::station::parse_public_key(service_key).map_err(|e| e.to_string())?;
+    let key = certroom_kiosk::station::parse_public_key(service_key).map_err(|e| e.to_string())?;
     let path = std::path::Path::new(input);
     let bytes = if input.len() < 4096 && path.is_file() {
         std::fs::read(path).map_err(|e| format!("{input}: {e}"))?
@@ -76,13 +76,13 @@ pub fn verify_certificate(input: &str, service_key: &str) -> Result<(), String> 
     let mut failed = 0;
     for (text, result) in &results {
         match result {
-            Ok(c) => println!(
+            Ok(c) => out!(
                 "VALIDE / VALID  {}  {} {}  né(e) le / born {}  délivré le / issued {}  {}/{} pix, niveau / level {}  compétences / competences {:?}",
                 c.code, c.first_name, c.last_name.to_uppercase(), c.birthdate, c.issued, c.pix, c.pix_max, c.global_level, c.levels
             ),
             Err(e) => {
                 failed += 1;
-                println!("REFUSÉ / REFUSED  [{}] {} / {}  ({})", e.code(), e.message_fr(), e.message_en(), text.chars().take(80).collect::<String>());
+                out!("REFUSÉ / REFUSED  [{}] {} / {}  ({})", e.code(), e.message_fr(), e.message_en(), text.chars().take(80).collect::<String>());
             }
         }
     }

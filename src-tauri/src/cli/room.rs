@@ -1,37 +1,17 @@
 //! `certroom sim room` (certroom-simulation, its hub in a child process: `sim hub-child`) and
 //! `certroom station pair`, the lab set-up of a kiosk.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use certroom_protocol::Fingerprint;
 use certroom_simulation::{hub_process, measured};
 
-pub struct Options {
-    pub kiosks: usize,
-    pub duration_s: u64,
-    pub think_ms: (u64, u64),
-    pub seed: u64,
-    pub dir: Option<PathBuf>,
-    pub bank: PathBuf,
-    pub json: bool,
-}
-
-pub fn sim(o: &Options) -> Result<(), String> {
+pub fn sim(o: &measured::Options, json: bool) -> Result<(), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let report = measured::run(
-        &exe,
-        &measured::Options {
-            kiosks: o.kiosks,
-            duration_s: o.duration_s,
-            think_ms: o.think_ms,
-            seed: o.seed,
-            dir: o.dir.clone(),
-            bank: o.bank.clone(),
-        },
-    )?;
+    let report = measured::run(&exe, o)?;
     let (lost, errors) = (report.room.lost_events, report.room.errors.len());
-    super::print_report(&report, o.json)?;
+    super::print_report(&report, json)?;
     if lost > 0 || errors > 0 {
         return Err(format!("{lost} events lost, {errors} kiosk errors"));
     }
@@ -73,18 +53,19 @@ pub fn pair(
             label,
             Duration::from_secs(wait_s),
             |code| {
-                println!("Code d'appairage : {code} — confirmez-le sur le poste surveillant.");
-                println!("Pairing code: {code} — confirm it on the invigilator's console.");
+                out!("Code d'appairage : {code} — confirmez-le sur le poste surveillant.");
+                out!("Pairing code: {code} — confirm it on the invigilator's console.");
             },
         ))
         .map_err(|e| e.to_string())?;
     let path = data.station_config();
-    let mut config = crate::station::StationConfig::load(&path).map_err(|e| e.to_string())?;
-    config.hub = Some(crate::station::HubPin {
+    let mut config =
+        certroom_kiosk::station::StationConfig::load(&path).map_err(|e| e.to_string())?;
+    config.hub = Some(certroom_kiosk::station::HubPin {
         address: addr.to_string(),
         fingerprint: pin.to_hex(),
     });
     config.save(&path).map_err(|e| e.to_string())?;
-    println!("Poste appairé / PC paired: {}", pin.display());
+    out!("Poste appairé / PC paired: {}", pin.display());
     Ok(())
 }

@@ -1,64 +1,65 @@
-//! `certroom session …`: the console's session set-up, headless, for IT staff and tests.
+//! `certroom session …`: the console's session set-up, headless, for IT staff and tests. The
+//! same use cases as the window (certroom-console), acting for whoever runs the command.
 
-use certroom_centre::enrolment::{self, EnrolmentError, ExportFormat};
-use certroom_centre::session::{Session, SessionDraft};
-use certroom_centre::store::{ConsoleStore, StoreError};
-use certroom_core::message::UserMessage;
 use std::path::Path;
 
-pub fn open_store(db: &Path) -> Result<ConsoleStore, String> {
-    if let Some(dir) = db.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    ConsoleStore::open(db).map_err(|e| e.to_string())
+use certroom_centre::enrolment::ExportFormat;
+use certroom_centre::session::SessionDraft;
+use certroom_console::{Console, ConsoleError, SessionView};
+
+/// The console whose database is `db`, its other files beside it.
+fn console(db: &Path) -> Result<Console, String> {
+    let data = db.parent().filter(|d| !d.as_os_str().is_empty());
+    let console = Console::open_with_database(data.unwrap_or(Path::new(".")), db)
+        .map_err(|e| e.message_fr)?;
+    console.trust_local_operator();
+    Ok(console)
 }
 
-pub fn store_error(e: StoreError) -> String {
-    match e {
-        StoreError::Session(s) => s.message_fr(),
-        other => other.to_string(),
+/// A refusal: each of its lines (an import's report) on standard output, the reason as the error.
+fn refused(e: ConsoleError) -> String {
+    for line in e.report.iter().flatten() {
+        out!("{}", line.message_fr);
     }
+    e.message_fr
 }
 
 pub fn create(db: &Path, draft: SessionDraft, json: bool) -> Result<(), String> {
-    let details = draft.validate().map_err(|e| e.message_fr())?;
-    let mut store = open_store(db)?;
-    let session = store.create_session(&details).map_err(store_error)?;
+    let session = console(db)?.create_session(&draft).map_err(refused)?;
     print_session(&session, json)
 }
 
 pub fn list(db: &Path, json: bool) -> Result<(), String> {
-    let store = open_store(db)?;
-    let sessions = store.sessions().map_err(store_error)?;
+    let sessions = console(db)?.sessions().map_err(refused)?;
     if json {
-        println!(
+        out!(
             "{}",
             serde_json::to_string(&sessions).map_err(|e| e.to_string())?
         );
         return Ok(());
     }
     for s in &sessions {
-        println!(
+        out!(
             "{:>6}  {}  {}  {} / {}  {} candidat(s)  {}",
             s.number,
-            s.details.date.format("%d/%m/%Y"),
-            s.details.start_time.format("%H:%M"),
-            s.details.site,
-            s.details.room,
+            s.date,
+            s.start_time,
+            s.site,
+            s.room,
             s.candidates,
-            s.status.as_str()
+            s.status
         );
     }
     Ok(())
 }
 
-fn print_session(s: &Session, json: bool) -> Result<(), String> {
+fn print_session(s: &SessionView, json: bool) -> Result<(), String> {
     if json {
-        println!("{}", serde_json::to_string(s).map_err(|e| e.to_string())?);
+        out!("{}", serde_json::to_string(s).map_err(|e| e.to_string())?);
     } else {
-        println!("session {}", s.number);
-        println!("code d'accès candidats : {}", s.access_code);
-        println!("mot de passe surveillant : {}", s.invigilator_password);
+        out!("session {}", s.number);
+        out!("code d'accès candidats : {}", s.access_code);
+        out!("mot de passe surveillant : {}", s.invigilator_password);
     }
     Ok(())
 }
@@ -70,34 +71,15 @@ pub fn import(db: &Path, number: i64, file: &Path, classes: &[String]) -> Result
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut store = open_store(db)?;
     let started = std::time::Instant::now();
-    match enrolment::import_file(
-        &mut store,
-        number,
-        &bytes,
-        &name,
-        classes,
-        chrono::Local::now().date_naive(),
-    ) {
-        Ok(n) => {
-            println!(
-                "{n} candidat(s) importé(s) dans la session {number} ({} ms)",
-                started.elapsed().as_millis()
-            );
-            Ok(())
-        }
-        Err(EnrolmentError::Refused(report)) => {
-            for e in &report.errors {
-                println!("{}", e.message_fr);
-            }
-            Err(format!(
-                "import refusé : aucun candidat importé ({} erreur(s))",
-                report.errors.len()
-            ))
-        }
-        Err(e) => Err(e.message_fr()),
-    }
+    let n = console(db)?
+        .import_candidates(number, &bytes, &name, classes)
+        .map_err(refused)?;
+    out!(
+        "{n} candidat(s) importé(s) dans la session {number} ({} ms)",
+        started.elapsed().as_millis()
+    );
+    Ok(())
 }
 
 /// Exports the session's candidates in the national template; the format follows the extension.
@@ -117,37 +99,32 @@ pub fn export(db: &Path, number: i64, out: &Path) -> Result<(), String> {
             ))
         }
     };
-    let store = open_store(db)?;
-    let bytes = enrolment::export_file(&store, number, format).map_err(|e| e.message_fr())?;
+    let bytes = console(db)?
+        .candidates_file(number, format)
+        .map_err(refused)?;
     std::fs::write(out, bytes).map_err(|e| format!("{}: {e}", out.display()))
 }
 
 pub fn attendance(db: &Path, number: i64, out: &Path) -> Result<(), String> {
-    let store = open_store(db)?;
-    let bytes = enrolment::attendance_pdf(&store, number).map_err(|e| e.message_fr())?;
+    let bytes = console(db)?.attendance_sheet(number).map_err(refused)?;
     std::fs::write(out, bytes).map_err(|e| format!("{}: {e}", out.display()))
 }
 
 /// Creates every session of a sessions file (`;`, BOM), or none: every bad line is printed.
 pub fn import_sessions(db: &Path, file: &Path) -> Result<(), String> {
     let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let all = certroom_centre::session::read_sessions_csv(&bytes).map_err(|errors| {
-        for e in &errors {
-            println!("{}", e.message_fr());
-        }
-        format!(
-            "fichier refusé : aucune session créée ({} erreur(s))",
-            errors.len()
-        )
-    })?;
-    let mut store = open_store(db)?;
-    let numbers = store.create_sessions(&all).map_err(store_error)?;
-    for n in &numbers {
-        let s = store.session(*n).map_err(store_error)?;
-        println!(
+    let console = console(db)?;
+    let numbers = console.import_sessions(&bytes).map_err(refused)?;
+    for s in console
+        .sessions()
+        .map_err(refused)?
+        .iter()
+        .filter(|s| numbers.contains(&s.number))
+    {
+        out!(
             "session {}  {}  code {}  mot de passe {}",
             s.number,
-            s.details.date.format("%d/%m/%Y"),
+            s.date,
             s.access_code,
             s.invigilator_password
         );

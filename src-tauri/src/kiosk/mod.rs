@@ -2,11 +2,10 @@
 //! the test page that the webview or the window manager offers is refused here, and recorded.
 
 pub mod navigation;
-pub mod record;
 
 use certroom_journal::Event;
+use certroom_kiosk::lockdown_log::{LockdownEvent, LockdownLog};
 use certroom_kiosk::Sitting;
-use record::{LockdownEvent, LockdownLog};
 use std::sync::{Arc, Mutex};
 use tauri::webview::NewWindowResponse;
 use tauri::{

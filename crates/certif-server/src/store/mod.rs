@@ -22,6 +22,20 @@ pub mod sqlite;
 /// codes a second collision in a row means the RNG is broken, not bad luck.
 pub const CODE_ATTEMPTS: usize = 16;
 
+/// The codes a backend tries for one certification, in turn, until one is free: an insert that
+/// hits a taken code (`ON CONFLICT (code) DO NOTHING` stores nothing) takes the next draw. Ends
+/// in [`no_free_code`] after [`CODE_ATTEMPTS`].
+pub(crate) fn code_draws<'a>(
+    signer: &'a Signer,
+    draft: &'a CertificateDraft,
+) -> impl Iterator<Item = crate::signer::Issued> + 'a {
+    (0..CODE_ATTEMPTS).map(move |_| signer.issue(draft))
+}
+
+pub(crate) fn no_free_code() -> StoreError {
+    StoreError::State("no free verification code after repeated draws".into())
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// `sqlite` or `postgres`.

@@ -14,8 +14,8 @@ use tokio_postgres::{NoTls, Row};
 
 use super::sqlite::{key_kind_str, parse_key_kind};
 use super::{
-    candidate_from_json, drafts, levels_text, parse_levels, parse_status, place, receipt_from_json,
-    Placement, Store, CODE_ATTEMPTS,
+    candidate_from_json, code_draws, drafts, levels_text, no_free_code, parse_levels, parse_status,
+    place, receipt_from_json, Placement, Store,
 };
 use crate::error::StoreError;
 use crate::model::{
@@ -149,10 +149,10 @@ async fn publish(
         )
         .await?;
     for (candidate_id, d) in drafts(candidates, issued) {
-        let mut placed = false;
-        for _ in 0..CODE_ATTEMPTS {
-            let issued = signer.issue(&d);
-            let n = tx
+        let mut draws = code_draws(signer, &d);
+        loop {
+            let issued = draws.next().ok_or_else(no_free_code)?;
+            let stored = tx
                 .execute(
                     &insert,
                     &[
@@ -172,15 +172,9 @@ async fn publish(
                     ],
                 )
                 .await?;
-            if n == 1 {
-                placed = true;
+            if stored == 1 {
                 break;
             }
-        }
-        if !placed {
-            return Err(StoreError::State(
-                "no free verification code after repeated draws".into(),
-            ));
         }
     }
     Ok(())

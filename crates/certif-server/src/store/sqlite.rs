@@ -14,8 +14,8 @@ use rusqlite::{
 use rusqlite_migration::{Migrations, M};
 
 use super::{
-    candidate_from_json, drafts, levels_text, parse_levels, parse_status, place, receipt_from_json,
-    Placement, Store, CODE_ATTEMPTS,
+    candidate_from_json, code_draws, drafts, levels_text, no_free_code, parse_levels, parse_status,
+    place, receipt_from_json, Placement, Store,
 };
 use crate::error::StoreError;
 use crate::model::{
@@ -164,10 +164,10 @@ fn publish(
          ON CONFLICT (code) DO NOTHING",
     )?;
     for (candidate_id, d) in drafts(candidates, issued) {
-        let mut placed = false;
-        for _ in 0..CODE_ATTEMPTS {
-            let issued = signer.issue(&d);
-            let n = insert.execute(params![
+        let mut draws = code_draws(signer, &d);
+        loop {
+            let issued = draws.next().ok_or_else(no_free_code)?;
+            let stored = insert.execute(params![
                 issued.code,
                 bundle_id,
                 candidate_id,
@@ -182,15 +182,9 @@ fn publish(
                 issued.qr_text,
                 at,
             ])?;
-            if n == 1 {
-                placed = true;
+            if stored == 1 {
                 break;
             }
-        }
-        if !placed {
-            return Err(StoreError::State(
-                "no free verification code after repeated draws".into(),
-            ));
         }
     }
     Ok(())

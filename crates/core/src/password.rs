@@ -1,7 +1,8 @@
 //! Secrets typed by people (centre administrator password, invigilator exit code), stored only as
-//! salted PBKDF2-HMAC-SHA256 digests so a stolen disk does not reveal them.
+//! salted PBKDF2-HMAC-SHA256 digests so a stolen disk does not reveal them. The salt's randomness
+//! is passed in, like every other source of randomness in this crate.
 
-use ring::rand::{SecureRandom, SystemRandom};
+use ring::rand::SecureRandom;
 use std::num::NonZeroU32;
 
 const ALGORITHM: ring::pbkdf2::Algorithm = ring::pbkdf2::PBKDF2_HMAC_SHA256;
@@ -22,31 +23,39 @@ impl std::fmt::Debug for PasswordHash {
     }
 }
 
+/// Why a digest could not be made or read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PasswordError {
+    /// Not a digest in our format.
     #[error("stored password digest is malformed")]
     Malformed,
+    /// The random generator given for the salt failed.
     #[error("the system random generator failed")]
     Random,
 }
 
 impl PasswordHash {
-    pub fn new(secret: &str) -> Result<Self, PasswordError> {
-        Self::with_iterations(secret, DEFAULT_ITERATIONS)
+    /// The digest of `secret` with a fresh salt drawn from `random` (e.g. ring's
+    /// `SystemRandom`), at [`DEFAULT_ITERATIONS`].
+    pub fn new(secret: &str, random: &dyn SecureRandom) -> Result<Self, PasswordError> {
+        Self::with_iterations(secret, DEFAULT_ITERATIONS, random)
     }
 
-    pub fn with_iterations(secret: &str, iterations: u32) -> Result<Self, PasswordError> {
+    /// [`PasswordHash::new`] with another iteration count (tests use few).
+    pub fn with_iterations(
+        secret: &str,
+        iterations: u32,
+        random: &dyn SecureRandom,
+    ) -> Result<Self, PasswordError> {
         let iterations = NonZeroU32::new(iterations).ok_or(PasswordError::Malformed)?;
         let mut salt = [0u8; SALT_LEN];
-        SystemRandom::new()
-            .fill(&mut salt)
-            .map_err(|_| PasswordError::Random)?;
+        random.fill(&mut salt).map_err(|_| PasswordError::Random)?;
         let mut hash = [0u8; HASH_LEN];
         ring::pbkdf2::derive(ALGORITHM, iterations, &salt, secret.as_bytes(), &mut hash);
         Ok(Self(format!(
             "{PREFIX}${iterations}${}${}",
-            hex::encode(salt),
-            hex::encode(hash)
+            crate::hash::to_hex(&salt),
+            crate::hash::to_hex(&hash)
         )))
     }
 
@@ -68,8 +77,8 @@ impl PasswordHash {
             .ok()
             .and_then(NonZeroU32::new)
             .ok_or(PasswordError::Malformed)?;
-        let salt = hex::decode(salt).map_err(|_| PasswordError::Malformed)?;
-        let hash = hex::decode(hash).map_err(|_| PasswordError::Malformed)?;
+        let salt = crate::hash::from_hex(salt).ok_or(PasswordError::Malformed)?;
+        let hash = crate::hash::from_hex(hash).ok_or(PasswordError::Malformed)?;
         if salt.len() != SALT_LEN || hash.len() != HASH_LEN {
             return Err(PasswordError::Malformed);
         }
@@ -86,6 +95,7 @@ impl PasswordHash {
         }
     }
 
+    /// The stored form: `pbkdf2-sha256$<iterations>$<salt hex>$<hash hex>`.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -94,10 +104,11 @@ impl PasswordHash {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ring::rand::SystemRandom;
 
     #[test]
     fn verifies_the_right_secret_only() {
-        let h = PasswordHash::with_iterations("Salle B12 !", 1_000).unwrap();
+        let h = PasswordHash::with_iterations("Salle B12 !", 1_000, &SystemRandom::new()).unwrap();
         assert!(h.verify("Salle B12 !"));
         assert!(!h.verify("salle B12 !"));
         assert!(!h.verify(""));
@@ -105,14 +116,14 @@ mod tests {
 
     #[test]
     fn salts_differ_between_two_digests_of_one_secret() {
-        let a = PasswordHash::with_iterations("x", 1_000).unwrap();
-        let b = PasswordHash::with_iterations("x", 1_000).unwrap();
+        let a = PasswordHash::with_iterations("x", 1_000, &SystemRandom::new()).unwrap();
+        let b = PasswordHash::with_iterations("x", 1_000, &SystemRandom::new()).unwrap();
         assert_ne!(a, b);
     }
 
     #[test]
     fn round_trips_through_storage_and_refuses_garbage() {
-        let h = PasswordHash::with_iterations("code", 1_000).unwrap();
+        let h = PasswordHash::with_iterations("code", 1_000, &SystemRandom::new()).unwrap();
         let back = PasswordHash::parse(h.as_str()).unwrap();
         assert!(back.verify("code"));
         for bad in [
@@ -132,7 +143,7 @@ mod tests {
 
     #[test]
     fn debug_never_prints_the_digest() {
-        let h = PasswordHash::with_iterations("code", 1_000).unwrap();
+        let h = PasswordHash::with_iterations("code", 1_000, &SystemRandom::new()).unwrap();
         assert_eq!(format!("{h:?}"), "PasswordHash(…)");
     }
 }

@@ -1,0 +1,232 @@
+//! This lab PC's configuration (set when the lab is set up, not by candidates) and how the kiosk
+//! opens on it: the exit code's digest, the publisher whose signature a bank pack must carry, the
+//! room hub it was paired with, and the files it keeps in its data folder.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use certroom_core::password::{PasswordError, PasswordHash};
+use certroom_durable::{write_atomically, Access};
+use certroom_protocol::Fingerprint;
+use serde::{Deserialize, Serialize};
+
+use crate::lockdown_log::LockdownLog;
+use crate::sitting::{KioskConfig, KioskError, Sitting};
+
+/// The configuration, in the data folder.
+pub const CONFIG_FILE: &str = "station.json";
+/// The encrypted, signed question bank this kiosk sits tests on.
+pub const BANK_PACK_FILE: &str = "bank.pack";
+/// The kiosk's own record of lockdown events.
+pub const LOCKDOWN_LOG_FILE: &str = "kiosk-events.jsonl";
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct StationConfig {
+    /// Digest of the invigilator's exit code: closing the kiosk needs it. Replaced by the session's
+    /// invigilator password once the kiosk has joined a room.
+    pub exit_code: Option<String>,
+    /// Hex Ed25519 public key whose signature a bank pack must carry (pinned at set-up).
+    #[serde(default)]
+    pub bank_publisher: Option<String>,
+    /// The room hub this PC was paired with at lab set-up: its address and pinned certificate.
+    #[serde(default)]
+    pub hub: Option<HubPin>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HubPin {
+    pub address: String,
+    /// Hex SHA-256 of the hub's certificate.
+    pub fingerprint: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StationError {
+    #[error("no exit code is configured for this kiosk: run `certroom station set-exit-code` first (the invigilator needs it to close the kiosk)")]
+    NoExitCode,
+    #[error("no question bank on this kiosk: run `certroom station install-bank PACK --publisher KEY` first")]
+    NoBank,
+    #[error("hub address {0} in station.json is not an address:port")]
+    HubAddress(String),
+    #[error("hub fingerprint in station.json: {0}")]
+    HubPin(String),
+    #[error("kiosk: {0}")]
+    Kiosk(#[from] KioskError),
+    #[error("cannot read or write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("station configuration {path} is not valid JSON: {source}")]
+    Json {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("station configuration: {0}")]
+    Password(#[from] PasswordError),
+    #[error("the exit code must be at least {0} characters")]
+    ExitCodeShort(usize),
+    #[error("`{0}` is not a hex Ed25519 public key (64 hex digits)")]
+    PublicKey(String),
+}
+
+pub fn parse_public_key(hex: &str) -> Result<[u8; 32], StationError> {
+    certroom_core::hash::from_hex(hex.trim())
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+        .ok_or_else(|| StationError::PublicKey(hex.to_owned()))
+}
+
+pub const MIN_EXIT_CODE_LEN: usize = 6;
+
+impl StationConfig {
+    pub fn load(path: &Path) -> Result<Self, StationError> {
+        match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| StationError::Json {
+                path: path.into(),
+                source,
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(source) => Err(StationError::Io {
+                path: path.into(),
+                source,
+            }),
+        }
+    }
+
+    /// Written to a temporary file then renamed, so a power cut never leaves half a configuration.
+    pub fn save(&self, path: &Path) -> Result<(), StationError> {
+        let io = |source| StationError::Io {
+            path: path.into(),
+            source,
+        };
+        let bytes = serde_json::to_vec_pretty(self).map_err(|source| StationError::Json {
+            path: path.into(),
+            source,
+        })?;
+        write_atomically(path, &bytes, Access::Shared).map_err(io)
+    }
+
+    pub fn set_exit_code(&mut self, code: &str) -> Result<(), StationError> {
+        if code.chars().count() < MIN_EXIT_CODE_LEN {
+            return Err(StationError::ExitCodeShort(MIN_EXIT_CODE_LEN));
+        }
+        self.exit_code = Some(
+            PasswordHash::new(code, &ring::rand::SystemRandom::new())?
+                .as_str()
+                .to_owned(),
+        );
+        Ok(())
+    }
+
+    pub fn bank_publisher(&self) -> Result<Option<[u8; 32]>, StationError> {
+        self.bank_publisher
+            .as_deref()
+            .map(parse_public_key)
+            .transpose()
+    }
+
+    pub fn exit_code(&self) -> Result<Option<PasswordHash>, StationError> {
+        Ok(self
+            .exit_code
+            .as_deref()
+            .map(PasswordHash::parse)
+            .transpose()?)
+    }
+}
+
+/// A lab PC ready for candidates: its sitting opened on its journal and bank pack, its lockdown
+/// log, the digest of the invigilator's exit code and the hub it is paired with, if any.
+pub struct Station {
+    pub sitting: Sitting,
+    pub log: LockdownLog,
+    pub exit_code: Option<PasswordHash>,
+    pub hub: Option<(SocketAddr, Fingerprint)>,
+}
+
+impl Station {
+    /// Opens the kiosk kept in `dir`. A kiosk whose lockdown is enforced needs an exit code; any
+    /// kiosk needs a bank pack and the publisher key it must be signed by.
+    pub fn open(dir: &Path, needs_exit_code: bool) -> Result<Self, StationError> {
+        let io = |path: PathBuf| move |source| StationError::Io { path, source };
+        let config = StationConfig::load(&dir.join(CONFIG_FILE))?;
+        let exit_code = config.exit_code()?;
+        if exit_code.is_none() && needs_exit_code {
+            return Err(StationError::NoExitCode);
+        }
+        let (Some(publisher), Ok(pack)) = (
+            config.bank_publisher()?,
+            std::fs::read(dir.join(BANK_PACK_FILE)),
+        ) else {
+            return Err(StationError::NoBank);
+        };
+        let log_path = dir.join(LOCKDOWN_LOG_FILE);
+        let log = LockdownLog::open(&log_path).map_err(io(log_path))?;
+        let hub = match &config.hub {
+            Some(pin) => Some((
+                pin.address
+                    .parse()
+                    .map_err(|_| StationError::HubAddress(pin.address.clone()))?,
+                Fingerprint::parse(&pin.fingerprint)
+                    .map_err(|e| StationError::HubPin(e.to_string()))?,
+            )),
+            None => None,
+        };
+        let sitting = Sitting::open(
+            dir,
+            pack,
+            KioskConfig {
+                engine: certroom_core::Config::default(),
+                session_id: "demo".into(),
+                publisher,
+            },
+        )?;
+        Ok(Station {
+            sitting,
+            log,
+            exit_code,
+            hub,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_code_round_trips_through_the_file_as_a_digest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("station.json");
+        let mut config = StationConfig::load(&path).unwrap();
+        assert!(config.exit_code().unwrap().is_none());
+        assert!(matches!(
+            config.set_exit_code("12345"),
+            Err(StationError::ExitCodeShort(_))
+        ));
+        config.set_exit_code("surv-2026").unwrap();
+        config.save(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !text.contains("surv-2026"),
+            "the code itself is never stored"
+        );
+        let back = StationConfig::load(&path)
+            .unwrap()
+            .exit_code()
+            .unwrap()
+            .unwrap();
+        assert!(back.verify("surv-2026"));
+        assert!(!back.verify("surv-2027"));
+    }
+
+    #[test]
+    fn a_broken_configuration_is_an_error_not_a_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("station.json");
+        std::fs::write(&path, b"{ not json").unwrap();
+        assert!(matches!(
+            StationConfig::load(&path),
+            Err(StationError::Json { .. })
+        ));
+    }
+}
