@@ -264,7 +264,7 @@ fn birthplaces(
             for (id, c) in candidates {
                 let place = match &c.birthplace {
                     Birthplace::France { town, .. } => town.clone(),
-                    Birthplace::Abroad { country, town } => format!("{town} ({country})"),
+                    Birthplace::Abroad { country, town, .. } => format!("{town} ({country})"),
                 };
                 out.insert(
                     (number, id),

@@ -33,8 +33,12 @@ pub enum Birthplace {
         postal_code: Option<String>,
         town: String,
     },
+    /// `country` is the official French name of the country or territory, `insee` its code in
+    /// the Code officiel géographique (`99` + three digits), `town` as the school gave it.
     Abroad {
         country: String,
+        #[serde(default)]
+        insee: String,
         town: String,
     },
 }

@@ -164,6 +164,11 @@ impl Communes {
         self.entries.len()
     }
 
+    /// Every entry, in the list's order (by code).
+    pub fn iter(&self) -> impl Iterator<Item = &Commune> {
+        self.entries.iter()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -271,21 +276,30 @@ pub fn closest<'a>(
     name: &str,
     candidates: impl Iterator<Item = &'a Commune>,
 ) -> Option<&'a Commune> {
+    closest_by(name, candidates, |c| &c.name)
+}
+
+/// [`closest`] over anything that has a name (communes, countries).
+pub fn closest_by<'a, T>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a T>,
+    name_of: impl Fn(&T) -> &str,
+) -> Option<&'a T> {
     let key: Vec<char> = normalise_town(name).chars().collect();
     if key.is_empty() {
         return None;
     }
     let limit = (key.len() / 5).clamp(1, 4);
-    let mut best: Option<(usize, &Commune)> = None;
-    for commune in candidates {
-        let other: Vec<char> = normalise_town(&commune.name).chars().collect();
+    let mut best: Option<(usize, &T)> = None;
+    for candidate in candidates {
+        let other: Vec<char> = normalise_town(name_of(candidate)).chars().collect();
         if other.len().abs_diff(key.len()) > limit {
             continue;
         }
         let bound = best.map_or(limit, |(d, _)| d.saturating_sub(1));
         if let Some(distance) = bounded_levenshtein(&key, &other, bound) {
             if best.is_none_or(|(d, _)| distance < d) {
-                best = Some((distance, commune));
+                best = Some((distance, candidate));
             }
         }
     }

@@ -5,6 +5,7 @@
 pub mod candidate;
 pub mod centre;
 pub mod communes;
+pub mod countries;
 pub mod enrolment;
 pub mod import;
 

@@ -176,6 +176,7 @@ fn fixture_imports_with_exact_spellings_and_resolved_birthplaces() {
         candidates[4].birthplace,
         Birthplace::Abroad {
             country: "Espagne".into(),
+            insee: "99134".into(),
             town: "Madrid".into()
         }
     );
@@ -406,6 +407,10 @@ fn place(town: &str, postal: &str, insee: &str, country: &str) -> Vec<String> {
     row
 }
 
+fn imported_place(row: Vec<String>) -> Birthplace {
+    read(&csv(&[row])).unwrap().remove(0).birthplace
+}
+
 fn bad_place(row: Vec<String>, column: Column, code: &str) -> ImportReport {
     assert_single(&csv(&[row]), 2, Some(column), code)
 }
@@ -545,10 +550,18 @@ fn abroad_without_town_refused() {
 }
 
 #[test]
-fn foreign_insee_code_without_country_refused() {
+fn foreign_insee_code_alone_names_the_country_but_99_alone_does_not() {
+    assert_eq!(
+        imported_place(place("Madrid", "", "99134", "")),
+        Birthplace::Abroad {
+            country: "Espagne".into(),
+            insee: "99134".into(),
+            town: "Madrid".into()
+        }
+    );
     bad_place(
-        place("Madrid", "", "99134", ""),
-        Column::Insee,
+        place("Madrid", "", "99", ""),
+        Column::Country,
         "import.country_required",
     );
 }
@@ -971,7 +984,8 @@ fn siecle_reads_classes_and_skips_who_is_not_a_candidate() {
     assert_eq!(
         export.pupils[1].1.birthplace,
         Birthplace::Abroad {
-            country: "99134".into(),
+            country: "Espagne".into(),
+            insee: "99134".into(),
             town: "Madrid".into()
         }
     );
@@ -1271,6 +1285,163 @@ mod never_panics {
             bytes[i] ^= 0x5A;
             let _ = read(&bytes);
             let _ = read(&xlsx[..i]);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- births abroad, the national way
+
+/// The national template's own line for a pupil born abroad: `99` in "Code Insee", the country
+/// as people write it, the town in "Nom de la commune" (and no "Questions adaptées ?" column).
+#[test]
+fn a_birth_abroad_in_the_national_template_imports() {
+    let file = "\u{feff}* Nom de naissance;* Prénom;Identifiant local;Temps majoré ?;\
+                * Date de naissance (format : jj/mm/aaaa);Nom de la commune;Code postal;\
+                Code Insee;Pays;E-mail de convocation;E-mail du destinataire des résultats;\
+                * Sexe (M ou F)\r\n\
+                Đặng;Thị Ánh;3A-03;;30/11/2009;Hanoï;;99;VIETNAM;;;F\r\n";
+    let candidates = read(file.as_bytes()).unwrap();
+    assert_eq!(candidates.len(), 1);
+    let c = &candidates[0];
+    assert_eq!(
+        (c.birth_name.as_str(), c.first_name.as_str()),
+        ("Đặng", "Thị Ánh")
+    );
+    assert_eq!(
+        c.birthplace,
+        Birthplace::Abroad {
+            country: "Vietnam".into(),
+            insee: "99243".into(),
+            town: "Hanoï".into()
+        }
+    );
+    // Exported, it reads back the same: the country's own code and official name.
+    let exported = String::from_utf8(export::to_csv(&candidates)).unwrap();
+    assert!(exported.contains(";Hanoï;;99243;Vietnam;"), "{exported}");
+    assert_eq!(read(exported.as_bytes()).unwrap(), candidates);
+}
+
+mod export_import_identity {
+    use super::*;
+    use certroom_centre::countries::Countries;
+    use proptest::prelude::*;
+
+    /// Birthplaces as the official lists give them: France by INSEE code (leading zeros, Corsica
+    /// 2A/2B, arrondissements included), by postal code and town, and abroad.
+    fn birthplace() -> impl Strategy<Value = Birthplace> {
+        let communes: Vec<_> = Communes::embedded()
+            .iter()
+            .filter(|c| !c.name.is_empty() && !c.kind.is_former())
+            .cloned()
+            .collect();
+        let corsican: Vec<_> = communes
+            .iter()
+            .filter(|c| c.code.starts_with("2A") || c.code.starts_with("2B"))
+            .cloned()
+            .collect();
+        let leading_zero: Vec<_> = communes
+            .iter()
+            .filter(|c| c.code.starts_with('0'))
+            .cloned()
+            .collect();
+        let countries: Vec<_> = Countries::embedded().iter().cloned().collect();
+        let by_code = prop_oneof![
+            proptest::sample::select(communes.clone()),
+            proptest::sample::select(corsican),
+            proptest::sample::select(leading_zero),
+        ]
+        .prop_map(|c| Birthplace::France {
+            insee: c.code,
+            postal_code: None,
+            town: c.name,
+        });
+        let with_postal = proptest::sample::select(
+            communes
+                .into_iter()
+                .filter(|c| !c.postal_codes.is_empty())
+                .collect::<Vec<_>>(),
+        )
+        .prop_flat_map(|c| {
+            let codes = c.postal_codes.clone();
+            (Just(c), proptest::sample::select(codes))
+        })
+        .prop_map(|(c, postal)| Birthplace::France {
+            insee: c.code,
+            postal_code: Some(postal),
+            town: c.name,
+        });
+        let abroad = (proptest::sample::select(countries), "[A-Z][a-zé]{2,12}")
+            .prop_filter("a main country of its code", |(c, _)| {
+                Countries::embedded().by_code(&c.insee)[0] == c
+            })
+            .prop_map(|(c, town)| Birthplace::Abroad {
+                country: c.name,
+                insee: c.insee,
+                town,
+            });
+        prop_oneof![by_code, with_postal, abroad]
+    }
+
+    fn candidate(index: usize) -> impl Strategy<Value = Candidate> {
+        (
+            "[A-Z][a-zàâçéèêëîïôûüÿ]{1,10}",
+            "[A-Z][a-zàâçéèêëîïôûüÿ]{1,10}(-[A-Z][a-z]{1,6})?",
+            any::<bool>(),
+            (2005i32..2012, 1u32..13, 1u32..29),
+            birthplace(),
+            proptest::option::of("[0-9A-Z]{1,4}"),
+            proptest::option::of(1u8..=100),
+            any::<bool>(),
+            proptest::option::of("[a-z]{1,8}@[a-z]{2,8}\\.fr"),
+        )
+            .prop_map(
+                move |(
+                    birth,
+                    first,
+                    female,
+                    (y, m, d),
+                    birthplace,
+                    local,
+                    extra,
+                    adjusted,
+                    mail,
+                )| {
+                    Candidate {
+                        // One family name each: the import refuses a pupil listed twice.
+                        birth_name: format!("{birth} {}", family(index)),
+                        first_name: first,
+                        sex: if female { Sex::F } else { Sex::M },
+                        birthdate: NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+                        birthplace,
+                        local_id: local,
+                        extra_time_percent: extra,
+                        adjusted_questions: adjusted,
+                        convocation_email: mail.clone(),
+                        results_email: mail,
+                    }
+                },
+            )
+    }
+
+    /// A distinct name of letters for the `index`th candidate.
+    fn family(index: usize) -> String {
+        let letters: Vec<char> = ('a'..='z').collect();
+        format!("L{}{}", letters[index / 26 % 26], letters[index % 26])
+    }
+
+    fn candidates() -> impl Strategy<Value = Vec<Candidate>> {
+        (1usize..12).prop_flat_map(|n| (0..n).map(candidate).collect::<Vec<_>>())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
+
+        #[test]
+        fn an_export_imports_back_to_the_same_candidates(original in candidates()) {
+            let csv = export::to_csv(&original);
+            prop_assert_eq!(&read(&csv).unwrap(), &original);
+            let xlsx = export::to_xlsx(&original).unwrap();
+            prop_assert_eq!(&read(&xlsx).unwrap(), &original);
         }
     }
 }

@@ -68,7 +68,7 @@ impl CandidateView {
     fn new(id: i64, c: Candidate) -> Self {
         let birthplace = match &c.birthplace {
             Birthplace::France { insee, town, .. } => format!("{town} ({insee})"),
-            Birthplace::Abroad { country, town } => format!("{town}, {country}"),
+            Birthplace::Abroad { country, town, .. } => format!("{town}, {country}"),
         };
         Self {
             id,

@@ -6,6 +6,7 @@ use super::columns::Column;
 use super::Problem;
 use crate::candidate::{normalise_name, Birthplace};
 use crate::communes::{closest, normalise_town, Commune, Communes};
+use crate::countries::Countries;
 
 /// The four template cells, empty ones as `None`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -27,39 +28,94 @@ pub fn check_birthplace(
 ) -> Result<Birthplace, BirthplaceProblems> {
     let insee = input.insee.map(pad_code);
     match input.country {
-        Some(country) if !is_france(country) => abroad(input, country, insee),
+        Some(country) if !is_france(country) => abroad(input, Some(country), insee),
         _ => match insee {
-            Some(code) if code.starts_with("99") => Err(vec![(
-                Some(Column::Insee),
+            Some(code) if code.starts_with("99") => {
                 if input.country.is_some() {
-                    Problem::InseeAbroadInFrance(code)
+                    Err(vec![(
+                        Some(Column::Insee),
+                        Problem::InseeAbroadInFrance(code),
+                    )])
                 } else {
-                    Problem::CountryRequired(code)
-                },
-            )]),
+                    abroad(input, None, Some(code))
+                }
+            }
             Some(code) => by_insee(input, &code, communes),
             None => by_postal_code(input, communes),
         },
     }
 }
 
+/// Abroad: the country by any of its names (or, when the cell is empty, by its `99…` code), the
+/// INSEE code `99` alone or `99` + the country's three digits, and the town. The country is kept
+/// under its official name and code, so an export imports back to the same birthplace.
 fn abroad(
     input: &BirthplaceInput,
-    country: &str,
+    country: Option<&str>,
     insee: Option<String>,
 ) -> Result<Birthplace, BirthplaceProblems> {
+    let countries = Countries::embedded();
     let mut problems = Vec::new();
-    if let Some(code) = insee {
+    let code = insee.filter(|c| c != "99");
+    if let Some(code) = &code {
         if !code.starts_with("99") {
             problems.push((
                 Some(Column::Insee),
                 Problem::InseeNotAbroad {
-                    code,
-                    country: country.to_owned(),
+                    code: code.clone(),
+                    country: country.unwrap_or_default().to_owned(),
                 },
             ));
         } else if code.len() != 5 || !code.bytes().all(|b| b.is_ascii_digit()) {
-            problems.push((Some(Column::Insee), Problem::InseeShape(code)));
+            problems.push((Some(Column::Insee), Problem::InseeShape(code.clone())));
+        }
+    }
+    let found = match country {
+        Some(name) => match countries.by_name(name) {
+            Some(c) => Some(c),
+            None => {
+                problems.push((
+                    Some(Column::Country),
+                    Problem::CountryUnknown {
+                        country: name.to_owned(),
+                        closest: countries.closest(name).map(|c| c.name.clone()),
+                    },
+                ));
+                None
+            }
+        },
+        None => match &code {
+            Some(code) if problems.is_empty() => match countries.by_code(code).first() {
+                Some(c) => Some(*c),
+                None => {
+                    problems.push((
+                        Some(Column::Insee),
+                        Problem::CountryCodeUnknown(code.clone()),
+                    ));
+                    None
+                }
+            },
+            _ => {
+                let code = code.clone().unwrap_or_else(|| "99".into());
+                problems.push((Some(Column::Country), Problem::CountryRequired(code)));
+                None
+            }
+        },
+    };
+    // Without a country the rest cannot be judged: one clear problem rather than several.
+    let Some(found) = found else {
+        return Err(problems);
+    };
+    if let Some(code) = &code {
+        if problems.is_empty() && &found.insee != code {
+            problems.push((
+                Some(Column::Insee),
+                Problem::InseeOtherCountry {
+                    code: code.clone(),
+                    country: country.unwrap_or(&found.name).to_owned(),
+                    expected: found.insee.clone(),
+                },
+            ));
         }
     }
     if let Some(postal) = input.postal_code {
@@ -68,17 +124,17 @@ fn abroad(
             Problem::PostalAbroad(postal.to_owned()),
         ));
     }
-    let Some(town) = input.town else {
+    if input.town.is_none() {
         problems.push((Some(Column::Town), Problem::TownRequiredAbroad));
-        return Err(problems);
-    };
-    if !problems.is_empty() {
-        return Err(problems);
     }
-    Ok(Birthplace::Abroad {
-        country: country.to_owned(),
-        town: town.to_owned(),
-    })
+    match input.town {
+        Some(town) if problems.is_empty() => Ok(Birthplace::Abroad {
+            country: found.name.clone(),
+            insee: found.insee.clone(),
+            town: town.to_owned(),
+        }),
+        _ => Err(problems),
+    }
 }
 
 fn by_insee(
@@ -433,22 +489,53 @@ mod tests {
 
     #[test]
     fn abroad() {
+        let madrid = Birthplace::Abroad {
+            country: "Espagne".into(),
+            insee: "99134".into(),
+            town: "Madrid".into(),
+        };
         assert_eq!(
             check(Some("Madrid"), None, Some("99134"), Some("Espagne")).unwrap(),
-            Birthplace::Abroad {
-                country: "Espagne".into(),
-                town: "Madrid".into()
-            }
+            madrid
+        );
+        // The national template's way: `99` alone, the country as people write it.
+        assert_eq!(
+            check(Some("Madrid"), None, Some("99"), Some("ESPAGNE")).unwrap(),
+            madrid
+        );
+        assert_eq!(
+            check(Some("Madrid"), None, None, Some("Spain")).unwrap(),
+            madrid
+        );
+        // The code alone names the country.
+        assert_eq!(
+            check(Some("Madrid"), None, Some("99134"), None).unwrap(),
+            madrid
+        );
+        let e = check(Some("Madrid"), None, Some("99243"), Some("Espagne")).unwrap_err();
+        assert!(
+            matches!(&e[0], (Some(Column::Insee), Problem::InseeOtherCountry { expected, .. }) if expected == "99134"),
+            "{e:?}"
+        );
+        let e = check(Some("Madrid"), None, Some("99"), Some("Espagnr")).unwrap_err();
+        assert!(
+            matches!(&e[0], (Some(Column::Country), Problem::CountryUnknown { closest: Some(c), .. }) if c == "Espagne"),
+            "{e:?}"
+        );
+        let e = check(Some("Nulle part"), None, Some("99999"), None).unwrap_err();
+        assert!(
+            matches!(&e[0], (Some(Column::Insee), Problem::CountryCodeUnknown(_))),
+            "{e:?}"
         );
         let e = check(None, None, None, Some("Espagne")).unwrap_err();
         assert!(matches!(
             &e[0],
             (Some(Column::Town), Problem::TownRequiredAbroad)
         ));
-        let e = check(Some("Madrid"), None, Some("99134"), None).unwrap_err();
-        assert!(matches!(
-            &e[0],
-            (Some(Column::Insee), Problem::CountryRequired(_))
-        ));
+        let e = check(Some("Madrid"), None, Some("99"), None).unwrap_err();
+        assert!(
+            matches!(&e[0], (Some(Column::Country), Problem::CountryRequired(_))),
+            "{e:?}"
+        );
     }
 }

@@ -39,9 +39,11 @@ pub fn template_row(candidate: &Candidate) -> Vec<String> {
             insee.clone(),
             "FRANCE".to_owned(),
         ),
-        Birthplace::Abroad { country, town } => {
-            (town.clone(), String::new(), String::new(), country.clone())
-        }
+        Birthplace::Abroad {
+            country,
+            insee,
+            town,
+        } => (town.clone(), String::new(), insee.clone(), country.clone()),
     };
     Column::ALL
         .iter()

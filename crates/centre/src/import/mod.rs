@@ -320,6 +320,19 @@ pub enum Problem {
     InseeAbroadInFrance(String),
     #[error("postal code abroad")]
     PostalAbroad(String),
+    #[error("country not in the official list")]
+    CountryUnknown {
+        country: String,
+        closest: Option<String>,
+    },
+    #[error("INSEE code of another country")]
+    InseeOtherCountry {
+        code: String,
+        country: String,
+        expected: String,
+    },
+    #[error("INSEE code of no country")]
+    CountryCodeUnknown(String),
     // Duplicates.
     #[error("duplicate in file")]
     DuplicateInFile(Vec<usize>),
@@ -413,6 +426,9 @@ impl UserMessage for Problem {
             InseeNotAbroad { .. } => "import.insee_not_abroad",
             InseeAbroadInFrance(_) => "import.insee_abroad_in_france",
             PostalAbroad(_) => "import.postal_abroad",
+            CountryUnknown { .. } => "import.country_unknown",
+            InseeOtherCountry { .. } => "import.insee_other_country",
+            CountryCodeUnknown(_) => "import.country_code_unknown",
             DuplicateInFile(_) => "import.duplicate_in_file",
             AlreadyInSession(_) => "import.already_in_session",
             SiecleMalformed(_) => "siecle.malformed",
@@ -475,6 +491,10 @@ impl UserMessage for Problem {
             InseeNotAbroad { code, country } => format!("le code Insee « {code} » est celui d'une commune française, pas d'un pays étranger (« {country} »)."),
             InseeAbroadInFrance(code) => format!("le code Insee « {code} » désigne un pays étranger, mais le pays indiqué est la France."),
             PostalAbroad(v) => format!("le code postal « {v} » n'a pas de sens pour une naissance à l'étranger : laissez-le vide."),
+            CountryUnknown { country, closest: Some(near) } => format!("le pays « {country} » n'est pas dans la liste officielle des pays : vouliez-vous dire « {near} » ?"),
+            CountryUnknown { country, closest: None } => format!("le pays « {country} » n'est pas dans la liste officielle des pays et territoires étrangers."),
+            InseeOtherCountry { code, country, expected } => format!("le code Insee « {code} » n'est pas celui du pays « {country} » ({expected}) : indiquez 99, {expected} ou laissez la case vide."),
+            CountryCodeUnknown(code) => format!("le code Insee « {code} » ne désigne aucun pays de la liste officielle."),
             DuplicateInFile(lines) => format!("candidat en double (mêmes nom, prénom et date de naissance) aux lignes {}.", lines_fr(lines)),
             AlreadyInSession(name) => format!("{name} est déjà inscrit(e) dans cette session (mêmes nom, prénom et date de naissance)."),
             SiecleMalformed(why) => format!("le fichier SIECLE n'est pas un XML valide ({why})."),
@@ -537,6 +557,10 @@ impl UserMessage for Problem {
             InseeNotAbroad { code, country } => format!("INSEE code “{code}” is a French commune's, not a foreign country's (“{country}”)."),
             InseeAbroadInFrance(code) => format!("INSEE code “{code}” designates a foreign country, but the country given is France."),
             PostalAbroad(v) => format!("postal code “{v}” makes no sense for a birth abroad: leave it empty."),
+            CountryUnknown { country, closest: Some(near) } => format!("country “{country}” is not in the official list of countries: did you mean “{near}”?"),
+            CountryUnknown { country, closest: None } => format!("country “{country}” is not in the official list of foreign countries and territories."),
+            InseeOtherCountry { code, country, expected } => format!("INSEE code “{code}” is not the code of “{country}” ({expected}): write 99, {expected} or leave the cell empty."),
+            CountryCodeUnknown(code) => format!("INSEE code “{code}” designates no country of the official list."),
             DuplicateInFile(lines) => format!("duplicate candidate (same names and birthdate) on lines {}.", lines_en(lines)),
             AlreadyInSession(name) => format!("{name} is already registered in this session (same names and birthdate)."),
             SiecleMalformed(why) => format!("the SIECLE file is not valid XML ({why})."),

@@ -271,15 +271,16 @@ impl Pupils<'_, '_> {
             return None;
         }
         let country_code = country.map(|c| format!("99{c}"));
+        // Abroad, CODE_PAYS is the country's INSEE code without its `99`: the code names it.
         let input = BirthplaceInput {
             town,
             postal_code: None,
-            insee: if french { insee } else { None },
-            country: if french {
-                None
+            insee: if french {
+                insee
             } else {
                 country_code.as_deref()
             },
+            country: None,
         };
         let checked = if french {
             check_birthplace(
