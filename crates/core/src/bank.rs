@@ -273,6 +273,10 @@ pub struct Item {
     /// Answerable by a candidate needing adjusted questions.
     #[serde(default)]
     pub accessible: bool,
+    /// QCU/QCM: the options keep the bank's order on screen (e.g. "all of the above" last);
+    /// otherwise each candidate sees them in an order of their own ([`crate::options`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fixed_order: bool,
     /// 2PL parameters.
     pub irt: Irt,
     /// Author's note, never shown to candidates.
@@ -280,7 +284,7 @@ pub struct Item {
     pub comment: Option<String>,
 }
 
-const ITEM_KEYS: [&str; 18] = [
+const ITEM_KEYS: [&str; 19] = [
     "id",
     "competence",
     "tube",
@@ -297,6 +301,7 @@ const ITEM_KEYS: [&str; 18] = [
     "illustration",
     "attachments",
     "accessible",
+    "fixed_order",
     "irt",
     "comment",
 ];
@@ -983,6 +988,10 @@ fn parse_item(
         }
     }
     let accessible: Option<bool> = r.opt("accessible");
+    let fixed_order: Option<bool> = r.opt("fixed_order");
+    if fixed_order.is_some() && !kind.is_some_and(ItemType::has_proposals) {
+        r.bad("fixed_order", "seulement pour un QCU ou un QCM".into());
+    }
     let irt: Option<Irt> = r.req("irt");
     if let Some(irt) = irt {
         if !(0.2..=4.0).contains(&irt.a) {
@@ -1033,6 +1042,7 @@ fn parse_item(
         illustration,
         attachments: attachments.unwrap_or_default(),
         accessible: accessible.unwrap_or(false),
+        fixed_order: fixed_order.unwrap_or(false),
         irt: irt?,
         comment,
     })
@@ -1419,6 +1429,7 @@ pub fn synthetic(n_items: usize, seed: u64) -> Result<Bank, BankErrors> {
                     illustration: None,
                     attachments: vec![],
                     accessible: (items.len() % 5) != 0,
+                    fixed_order: false,
                     irt: Irt { a, b },
                     comment: None,
                 });
@@ -1478,6 +1489,7 @@ pub(crate) mod tests_support {
             illustration: None,
             attachments: vec![],
             accessible: true,
+            fixed_order: false,
             irt: Irt { a: 1.0, b: 0.0 },
             comment: None,
         }

@@ -21,6 +21,7 @@ pub mod framework;
 pub mod hash;
 pub mod identity;
 pub mod message;
+pub mod options;
 pub mod password;
 pub mod scoring;
 pub mod simulation;

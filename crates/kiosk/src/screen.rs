@@ -138,9 +138,11 @@ pub enum AttachmentView {
     },
 }
 
-/// Builds the view of `item`; `asset` fetches a bank file's bytes by its path.
+/// Builds the view of `item` with its options in `order` (`order[position]` = the option's index
+/// in the item, see `certroom_core::options`); `asset` fetches a bank file's bytes by its path.
 pub fn question_view<'a>(
     item: &Item,
+    order: &[usize],
     lang: Lang,
     asset: impl Fn(&str) -> Option<&'a [u8]>,
 ) -> QuestionView {
@@ -175,9 +177,9 @@ pub fn question_view<'a>(
         item_id: item.id.clone(),
         kind,
         instruction_html: markdown_block(&lang.text(&item.instruction)),
-        proposals: item
-            .proposals
+        proposals: order
             .iter()
+            .filter_map(|&i| item.proposals.get(i))
             .map(|p| markdown_inline(&lang.text(p)))
             .collect(),
         form,

@@ -229,8 +229,10 @@ impl Sitting {
                 .saturating_sub(live.saturating_sub(shown.map_or(live, |r| r.mono_ms)))
                 / 1000
         });
+        let seed = self.journal.header(test_id)?.engine_seed;
+        let order = certroom_core::options::order(seed, item);
         Ok(Screen::Question {
-            question: Box::new(screen::question_view(item, lang, |p| bank.asset(p))),
+            question: Box::new(screen::question_view(item, &order, lang, |p| bank.asset(p))),
             progress: Progress {
                 index: test.answered_count() + 1,
                 total: self.config.engine.questions,
@@ -430,6 +432,13 @@ impl Sitting {
         let bank = self.bank.as_ref().ok_or(KioskError::NotAuthorized)?;
         let mut test = self.engine(&bank.bank, &test_id, &records)?;
         let item = bank.bank.item(item_id).ok_or(KioskError::NoTest)?;
+        // The screen showed the options in this candidate's order: the journal and the checker
+        // get the item's own indices.
+        let seed = self.journal.header(&test_id)?.engine_seed;
+        let response = certroom_core::options::to_item_order(
+            &response,
+            &certroom_core::options::order(seed, item),
+        );
         // Time on the question comes from the journal's live clock, never from the webview.
         let shown = last_shown(&records);
         let live = self.journal.live_ms(&test_id).unwrap_or(progress.live_ms);
