@@ -71,7 +71,7 @@ impl Report {
                         .map(|h| h.station_public_key.clone()),
                     focus_losses: records.map_or(0, |r| {
                         r.iter()
-                            .filter(|r| matches!(r.event, Event::FocusLost))
+                            .filter(|r| matches!(r.event, Event::FocusLost { .. }))
                             .count() as u64
                     }),
                     incident_codes: e.incidents.iter().map(|i| i.code.clone()).collect(),

@@ -239,6 +239,7 @@ impl Room {
                     session: setup.session,
                     first_name: c.first_name.clone(),
                     birth_name: c.birth_name.clone(),
+                    birthdate: c.birthdate,
                     extra_time_percent: c.extra_time_percent,
                     adjusted_questions: c.adjusted_questions,
                 };
@@ -992,7 +993,7 @@ impl Room {
                 let focus_losses = s.mirror.as_ref().map_or(0, |m| {
                     m.records()
                         .iter()
-                        .filter(|r| matches!(r.event, Event::FocusLost))
+                        .filter(|r| matches!(r.event, Event::FocusLost { .. }))
                         .count() as u32
                 });
                 ReportCandidate {
@@ -1123,15 +1124,15 @@ fn tile(s: &Sitter, setup: &RoomSetup) -> Tile {
     let focus_losses = s.mirror.as_ref().map_or(0, |m| {
         m.records()
             .iter()
-            .filter(|r| matches!(r.event, Event::FocusLost))
+            .filter(|r| matches!(r.event, Event::FocusLost { .. }))
             .count() as u32
     });
     let focus_now = s.mirror.as_ref().is_some_and(|m| {
         m.records()
             .iter()
             .rev()
-            .find(|r| matches!(r.event, Event::FocusLost | Event::FocusRegained))
-            .is_some_and(|r| matches!(r.event, Event::FocusLost))
+            .find(|r| matches!(r.event, Event::FocusLost { .. } | Event::FocusRegained))
+            .is_some_and(|r| matches!(r.event, Event::FocusLost { .. }))
     });
     let ended = p.as_ref().and_then(|p| p.ended);
     let status = if let Some(by) = ended {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use certroom_core::Hash;
 use certroom_hub::{EnrolledCandidate, Hub, RoomSetup};
-use certroom_journal::{Event, Journal, TestHeader};
+use certroom_journal::{Event, FocusCause, Journal, TestHeader};
 use certroom_protocol::client::{connect_socket, Socket};
 use certroom_protocol::frame as protocol;
 use certroom_protocol::{
@@ -511,7 +511,13 @@ async fn authorization_alerts_and_a_hub_restart_lose_nothing() {
         }
     );
     l.request(KioskMessage::Done { command: id }).await.unwrap();
-    j.append(&test, &Event::FocusLost).unwrap();
+    j.append(
+        &test,
+        &Event::FocusLost {
+            cause: FocusCause::Window,
+        },
+    )
+    .unwrap();
     j.append(
         &test,
         &Event::AlertRaised {

@@ -13,6 +13,28 @@ pub enum EndedBy {
     Finalization,
 }
 
+/// Why the kiosk window lost the focus. For a candidate who needs adjustments, a loss caused by
+/// assistive technology (a screen reader moving the focus) does not void the answer (facts §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FocusCause {
+    /// Another window or program took the focus.
+    Window,
+    /// Assistive technology (a screen reader) moved the focus.
+    AssistiveTechnology,
+    /// A version 1 journal, which did not record the cause.
+    Unrecorded,
+}
+
+impl FocusCause {
+    /// Whether a loss of this cause makes a right answer to the question on screen count as
+    /// wrong (facts §4): always, except assistive technology for a candidate who needs
+    /// adjustments. An E10 validated by the invigilator lifts it afterwards (the jury's rescoring).
+    pub fn voids_answer(self, needs_adjustment: bool) -> bool {
+        !(self == FocusCause::AssistiveTechnology && needs_adjustment)
+    }
+}
+
 /// One journaled event. Serialised as `{"kind": "...", "payload": {...}}`; events without data
 /// have no `payload`. Item ids are strings and responses are the raw JSON the UI submitted, so
 /// that the journal does not depend on the engine's types and keeps exactly what was sent.
@@ -42,7 +64,9 @@ pub enum Event {
     Skip {
         item_id: String,
     },
-    FocusLost,
+    FocusLost {
+        cause: FocusCause,
+    },
     FocusRegained,
     CloseRefused,
     AlertRaised {
@@ -76,7 +100,7 @@ impl Event {
             Event::QuestionShown { .. } => "QuestionShown",
             Event::Answer { .. } => "Answer",
             Event::Skip { .. } => "Skip",
-            Event::FocusLost => "FocusLost",
+            Event::FocusLost { .. } => "FocusLost",
             Event::FocusRegained => "FocusRegained",
             Event::CloseRefused => "CloseRefused",
             Event::AlertRaised { .. } => "AlertRaised",
@@ -118,7 +142,9 @@ mod tests {
             Event::Skip {
                 item_id: "i".into(),
             },
-            Event::FocusLost,
+            Event::FocusLost {
+                cause: FocusCause::Window,
+            },
             Event::FocusRegained,
             Event::CloseRefused,
             Event::AlertRaised {

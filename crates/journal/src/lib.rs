@@ -21,10 +21,10 @@ pub mod verify;
 
 pub use chain::{ChainFault, Problem};
 pub use error::JournalError;
-pub use event::{EndedBy, Event};
+pub use event::{EndedBy, Event, FocusCause};
 pub use journal::{Ack, CheckpointReport, Journal, TestSummary};
 pub use mirror::{ChainBytes, Mirror};
-pub use record::{Record, TestHeader};
+pub use record::{JoinedIdentity, Record, TestHeader};
 pub use resume::{progress, Progress, ShownQuestion, Step};
 pub use station::{
     verify_head, verify_head_pinned, HeadError, SignedHead, StationError, StationKey,

@@ -10,9 +10,13 @@ use serde_json::{json, Map, Value};
 use crate::event::Event;
 use certroom_core::canonical::{self, CanonicalError};
 use certroom_core::hash::Hash;
+use certroom_core::Config;
 
-/// Version of the record and header byte formats. Bump only with a new decoder kept for the old one.
-pub const FORMAT_VERSION: u64 = 1;
+/// Version of the record and header byte formats written now. Bump only with a new decoder kept
+/// for the old one: version 1 journals are still read (see docs/journal-format.md).
+pub const FORMAT_VERSION: u64 = 2;
+/// Every version this build reads.
+pub const READABLE_VERSIONS: [u64; 2] = [1, 2];
 
 const GENESIS_DOMAIN: &[u8] = b"certroom-journal-v1 genesis\0";
 
@@ -20,9 +24,12 @@ const GENESIS_DOMAIN: &[u8] = b"certroom-journal-v1 genesis\0";
 pub const MAX_ID_LEN: usize = 128;
 
 /// What identifies a candidate's test and fixes everything the central replay needs besides the
-/// events themselves.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// events themselves. The station's signed head covers it (the chain starts from its bytes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestHeader {
+    /// The format this header was written in: 1 (before the fields below) or 2.
+    #[serde(skip, default = "current_version")]
+    pub version: u64,
     pub test_id: String,
     pub session_id: String,
     pub candidate_id: String,
@@ -32,6 +39,38 @@ pub struct TestHeader {
     pub bank_hash: Hash,
     /// RFC 3339 UTC, millisecond precision.
     pub created: String,
+    /// Version 2: who sat the test, as the room hub matched them at the kiosk (None in a demo
+    /// kiosk with no hub, and in version 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<JoinedIdentity>,
+    /// Version 2: the candidate sits the accessible questions only.
+    #[serde(default)]
+    pub needs_adjustment: bool,
+    /// Version 2: the engine and scoring configuration the test runs under, whole, and its id
+    /// (`certroom_core::Config::id`). Version 1 has neither: it ran the engine version's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<Config>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_id: Option<String>,
+    /// Version 2: how a question's options are ordered on screen
+    /// (`certroom_core::options::OPTIONS_SCHEME`). Version 1: the bank's order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<String>,
+}
+
+fn current_version() -> u64 {
+    FORMAT_VERSION
+}
+
+/// A candidate as the room hub matched them when they joined: the names and birthdate of the
+/// centre's list, not what was typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinedIdentity {
+    pub birth_name: String,
+    pub first_name: String,
+    /// `YYYY-MM-DD`.
+    pub birthdate: String,
 }
 
 impl TestHeader {
@@ -43,7 +82,9 @@ impl TestHeader {
         engine_version: impl Into<String>,
         bank_hash: Hash,
     ) -> Self {
+        let config = Config::default();
         TestHeader {
+            version: FORMAT_VERSION,
             test_id: test_id.into(),
             session_id: session_id.into(),
             candidate_id: candidate_id.into(),
@@ -51,6 +92,49 @@ impl TestHeader {
             engine_version: engine_version.into(),
             bank_hash,
             created: now_rfc3339(),
+            identity: None,
+            needs_adjustment: false,
+            config_id: Some(config.id()),
+            config: Some(config),
+            options: Some(certroom_core::options::OPTIONS_SCHEME.into()),
+        }
+    }
+
+    /// The candidate as the hub matched them.
+    pub fn with_identity(mut self, identity: JoinedIdentity) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+
+    /// The configuration the test runs under (the default engine's otherwise).
+    pub fn with_config(mut self, config: Config) -> Self {
+        self.config_id = Some(config.id());
+        self.config = Some(config);
+        self
+    }
+
+    /// The candidate sits the accessible questions only.
+    pub fn with_adjustment(mut self, needs_adjustment: bool) -> Self {
+        self.needs_adjustment = needs_adjustment;
+        self
+    }
+
+    /// The configuration to run or replay the test with: the header's, or for a version 1
+    /// journal the engine version's default with `questions` questions.
+    pub fn engine_config(&self, questions: u32) -> Config {
+        self.config.clone().unwrap_or_else(|| Config {
+            questions,
+            ..Config::default()
+        })
+    }
+
+    /// The screen order of `item`'s options in this test.
+    pub fn option_order(&self, item: &certroom_core::bank::Item) -> Vec<usize> {
+        match self.options.as_deref() {
+            Some(certroom_core::options::OPTIONS_SCHEME) => {
+                certroom_core::options::order(self.engine_seed, item)
+            }
+            _ => (0..item.proposals.len()).collect(),
         }
     }
 
@@ -70,8 +154,9 @@ impl TestHeader {
         Ok(())
     }
 
+    /// The header's bytes, always in the current format.
     pub(crate) fn to_bytes(&self) -> Result<Vec<u8>, CanonicalError> {
-        canonical::to_bytes(&json!({
+        let mut v = json!({
             "v": FORMAT_VERSION,
             "test_id": self.test_id,
             "session_id": self.session_id,
@@ -80,19 +165,67 @@ impl TestHeader {
             "engine_version": self.engine_version,
             "bank_hash": self.bank_hash.to_hex(),
             "created": self.created,
-        }))
+            "needs_adjustment": self.needs_adjustment,
+            "identity": self.identity,
+            "config": self.config,
+            "config_id": self.config_id,
+            "options": self.options,
+        });
+        if let Some(obj) = v.as_object_mut() {
+            obj.retain(|_, x| !x.is_null());
+        }
+        canonical::to_bytes(&v)
     }
 
+    /// Reads a header of any readable version; `version` says which.
     pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
         if !canonical::is_canonical(bytes) {
             return Err("header bytes are not canonical JSON".into());
         }
         let mut v: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
         let obj = v.as_object_mut().ok_or("header is not an object")?;
-        if obj.remove("v") != Some(json!(FORMAT_VERSION)) {
-            return Err("unknown header format version".into());
+        let version = obj
+            .remove("v")
+            .and_then(|v| v.as_u64())
+            .filter(|v| READABLE_VERSIONS.contains(v))
+            .ok_or("unknown header format version")?;
+        if version == 1 {
+            for v2 in [
+                "identity",
+                "needs_adjustment",
+                "config",
+                "config_id",
+                "options",
+            ] {
+                if obj.contains_key(v2) {
+                    return Err(format!("version 1 header with a version 2 field: {v2}"));
+                }
+            }
+        } else {
+            for v2 in ["needs_adjustment", "config", "config_id", "options"] {
+                if !obj.contains_key(v2) {
+                    return Err(format!("version 2 header without {v2}"));
+                }
+            }
+            // The id must be the configuration's own: computed over the very bytes stored.
+            let id = obj
+                .get("config")
+                .map(|c| canonical::to_bytes(c).map(|b| Hash::of(&[&b]).to_hex()))
+                .transpose()
+                .map_err(|e| e.to_string())?;
+            if id.as_ref()
+                != obj
+                    .get("config_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .as_ref()
+            {
+                return Err("config_id is not the configuration's".into());
+            }
         }
-        serde_json::from_value(v).map_err(|e| e.to_string())
+        let mut header: TestHeader = serde_json::from_value(v).map_err(|e| e.to_string())?;
+        header.version = version;
+        Ok(header)
     }
 
     /// The `prev_hash` of record 1. Binding the chain to the header means that changing the
@@ -171,9 +304,11 @@ pub(crate) fn decode_body(bytes: &[u8]) -> Result<Body, String> {
     }
     let v: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
     let obj = v.as_object().ok_or("record is not a JSON object")?;
-    if obj.get("v") != Some(&json!(FORMAT_VERSION)) {
-        return Err("unknown record format version".into());
-    }
+    let version = obj
+        .get("v")
+        .and_then(Value::as_u64)
+        .filter(|v| READABLE_VERSIONS.contains(v))
+        .ok_or("unknown record format version")?;
     let s = |k: &str| {
         obj.get(k)
             .and_then(Value::as_str)
@@ -190,6 +325,13 @@ pub(crate) fn decode_body(bytes: &[u8]) -> Result<Body, String> {
         if let Some(x) = obj.get(k) {
             ev.insert(k.into(), x.clone());
         }
+    }
+    // Version 1 recorded a focus loss without its cause.
+    if version == 1 && ev.get("kind") == Some(&json!("FocusLost")) {
+        if ev.contains_key("payload") {
+            return Err("version 1 focus loss with a payload".into());
+        }
+        ev.insert("payload".into(), json!({"cause": "unrecorded"}));
     }
     let event: Event =
         serde_json::from_value(Value::Object(ev)).map_err(|e| format!("unreadable event: {e}"))?;
@@ -224,8 +366,88 @@ mod tests {
         let unit = encode_body("T1", 1, "t", 0, &Event::Joined).unwrap();
         assert_eq!(
             std::str::from_utf8(&unit).unwrap(),
-            r#"{"kind":"Joined","mono_ms":0,"seq":1,"test":"T1","ts":"t","v":1}"#
+            r#"{"kind":"Joined","mono_ms":0,"seq":1,"test":"T1","ts":"t","v":2}"#
         );
+    }
+
+    #[test]
+    fn version_2_headers_carry_who_and_how_and_bind_the_config_id() {
+        let h = TestHeader::new("T1", "S1", "C1", 5, "engine-1", Hash::of(&[b"bank"]))
+            .with_identity(JoinedIdentity {
+                birth_name: "N'Diaye-Lefèvre".into(),
+                first_name: "Zoé".into(),
+                birthdate: "2010-02-14".into(),
+            })
+            .with_adjustment(true)
+            .with_config(Config {
+                questions: 20,
+                ..Config::default()
+            });
+        let bytes = h.to_bytes().unwrap();
+        let back = TestHeader::from_bytes(&bytes).unwrap();
+        assert_eq!(back, h);
+        assert_eq!(back.version, 2);
+        assert!(back.needs_adjustment);
+        assert_eq!(
+            back.engine_config(32).questions,
+            20,
+            "the header's config rules"
+        );
+        assert_eq!(
+            back.config_id.as_deref(),
+            Some(back.config.as_ref().unwrap().id().as_str())
+        );
+
+        // A config edited without its id (or the reverse) is not a header.
+        let text = String::from_utf8(bytes).unwrap();
+        let edited = text.replace("\"questions\":20", "\"questions\":21");
+        assert_ne!(edited, text);
+        assert!(TestHeader::from_bytes(edited.as_bytes())
+            .unwrap_err()
+            .contains("config_id"));
+        let no_options = text.replace(
+            &format!(
+                ",\"options\":\"{}\"",
+                certroom_core::options::OPTIONS_SCHEME
+            ),
+            "",
+        );
+        assert!(TestHeader::from_bytes(no_options.as_bytes())
+            .unwrap_err()
+            .contains("options"));
+    }
+
+    #[test]
+    fn version_1_journals_are_still_read_and_say_so() {
+        let v1 = canonical::to_bytes(&json!({
+            "v": 1, "test_id": "T1", "session_id": "S1", "candidate_id": "C1",
+            "engine_seed": 9, "engine_version": "engine-1",
+            "bank_hash": Hash::of(&[b"bank"]).to_hex(), "created": "2026-03-12T08:00:00.000Z",
+        }))
+        .unwrap();
+        let h = TestHeader::from_bytes(&v1).unwrap();
+        assert_eq!(h.version, 1);
+        assert!(h.config.is_none() && h.options.is_none() && h.identity.is_none());
+        assert_eq!(
+            h.engine_config(24).questions,
+            24,
+            "v1: the default engine's, as declared"
+        );
+        let mut with_v2_field: Value = serde_json::from_slice(&v1).unwrap();
+        with_v2_field["needs_adjustment"] = json!(true);
+        let bytes = canonical::to_bytes(&with_v2_field).unwrap();
+        assert!(TestHeader::from_bytes(&bytes).is_err());
+
+        // A version 1 focus loss did not say why.
+        let body = br#"{"kind":"FocusLost","mono_ms":5,"seq":3,"test":"T1","ts":"t","v":1}"#;
+        assert_eq!(
+            decode_body(body).unwrap().event,
+            Event::FocusLost {
+                cause: crate::event::FocusCause::Unrecorded
+            }
+        );
+        let v2 = br#"{"kind":"FocusLost","mono_ms":5,"seq":3,"test":"T1","ts":"t","v":2}"#;
+        assert!(decode_body(v2).is_err(), "version 2 always says why");
     }
 
     #[test]

@@ -157,7 +157,7 @@ pub fn progress(records: &[Record]) -> Progress {
             }
             Event::Joined
             | Event::InstructionsAcknowledged
-            | Event::FocusLost
+            | Event::FocusLost { .. }
             | Event::FocusRegained
             | Event::CloseRefused
             | Event::Resumed => {}

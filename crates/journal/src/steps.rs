@@ -101,6 +101,7 @@ fn abort_cause(by: EndedBy, reason: Option<&str>) -> AbortCause {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::FocusCause;
     use certroom_core::hash::Hash;
     use serde_json::json;
 
@@ -128,7 +129,12 @@ mod tests {
                     draw: json!(u64::MAX),
                 },
             ),
-            rec(3, Event::FocusLost),
+            rec(
+                3,
+                Event::FocusLost {
+                    cause: FocusCause::Window,
+                },
+            ),
             rec(
                 4,
                 Event::Answer {

@@ -2,7 +2,9 @@ mod common;
 
 use std::time::Duration;
 
-use certroom_journal::{verify_file, EndedBy, Event, Journal, JournalError, StationKey};
+use certroom_journal::{
+    verify_file, EndedBy, Event, FocusCause, Journal, JournalError, StationKey,
+};
 use common::{build, header, TEST};
 use serde_json::json;
 
@@ -113,7 +115,14 @@ fn restart_pauses_requires_authorization_and_does_not_charge_the_gap() {
         },
     )
     .unwrap();
-    let still = j.append(TEST, &Event::FocusLost).unwrap();
+    let still = j
+        .append(
+            TEST,
+            &Event::FocusLost {
+                cause: FocusCause::Window,
+            },
+        )
+        .unwrap();
     assert_eq!(
         still.mono_ms, p1.live_ms,
         "clock stays stopped until Resumed"
@@ -192,9 +201,20 @@ fn a_second_writer_is_refused_instead_of_forking_the_chain() {
     let mut b = Journal::open(&p).unwrap();
     a.open_test(TEST).unwrap();
     b.open_test(TEST).unwrap();
-    a.append(TEST, &Event::FocusLost).unwrap();
+    a.append(
+        TEST,
+        &Event::FocusLost {
+            cause: FocusCause::Window,
+        },
+    )
+    .unwrap();
     assert!(matches!(
-        b.append(TEST, &Event::FocusLost),
+        b.append(
+            TEST,
+            &Event::FocusLost {
+                cause: FocusCause::Window
+            }
+        ),
         Err(JournalError::ConcurrentWriter(_))
     ));
     verify_file(&p).unwrap();

@@ -10,4 +10,4 @@ pub mod sitting;
 pub mod station;
 
 pub use screen::{Lang, Screen};
-pub use sitting::{AnswerAck, Identity, KioskConfig, KioskError, Sitting};
+pub use sitting::{AnswerAck, Identity, KioskConfig, KioskError, Sitting, TestFor};

@@ -16,7 +16,8 @@ use certroom_protocol::{
 use ring::signature::Ed25519KeyPair;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use crate::sitting::{Identity, KioskError, Sitting};
+use crate::sitting::{Identity, KioskError, Sitting, TestFor};
+use certroom_journal::JoinedIdentity;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LiveError {
@@ -223,7 +224,16 @@ impl LiveKiosk {
                     match (s.test_id().is_some(), card) {
                         (true, _) => s.resume_authorized("invigilator")?,
                         (false, Some(c)) => {
-                            s.start_test(&c.session.to_string(), &c.id.to_string())?;
+                            s.start_test(&TestFor {
+                                session: c.session.to_string(),
+                                candidate_id: c.id.to_string(),
+                                identity: Some(JoinedIdentity {
+                                    birth_name: c.birth_name.clone(),
+                                    first_name: c.first_name.clone(),
+                                    birthdate: c.birthdate.format("%Y-%m-%d").to_string(),
+                                }),
+                                needs_adjustment: c.adjusted_questions,
+                            })?;
                             // Tiers-temps from the candidate list: journaled with the start, so
                             // the clock, the hub and the central replay all count it.
                             let minutes = s.tiers_temps_minutes(c.extra_time_percent);

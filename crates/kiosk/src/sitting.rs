@@ -26,6 +26,17 @@ pub struct KioskConfig {
     pub publisher: [u8; 32],
 }
 
+/// Whose test a kiosk starts: the candidate the hub matched (in a demo kiosk with no hub, as
+/// typed), and whether they sit the accessible questions only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestFor {
+    pub session: String,
+    pub candidate_id: String,
+    /// The names and birthdate of the centre's list, as the hub matched them.
+    pub identity: Option<certroom_journal::JoinedIdentity>,
+    pub needs_adjustment: bool,
+}
+
 /// Who sits down at the kiosk, as typed on the welcome screen.
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct Identity {
@@ -229,8 +240,8 @@ impl Sitting {
                 .saturating_sub(live.saturating_sub(shown.map_or(live, |r| r.mono_ms)))
                 / 1000
         });
-        let seed = self.journal.header(test_id)?.engine_seed;
-        let order = certroom_core::options::order(seed, item);
+        let header = self.journal.header(test_id)?;
+        let order = header.option_order(item);
         Ok(Screen::Question {
             question: Box::new(screen::question_view(item, &order, lang, |p| bank.asset(p))),
             progress: Progress {
@@ -243,7 +254,11 @@ impl Sitting {
                 question_remaining_s,
             },
             alert_open: test.alert_open(),
-            focus_lost: focus_lost_since(records, shown.map_or(0, |r| r.seq)),
+            focus_lost: focus_lost_since(
+                records,
+                shown.map_or(0, |r| r.seq),
+                header.needs_adjustment,
+            ),
         })
     }
 
@@ -257,9 +272,9 @@ impl Sitting {
         let steps = engine_steps(records)?;
         Ok(Test::resume(
             bank,
-            &self.config.engine,
+            &header.engine_config(self.config.engine.questions),
             header.engine_seed,
-            false,
+            header.needs_adjustment,
             &steps,
         )?)
     }
@@ -310,7 +325,12 @@ impl Sitting {
         }
         match (self.joining.take(), self.test.clone()) {
             (Some(who), None) => {
-                self.start_test(who.session.trim(), &display_name(&who))?;
+                self.start_test(&TestFor {
+                    session: who.session.trim().to_owned(),
+                    candidate_id: display_name(&who),
+                    identity: None,
+                    needs_adjustment: false,
+                })?;
             }
             (_, Some(_)) => self.resume_authorized("invigilator")?,
             (None, None) => return Err(KioskError::NoTest),
@@ -352,7 +372,7 @@ impl Sitting {
     }
 
     /// Starts the test of a candidate the hub identified; returns the test id.
-    pub fn start_test(&mut self, session: &str, candidate_id: &str) -> Result<String, KioskError> {
+    pub fn start_test(&mut self, who: &TestFor) -> Result<String, KioskError> {
         if let Some(t) = &self.test {
             return Ok(t.clone());
         }
@@ -365,14 +385,19 @@ impl Sitting {
         ]);
         let test_id = format!("T-{}", certroom_core::hash::to_hex(&bytes[8..]));
         let bank_hash = Hash::from_hex(bank.bank.content_hash()).ok_or(KioskError::NoTest)?;
-        let header = certroom_journal::TestHeader::new(
+        let mut header = certroom_journal::TestHeader::new(
             test_id.clone(),
-            session,
-            candidate_id,
+            who.session.as_str(),
+            who.candidate_id.as_str(),
             seed,
             ENGINE_VERSION,
             bank_hash,
-        );
+        )
+        .with_config(self.config.engine.clone())
+        .with_adjustment(who.needs_adjustment);
+        if let Some(identity) = &who.identity {
+            header = header.with_identity(identity.clone());
+        }
         self.journal.create_test(header)?;
         self.journal.append(&test_id, &Event::Joined)?;
         self.journal
@@ -434,17 +459,18 @@ impl Sitting {
         let item = bank.bank.item(item_id).ok_or(KioskError::NoTest)?;
         // The screen showed the options in this candidate's order: the journal and the checker
         // get the item's own indices.
-        let seed = self.journal.header(&test_id)?.engine_seed;
-        let response = certroom_core::options::to_item_order(
-            &response,
-            &certroom_core::options::order(seed, item),
-        );
+        let header = self.journal.header(&test_id)?;
+        let response = certroom_core::options::to_item_order(&response, &header.option_order(item));
         // Time on the question comes from the journal's live clock, never from the webview.
         let shown = last_shown(&records);
         let live = self.journal.live_ms(&test_id).unwrap_or(progress.live_ms);
         let spent = live.saturating_sub(shown.map_or(live, |r| r.mono_ms));
         let timed_out = item.timer_s.is_some_and(|t| spent > u64::from(t) * 1000);
-        let focus_lost = focus_lost_since(&records, shown.map_or(0, |r| r.seq));
+        let focus_lost = focus_lost_since(
+            &records,
+            shown.map_or(0, |r| r.seq),
+            header.needs_adjustment,
+        );
         test.answer(
             item_id,
             &response,
@@ -747,10 +773,13 @@ fn last_shown(records: &[Record]) -> Option<&Record> {
         .find(|r| matches!(r.event, Event::QuestionShown { .. }))
 }
 
-fn focus_lost_since(records: &[Record], seq: u64) -> bool {
-    records
-        .iter()
-        .any(|r| r.seq > seq && matches!(r.event, Event::FocusLost))
+/// Whether a focus loss that voids an answer (see `FocusCause::voids_answer`) happened after
+/// record `seq`.
+fn focus_lost_since(records: &[Record], seq: u64, needs_adjustment: bool) -> bool {
+    records.iter().any(|r| {
+        r.seq > seq
+            && matches!(r.event, Event::FocusLost { cause } if cause.voids_answer(needs_adjustment))
+    })
 }
 
 fn ended_reason(records: &[Record]) -> EndedReason {

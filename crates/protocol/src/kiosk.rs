@@ -88,6 +88,8 @@ pub struct CandidateCard {
     pub session: i64,
     pub first_name: String,
     pub birth_name: String,
+    /// As the centre's list has it: the journal's header records who sat the test.
+    pub birthdate: chrono::NaiveDate,
     pub extra_time_percent: u8,
     pub adjusted_questions: bool,
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use certroom_core::engine::Config;
 use certroom_core::Response;
 use certroom_hub::EnrolledCandidate;
-use certroom_journal::{Event, StationKey};
+use certroom_journal::{Event, FocusCause, StationKey};
 use certroom_protocol::{
     ConsoleCommand, ConsoleEvent, ConsoleLink, Fingerprint, KioskCommand, Tile, TileStatus,
 };
@@ -365,7 +365,9 @@ async fn kiosk(
                 tokio::time::sleep(Duration::from_millis(think)).await;
                 let mut events = Vec::new();
                 if chance(&mut rng, cfg.focus_rate) {
-                    events.push(Event::FocusLost);
+                    events.push(Event::FocusLost {
+                        cause: FocusCause::Window,
+                    });
                     events.push(Event::FocusRegained);
                     lock(shared).focus += 1;
                 }

@@ -3,7 +3,7 @@
 
 pub mod navigation;
 
-use certroom_journal::Event;
+use certroom_journal::{Event, FocusCause};
 use certroom_kiosk::lockdown_log::{LockdownEvent, LockdownLog};
 use certroom_kiosk::Sitting;
 use std::sync::{Arc, Mutex};
@@ -110,7 +110,9 @@ pub fn on_window_event<R: Runtime>(
                 if *focused {
                     Event::FocusRegained
                 } else {
-                    Event::FocusLost
+                    Event::FocusLost {
+                        cause: FocusCause::Window,
+                    }
                 },
             );
             let _ = window.emit_to(WINDOW, "kiosk://focus", *focused);

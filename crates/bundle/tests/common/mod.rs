@@ -9,7 +9,7 @@ use certroom_bundle::{
 use certroom_core::canonical;
 use certroom_core::message::UserMessage;
 use certroom_core::Hash;
-use certroom_journal::{EndedBy, Event, Journal, StationKey, TestHeader};
+use certroom_journal::{EndedBy, Event, FocusCause, Journal, StationKey, TestHeader};
 use chrono::NaiveDate;
 use ring::signature::{Ed25519KeyPair, KeyPair};
 use serde_json::{json, Value};
@@ -90,7 +90,13 @@ impl Station {
             )
             .unwrap();
             if i == 1 {
-                j.append(&test, &Event::FocusLost).unwrap();
+                j.append(
+                    &test,
+                    &Event::FocusLost {
+                        cause: FocusCause::Window,
+                    },
+                )
+                .unwrap();
                 j.append(&test, &Event::FocusRegained).unwrap();
             }
             j.append(

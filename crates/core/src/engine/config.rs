@@ -73,6 +73,18 @@ pub struct Config {
     pub scoring: ScoringConfig,
 }
 
+impl Config {
+    /// The configuration's id: SHA-256 (hex) of its canonical JSON. A journal names the
+    /// configuration it ran under by this id, and the service scores only under configurations
+    /// it knows by id.
+    pub fn id(&self) -> String {
+        let value = serde_json::to_value(self).unwrap_or_default();
+        // A configuration is a few flat numbers and short lists: always canonicalisable.
+        let bytes = crate::canonical::to_bytes(&value).unwrap_or_default();
+        crate::hash::Hash::of(&[&bytes]).to_hex()
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
