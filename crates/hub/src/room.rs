@@ -228,6 +228,27 @@ pub struct Room {
     next_command: u64,
 }
 
+/// The station-signed head of an ended test, checked: it comes from the enrolled PC that sent it
+/// and signs exactly `mirror`.
+fn checked_head(station: &str, mirror: &Mirror, h: &WireHead) -> Result<SignedHead, RoomError> {
+    let bad = |why: &str| RoomError::Chain(format!("signed head: {why}"));
+    let sig = hex::decode(&h.signature).map_err(|_| bad("signature"))?;
+    let head = SignedHead::from_stored(h.body.as_bytes(), &sig).map_err(|e| bad(&e.to_string()))?;
+    let key: [u8; 32] = hex::decode(station)
+        .ok()
+        .and_then(|k| k.try_into().ok())
+        .ok_or_else(|| bad("station key"))?;
+    verify_head_pinned(&head, &[key]).map_err(|e| bad(&e.to_string()))?;
+    if !mirror.ended()
+        || head.seq != mirror.last_seq()
+        || head.hash != mirror.last_hash()
+        || head.test_id != mirror.header().test_id
+    {
+        return Err(bad("does not sign the hub's copy"));
+    }
+    Ok(head)
+}
+
 impl Room {
     pub fn new(hub_fingerprint: &str, setup: RoomSetup) -> Self {
         let sitters = setup
@@ -369,7 +390,9 @@ impl Room {
                 birth_name,
                 birthdate,
             } => {
-                let card = self.join(station, *session, first_name, birth_name, birthdate)?;
+                let (card, unseated) =
+                    self.join(station, *session, first_name, birth_name, birthdate)?;
+                fx.tiles.extend(unseated);
                 fx.tiles.push(card.id);
                 fx.reply = Some(Reply::Joined { candidate: card });
             }
@@ -394,11 +417,13 @@ impl Room {
                 head,
             } => {
                 let id = self.sitter_at(station).ok_or(RoomError::NoCandidate)?;
-                let last_seq =
-                    self.take_records(id, station, test_id, header.as_deref(), bodies)?;
-                if let Some(h) = head {
-                    self.take_head(id, station, h)?;
-                }
+                // Checked whole before anything is kept: a refused head leaves the copy as it was.
+                let mirror = self.extended_copy(id, test_id, header.as_deref(), bodies)?;
+                let head = match head {
+                    Some(h) => Some(checked_head(station, &mirror, h)?),
+                    None => None,
+                };
+                let last_seq = self.keep_copy(id, station, mirror, head);
                 fx.tiles.push(id);
                 fx.reply = Some(Reply::Synced {
                     test_id: test_id.clone(),
@@ -422,6 +447,7 @@ impl Room {
                         return Err(RoomError::StationBusy);
                     }
                     s.station = None;
+                    s.ready = false;
                     s.pending.clear();
                     fx.tiles.push(id);
                 }
@@ -431,6 +457,7 @@ impl Room {
         Ok(fx)
     }
 
+    /// Seats the candidate who matches; also returns whoever was unseated from this PC.
     fn join(
         &mut self,
         station: &str,
@@ -438,7 +465,8 @@ impl Room {
         first_name: &str,
         birth_name: &str,
         birthdate: &str,
-    ) -> Result<CandidateCard, RoomError> {
+    ) -> Result<(CandidateCard, Vec<i64>), RoomError> {
+        let mut unseated = Vec::new();
         if session != self.setup.session {
             return Err(RoomError::WrongSession);
         }
@@ -479,51 +507,32 @@ impl Room {
         if s.station.as_deref().is_some_and(|st| st != station) {
             return Err(RoomError::Elsewhere);
         }
+        // Whoever sat here before (ended, or never started) leaves the PC with nothing pending:
+        // an authorization meant for them must never reach the next candidate.
         for other in self.sitters.values_mut() {
             if other.card.id != id && other.station.as_deref() == Some(station) {
                 other.station = None;
+                other.ready = false;
+                other.pending.clear();
+                unseated.push(other.card.id);
             }
         }
         let s = self.sitters.get_mut(&id).ok_or(RoomError::NotFound)?;
         s.station = Some(station.to_owned());
-        Ok(s.card.clone())
+        Ok((s.card.clone(), unseated))
     }
 
-    /// Keeps the station-signed head of an ended test, after checking it signs the hub's copy
-    /// and comes from the enrolled PC that sent it.
-    fn take_head(&mut self, id: i64, station: &str, h: &WireHead) -> Result<(), RoomError> {
-        let bad = |why: &str| RoomError::Chain(format!("signed head: {why}"));
-        let sig = hex::decode(&h.signature).map_err(|_| bad("signature"))?;
-        let head =
-            SignedHead::from_stored(h.body.as_bytes(), &sig).map_err(|e| bad(&e.to_string()))?;
-        let key: [u8; 32] = hex::decode(station)
-            .ok()
-            .and_then(|k| k.try_into().ok())
-            .ok_or_else(|| bad("station key"))?;
-        verify_head_pinned(&head, &[key]).map_err(|e| bad(&e.to_string()))?;
-        let s = self.sitters.get_mut(&id).ok_or(RoomError::NoCandidate)?;
-        let m = s.mirror.as_ref().ok_or_else(|| bad("no journal"))?;
-        if !m.ended()
-            || head.seq != m.last_seq()
-            || head.hash != m.last_hash()
-            || head.test_id != m.header().test_id
-        {
-            return Err(bad("does not sign the hub's copy"));
-        }
-        s.head = Some(head);
-        Ok(())
-    }
-
-    fn take_records(
-        &mut self,
+    /// The hub's copy of a candidate's journal with `bodies` added, checked record by record
+    /// against the chain; the room is unchanged.
+    fn extended_copy(
+        &self,
         id: i64,
-        station: &str,
         test_id: &str,
         header: Option<&str>,
         bodies: &[String],
-    ) -> Result<u64, RoomError> {
+    ) -> Result<Mirror, RoomError> {
         let session = self.setup.session.to_string();
-        let s = self.sitters.get_mut(&id).ok_or(RoomError::NoCandidate)?;
+        let s = self.sitters.get(&id).ok_or(RoomError::NoCandidate)?;
         let mut mirror = match (&s.mirror, header) {
             (Some(m), _) => {
                 if m.header().test_id != test_id {
@@ -541,13 +550,31 @@ impl Room {
                 {
                     return Err(RoomError::Chain("header of another candidate".into()));
                 }
+                // A version 2 header names who sits the test: the candidate this hub seated.
+                if let Some(who) = &hd.identity {
+                    let seated = (
+                        s.card.birth_name.as_str(),
+                        s.card.first_name.as_str(),
+                        s.birthdate.format("%Y-%m-%d").to_string(),
+                    );
+                    if (
+                        who.birth_name.as_str(),
+                        who.first_name.as_str(),
+                        who.birthdate.clone(),
+                    ) != seated
+                    {
+                        return Err(RoomError::Chain("header of another identity".into()));
+                    }
+                }
                 m
             }
             (None, None) => return Err(RoomError::Chain("header missing".into())),
         };
         for body in bodies {
             let bytes = body.as_bytes();
-            let seq = seq_of(bytes).ok_or_else(|| RoomError::Chain("unreadable record".into()))?;
+            let seq = seq_of(bytes)
+                .filter(|seq| *seq > 0)
+                .ok_or_else(|| RoomError::Chain("unreadable record".into()))?;
             if seq <= mirror.last_seq() {
                 let known = usize::try_from(seq - 1)
                     .ok()
@@ -563,7 +590,21 @@ impl Room {
                 .extend(bytes.to_vec())
                 .map_err(|f| RoomError::Chain(format!("{} (n°{})", f.problem, f.seq)))?;
         }
+        Ok(mirror)
+    }
+
+    /// Keeps a checked copy (and head); returns the copy's last sequence.
+    fn keep_copy(
+        &mut self,
+        id: i64,
+        station: &str,
+        mirror: Mirror,
+        head: Option<SignedHead>,
+    ) -> u64 {
         let last = mirror.last_seq();
+        let Some(s) = self.sitters.get_mut(&id) else {
+            return last;
+        };
         if s.chain_station.is_none() || s.mirror.is_none() {
             s.chain_station = Some(station.to_owned());
         }
@@ -581,10 +622,17 @@ impl Room {
             s.pending.clear();
         }
         s.mirror = Some(mirror);
-        Ok(last)
+        if head.is_some() {
+            s.head = head;
+        }
+        last
     }
 
     fn console_command(&mut self, cmd: &ConsoleCommand, at: &str) -> Result<Effects, RoomError> {
+        // What was finalized is what the bundle carries: nothing changes the room afterwards.
+        if self.finalized.is_some() {
+            return Err(RoomError::Closed);
+        }
         let mut fx = Effects::default();
         match cmd {
             ConsoleCommand::ConfirmPairing { station } => {
@@ -807,10 +855,14 @@ impl Room {
                 fx.room_changed = true;
             }
             ConsoleCommand::Finalize => {
+                // A test whose candidate was moved off a PC and never sat again is not running:
+                // it is interrupted, and needs its abort reason like any other.
                 let running: Vec<i64> = self
                     .sitters
                     .values()
-                    .filter(|s| s.mirror.as_ref().is_some_and(|m| !m.ended()))
+                    .filter(|s| {
+                        s.station.is_some() && s.mirror.as_ref().is_some_and(|m| !m.ended())
+                    })
                     .map(|s| s.card.id)
                     .collect();
                 if !running.is_empty() {

@@ -275,8 +275,15 @@ impl Hub {
         }
     }
 
-    /// One kiosk frame, on a blocking thread: verify, apply, commit, then answer.
-    fn kiosk_frame(&self, raw: &str, bound: &mut Option<String>) -> Message {
+    /// One kiosk frame, on a blocking thread: verify, apply, commit, then answer. The first
+    /// accepted frame binds the connection to its station (`tx` receives its commands) before the
+    /// effects go out, so commands a `hello` re-sends reach this very connection.
+    fn kiosk_frame(
+        &self,
+        raw: &str,
+        bound: &mut Option<String>,
+        tx: &mpsc::UnboundedSender<Message>,
+    ) -> Message {
         let refused = |e: &FrameError, n: u64| {
             let mut w = WireError::from(e);
             if let FrameError::Replay { last_n } = e {
@@ -305,6 +312,11 @@ impl Hub {
         match self.accept(input, Some(&station)) {
             Ok(mut fx) => {
                 if bound.is_none() {
+                    self.inner
+                        .kiosks
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(station.clone(), tx.clone());
                     *bound = Some(station);
                 }
                 let reply = fx.reply.take();
@@ -442,23 +454,15 @@ async fn kiosk_session(hub: Hub, socket: WebSocket) {
         };
         let h = hub.clone();
         let mut b = bound.clone();
+        let t = tx.clone();
         let Ok((reply, b)) = tokio::task::spawn_blocking(move || {
-            let reply = h.kiosk_frame(&raw, &mut b);
+            let reply = h.kiosk_frame(&raw, &mut b, &t);
             (reply, b)
         })
         .await
         else {
             break;
         };
-        if bound.is_none() {
-            if let Some(station) = &b {
-                hub.inner
-                    .kiosks
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(station.clone(), tx.clone());
-            }
-        }
         bound = b;
         if tx.send(reply).is_err() {
             break;

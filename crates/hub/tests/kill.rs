@@ -17,7 +17,7 @@ use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use certroom_hub::{EnrolledCandidate, Hub, RoomSetup};
-use certroom_journal::{EndedBy, Event, Journal, StationKey, TestHeader};
+use certroom_journal::{EndedBy, Event, FocusCause, Journal, StationKey, TestHeader};
 use certroom_protocol::client::connect_socket;
 use certroom_protocol::frame;
 use certroom_protocol::{
@@ -598,7 +598,9 @@ async fn scenario(report: &mut Report) -> Result<(), String> {
     report.start(format!("kill_{}_steps", ROUNDS[2].0));
     // Round 3: an alert synced and decided by the console; killed after the console's answer.
     kiosk.append(&[
-        Event::FocusLost,
+        Event::FocusLost {
+            cause: FocusCause::Window,
+        },
         Event::AlertRaised {
             item_id: "q1".into(),
         },

@@ -14,7 +14,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use certroom_core::message::UserMessage;
 use certroom_hub::room::{Effects, Input, Room};
 use certroom_hub::{EnrolledCandidate, RoomSetup};
-use certroom_journal::{EndedBy, Event, Journal, StationKey, TestHeader};
+use certroom_journal::{EndedBy, Event, FocusCause, Journal, StationKey, TestHeader};
 use certroom_protocol::{
     pairing_code, AbortReason, CandidateCard, ChainCopy, ConsoleCommand, KioskCommand,
     KioskMessage, PairingRequest, Reply, StationState, Tile, TileStatus, WireHead,
@@ -79,6 +79,7 @@ fn card(id: i64) -> CandidateCard {
         session: SESSION,
         first_name: c.first_name,
         birth_name: c.birth_name,
+        birthdate: c.birthdate,
         extra_time_percent: 0,
         adjusted_questions: false,
     }
@@ -257,7 +258,9 @@ fn fixture() -> Fixture {
             Event::Joined,
             authorized(false),
             shown(0, "q1"),
-            Event::FocusLost,
+            Event::FocusLost {
+                cause: FocusCause::Window,
+            },
             Event::AlertRaised {
                 item_id: "q1".into(),
             },
@@ -1709,8 +1712,8 @@ fn cases(f: &Fixture) -> Vec<Case> {
     ]
 }
 
-/// Cases the room fails today: each states the behaviour it should have, and its comment where
-/// room.rs goes wrong. Ignored until fixed; `cargo test -p certroom-hub -- --ignored` runs them.
+/// Faults this table found in the room, fixed: each case states the behaviour the room must have,
+/// and its comment what went wrong before.
 fn known_faults(f: &Fixture) -> Vec<Case> {
     let a = f.a.as_str();
     let c2 = &f.c2;
@@ -1800,6 +1803,67 @@ fn known_faults(f: &Fixture) -> Vec<Case> {
                     .then([Seated(1, None), Seated(3, Some(a.into()))]),
                 ],
             ]),
+        },
+        Case {
+            // A candidate moved off a dead PC who never sat again blocked finalization for ever:
+            // their test is interrupted, not running, and needs an abort reason like any other.
+            name: "a candidate moved off a PC and never reseated does not block finalization",
+            steps: steps(vec![
+                lab(f),
+                seat(a, 2, 2),
+                vec![
+                    authorize(a, 2, 1),
+                    sync(a, 4, &f.moved_a, 0, 3),
+                    accepted(
+                        console(ConsoleCommand::MoveCandidate { candidate: 2 }),
+                        fx().tiles(&[2]),
+                    ),
+                    refused(
+                        console(ConsoleCommand::Finalize),
+                        "room.abort_reasons_missing",
+                    ),
+                    accepted(
+                        console(ConsoleCommand::SetAbortReason {
+                            candidate: 2,
+                            reason: Some(AbortReason::Technical),
+                        }),
+                        fx().tiles(&[2]),
+                    ),
+                    accepted(console(ConsoleCommand::Finalize), fx().room_changed())
+                        .then([Finalized(true)]),
+                ],
+            ]),
+        },
+        Case {
+            // What was finalized is what the bundle carries: the room no longer changes.
+            name: "after finalization the room refuses every change",
+            steps: steps(vec![vec![
+                accepted(console(ConsoleCommand::Finalize), fx().room_changed())
+                    .then([Finalized(true)]),
+                refused(
+                    console(ConsoleCommand::SetComment {
+                        text: "ajout tardif".into(),
+                    }),
+                    "room.closed",
+                ),
+                refused(
+                    console(ConsoleCommand::RecordIncident {
+                        candidate: 1,
+                        code: "C6".into(),
+                        note: "après coup".into(),
+                        question: None,
+                    }),
+                    "room.closed",
+                ),
+                refused(
+                    console(ConsoleCommand::SetAbortReason {
+                        candidate: 1,
+                        reason: Some(AbortReason::Candidate),
+                    }),
+                    "room.closed",
+                ),
+                refused(console(ConsoleCommand::Finalize), "room.closed"),
+            ]]),
         },
     ]
 }
@@ -2380,7 +2444,6 @@ fn the_checker_catches_a_wrong_expectation() {
 }
 
 #[test]
-#[ignore = "faults of the room found by this table: see known_faults()"]
 fn known_faults_are_fixed() {
     let f = fixture();
     let failures = run(&known_faults(&f));
