@@ -26,7 +26,7 @@ use certroom_core::engine::{AbortCause, AnswerContext, Next, Test, ENGINE_VERSIO
 use certroom_core::Hash;
 use certroom_core::{Bank, Config, Response};
 use certroom_journal::steps::REASON_COMPLETED;
-use certroom_journal::{EndedBy, Event, Journal, StationKey, TestHeader};
+use certroom_journal::{EndedBy, Event, FocusCause, Journal, StationKey, TestHeader};
 use chrono::NaiveDate;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -90,6 +90,11 @@ pub enum Plan {
     /// At question `at` the station records another item than the engine chose, then the
     /// candidate finishes.
     ForgedQuestion { at: usize },
+    /// The window lost the focus at question `question` (1-based), answered right nonetheless;
+    /// with `e10`, the invigilator validated an E10 incident for that question.
+    FocusOut { question: u32, e10: bool },
+    /// Sits the whole test under a configuration the service was never given.
+    UnknownConfig,
 }
 
 /// One session to simulate.
@@ -242,16 +247,17 @@ impl RoomSim {
         Ok(token)
     }
 
-    fn respond(&mut self, item_id: &str, theta: f64) -> Response {
+    /// A response by a candidate of ability `theta` (2PL), or the right one when `surely_right`.
+    fn respond(&mut self, item_id: &str, theta: f64, surely_right: bool) -> Response {
         let Some(item) = self.bank.item(item_id) else {
             return Response::Skip;
         };
         let p = 1.0 / (1.0 + (item.irt.a * (item.irt.b - theta)).exp());
         let u = (self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        if u < 0.04 {
+        if u < 0.04 && !surely_right {
             return Response::Skip;
         }
-        let right = u < p;
+        let right = surely_right || u < p;
         match &item.solution {
             Solution::Choice(n) => {
                 let n = i64::from(*n);
@@ -293,14 +299,25 @@ impl RoomSim {
             let u2 = (self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
             (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
         };
-        self.journal.create_test(TestHeader::new(
-            test_id.clone(),
-            session.to_string(),
-            candidate_id.to_string(),
-            seed,
-            ENGINE_VERSION,
-            self.bank_hash,
-        ))?;
+        let config = match plan {
+            // The same engine with a wider prior: a configuration nobody registered.
+            Plan::UnknownConfig => Config {
+                prior_variance: self.config.prior_variance + 0.25,
+                ..self.config.clone()
+            },
+            _ => self.config.clone(),
+        };
+        self.journal.create_test(
+            TestHeader::new(
+                test_id.clone(),
+                session.to_string(),
+                candidate_id.to_string(),
+                seed,
+                ENGINE_VERSION,
+                self.bank_hash,
+            )
+            .with_config(config.clone()),
+        )?;
         for e in [
             Event::Joined,
             Event::InstructionsAcknowledged,
@@ -313,7 +330,7 @@ impl RoomSim {
         }
         // The engine borrows the bank; its own handle keeps `self` free for the journal.
         let bank = self.bank.clone();
-        let mut test = Test::new(&bank, &self.config, seed, false)?;
+        let mut test = Test::new(&bank, &config, seed, false)?;
         let mut answered = 0usize;
         while let Next::Question(q) = test.next_question()? {
             let forged = matches!(plan, Plan::ForgedQuestion { at } if *at == answered);
@@ -362,7 +379,16 @@ impl RoomSim {
                 }
             }
             let item_id = q.item_id.to_owned();
-            let response = self.respond(&item_id, theta);
+            let focus_out = matches!(plan, Plan::FocusOut { question, .. } if *question as usize == answered + 1);
+            if focus_out {
+                self.journal.append(
+                    &test_id,
+                    &Event::FocusLost {
+                        cause: FocusCause::Window,
+                    },
+                )?;
+            }
+            let response = self.respond(&item_id, theta, focus_out);
             let event = if response.is_skip() {
                 Event::Skip {
                     item_id: item_id.clone(),
@@ -373,12 +399,16 @@ impl RoomSim {
                     response: serde_json::to_value(&response)
                         .map_err(|e| BenchError::Other(e.to_string()))?,
                     time_spent_ms: 20_000,
-                    focus_lost: false,
+                    focus_lost: focus_out,
                     timed_out: false,
                 }
             };
             self.journal.append(&test_id, &event)?;
-            test.answer(&item_id, &response, AnswerContext::default())?;
+            let context = AnswerContext {
+                focus_lost: focus_out,
+                ..AnswerContext::default()
+            };
+            test.answer(&item_id, &response, context)?;
             answered += 1;
         }
         self.journal.end_test(
@@ -418,6 +448,14 @@ impl RoomSim {
                     code: code.clone(),
                     note: "Problème signalé pendant l'épreuve".into(),
                     question: Some(3),
+                }],
+                Plan::FocusOut {
+                    question,
+                    e10: true,
+                } => vec![Incident {
+                    code: "E10".into(),
+                    note: "Sortie involontaire de la fenêtre (notification système)".into(),
+                    question: Some(*question),
                 }],
                 _ => Vec::new(),
             };

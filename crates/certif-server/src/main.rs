@@ -113,6 +113,12 @@ enum AdminAction {
         #[arg(long)]
         key: String,
     },
+    /// Add an engine configuration (JSON file) journals may be scored under; prints its id.
+    /// A journal under a configuration the service does not know goes to the jury.
+    AddConfig {
+        /// The configuration, as the kiosks run it (engine and scoring, JSON).
+        file: std::path::PathBuf,
+    },
     /// Revoke a console key: its bundles are refused from now on.
     RevokeConsole {
         #[arg(long)]
@@ -286,6 +292,19 @@ async fn admin(app: &App, action: AdminAction) -> ExitCode {
             Ok(k) => print_json(&certif_server::dto::ConsoleDto::from(k)),
             Err(e) => api_fail(&e),
         },
+        AdminAction::AddConfig { file } => {
+            let json = match std::fs::read(&file) {
+                Ok(j) => j,
+                Err(e) => {
+                    eprintln!("certif-server: {}: {e}", file.display());
+                    return ExitCode::FAILURE;
+                }
+            };
+            match s.add_config(&json).await {
+                Ok((id, created)) => print_json(&serde_json::json!({"id": id, "created": created})),
+                Err(e) => api_fail(&e),
+            }
+        }
         AdminAction::RevokeConsole { uai, key } => match s.revoke_console(&uai, &key).await {
             Ok(k) => print_json(&certif_server::dto::ConsoleDto::from(k)),
             Err(e) => api_fail(&e),

@@ -4,8 +4,10 @@
 //! the replay establishes; a difference is not a refusal (the bundle is authentic) but a case
 //! for the jury.
 
+use std::collections::BTreeSet;
+
 use certroom_bundle::{AbortReason, Outcome, VerifiedCandidate};
-use certroom_core::engine::{replay, AbortCause, EndReason, Step};
+use certroom_core::engine::{replay, rescore, AbortCause, Adjustments, EndReason, Step};
 use certroom_core::scoring::{self, Status};
 use certroom_core::{Bank, Config};
 use certroom_journal::steps::engine_steps;
@@ -13,12 +15,48 @@ use certroom_journal::Event;
 
 use crate::model::{CandidateRow, IncidentRow, Mismatch, ResultStatus, ScoreRow};
 
-/// The engine configuration a session ran with: the default of the engine version, with the
-/// session's number of questions (the manifest states it).
+/// The engine configuration a version 1 journal ran with: the default of the engine version, with
+/// the session's number of questions (the manifest states it). A version 2 journal names its own.
 pub fn engine_config(questions: u32) -> Config {
     Config {
         questions,
         ..Config::default()
+    }
+}
+
+/// The configurations the service scores with, by id: the engine's default and those an
+/// administrator added (`certif-server admin add-config`). A journal under any other is never
+/// scored with another one: it goes to the jury.
+#[derive(Debug, Clone, Default)]
+pub struct KnownConfigs(BTreeSet<String>);
+
+impl KnownConfigs {
+    pub fn new(added: impl IntoIterator<Item = String>) -> Self {
+        KnownConfigs(
+            std::iter::once(Config::default().id())
+                .chain(added)
+                .collect(),
+        )
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.0.contains(id)
+    }
+}
+
+/// The validated E10 incidents of a candidate, by question: each lifts the focus rule for that
+/// answer (facts §4). The console records them with the question they concern.
+fn adjustments(c: &VerifiedCandidate) -> Adjustments {
+    Adjustments {
+        e10_validated: c
+            .candidate
+            .entry
+            .incidents
+            .iter()
+            .filter(|i| i.code == "E10")
+            .filter_map(|i| i.question)
+            .collect(),
+        neutralized: BTreeSet::new(),
     }
 }
 
@@ -46,8 +84,14 @@ fn status_of(s: Status) -> ResultStatus {
     }
 }
 
-/// Replays one candidate and compares with the room's account.
-pub fn replay_candidate(bank: &Bank, cfg: &Config, c: &VerifiedCandidate) -> CandidateRow {
+/// Replays one candidate and compares with the room's account. `questions` is the session's
+/// (version 1 journals); a version 2 journal carries its configuration, which must be known.
+pub fn replay_candidate(
+    bank: &Bank,
+    questions: u32,
+    known: &KnownConfigs,
+    c: &VerifiedCandidate,
+) -> CandidateRow {
     let e = &c.candidate.entry;
     let mut row = CandidateRow {
         candidate_id: e.candidate_id,
@@ -80,6 +124,18 @@ pub fn replay_candidate(bank: &Bank, cfg: &Config, c: &VerifiedCandidate) -> Can
         };
         return row;
     };
+    let header = journal.mirror.header();
+    let cfg = &header.engine_config(questions);
+    if let Some(id) = header.config_id.as_deref().filter(|id| !known.contains(id)) {
+        row.status = ResultStatus::Error;
+        row.mismatch = Some(Mismatch {
+            kind: "unknown_config".into(),
+            detail: format!(
+                "le journal a été passé sous une configuration que le service ne connaît pas ({id}) : il n'est pas noté avec une autre"
+            ),
+        });
+        return row;
+    }
     let records = journal.mirror.records();
     let mut steps = match engine_steps(records) {
         Ok(s) => s,
@@ -106,8 +162,13 @@ pub fn replay_candidate(bank: &Bank, cfg: &Config, c: &VerifiedCandidate) -> Can
             steps.push(Step::Ended { cause });
         }
     }
-    let seed = journal.mirror.header().engine_seed;
-    let replayed = match replay(bank, cfg, seed, false, &steps) {
+    let replayed = match replay(
+        bank,
+        cfg,
+        header.engine_seed,
+        header.needs_adjustment,
+        &steps,
+    ) {
         Ok(r) => r,
         Err(err) => {
             row.status = ResultStatus::Error;
@@ -118,7 +179,9 @@ pub fn replay_candidate(bank: &Bank, cfg: &Config, c: &VerifiedCandidate) -> Can
             return row;
         }
     };
-    let s = &replayed.score;
+    // The questions are the ones played; the count follows the invigilator's validated E10s.
+    let scored = rescore(bank, cfg, &replayed.played, &adjustments(c), replayed.end);
+    let s = &scored.score;
     row.status = status_of(s.status);
     row.score = Some(ScoreRow {
         capacity: s.capacity,
@@ -126,8 +189,8 @@ pub fn replay_candidate(bank: &Bank, cfg: &Config, c: &VerifiedCandidate) -> Can
         pix_max: scoring::pix(&cfg.scoring, f64::MAX),
         global_level: s.global_level,
         levels: s.competence_levels,
-        answered: replayed.answered,
-        correct: replayed.correct,
+        answered: scored.answered,
+        correct: scored.correct,
     });
     if s.status == Status::Started {
         row.mismatch = Some(Mismatch {

@@ -17,7 +17,7 @@ use crate::model::{
     BankRow, Centre, ConsoleKey, Decision, JuryCase, JuryFlag, NewBundle, SessionResults,
     SessionStatus, Stored,
 };
-use crate::replay::{engine_config, replay_candidate};
+use crate::replay::{replay_candidate, KnownConfigs};
 use crate::signer::Signer;
 use crate::store::Store;
 
@@ -292,8 +292,17 @@ impl Service {
             .map_err(ApiError::internal)?
             .ok_or(Rejection::UnknownBank { hash: bank_hash })?;
         let received_at = crate::now();
+        let known = self.known_configs().await?;
         let new = tokio::task::spawn_blocking(move || {
-            build_bundle(verified, &bank, bytes, content_sha256, centre, received_at)
+            build_bundle(
+                verified,
+                &bank,
+                &known,
+                bytes,
+                content_sha256,
+                centre,
+                received_at,
+            )
         })
         .await
         .map_err(|e| ApiError::internal(format!("replay task failed: {e}")))?;
@@ -389,23 +398,49 @@ impl Service {
     pub async fn centre_results(&self, uai: &str) -> Result<Vec<SessionResults>, ApiError> {
         Ok(self.store.centre_results(uai).await?)
     }
+
+    /// The configurations journals may be scored under (the engine's default and those added).
+    pub async fn known_configs(&self) -> Result<KnownConfigs, ApiError> {
+        let added = self.store.configs().await?;
+        Ok(KnownConfigs::new(added.into_iter().map(|(id, _)| id)))
+    }
+
+    /// Adds a configuration journals may be scored under (an administrator's act): the JSON of
+    /// an engine configuration, checked; returns its id and whether it was new.
+    pub async fn add_config(&self, json: &[u8]) -> Result<(String, bool), ApiError> {
+        let refused = |why: String| {
+            ApiError::new(
+                422,
+                "config.invalid",
+                format!("Configuration refusée : {why}"),
+                format!("Configuration refused: {why}"),
+            )
+        };
+        let config: certroom_core::Config =
+            serde_json::from_slice(json).map_err(|e| refused(e.to_string()))?;
+        config.check().map_err(refused)?;
+        let id = config.id();
+        let text = serde_json::to_string(&config).map_err(ApiError::internal)?;
+        let created = self.store.add_config(&id, &text, &crate::now()).await?;
+        Ok((id, created))
+    }
 }
 
 /// Replays every candidate and decides what the jury must see.
 fn build_bundle(
     v: VerifiedBundle,
     bank: &certroom_core::Bank,
+    known: &KnownConfigs,
     bytes: Vec<u8>,
     content_sha256: String,
     centre: Centre,
     received_at: String,
 ) -> NewBundle {
     let m = &v.manifest;
-    let cfg = engine_config(m.session.questions);
     let candidates: Vec<_> = v
         .candidates
         .iter()
-        .map(|c| replay_candidate(bank, &cfg, c))
+        .map(|c| replay_candidate(bank, m.session.questions, known, c))
         .collect();
     let mut flags = Vec::new();
     if candidates.iter().any(|c| !c.incidents.is_empty()) {

@@ -681,3 +681,75 @@ async fn a_colliding_verification_code_is_drawn_again() {
         code_collision(&b).await;
     }
 }
+
+/// The rules issue: a right answer given after a focus loss counts once the invigilator has
+/// validated an E10 incident for that question, and a journal under a configuration the service
+/// does not know is never scored with another one.
+async fn e10_and_configs(b: &common::Backend) {
+    let mut env = Env::new(b).await;
+    // Candidate 0: focus lost at question 5, answered right, E10 validated. Candidate 1: a
+    // configuration nobody registered.
+    let spec = env
+        .session_spec(2)
+        .plan(
+            0,
+            Plan::FocusOut {
+                question: 5,
+                e10: true,
+            },
+        )
+        .plan(1, Plan::UnknownConfig);
+    let bundle = env.room.session(&spec).unwrap();
+
+    // What the journal counts as played: the focus-voided answer is wrong there.
+    let verified = certroom_bundle::verify(&bundle, None).unwrap();
+    let journal = verified.candidates[0].journal.as_ref().unwrap();
+    let steps = certroom_journal::steps::engine_steps(journal.mirror.records()).unwrap();
+    let bank = certroom_bank::load(
+        certroom_bank::folder::read_dir(std::path::Path::new(
+            certif_server::bench::SAMPLE_BANK_DIR,
+        ))
+        .unwrap(),
+    )
+    .unwrap()
+    .bank;
+    let header = journal.mirror.header();
+    let cfg = header.engine_config(32);
+    let played =
+        certroom_core::engine::replay(&bank, &cfg, header.engine_seed, false, &steps).unwrap();
+    assert!(played.played[4].focus_voided && played.played[4].checked);
+
+    let (status, receipt) = env.upload(&bundle).await;
+    assert_eq!(status, 201, "{receipt}");
+    assert_eq!(receipt["status"], "pending_jury");
+    let (_, cases) = env.admin_get("/admin/jury").await;
+    let case = cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["session_number"] == spec.number)
+        .unwrap()
+        .clone();
+    let c0 = &case["candidates"][0];
+    assert_eq!(
+        c0["score"]["correct"].as_u64().unwrap(),
+        u64::from(played.correct) + 1,
+        "the validated E10 gives the answer back: {c0}"
+    );
+    assert!(c0["score"]["pix"].as_u64().unwrap() >= u64::from(played.score.pix));
+    let c1 = &case["candidates"][1];
+    assert_eq!(c1["status"], "error");
+    assert_eq!(c1["mismatch"]["kind"], "unknown_config", "{c1}");
+    assert!(
+        c1["score"].is_null(),
+        "never scored under another configuration"
+    );
+    env.finish().await;
+}
+
+#[tokio::test]
+async fn a_validated_e10_counts_and_an_unknown_configuration_goes_to_the_jury() {
+    for b in backends("e10_and_configs") {
+        e10_and_configs(&b).await;
+    }
+}

@@ -67,6 +67,11 @@ pub trait Store: Send + Sync + 'static {
     async fn put_bank(&self, bank: &BankRow) -> Result<bool, StoreError>;
     async fn bank(&self, content_hash: &str) -> Result<Option<BankRow>, StoreError>;
 
+    /// Adds an engine configuration journals may be scored under; false if it was known.
+    async fn add_config(&self, id: &str, json: &str, at: &str) -> Result<bool, StoreError>;
+    /// Every configuration added: `(id, JSON)`.
+    async fn configs(&self) -> Result<Vec<(String, String)>, StoreError>;
+
     /// The receipt of a bundle stored with exactly these bytes.
     async fn receipt_by_content(&self, content_sha256: &str)
         -> Result<Option<Receipt>, StoreError>;

@@ -26,7 +26,10 @@ use crate::model::{
 use crate::signer::Signer;
 
 /// (version, SQL). Append-only: never edit a shipped migration, add the next.
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../migrations/postgres/001_init.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../../migrations/postgres/001_init.sql")),
+    (2, include_str!("../../migrations/postgres/002_configs.sql")),
+];
 
 /// Any fixed number: the advisory lock that keeps two starting servers from migrating at once.
 const MIGRATION_LOCK: i64 = 0x6365_7274_6966;
@@ -370,6 +373,28 @@ impl Store for PgStore {
             )
             .await?;
         Ok(n == 1)
+    }
+
+    async fn add_config(&self, id: &str, json: &str, at: &str) -> Result<bool, StoreError> {
+        let client = self.pool.get().await?;
+        let n = client
+            .execute(
+                "INSERT INTO configs (id, config, added_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (id) DO NOTHING",
+                &[&id, &json, &at],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn configs(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .query("SELECT id, config FROM configs ORDER BY id", &[])
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
     }
 
     async fn bank(&self, content_hash: &str) -> Result<Option<BankRow>, StoreError> {

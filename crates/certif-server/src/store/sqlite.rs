@@ -26,7 +26,10 @@ use crate::model::{
 use crate::signer::Signer;
 
 /// Append-only, like the journal's: never edit a shipped migration, add the next.
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../../migrations/sqlite/001_init.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../../migrations/sqlite/001_init.sql")),
+    M::up(include_str!("../../migrations/sqlite/002_configs.sql")),
+];
 
 /// Readers kept open between requests; more are opened under load and closed after.
 const MAX_IDLE_READERS: usize = 16;
@@ -552,6 +555,29 @@ impl Store for SqliteStore {
                 ],
             )?;
             Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn add_config(&self, id: &str, json: &str, at: &str) -> Result<bool, StoreError> {
+        let (id, json, at) = (id.to_owned(), json.to_owned(), at.to_owned());
+        self.write(move |conn| {
+            Ok(conn.execute(
+                "INSERT INTO configs (id, config, added_at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (id) DO NOTHING",
+                params![id, json, at],
+            )? == 1)
+        })
+        .await
+    }
+
+    async fn configs(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT id, config FROM configs ORDER BY id")?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
         })
         .await
     }

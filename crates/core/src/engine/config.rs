@@ -117,7 +117,8 @@ impl Config {
         }
     }
 
-    pub(crate) fn check(&self) -> Result<(), String> {
+    /// Why the configuration cannot run a test, if it cannot (bounds out of order, …).
+    pub fn check(&self) -> Result<(), String> {
         if self.questions == 0 || self.questions > 200 {
             return Err("questions doit être entre 1 et 200".into());
         }

@@ -8,10 +8,12 @@
 mod config;
 pub(crate) mod grid;
 mod replay;
+mod rescore;
 mod select;
 
 pub use config::{Config, PriorMode, Selection};
 pub use replay::{replay, ReplayError, Replayed, Step};
+pub use rescore::{rescore, Adjustments, Played, Rescored};
 
 use crate::answer::{self, Response};
 use crate::bank::Bank;
@@ -124,6 +126,16 @@ pub enum EngineError {
     Ended,
 }
 
+/// One answer as it was played, kept for the rescoring (see [`Played`]).
+#[derive(Debug, Clone, Copy)]
+struct Given {
+    item: u32,
+    counted: bool,
+    checked: bool,
+    timed_out: bool,
+    focus_voided: bool,
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Pending {
     item: usize,
@@ -151,7 +163,7 @@ pub struct Test<'b> {
     pending: Option<Pending>,
     alert_open: bool,
     ended: Option<EndReason>,
-    given: Vec<(u32, bool)>,
+    given: Vec<Given>,
     scratch: select::Scratch,
 }
 
@@ -253,7 +265,16 @@ impl<'b> Test<'b> {
         let checked = answer::check(item, response);
         let timed_out = ctx.timed_out && item.timer_s.is_some();
         let focus_void = ctx.focus_lost && !ctx.e10_validated;
-        Ok(self.record(p, checked && !timed_out && !focus_void, checked))
+        Ok(self.record(
+            p,
+            Given {
+                item: p.item as u32,
+                counted: checked && !timed_out && !focus_void,
+                checked,
+                timed_out,
+                focus_voided: focus_void,
+            },
+        ))
     }
 
     fn answerable(&self, item_id: &str) -> Result<Pending, EngineError> {
@@ -280,10 +301,20 @@ impl<'b> Test<'b> {
         if self.alert_open || self.ended.is_some() {
             return None;
         }
-        Some(self.record(p, correct, correct))
+        Some(self.record(
+            p,
+            Given {
+                item: p.item as u32,
+                counted: correct,
+                checked: correct,
+                timed_out: false,
+                focus_voided: false,
+            },
+        ))
     }
 
-    fn record(&mut self, p: Pending, correct: bool, checked: bool) -> Outcome {
+    fn record(&mut self, p: Pending, given: Given) -> Outcome {
+        let (correct, checked) = (given.counted, given.checked);
         let ix = &self.bank.ix;
         let table = if correct {
             ix.log_p.get(p.item)
@@ -325,7 +356,7 @@ impl<'b> Test<'b> {
         self.pending = None;
         self.answered += 1;
         self.correct += u32::from(correct);
-        self.given.push((p.item as u32, correct));
+        self.given.push(given);
         Outcome {
             correct,
             checked,
@@ -432,9 +463,26 @@ impl<'b> Test<'b> {
     /// Items answered, in order, with whether each was counted right.
     pub fn answered_items(&self) -> impl Iterator<Item = (&'b str, bool)> + '_ {
         let bank: &'b Bank = self.bank;
+        self.given.iter().filter_map(move |g| {
+            bank.items()
+                .get(g.item as usize)
+                .map(|it| (it.id.as_str(), g.counted))
+        })
+    }
+    /// Every answer as it was played, in order, for the rescoring.
+    pub fn played(&self) -> Vec<Played> {
         self.given
             .iter()
-            .filter_map(move |(i, c)| bank.items().get(*i as usize).map(|it| (it.id.as_str(), *c)))
+            .filter_map(|g| {
+                self.bank.items().get(g.item as usize).map(|it| Played {
+                    item_id: it.id.clone(),
+                    counted: g.counted,
+                    checked: g.checked,
+                    timed_out: g.timed_out,
+                    focus_voided: g.focus_voided,
+                })
+            })
+            .collect()
     }
     /// Answers per competence, in framework order.
     pub fn competence_counts(&self) -> [u8; COMPETENCE_COUNT] {

@@ -60,6 +60,8 @@ pub struct Replayed {
     pub end: Option<EndReason>,
     /// Score and status.
     pub score: Score,
+    /// Every answer as it was played, for [`super::rescore`].
+    pub played: Vec<super::Played>,
 }
 
 /// Why a journal does not replay.
@@ -126,6 +128,7 @@ pub fn replay(
         correct: test.correct_count(),
         end: test.end_reason(),
         score: test.score(),
+        played: test.played(),
     })
 }
 

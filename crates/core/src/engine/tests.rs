@@ -447,3 +447,182 @@ fn resume_continues_exactly_where_the_journal_stops() {
     t.apply(&steps[cut..]).unwrap();
     assert_eq!(t.estimate().0.to_bits(), theta.to_bits());
 }
+
+/// A played test of 32 answers on the synthetic bank: every third answer wrong, answers 7 and 19
+/// right but given while focus was lost (so counted wrong), answer 11 skipped.
+fn played_test(bank: &Bank, cfg: &Config, seed: u64) -> Replayed {
+    let mut steps = vec![];
+    let mut t = Test::new(bank, cfg, seed, false).unwrap();
+    let mut ordinal = 0u32;
+    while let Ok(Next::Question(q)) = t.next_question() {
+        steps.push(Step::Question {
+            index: q.index,
+            item_id: q.item_id.into(),
+            draw: q.draw,
+        });
+        ordinal += 1;
+        let response = match ordinal {
+            11 => Response::Skip,
+            n if n % 3 == 0 => Response::Choice(2),
+            _ => RIGHT,
+        };
+        let context = AnswerContext {
+            focus_lost: ordinal == 7 || ordinal == 19,
+            ..NO_CTX
+        };
+        t.answer(q.item_id, &response, context).unwrap();
+        steps.push(Step::Answer {
+            item_id: q.item_id.into(),
+            response,
+            context,
+        });
+    }
+    replay(bank, cfg, seed, false, &steps).unwrap()
+}
+
+#[test]
+fn rescoring_without_adjustments_gives_the_played_score_exactly() {
+    let bank = synthetic(2000, 11).unwrap();
+    for cfg in [Config::default(), Config::reference()] {
+        for seed in [1u64, 77, 4242] {
+            let r = played_test(&bank, &cfg, seed);
+            assert_eq!(r.played.len(), 32);
+            let again = rescore(&bank, &cfg, &r.played, &Adjustments::default(), r.end);
+            assert_eq!(again.theta.to_bits(), r.theta.to_bits());
+            assert_eq!(again.se.to_bits(), r.se.to_bits());
+            assert_eq!(again.score, r.score);
+            assert_eq!((again.answered, again.correct), (r.answered, r.correct));
+        }
+    }
+}
+
+#[test]
+fn a_validated_e10_gives_a_focus_voided_right_answer_back() {
+    let bank = synthetic(2000, 11).unwrap();
+    let cfg = Config::default();
+    let r = played_test(&bank, &cfg, 77);
+    let voided = &r.played[6];
+    assert!(voided.checked && voided.focus_voided && !voided.counted);
+    let e10 = Adjustments {
+        e10_validated: [7].into(),
+        ..Adjustments::default()
+    };
+    let after = rescore(&bank, &cfg, &r.played, &e10, r.end);
+    assert_eq!(after.correct, r.correct + 1);
+    assert!(
+        after.theta > r.theta && after.score.pix > r.score.pix,
+        "{after:?}"
+    );
+    // An E10 on an answer that was not voided by a focus loss changes nothing.
+    let not_voided = Adjustments {
+        e10_validated: [3].into(),
+        ..Adjustments::default()
+    };
+    assert_eq!(
+        rescore(&bank, &cfg, &r.played, &not_voided, r.end).score,
+        r.score
+    );
+}
+
+#[test]
+fn neutralizing_a_wrong_answer_raises_the_score_and_undoing_it_restores_it() {
+    let bank = synthetic(2000, 11).unwrap();
+    let cfg = Config::default();
+    let r = played_test(&bank, &cfg, 4242);
+    let wrong = r.played[2].item_id.clone();
+    assert!(!r.played[2].counted);
+    let neutralized = Adjustments {
+        neutralized: [wrong].into(),
+        ..Adjustments::default()
+    };
+    let after = rescore(&bank, &cfg, &r.played, &neutralized, r.end);
+    assert_eq!(after.answered, r.answered - 1);
+    assert!(
+        after.score.pix > r.score.pix,
+        "{} → {}",
+        r.score.pix,
+        after.score.pix
+    );
+    let undone = rescore(&bank, &cfg, &r.played, &Adjustments::default(), r.end);
+    assert_eq!(
+        undone.score, r.score,
+        "undoing the neutralization restores the exact score"
+    );
+}
+
+/// Facts §5: a candidate who needs adjustments gets accessible items only; others may get any.
+/// On a bank where half the items are not accessible, over many candidates, and the replay
+/// (the central service's) derives exactly the same questions with the flag it reads.
+#[test]
+fn adjusted_candidates_never_get_an_inaccessible_item_and_the_replay_agrees() {
+    let base = synthetic(400, 21).unwrap();
+    let mut items: Vec<crate::bank::Item> = base.items().to_vec();
+    for (i, item) in items.iter_mut().enumerate() {
+        item.accessible = i % 2 == 0;
+    }
+    let bank = Bank::load(&BankSources {
+        manifest: json!({"format":1,"id":"half","version":"1","title":{"fr":"t"},
+            "item_files":["items/half.json"]})
+        .to_string(),
+        item_files: vec![(
+            "items/half.json".into(),
+            serde_json::to_string(&items).unwrap(),
+        )],
+        assets: vec![],
+    })
+    .unwrap();
+    let inaccessible = |id: &str| !bank.item(id).unwrap().accessible;
+    let cfg = Config::default();
+    let sit = |seed: u64, adjusted: bool| -> Vec<Step> {
+        let mut t = Test::new(&bank, &cfg, seed, adjusted).unwrap();
+        let mut steps = vec![];
+        while let Ok(Next::Question(q)) = t.next_question() {
+            steps.push(Step::Question {
+                index: q.index,
+                item_id: q.item_id.into(),
+                draw: q.draw,
+            });
+            let response = if q.draw % 2 == 0 {
+                RIGHT
+            } else {
+                Response::Skip
+            };
+            t.answer(q.item_id, &response, NO_CTX).unwrap();
+            steps.push(Step::Answer {
+                item_id: q.item_id.into(),
+                response,
+                context: NO_CTX,
+            });
+        }
+        steps
+    };
+    let asked = |steps: &[Step]| -> Vec<String> {
+        steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Question { item_id, .. } => Some(item_id.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    for seed in 0..1_000u64 {
+        let steps = sit(seed, true);
+        let items = asked(&steps);
+        assert!(
+            !items.iter().any(|id| inaccessible(id)),
+            "seed {seed}: {items:?}"
+        );
+        // The replay with the journal's flag re-derives every question; without it, it would not.
+        replay(&bank, &cfg, seed, true, &steps).unwrap();
+    }
+    let mut offered = 0;
+    for seed in 0..200u64 {
+        let steps = sit(seed, false);
+        offered += asked(&steps).iter().filter(|id| inaccessible(id)).count();
+        replay(&bank, &cfg, seed, false, &steps).unwrap();
+    }
+    assert!(
+        offered > 0,
+        "candidates without adjustments are offered any item"
+    );
+}
