@@ -196,8 +196,8 @@ impl UserMessage for RoomError {
 
 #[derive(Debug, Clone)]
 struct Sitter {
+    /// The candidate as the room knows them now (an identity fix changes it).
     card: CandidateCard,
-    birthdate: NaiveDate,
     local_id: Option<String>,
     key: String,
     station: Option<String>,
@@ -212,6 +212,20 @@ struct Sitter {
     incidents: Vec<Incident>,
     pending: BTreeMap<u64, KioskCommand>,
     head: Option<SignedHead>,
+    /// Every identity this candidate had in this room, (birth name, first name, `YYYY-MM-DD`):
+    /// the enrolled one, then each fix (C1). A journal may name any of them: a kiosk keeps the
+    /// identity it was seated with.
+    identities: Vec<(String, String, String)>,
+}
+
+impl Sitter {
+    fn identity(&self) -> (String, String, String) {
+        (
+            self.card.birth_name.clone(),
+            self.card.first_name.clone(),
+            self.card.birthdate.format("%Y-%m-%d").to_string(),
+        )
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -271,7 +285,6 @@ impl Room {
                         c.birthdate,
                     ),
                     card,
-                    birthdate: c.birthdate,
                     local_id: c.local_id.clone(),
                     station: None,
                     present: false,
@@ -283,6 +296,11 @@ impl Room {
                     incidents: Vec::new(),
                     pending: BTreeMap::new(),
                     head: None,
+                    identities: Vec::new(),
+                };
+                let sitter = Sitter {
+                    identities: vec![sitter.identity()],
+                    ..sitter
                 };
                 (c.id, sitter)
             })
@@ -550,19 +568,15 @@ impl Room {
                 {
                     return Err(RoomError::Chain("header of another candidate".into()));
                 }
-                // A version 2 header names who sits the test: the candidate this hub seated.
+                // A version 2 header names who sits the test: the candidate this hub seated,
+                // under their enrolled identity or one the invigilator fixed (C1).
                 if let Some(who) = &hd.identity {
-                    let seated = (
-                        s.card.birth_name.as_str(),
-                        s.card.first_name.as_str(),
-                        s.birthdate.format("%Y-%m-%d").to_string(),
-                    );
-                    if (
-                        who.birth_name.as_str(),
-                        who.first_name.as_str(),
+                    let named = (
+                        who.birth_name.clone(),
+                        who.first_name.clone(),
                         who.birthdate.clone(),
-                    ) != seated
-                    {
+                    );
+                    if !s.identities.contains(&named) {
                         return Err(RoomError::Chain("header of another identity".into()));
                     }
                 }
@@ -785,15 +799,17 @@ impl Room {
                     "{} {} né(e) le {} → {} {} né(e) le {}",
                     s.card.first_name,
                     s.card.birth_name,
-                    s.birthdate.format("%d/%m/%Y"),
+                    s.card.birthdate.format("%d/%m/%Y"),
                     first,
                     birth,
                     birthdate.format("%d/%m/%Y")
                 );
                 s.card.first_name = first;
                 s.card.birth_name = birth;
-                s.birthdate = *birthdate;
+                s.card.birthdate = *birthdate;
                 s.key = key;
+                let fixed = s.identity();
+                s.identities.push(fixed);
                 s.incidents.push(Incident {
                     code: "C1".into(),
                     note,
@@ -1020,7 +1036,7 @@ impl Room {
     pub fn candidates(&self) -> impl Iterator<Item = (&CandidateCard, NaiveDate, Option<&str>)> {
         self.sitters
             .values()
-            .map(|s| (&s.card, s.birthdate, s.local_id.as_deref()))
+            .map(|s| (&s.card, s.card.birthdate, s.local_id.as_deref()))
     }
 }
 
@@ -1051,7 +1067,7 @@ impl Room {
                 ReportCandidate {
                     birth_name: s.card.birth_name.clone(),
                     first_name: s.card.first_name.clone(),
-                    birthdate: s.birthdate.format("%d/%m/%Y").to_string(),
+                    birthdate: s.card.birthdate.format("%d/%m/%Y").to_string(),
                     local_id: s.local_id.clone(),
                     status,
                     answered,
@@ -1107,7 +1123,7 @@ impl Room {
                 candidate_id: s.card.id,
                 birth_name: s.card.birth_name.clone(),
                 first_name: s.card.first_name.clone(),
-                birthdate: s.birthdate,
+                birthdate: s.card.birthdate,
                 local_id: s.local_id.clone(),
                 sex: sexes.get(&s.card.id).copied(),
                 outcome: outcome(s),

@@ -2,16 +2,18 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
 use crate::chain::{self, ChainFault, RawRow, RawTest};
+use crate::clock::{rfc3339, Clock, SystemClock};
 use crate::error::{classify, JournalError};
 use crate::event::{EndedBy, Event};
 use crate::mirror::{ChainBytes, Mirror};
-use crate::record::{chain_hash, encode_body, now_rfc3339, Record, TestHeader};
+use crate::record::{chain_hash, encode_body, Record, TestHeader};
 use crate::resume::{self, clock_effect, Progress};
 use crate::schema;
 use crate::station::{SignedHead, StationKey};
@@ -87,6 +89,7 @@ pub struct Journal {
     conn: Connection,
     path: PathBuf,
     open: HashMap<String, OpenTest>,
+    clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -101,6 +104,11 @@ impl std::fmt::Debug for Journal {
 impl Journal {
     /// Opens (or creates) the station's journal, migrates it and runs `PRAGMA integrity_check`.
     pub fn open(path: &Path) -> Result<Self, JournalError> {
+        Self::open_with_clock(path, Arc::new(SystemClock))
+    }
+
+    /// [`Journal::open`] reading time from `clock` (a test's [`crate::ManualClock`]).
+    pub fn open_with_clock(path: &Path, clock: Arc<dyn Clock>) -> Result<Self, JournalError> {
         let mut conn = Connection::open(path).map_err(classify)?;
         schema::configure(&conn)?;
         schema::migrate(&mut conn)?;
@@ -109,7 +117,13 @@ impl Journal {
             conn,
             path: path.to_path_buf(),
             open: HashMap::new(),
+            clock,
         })
+    }
+
+    /// The clock this journal reads (headers of new tests take their creation time from it).
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     pub fn path(&self) -> &Path {
@@ -252,9 +266,9 @@ impl Journal {
             return Err(JournalError::TestEnded(test_id.into()));
         }
         let seq = t.last_seq + 1;
-        let now = Instant::now();
+        let now = self.clock.now();
         let mono_ms = t.clock.at(now);
-        let ts = now_rfc3339();
+        let ts = rfc3339(self.clock.wall());
         let body = encode_body(test_id, seq, &ts, mono_ms, event)?;
         let hash = chain_hash(&t.last_hash, &body);
         let seq_i = i64::try_from(seq).map_err(|_| JournalError::OutOfRange("seq"))?;
@@ -383,7 +397,7 @@ impl Journal {
 
     /// Live milliseconds of an open test right now (for the countdown).
     pub fn live_ms(&self, test_id: &str) -> Option<u64> {
-        self.open.get(test_id).map(|t| t.clock.at(Instant::now()))
+        self.open.get(test_id).map(|t| t.clock.at(self.clock.now()))
     }
 
     /// Verified records of a test.

@@ -7,6 +7,7 @@
 
 pub mod bench;
 pub mod chain;
+pub mod clock;
 pub mod crash;
 pub mod error;
 pub mod event;
@@ -20,6 +21,7 @@ pub mod steps;
 pub mod verify;
 
 pub use chain::{ChainFault, Problem};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::JournalError;
 pub use event::{EndedBy, Event, FocusCause};
 pub use journal::{Ack, CheckpointReport, Journal, TestSummary};

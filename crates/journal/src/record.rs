@@ -91,7 +91,7 @@ impl TestHeader {
             engine_seed,
             engine_version: engine_version.into(),
             bank_hash,
-            created: now_rfc3339(),
+            created: crate::clock::rfc3339(chrono::Utc::now()),
             identity: None,
             needs_adjustment: false,
             config_id: Some(config.id()),
@@ -251,10 +251,6 @@ pub struct Record {
 
 pub fn chain_hash(prev: &Hash, body: &[u8]) -> Hash {
     Hash::of(&[&prev.0, body])
-}
-
-pub fn now_rfc3339() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 pub(crate) fn encode_body(

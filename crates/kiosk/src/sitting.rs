@@ -142,9 +142,25 @@ impl Sitting {
     /// Opens this station's journal and key and finds a test left unfinished by a crash: that
     /// test resumes (after the invigilator authorizes it), it is never silently restarted.
     pub fn open(dir: &Path, pack: Vec<u8>, config: KioskConfig) -> Result<Self, KioskError> {
+        Self::open_with_clock(
+            dir,
+            pack,
+            config,
+            std::sync::Arc::new(certroom_journal::SystemClock),
+        )
+    }
+
+    /// [`Sitting::open`] on a journal reading time from `clock` (tests make time pass with a
+    /// `ManualClock` instead of sleeping).
+    pub fn open_with_clock(
+        dir: &Path,
+        pack: Vec<u8>,
+        config: KioskConfig,
+        clock: std::sync::Arc<dyn certroom_journal::Clock>,
+    ) -> Result<Self, KioskError> {
         let key = StationKey::load_or_create(&dir.join(STATION_KEY_FILE))
             .map_err(|e| KioskError::Journal(JournalError::from(e)))?;
-        let mut journal = Journal::open(&dir.join(JOURNAL_FILE))?;
+        let mut journal = Journal::open_with_clock(&dir.join(JOURNAL_FILE), clock)?;
         let mut test = None;
         let mut damaged = None;
         if let Some(t) = journal.tests()?.into_iter().rev().find(|t| !t.ended) {

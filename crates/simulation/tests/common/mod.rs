@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use certroom_bank::pack::{self, PackKey};
 use certroom_hub::{Authority, EnrolledCandidate, Hub, RoomSetup, RunningHub};
-use certroom_journal::StationKey;
+use certroom_journal::{ManualClock, StationKey};
 use certroom_kiosk::live::LiveKiosk;
 use certroom_kiosk::{Identity, KioskConfig, Sitting};
 use certroom_protocol::KioskCommand;
@@ -93,10 +93,13 @@ pub struct Pc {
     pub sitting: Arc<Mutex<Sitting>>,
     pub live: LiveKiosk,
     pub station: String,
+    /// The PC's clock: time passes when a test advances it.
+    pub clock: ManualClock,
 }
 
 pub async fn pc(dir: &Path, bank: &Bank, hub: &RunningHub, auth: &Authority) -> Pc {
-    let sitting = Sitting::open(
+    let clock = ManualClock::at(chrono::Utc::now());
+    let sitting = Sitting::open_with_clock(
         dir,
         bank.pack.clone(),
         KioskConfig {
@@ -104,6 +107,7 @@ pub async fn pc(dir: &Path, bank: &Bank, hub: &RunningHub, auth: &Authority) -> 
             session_id: SESSION.to_string(),
             publisher: bank.publisher,
         },
+        Arc::new(clock.clone()),
     )
     .unwrap();
     let key =
@@ -135,6 +139,7 @@ pub async fn pc(dir: &Path, bank: &Bank, hub: &RunningHub, auth: &Authority) -> 
         sitting,
         live,
         station,
+        clock,
     }
 }
 
