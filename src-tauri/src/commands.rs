@@ -12,7 +12,7 @@ use certroom_kiosk::{AnswerAck, Identity, Lang, Screen};
 use serde::Serialize;
 use tauri::{AppHandle, State};
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct KioskStatus {
     demo: bool,
     station: String,

@@ -16,7 +16,7 @@ use tauri::{AppHandle, Emitter, State};
 use crate::error::AppError;
 use crate::shell::AppState;
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct Written {
     pub(crate) path: String,
 }
@@ -29,12 +29,12 @@ impl Written {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct Created {
     created: Vec<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct Imported {
     imported: usize,
 }

@@ -2,16 +2,35 @@
 //! and whatever details the error gives a screen (an import's refused lines, a SIECLE file's
 //! classes) beside them.
 
+use certroom_centre::import::ImportError;
 use certroom_core::message::UserMessage;
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
+#[ts(as = "AppErrorJson")]
 pub struct AppError {
     pub code: String,
     pub message_fr: String,
     pub message_en: String,
     #[serde(flatten)]
     pub details: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An [`AppError`]'s JSON for TypeScript: `details` is an open map in Rust, but its keys are the
+/// ones `certroom_console::ConsoleError` gives (the only error with details), each present only
+/// when that error has it.
+#[derive(ts_rs::TS)]
+#[expect(dead_code, reason = "only its TypeScript declaration is used")]
+struct AppErrorJson {
+    code: String,
+    message_fr: String,
+    message_en: String,
+    /// A refused import's every problem, line by line.
+    #[ts(optional)]
+    report: Option<Vec<ImportError>>,
+    /// A SIECLE file's classes, for the user to pick the ones that sit the session.
+    #[ts(optional)]
+    classes: Option<Vec<String>>,
 }
 
 impl AppError {
@@ -43,5 +62,31 @@ impl<E: UserMessage> From<E> for AppError {
             message_en: e.message_en(),
             details: e.details(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AppError;
+
+    /// The page's `AppError` (`AppErrorJson`) declares these keys: a detail the console adds
+    /// has to be declared there too, or the page would not know it.
+    #[test]
+    fn the_details_are_the_keys_the_page_knows() {
+        let mut e = certroom_console::ConsoleError::new("import.refused", "fr", "en");
+        e.report = Some(Vec::new());
+        e.classes = Some(vec!["3A".into()]);
+        let json = serde_json::to_value(AppError::from(e)).unwrap();
+        let mut keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            ["classes", "code", "message_en", "message_fr", "report"]
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! `certroom`: one binary, its role chosen at launch. `kiosk`, `console` and `office` open a
 //! window; every other subcommand runs headless and needs no display.
 
+#[cfg(test)]
+mod bindings;
 #[macro_use]
 mod cli;
 mod commands;

@@ -16,7 +16,8 @@ use std::collections::HashMap;
 use tauri::{Emitter, State};
 
 /// What the settings screen shows: never the token itself.
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
+#[ts(rename = "OfficeSettings")]
 pub struct OfficeSettingsDto {
     uai: String,
     centre_name: String,
@@ -26,7 +27,7 @@ pub struct OfficeSettingsDto {
     validity_years: u8,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ts_rs::TS)]
 pub struct OfficeSettingsInput {
     service_url: String,
     /// Empty: keep the recorded token.
@@ -35,7 +36,8 @@ pub struct OfficeSettingsInput {
     validity_years: u8,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
+#[ts(rename = "Fetched")]
 pub struct FetchDto {
     summary: ImportSummary,
     /// Set when the service key was not configured and was taken from the service on this
@@ -43,15 +45,16 @@ pub struct FetchDto {
     key_taken_from_service: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
+#[ts(rename = "Printed")]
 pub struct PrintDto {
     path: String,
     count: usize,
     bytes: usize,
 }
 
-#[derive(Clone, Serialize)]
-struct PrintProgress {
+#[derive(Clone, Serialize, ts_rs::TS)]
+pub struct PrintProgress {
     done: usize,
     total: usize,
 }

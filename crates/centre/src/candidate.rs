@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 pub use certroom_core::identity::{match_key, normalise_name};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 pub enum Sex {
     M,
     F,

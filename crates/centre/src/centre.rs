@@ -57,7 +57,7 @@ pub struct Centre {
 }
 
 /// What the set-up screen sends before validation.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 pub struct CentreDraft {
     pub uai: String,
     pub name: String,

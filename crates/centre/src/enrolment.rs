@@ -190,7 +190,7 @@ pub fn attendance_pdf(store: &ConsoleStore, number: i64) -> Result<Vec<u8>, Enro
 }
 
 /// A candidate typed by hand in the console, field by field, as the template's cells.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, ts_rs::TS)]
 pub struct CandidateFields {
     pub birth_name: String,
     pub first_name: String,

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::{Console, ConsoleError};
 
 /// The centre as the screens show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct CentreView {
     pub uai: String,
     pub name: String,

@@ -31,7 +31,7 @@ pub(crate) struct HostedRoom {
 }
 
 /// What the room panel shows: where kiosks reach the hub, the fingerprint they pin, the room.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct RoomInfo {
     pub address: String,
     pub fingerprint: String,

@@ -61,7 +61,7 @@ impl ServiceLink {
 }
 
 /// What the session page shows of the outbox.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct OutboxStatus {
     pub items: Vec<Item>,
     pub service_url: Option<String>,

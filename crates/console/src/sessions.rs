@@ -3,16 +3,16 @@
 
 use std::path::PathBuf;
 
-use certroom_centre::candidate::{Birthplace, Candidate};
+use certroom_centre::candidate::{Birthplace, Candidate, Sex};
 use certroom_centre::enrolment::{self, CandidateFields, ExportFormat};
-use certroom_centre::session::{Session, SessionDraft};
+use certroom_centre::session::{Session, SessionDraft, SessionStatus};
 use serde::Serialize;
 
 use crate::error::{enrolment_error, store_error};
 use crate::{Console, ConsoleError};
 
 /// A session as the screens list it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct SessionView {
     pub number: i64,
     pub site: String,
@@ -25,7 +25,7 @@ pub struct SessionView {
     pub observations: String,
     pub access_code: String,
     pub invigilator_password: String,
-    pub status: &'static str,
+    pub status: SessionStatus,
     pub candidates: usize,
 }
 
@@ -41,19 +41,19 @@ impl From<Session> for SessionView {
             observations: s.details.observations,
             access_code: s.access_code,
             invigilator_password: s.invigilator_password,
-            status: s.status.as_str(),
+            status: s.status,
             candidates: s.candidates,
         }
     }
 }
 
 /// A candidate as the screens list them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct CandidateView {
     pub id: i64,
     pub birth_name: String,
     pub first_name: String,
-    pub sex: &'static str,
+    pub sex: Sex,
     /// jj/mm/aaaa
     pub birthdate: String,
     pub birthplace: String,
@@ -72,7 +72,7 @@ impl CandidateView {
         };
         Self {
             id,
-            sex: c.sex.letter(),
+            sex: c.sex,
             birthdate: c.birthdate.format("%d/%m/%Y").to_string(),
             birthplace,
             birth_name: c.birth_name,

@@ -17,8 +17,9 @@ pub const T3_MAX_RATIO: f64 = 0.25;
 
 /// What the kiosk sends for a question. JSON shapes (exactly one key):
 /// `{"choice":2}`, `{"choices":[1,3]}`, `{"fields":{"k":"text"}}`, `{"skip":true}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(try_from = "RawResponse", into = "RawResponse")]
+#[ts(as = "ResponseJson")]
 pub enum Response {
     /// QCU: a 1-based proposal index.
     Choice(i64),
@@ -35,6 +36,27 @@ impl Response {
     pub fn is_skip(&self) -> bool {
         matches!(self, Response::Skip)
     }
+}
+
+/// The JSON of a [`Response`] for TypeScript: `RawResponse` lets serde read any mix of keys and
+/// refuse the wrong ones, but the page must be held to exactly one.
+#[derive(ts_rs::TS)]
+#[ts(untagged)]
+#[expect(dead_code, reason = "only its TypeScript declaration is used")]
+enum ResponseJson {
+    Choice {
+        choice: i64,
+    },
+    Choices {
+        choices: Vec<i64>,
+    },
+    Fields {
+        fields: BTreeMap<String, String>,
+    },
+    Skip {
+        #[ts(type = "true")]
+        skip: bool,
+    },
 }
 
 #[derive(Serialize, Deserialize)]

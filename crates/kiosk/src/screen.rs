@@ -1,6 +1,7 @@
 //! What one kiosk screen shows, and nothing more: the item on screen without its solution, with
 //! Markdown turned into safe HTML here so the webview never parses bank content itself.
-//! Mirrored in `ui/src/kiosk/screen.ts`.
+//! The page reads these types from `ui/src/generated`, which `cargo test -p certroom bindings`
+//! writes.
 
 use base64::Engine as _;
 use certroom_core::bank::{Item, ItemType};
@@ -9,7 +10,7 @@ use pulldown_cmark::{html, Event, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
 /// The candidate's language: French by default, English when chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     #[default]
@@ -30,8 +31,9 @@ impl Lang {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[serde(tag = "screen", rename_all = "snake_case")]
+#[ts(rename = "KioskScreen")]
 pub enum Screen {
     Welcome,
     WaitingAuthorization {
@@ -57,7 +59,7 @@ pub enum Screen {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum EndedReason {
     Completed,
@@ -66,23 +68,24 @@ pub enum EndedReason {
     Interrupted,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(rename = "TestProgress")]
 pub struct Progress {
     pub index: u32,
     pub total: u32,
     pub answered: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct TimeLeft {
     pub remaining_s: u64,
     pub question_remaining_s: Option<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct QuestionView {
     pub item_id: String,
-    pub kind: &'static str,
+    pub kind: QuestionKind,
     pub instruction_html: String,
     pub proposals: Vec<String>,
     pub form: Vec<FormSegment>,
@@ -92,14 +95,24 @@ pub struct QuestionView {
     pub timer_s: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The screen's own kinds: both QROCM variants are one form to the candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+pub enum QuestionKind {
+    Qcu,
+    Qcm,
+    Qroc,
+    Qrocm,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(untagged)]
 pub enum FormSegment {
     Text { text_html: String },
     Field { field: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct FieldView {
     pub key: String,
     pub aria_label: String,
@@ -108,20 +121,20 @@ pub struct FieldView {
     pub numeric: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Illustration {
     pub src: String,
     pub alt: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct AttachmentRef {
     pub id: usize,
     pub name: String,
     pub media_type: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AttachmentView {
     Table {
@@ -147,10 +160,10 @@ pub fn question_view<'a>(
     asset: impl Fn(&str) -> Option<&'a [u8]>,
 ) -> QuestionView {
     let kind = match item.kind {
-        ItemType::Qcu => "qcu",
-        ItemType::Qcm => "qcm",
-        ItemType::Qroc => "qroc",
-        ItemType::QrocmInd | ItemType::QrocmDep => "qrocm",
+        ItemType::Qcu => QuestionKind::Qcu,
+        ItemType::Qcm => QuestionKind::Qcm,
+        ItemType::Qroc => QuestionKind::Qroc,
+        ItemType::QrocmInd | ItemType::QrocmDep => QuestionKind::Qrocm,
     };
     let form = item
         .form

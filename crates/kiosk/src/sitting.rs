@@ -38,7 +38,7 @@ pub struct TestFor {
 }
 
 /// Who sits down at the kiosk, as typed on the welcome screen.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, ts_rs::TS)]
 pub struct Identity {
     pub session: String,
     pub first_name: String,
@@ -119,7 +119,7 @@ impl UserMessage for KioskError {
 }
 
 /// The answer to an answer: saved only once the journal committed.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, ts_rs::TS)]
 pub struct AnswerAck {
     pub saved: bool,
     pub next: Screen,

@@ -3,7 +3,7 @@
 use certroom_bank::pack::{self, PackKey};
 use certroom_core::engine::{replay, Step};
 use certroom_core::{Config, Response};
-use certroom_kiosk::screen::{EndedReason, QuestionView};
+use certroom_kiosk::screen::{EndedReason, QuestionKind, QuestionView};
 use certroom_kiosk::{Identity, KioskConfig, KioskError, Lang, Screen, Sitting};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -65,8 +65,8 @@ fn zoe() -> Identity {
 /// A plausible response of the right shape for the question on screen.
 fn some_response(q: &QuestionView, n: usize) -> Response {
     match q.kind {
-        "qcu" => Response::Choice(1 + (n % q.proposals.len()) as i64),
-        "qcm" => Response::Choices(vec![1]),
+        QuestionKind::Qcu => Response::Choice(1 + (n % q.proposals.len()) as i64),
+        QuestionKind::Qcm => Response::Choices(vec![1]),
         _ => Response::Fields(
             q.fields
                 .iter()

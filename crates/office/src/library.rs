@@ -16,7 +16,7 @@ const RESULTS_FILE: &str = "results.signed";
 const SETTINGS_FILE: &str = "office.json";
 
 /// What an import brought in, for the screen to say.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ImportSummary {
     pub generated_at: String,
     pub sessions: usize,

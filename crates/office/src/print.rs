@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::{french_date, OfficeError};
 
 /// One candidate of one session, as the screen names them.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 pub struct CandidateRef {
     pub session_id: String,
     pub candidate_id: i64,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::french_date;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Roster {
     pub uai: String,
     pub centre_name: String,
@@ -19,14 +19,15 @@ pub struct Roster {
     pub rows: Vec<Row>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct CompetenceTitle {
     pub code: String,
     pub fr: String,
     pub en: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(rename = "RosterRow")]
 pub struct Row {
     pub session_id: String,
     pub session_number: i64,
@@ -54,7 +55,7 @@ pub struct Row {
     pub printable: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct CertificateSummary {
     pub verification_code: String,
     /// `jj/mm/aaaa`.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::WireError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AbortReason {
     Candidate,
@@ -14,7 +14,7 @@ pub enum AbortReason {
 }
 
 /// What the invigilator can do, each carrying the session's authority (checked by the hub).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ConsoleCommand {
     ConfirmPairing {
@@ -78,7 +78,7 @@ pub const INCIDENT_CODES: &[&str] = &[
     "E12",
 ];
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Incident {
     pub code: String,
     pub note: String,
@@ -86,7 +86,7 @@ pub struct Incident {
     pub at: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum TileStatus {
     /// Ordered by urgency: who needs the invigilator comes first.
@@ -102,7 +102,7 @@ pub enum TileStatus {
 }
 
 /// One candidate on the invigilator's screen.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Tile {
     pub candidate: i64,
     pub first_name: String,
@@ -128,14 +128,14 @@ pub struct Tile {
     pub synced_seq: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PairingRequest {
     pub station: String,
     pub label: String,
     pub code: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RoomView {
     pub session: i64,
     pub paused: bool,
@@ -155,7 +155,7 @@ pub enum ConsoleRequest {
     Command { id: u64, command: ConsoleCommand },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ConsoleEvent {
     SignedIn {

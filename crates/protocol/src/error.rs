@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use certroom_core::message::UserMessage;
 
 /// A refusal, with a stable code and the two messages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct WireError {
     pub code: String,

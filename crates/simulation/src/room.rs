@@ -22,7 +22,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use certroom_kiosk::live::{off_runtime, LiveError, LiveKiosk};
-use certroom_kiosk::screen::{Lang, Screen};
+use certroom_kiosk::screen::{Lang, QuestionKind, Screen};
 use certroom_kiosk::sitting::{Identity, KioskConfig, Sitting};
 
 /// `count` enrolled candidates for a simulated room: ids from 1, classes 3A–3D, birthdates in
@@ -382,8 +382,8 @@ async fn kiosk(
                     } else {
                         let n = between(&mut rng, 1, question.proposals.len().max(1) as u64) as i64;
                         let response = match question.kind {
-                            "qcu" => Response::Choice(n),
-                            "qcm" => Response::Choices(vec![n]),
+                            QuestionKind::Qcu => Response::Choice(n),
+                            QuestionKind::Qcm => Response::Choices(vec![n]),
                             _ => Response::Fields(
                                 question
                                     .fields

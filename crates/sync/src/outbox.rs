@@ -37,15 +37,17 @@ pub enum OutboxError {
     Bundle(String),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "OutboxState")]
 pub enum State {
     Pending,
     Sent,
     Rejected,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(rename = "OutboxItem")]
 pub struct Item {
     pub id: i64,
     pub bundle_id: String,

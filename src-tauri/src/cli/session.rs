@@ -47,7 +47,7 @@ pub fn list(db: &Path, json: bool) -> Result<(), String> {
             s.site,
             s.room,
             s.candidates,
-            s.status
+            s.status.as_str()
         );
     }
     Ok(())

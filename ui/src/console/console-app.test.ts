@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { setLang } from "../shared/i18n";
-import type { ImportErrorDto } from "../shared/backend";
+import type { ImportError } from "../shared/backend";
 import { bytesToBase64 } from "./files";
 import { $, $$, candidate, chooseFile, click, fakeConsole, flush, polyfillDialog, session, signedIn, type, until } from "./test-support";
 
@@ -254,10 +254,10 @@ describe("session detail", () => {
 });
 
 describe("import", () => {
-  const report: ImportErrorDto[] = [
-    { line: 2, column: "Date de naissance", value: "31/02/2010", code: "date", message_fr: "Date de naissance invalide.", message_en: "Invalid birthdate." },
-    { line: 3, column: "Sexe", value: "X", code: "sex", message_fr: "Le sexe doit être M ou F.", message_en: "Sex must be M or F." },
-    { line: 5, column: null, value: null, code: "dup", message_fr: "Candidat en double (ligne 2).", message_en: "Duplicate candidate (line 2)." },
+  const report: ImportError[] = [
+    { line: 2, column: "Date de naissance", value: "31/02/2010", ine: null, code: "date", message_fr: "Date de naissance invalide.", message_en: "Invalid birthdate." },
+    { line: 3, column: "Sexe", value: "X", ine: null, code: "sex", message_fr: "Le sexe doit être M ou F.", message_en: "Sex must be M or F." },
+    { line: 5, column: null, value: null, ine: null, code: "dup", message_fr: "Candidat en double (ligne 2).", message_en: "Duplicate candidate (line 2)." },
   ];
   const bytes = new TextEncoder().encode("Nom de naissance;Prénom\nÉLÈVE;Zoé\n");
   const file = () => new File([bytes], "élèves.csv", { type: "text/csv" });

@@ -1,6 +1,6 @@
 import { html } from "lit";
 import { keyed } from "lit/directives/keyed.js";
-import { backend, errorText, type Centre } from "../shared/backend";
+import { backend, errorText, type CentreView } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import { settled } from "../kiosk/flow";
@@ -15,7 +15,7 @@ type Screen = "loading" | "setup" | "signin" | "dashboard";
 export class ConsoleApp extends LocalizedElement {
   static properties = { screen: { state: true }, centre: { state: true }, error: { state: true }, openSession: { state: true } };
   screen: Screen = "loading";
-  centre: Centre | null = null;
+  centre: CentreView | null = null;
   error = "";
   /** On the dashboard: the session shown in detail, or null for the sessions list. */
   openSession: number | null = null;
@@ -74,7 +74,7 @@ export class ConsoleApp extends LocalizedElement {
     return html`<centre-setup-form .onDone=${this.setUp} .onError=${(m: string) => (this.error = m)}></centre-setup-form>`;
   }
 
-  private readonly setUp = async (centre: Centre | null) => {
+  private readonly setUp = async (centre: CentreView | null) => {
     this.centre = centre;
     this.error = "";
     await this.go("dashboard");

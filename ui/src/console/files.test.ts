@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ImportErrorDto } from "../shared/backend";
+import type { ImportError } from "../shared/backend";
 import { bytesToBase64, bytesToBase64Async, readFileBytes, reportToCsv } from "./files";
 
 /** A plain, obviously correct RFC 4648 encoder to check against. */
@@ -44,10 +44,10 @@ describe("base64 of a file's bytes", () => {
 });
 
 describe("import report as CSV", () => {
-  const report: ImportErrorDto[] = [
-    { line: 0, column: null, value: null, code: "file", message_fr: "Fichier illisible.", message_en: "Unreadable file." },
-    { line: 3, column: "Nom de naissance", value: 'Dupont "Jr"; fils', code: "x", message_fr: "Nom « invalide ».", message_en: "Bad name." },
-    { line: 4, column: "Temps majoré (%)", value: "=1+1", code: "y", message_fr: "Pourcentage invalide.", message_en: "Bad percent." },
+  const report: ImportError[] = [
+    { line: 0, column: null, value: null, ine: null, code: "file", message_fr: "Fichier illisible.", message_en: "Unreadable file." },
+    { line: 3, column: "Nom de naissance", value: 'Dupont "Jr"; fils', ine: null, code: "x", message_fr: "Nom « invalide ».", message_en: "Bad name." },
+    { line: 4, column: "Temps majoré (%)", value: "=1+1", ine: null, code: "y", message_fr: "Pourcentage invalide.", message_en: "Bad percent." },
   ];
   const labels = { line: "Ligne", column: "Colonne", value: "Valeur", message: "Message", ine: "INE", wholeFile: "Fichier entier" };
 

@@ -1,6 +1,6 @@
 // Files in and out of the page: reading an import file, encoding it for Rust, and the refused
 // import's report as CSV. Pure functions except `readFileBytes` and `downloadText`.
-import type { ImportErrorDto } from "../shared/backend";
+import type { ImportError } from "../shared/backend";
 
 // A multiple of 3, so that chunks encode independently (no padding inside the text), and small
 // enough for String.fromCharCode.apply's argument limit.
@@ -55,7 +55,7 @@ export interface ReportLabels {
 /** The refused import's report as CSV for a spreadsheet: `;` separated (French spreadsheet
  * default), UTF-8 with a BOM, CRLF, every field quoted. A value from the file that starts like a
  * formula is prefixed with `'` so the spreadsheet shows it instead of running it. */
-export function reportToCsv(report: ImportErrorDto[], lang: string, labels: ReportLabels): string {
+export function reportToCsv(report: ImportError[], lang: string, labels: ReportLabels): string {
   const withIne = report.some((e) => e.ine);
   const head = [labels.line, labels.column, labels.value, ...(withIne ? [labels.ine] : []), labels.message];
   const rows = report.map((e) => [

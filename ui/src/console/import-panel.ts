@@ -1,5 +1,5 @@
 import { html, nothing } from "lit";
-import { consoleBackend, errorText, isChooseClasses, isImportRefusal, type ImportErrorDto } from "../shared/backend";
+import { consoleBackend, errorText, isChooseClasses, isImportRefusal, type ImportError } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import { bytesToBase64Async, readFileBytes } from "./files";
@@ -33,7 +33,7 @@ export class ImportPanel extends LocalizedElement {
   total = 0;
   result = "";
   error: unknown = null;
-  report: ImportErrorDto[] | null = null;
+  report: ImportError[] | null = null;
   reportFile = "";
   /** The classes Rust offered, while it waits for a choice. */
   classes: string[] | null = null;

@@ -1,5 +1,5 @@
 import { html, type PropertyValues } from "lit";
-import type { ImportErrorDto } from "../shared/backend";
+import type { ImportError } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import { downloadText, reportToCsv, type ReportLabels } from "./files";
@@ -17,7 +17,7 @@ export class ImportReport extends LocalizedElement {
     copyShown: { state: true },
     copyStatus: { state: true },
   };
-  report: ImportErrorDto[] = [];
+  report: ImportError[] = [];
   /** Already translated by the parent (it knows what was refused). */
   summary = "";
   /** The imported file's name, for the caption. */

@@ -178,7 +178,7 @@ describe("live tiles", () => {
   it("shows the hub's error pushes as an alert", async () => {
     const { push } = openRoom();
     await openSession12();
-    await push({ type: "error", error: { code: "hub.x", message_fr: "Le poste PC-02 ne répond plus.", message_en: "PC-02 stopped answering." } });
+    await push({ type: "error", error: { code: "hub.x", message_fr: "Le poste PC-02 ne répond plus.", message_en: "PC-02 stopped answering.", last_n: null } });
     expect($("#room-message").getAttribute("role")).toBe("alert");
     expect($("#room-message").textContent?.trim()).toBe("Le poste PC-02 ne répond plus.");
   });

@@ -1,102 +1,23 @@
-// The live room as the console's hub pushes it: JSON types mirroring `certroom_hub::room`
-// (crates/hub/src/room.rs, serde field names) and the pure helpers the room panel uses.
+// The live room as the console's hub pushes it (types generated from `certroom_protocol` and
+// `certroom_console`, ui/src/generated) and the pure helpers the room panel uses.
 // Nothing here reaches Rust: the commands go through shared/backend.ts.
-import type { AppError } from "../shared/backend";
+import type { PairingRequest, RoomView, Tile, TileStatus } from "../generated";
 
-/** Ordered by urgency: who needs the invigilator comes first (the hub's `TileStatus` order). */
-export const TILE_STATUSES = ["alert", "waiting_authorization", "focus_lost", "joined", "in_test", "paused", "not_arrived", "finished", "ended"] as const;
-export type TileStatus = (typeof TILE_STATUSES)[number];
+export type { AbortReason, ConsoleCommand, ConsoleEvent, RoomInfo, RoomView, Tile } from "../generated";
 
-export type AbortReason = "candidate" | "technical";
-
-export interface Incident {
-  code: string;
-  note: string;
-  /** 1-based question it concerns, when it concerns one. */
-  question: number | null;
-  at: string;
-}
-
-/** One candidate on the invigilator's screen. */
-export interface Tile {
-  candidate: number;
-  first_name: string;
-  birth_name: string;
-  local_id: string | null;
-  status: TileStatus;
-  needs_action: boolean;
-  /** The station id the candidate sits at (see `RoomView.stations` for its label). */
-  station: string | null;
-  present: boolean;
-  resume: boolean;
-  question: number;
-  total: number;
-  answered: number;
-  /** Seconds left when the hub computed the tile; null when no test is running. */
-  time_left_s: number | null;
-  alert_item: string | null;
-  focus_losses: number;
-  extra_minutes: number;
-  ended_reason: string | null;
-  abort_reason: AbortReason | null;
-  incidents: Incident[];
-  test_id: string | null;
-  synced_seq: number;
-}
-
-export interface PairingRequest {
-  station: string;
-  label: string;
-  /** 6 digits, shown on the lab PC too. */
-  code: string;
-}
-
-export interface RoomView {
-  session: number;
-  paused: boolean;
-  /** When the session was finalized, or null. */
-  finalized: string | null;
-  comment: string;
-  /** Already in urgency order. */
-  tiles: Tile[];
-  pairings: PairingRequest[];
-  /** Paired stations: [station id, label]. */
-  stations: [string, string][];
-}
-
-/** `room_open` / `room_view`: where lab PCs reach the hub and the certificate they must pin. */
-export interface RoomInfo {
-  address: string;
-  /** Already formatted for display (groups of 4 hex digits). */
-  fingerprint: string;
-  view: RoomView;
-}
-
-export type ConsoleCommand =
-  | { type: "confirm_pairing"; station: string }
-  | { type: "confirm_presence"; candidate: number; present: boolean }
-  | { type: "authorize"; candidate: number }
-  | { type: "end_test"; candidate: number; reason: string }
-  | { type: "extra_time"; candidate: number; minutes: number }
-  | { type: "resolve_alert"; candidate: number; validated: boolean; incident: string | null }
-  | { type: "record_incident"; candidate: number; code: string; note: string; question: number | null }
-  | { type: "fix_identity"; candidate: number; first_name: string; birth_name: string; /** YYYY-MM-DD */ birthdate: string }
-  | { type: "move_candidate"; candidate: number }
-  | { type: "pause_room"; reason: string }
-  | { type: "resume_room" }
-  | { type: "end_all"; reason: string }
-  | { type: "set_abort_reason"; candidate: number; reason: AbortReason | null }
-  | { type: "set_comment"; text: string }
-  | { type: "finalize" };
-
-/** What the hub pushes to the console (`room://event`). */
-export type ConsoleEvent =
-  | { type: "signed_in"; room: RoomView }
-  | { type: "tile"; tile: Tile }
-  | { type: "room"; room: RoomView }
-  | { type: "pairing"; station: string; label: string; code: string }
-  | { type: "reply"; id: number; result: unknown }
-  | { type: "error"; error: AppError };
+/** Each status's urgency (the hub's `TileStatus` order): who needs the invigilator comes first.
+ * A record, so a status added in Rust fails the build until it has its place here. */
+const URGENCY: Readonly<Record<TileStatus, number>> = {
+  alert: 0,
+  waiting_authorization: 1,
+  focus_lost: 2,
+  joined: 3,
+  in_test: 4,
+  paused: 5,
+  not_arrived: 6,
+  finished: 7,
+  ended: 8,
+};
 
 /** Incident codes of the national rules, in the hub's order (`INCIDENT_CODES`). */
 export const INCIDENT_CODES = ["C1", "C2", "C4", "C6", "C7", "C8", "E1", "E2", "E3", "E4", "E5", "E8", "E9", "E10", "E11", "E12"] as const;
@@ -111,7 +32,7 @@ function cmp(a: string | number, b: string | number): number {
 /** The hub's tile order: status (alert first … ended last), then birth name, first name, id. */
 export function compareTiles(a: Tile, b: Tile): number {
   return (
-    cmp(TILE_STATUSES.indexOf(a.status), TILE_STATUSES.indexOf(b.status)) ||
+    cmp(URGENCY[a.status], URGENCY[b.status]) ||
     cmp(a.birth_name, b.birth_name) ||
     cmp(a.first_name, b.first_name) ||
     cmp(a.candidate, b.candidate)

@@ -1,5 +1,5 @@
 import { html, nothing } from "lit";
-import { consoleBackend, errorText, type CandidateDraft, type CandidateDto, type ExportFormat, type SessionDto } from "../shared/backend";
+import { consoleBackend, errorText, type CandidateFields, type CandidateView, type ExportFormat, type SessionView } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import "./confirm-dialog";
@@ -10,7 +10,7 @@ import { RecordList, recordTable } from "./record-list";
 import "./room-panel";
 
 /** The add-candidate form's content as Rust's candidate draft: strings as typed (trimmed), "" = absent. */
-export function candidateFromForm(form: HTMLFormElement): CandidateDraft {
+export function candidateFromForm(form: HTMLFormElement): CandidateFields {
   const get = (id: string) => (form.querySelector<HTMLInputElement>(`#${id}`)?.value ?? "").trim();
   const sex = form.querySelector<HTMLInputElement>('input[name="cand-sex"]:checked')?.value ?? "";
   return {
@@ -32,7 +32,7 @@ export function candidateFromForm(form: HTMLFormElement): CandidateDraft {
 
 /** Fills the (reset) form with the candidate's values. The birthplace is known only as display
  * text, so its fields stay empty and must be typed again (Rust validates the whole candidate). */
-function fillCandidateForm(form: HTMLFormElement, c: CandidateDto) {
+function fillCandidateForm(form: HTMLFormElement, c: CandidateView) {
   const set = (id: string, v: string) => {
     const el = form.querySelector<HTMLInputElement>(`#${id}`);
     if (el) el.value = v;
@@ -63,13 +63,13 @@ export class SessionDetail extends LocalizedElement {
     exportError: { state: true },
   };
   number = 0;
-  session: SessionDto | null = null;
-  candidates: CandidateDto[] | null = null;
+  session: SessionView | null = null;
+  candidates: CandidateView[] | null = null;
   loadError: unknown = null;
   exporting = false;
   exportPath = "";
   exportError: unknown = null;
-  private readonly list = new RecordList<CandidateDto, CandidateDraft>(this, {
+  private readonly list = new RecordList<CandidateView, CandidateFields>(this, {
     prefix: "candidate",
     title: "candidates-title",
     load: () => this.load(),
@@ -101,7 +101,7 @@ export class SessionDetail extends LocalizedElement {
     this.dispatchEvent(new CustomEvent(BACK_TO_SESSIONS, { detail: { number: this.number }, bubbles: true }));
   }
 
-  private removeCandidate(c: CandidateDto, opener: HTMLElement) {
+  private removeCandidate(c: CandidateView, opener: HTMLElement) {
     const name = `${c.first_name} ${c.birth_name}`;
     this.list.remove(c, opener, {
       title: t("console.removeTitle", { name }),
@@ -127,7 +127,7 @@ export class SessionDetail extends LocalizedElement {
     }
   }
 
-  private renderHeader(s: SessionDto) {
+  private renderHeader(s: SessionView) {
     const none = t("console.report.none");
     return html`<dl class="details">
         <div><dt>${t("console.date")}</dt><dd>${s.date}</dd></div>
@@ -169,7 +169,7 @@ export class SessionDetail extends LocalizedElement {
     </section>`;
   }
 
-  private renderCandidates(list: CandidateDto[]) {
+  private renderCandidates(list: CandidateView[]) {
     const none = t("console.report.none");
     return recordTable({
       id: "candidates-table",

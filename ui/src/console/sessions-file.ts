@@ -1,5 +1,5 @@
 import { html } from "lit";
-import { consoleBackend, errorText, isImportRefusal, type ImportErrorDto } from "../shared/backend";
+import { consoleBackend, errorText, isImportRefusal, type ImportError } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import { bytesToBase64Async, readFileBytes } from "./files";
@@ -22,7 +22,7 @@ export class SessionsFile extends LocalizedElement {
   busy = false;
   result = "";
   error: unknown = null;
-  report: ImportErrorDto[] | null = null;
+  report: ImportError[] | null = null;
   reportFile = "";
 
   private async runImport() {

@@ -1,5 +1,5 @@
 import { html, nothing } from "lit";
-import { consoleBackend, errorText, type SessionDraft, type SessionDto } from "../shared/backend";
+import { consoleBackend, errorText, type SessionDraft, type SessionView } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import "./confirm-dialog";
@@ -36,9 +36,9 @@ export class SessionsView extends LocalizedElement {
     sessions: { state: true },
     loadError: { state: true },
   };
-  sessions: SessionDto[] | null = null;
+  sessions: SessionView[] | null = null;
   loadError: unknown = null;
-  private readonly list = new RecordList<SessionDto, SessionDraft>(this, {
+  private readonly list = new RecordList<SessionView, SessionDraft>(this, {
     prefix: "session",
     title: "sessions-title",
     load: () => this.load(),
@@ -71,11 +71,11 @@ export class SessionsView extends LocalizedElement {
     }
   }
 
-  private open(s: SessionDto) {
+  private open(s: SessionView) {
     this.dispatchEvent(new CustomEvent<OpenSession>(OPEN_SESSION, { detail: { number: s.number }, bubbles: true }));
   }
 
-  private askDelete(s: SessionDto, opener: HTMLElement) {
+  private askDelete(s: SessionView, opener: HTMLElement) {
     this.list.remove(s, opener, {
       title: t("console.deleteTitle", { number: s.number }),
       body: t("console.deleteBody", { count: s.candidates }),

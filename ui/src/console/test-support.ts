@@ -1,5 +1,5 @@
 // Test helpers for the console (imported by *.test.ts only, never by the app).
-import type { CandidateDto, SessionDraft, SessionDto } from "../shared/backend";
+import type { CandidateView, SessionDraft, SessionView } from "../shared/backend";
 import type { RoomInfo, RoomView, Tile } from "./room";
 import { fakeTransport, flush, type Handler } from "../kiosk/test-support";
 
@@ -8,7 +8,7 @@ export { click, flush, polyfillDialog, type } from "../kiosk/test-support";
 export const $ = <T extends Element = HTMLElement>(s: string) => document.querySelector<T>(s) as T;
 export const $$ = (s: string) => [...document.querySelectorAll<HTMLElement>(s)];
 
-export function session(over: Partial<SessionDto> = {}): SessionDto {
+export function session(over: Partial<SessionView> = {}): SessionView {
   return {
     number: 12,
     site: "Collège Jean Moulin",
@@ -25,7 +25,7 @@ export function session(over: Partial<SessionDto> = {}): SessionDto {
   };
 }
 
-export function candidate(over: Partial<CandidateDto> = {}): CandidateDto {
+export function candidate(over: Partial<CandidateView> = {}): CandidateView {
   return {
     id: 1,
     birth_name: "MARTIN",
@@ -43,7 +43,7 @@ export function candidate(over: Partial<CandidateDto> = {}): CandidateDto {
 }
 
 /** A console backend over an in-memory store; `over` replaces any command. */
-export function fakeConsole(sessions: SessionDto[] = [], candidates: Record<number, CandidateDto[]> = {}, over: Record<string, Handler> = {}) {
+export function fakeConsole(sessions: SessionView[] = [], candidates: Record<number, CandidateView[]> = {}, over: Record<string, Handler> = {}) {
   const store = { sessions: [...sessions], candidates: { ...candidates } };
   let next = 100;
   const fromDraft = (draft: SessionDraft) => draft;

@@ -1,5 +1,5 @@
 import { html, nothing } from "lit";
-import type { RosterRow } from "../shared/backend";
+import type { CompetenceTitle, RosterRow } from "../shared/backend";
 import { t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 
@@ -8,7 +8,7 @@ import { LocalizedElement } from "../shared/localized";
 export class CertificatePreview extends LocalizedElement {
   static properties = { row: { attribute: false }, competences: { attribute: false }, lang: {}, centre: {} };
   row: RosterRow | null = null;
-  competences: { code: string; fr: string; en: string }[] = [];
+  competences: CompetenceTitle[] = [];
   lang: "fr" | "en" = "fr";
   centre = "";
 

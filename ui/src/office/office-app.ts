@@ -1,5 +1,5 @@
 import { html } from "lit";
-import { backend, errorText, type Centre } from "../shared/backend";
+import { backend, errorText, type CentreView } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import { settled } from "../kiosk/flow";
@@ -16,7 +16,7 @@ type Screen = "loading" | "setup" | "signin" | "dashboard";
  * certificates. */
 export class OfficeApp extends LocalizedElement {
   static properties = { centre: { state: true }, error: { state: true }, screen: { state: true } };
-  centre: Centre | null = null;
+  centre: CentreView | null = null;
   error = "";
   screen: Screen = "loading";
 
@@ -49,7 +49,7 @@ export class OfficeApp extends LocalizedElement {
   }
 
   /** An office PC may be the centre's first: it sets the centre up like the console would. */
-  private readonly setUp = async (centre: Centre | null) => {
+  private readonly setUp = async (centre: CentreView | null) => {
     this.centre = centre;
     this.error = "";
     await this.go("dashboard");

@@ -1,18 +1,12 @@
 import { html, nothing } from "lit";
 import { bytesToBase64Async, readFileBytes } from "../console/files";
-import { errorText, officeBackend, type ImportSummary, type Roster, type RosterRow } from "../shared/backend";
+import { errorText, officeBackend, type ImportSummary, type Printed, type PrintProgress, type Roster, type RosterRow } from "../shared/backend";
 import { LANG_NAMES, LANGS, lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import { settled } from "../kiosk/flow";
 import "./certificate-preview";
 import { groupRows, refOf, rowKey, selectedRefs, toggleGroup, type Group, type Grouping } from "./roster";
 import { SETTINGS_SAVED } from "./settings-form";
-
-interface Printed {
-  path: string;
-  count: number;
-  bytes: number;
-}
 
 /** The published results: fetched from the service or imported from a file, listed by session
  * or by class, previewed, and printed one, a selection, or a whole group at a time. */
@@ -35,7 +29,7 @@ export class OfficeResults extends LocalizedElement {
   previewKey: string | null = null;
   certLang: "fr" | "en" = "fr";
   busy = false;
-  progress: { done: number; total: number } | null = null;
+  progress: PrintProgress | null = null;
   status = "";
   error = "";
   printed: Printed | null = null;

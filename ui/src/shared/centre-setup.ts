@@ -1,5 +1,5 @@
 import { html } from "lit";
-import { backend, errorText, type Centre } from "./backend";
+import { backend, errorText, type CentreDraft, type CentreView } from "./backend";
 import { lang, t } from "./i18n";
 import { LocalizedElement } from "./localized";
 
@@ -7,7 +7,7 @@ import { LocalizedElement } from "./localized";
  * address and the administrator password. Rust validates and signs in; the host screen shows
  * errors where it shows its own and moves on once the centre is saved. */
 export class CentreSetupForm extends LocalizedElement {
-  onDone: (centre: Centre | null) => void = () => {};
+  onDone: (centre: CentreView | null) => void = () => {};
   onError: (message: string) => void = () => {};
 
   private async submit(e: Event) {
@@ -18,7 +18,7 @@ export class CentreSetupForm extends LocalizedElement {
       this.onError(t("console.passwordMismatch"));
       return;
     }
-    const centre: Centre = {
+    const centre: CentreDraft = {
       uai: String(data.get("uai") ?? "").trim(),
       name: String(data.get("name") ?? "").trim(),
       address: String(data.get("address") ?? "").trim(),

@@ -1,8 +1,10 @@
 import i18next from "i18next";
+import type { Lang } from "../generated";
 import fr from "./locales/fr.json";
 import en from "./locales/en.json";
 
-export type Lang = "fr" | "en";
+// The page offers the languages Rust writes its texts and errors in.
+export type { Lang };
 export const LANGS: readonly Lang[] = ["fr", "en"];
 /** Each language by its own name, whatever the screen's language: a reader looks for the name
  * they can read. */

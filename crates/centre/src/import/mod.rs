@@ -85,7 +85,7 @@ pub fn read_candidates(
 }
 
 /// One problem found in a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ImportError {
     /// 1-based line in the file (the header is line 1; in a spreadsheet, the sheet's row
     /// number; in a SIECLE file, the line where the pupil's element starts). 0: the whole file.

@@ -169,8 +169,8 @@ impl Pc {
             panic!("no question on screen: {:?}", self.screen())
         };
         let response = match question.kind {
-            "qcu" => certroom_core::Response::Choice(1),
-            "qcm" => certroom_core::Response::Choices(vec![1]),
+            certroom_kiosk::screen::QuestionKind::Qcu => certroom_core::Response::Choice(1),
+            certroom_kiosk::screen::QuestionKind::Qcm => certroom_core::Response::Choices(vec![1]),
             _ => certroom_core::Response::Fields(
                 question
                     .fields
