@@ -169,6 +169,16 @@ impl Signer {
         Receipt::sign(&self.key, bundle_id, content_hash, received_at, status)
     }
 
+    /// Where a bundle stands now, signed for the console that sent it.
+    pub fn bundle_status(
+        &self,
+        bundle_id: &str,
+        status: &str,
+        as_of: &str,
+    ) -> certroom_protocol::BundleStatus {
+        certroom_protocol::BundleStatus::sign(&self.key, bundle_id, status, as_of)
+    }
+
     pub fn sign_results(&self, payload: &[u8]) -> String {
         to_hex(self.key.sign(&[RESULTS_DOMAIN, payload].concat()).as_ref())
     }

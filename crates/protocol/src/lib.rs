@@ -4,7 +4,8 @@
 //! Kiosks reach the hub over TLS pinned on the hub's certificate ([`pin`]); every kiosk message
 //! travels in a [`frame`] signed by the PC's enrolled station key and numbered, so a replay is
 //! refused; [`kiosk`] and [`console`] are the messages themselves; [`client`] connects.
-//! [`service`] is what the certification service answers the console (its signed receipt).
+//! [`service`] is what the certification service answers the console (its signed receipt and
+//! the bundle's status).
 //! The hub's server and its room state live in certroom-hub, which a kiosk never links.
 
 #[cfg(feature = "client")]
@@ -30,4 +31,4 @@ pub use kiosk::{
 };
 pub use pairing::pairing_code;
 pub use pin::Fingerprint;
-pub use service::Receipt;
+pub use service::{BundleStatus, Receipt};

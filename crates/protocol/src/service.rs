@@ -1,6 +1,7 @@
-//! What the certification service answers the console: the receipt of an uploaded bundle, signed
-//! with the service's key. The service signs it and the console's outbox checks it with these
-//! same types, against the service key the console pinned.
+//! What the certification service answers the console: the receipt of an uploaded bundle and,
+//! later, where that bundle stands (published, waiting for the jury…), both signed with the
+//! service's key. The service signs them and the console checks them with these same types,
+//! against the service key the console pinned.
 
 use ring::signature::{Ed25519KeyPair, UnparsedPublicKey, ED25519};
 use serde::{Deserialize, Serialize};
@@ -46,26 +47,88 @@ impl Receipt {
 
     /// `"certroom-receipt-v1\0"` ‖ canonical JSON of the four receipt fields.
     pub fn message(&self) -> Vec<u8> {
-        let body = canonical::to_bytes(&serde_json::json!({
-            "bundle_id": self.bundle_id,
-            "content_hash": self.content_hash,
-            "received_at": self.received_at,
-            "status": self.status,
-        }))
-        // A flat object of strings is always canonicalisable.
-        .unwrap_or_default();
-        [RECEIPT_DOMAIN, &body].concat()
+        message(
+            RECEIPT_DOMAIN,
+            serde_json::json!({
+                "bundle_id": self.bundle_id,
+                "content_hash": self.content_hash,
+                "received_at": self.received_at,
+                "status": self.status,
+            }),
+        )
     }
 
     /// Whether the service holding `public_key` signed exactly these fields.
     pub fn verify(&self, public_key: &[u8; 32]) -> bool {
-        let Some(sig) = from_hex(&self.signature) else {
-            return false;
-        };
-        UnparsedPublicKey::new(&ED25519, public_key)
-            .verify(&self.message(), &sig)
-            .is_ok()
+        verify(public_key, &self.message(), &self.signature)
     }
+}
+
+/// Domain string of a status report's signature.
+pub const STATUS_DOMAIN: &[u8] = b"certroom-bundle-status-v1\0";
+
+/// Where a received bundle stands at the service now (`GET /v1/bundles/{bundle_id}/status`).
+/// The bundle id is a random capability only its console knows; the signature lets the console
+/// show "publiée" only when the service it pinned says so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleStatus {
+    pub bundle_id: String,
+    /// `published`, `pending_jury`, `validated` (by the jury: published), `rejected`,
+    /// `cancelled` or `superseded` (a later version of the session replaced it).
+    pub status: String,
+    /// When the service answered (RFC 3339): a replayed old answer shows its age.
+    pub as_of: String,
+    /// Hex Ed25519 signature by the service key over [`BundleStatus::message`].
+    pub signature: String,
+}
+
+impl BundleStatus {
+    pub fn sign(key: &Ed25519KeyPair, bundle_id: &str, status: &str, as_of: &str) -> Self {
+        let mut r = BundleStatus {
+            bundle_id: bundle_id.to_owned(),
+            status: status.to_owned(),
+            as_of: as_of.to_owned(),
+            signature: String::new(),
+        };
+        r.signature = to_hex(key.sign(&r.message()).as_ref());
+        r
+    }
+
+    /// `"certroom-bundle-status-v1\0"` ‖ canonical JSON of the three fields.
+    pub fn message(&self) -> Vec<u8> {
+        message(
+            STATUS_DOMAIN,
+            serde_json::json!({
+                "bundle_id": self.bundle_id,
+                "status": self.status,
+                "as_of": self.as_of,
+            }),
+        )
+    }
+
+    pub fn verify(&self, public_key: &[u8; 32]) -> bool {
+        verify(public_key, &self.message(), &self.signature)
+    }
+
+    /// Whether the session's certificates are public.
+    pub fn is_published(&self) -> bool {
+        matches!(self.status.as_str(), "published" | "validated")
+    }
+}
+
+fn message(domain: &[u8], fields: serde_json::Value) -> Vec<u8> {
+    // A flat object of strings is always canonicalisable.
+    let body = canonical::to_bytes(&fields).unwrap_or_default();
+    [domain, &body].concat()
+}
+
+fn verify(public_key: &[u8; 32], message: &[u8], signature: &str) -> bool {
+    let Some(sig) = from_hex(signature) else {
+        return false;
+    };
+    UnparsedPublicKey::new(&ED25519, public_key)
+        .verify(message, &sig)
+        .is_ok()
 }
 
 #[cfg(test)]
@@ -106,5 +169,29 @@ mod tests {
         ] {
             assert!(!forged.verify(&public));
         }
+    }
+
+    #[test]
+    fn a_status_verifies_binds_its_fields_and_is_no_receipt() {
+        let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap();
+        let key = Ed25519KeyPair::from_pkcs8(doc.as_ref()).unwrap();
+        let public: [u8; 32] = key.public_key().as_ref().try_into().unwrap();
+        let s = BundleStatus::sign(&key, "B", "pending_jury", "2026-01-01T00:00:00Z");
+        assert!(s.verify(&public));
+        assert!(!s.is_published());
+        let forged = BundleStatus {
+            status: "published".into(),
+            ..s.clone()
+        };
+        assert!(!forged.verify(&public));
+        // The same fields signed as a receipt do not pass for a status.
+        let r = Receipt::sign(&key, "B", "", "2026-01-01T00:00:00Z", "published");
+        let as_status = BundleStatus {
+            bundle_id: "B".into(),
+            status: "published".into(),
+            as_of: "2026-01-01T00:00:00Z".into(),
+            signature: r.signature,
+        };
+        assert!(!as_status.verify(&public));
     }
 }

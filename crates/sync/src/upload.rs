@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use certroom_protocol::Receipt;
+use certroom_protocol::{BundleStatus, Receipt};
 use hyper_rustls::ConfigBuilderExt;
 use serde::Serialize;
 
@@ -144,7 +144,6 @@ impl Uploader {
     }
 
     async fn send(&self, bytes: &[u8]) -> Outcome {
-        use http_body_util::BodyExt;
         let request = match hyper::Request::post(format!("{}/v1/bundles", self.base))
             .header("content-type", "application/octet-stream")
             .body(http_body_util::Full::new(bytes::Bytes::copy_from_slice(
@@ -153,6 +152,58 @@ impl Uploader {
             Ok(r) => r,
             Err(e) => return Outcome::Refused(format!("adresse invalide / invalid address: {e}")),
         };
+        let (status, body) = match self.exchange(request).await {
+            Ok(r) => r,
+            Err(why) => return Outcome::Retry(why),
+        };
+        if status.is_success() {
+            return match serde_json::from_str::<Receipt>(&body) {
+                Ok(r) => Outcome::Receipt(r),
+                Err(e) => Outcome::Retry(format!("reçu illisible / unreadable receipt: {e}")),
+            };
+        }
+        // The service looked at the bundle and refused it: sending it again cannot help.
+        let code = status.as_u16();
+        let permanent = status.is_client_error() && code != 408 && code != 429;
+        let why = refusal_text(code, &body);
+        if permanent {
+            Outcome::Refused(why)
+        } else {
+            Outcome::Retry(why)
+        }
+    }
+}
+
+impl Uploader {
+    /// Where a sent bundle stands at the service now. Only an answer signed by the pinned key
+    /// for this very bundle counts; the error says why in French first.
+    pub async fn status(&self, bundle_id: &str) -> Result<BundleStatus, String> {
+        let url = format!("{}/v1/bundles/{bundle_id}/status", self.base);
+        let request = hyper::Request::get(url)
+            .header("accept", "application/json")
+            .body(http_body_util::Full::new(bytes::Bytes::new()))
+            .map_err(|e| format!("adresse invalide / invalid address: {e}"))?;
+        let (status, body) = self.exchange(request).await?;
+        if !status.is_success() {
+            return Err(refusal_text(status.as_u16(), &body));
+        }
+        let s: BundleStatus = serde_json::from_str(&body)
+            .map_err(|e| format!("réponse illisible / unreadable answer: {e}"))?;
+        if s.bundle_id != bundle_id || !s.verify(&self.service_key) {
+            return Err(
+                "état non signé par la clé du service / status not signed by the service's key"
+                    .into(),
+            );
+        }
+        Ok(s)
+    }
+
+    /// One request, its status and body; an error when the service cannot be reached.
+    async fn exchange(
+        &self,
+        request: hyper::Request<http_body_util::Full<bytes::Bytes>>,
+    ) -> Result<(hyper::StatusCode, String), String> {
+        use http_body_util::BodyExt;
         let sent = tokio::time::timeout(Duration::from_secs(60), async {
             let resp = self
                 .client
@@ -169,29 +220,28 @@ impl Uploader {
             Ok::<_, String>((status, String::from_utf8_lossy(&body).into_owned()))
         })
         .await;
-        let (status, body) = match sent {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) => return Outcome::Retry(format!("service injoignable / unreachable: {e}")),
-            Err(_) => return Outcome::Retry("service injoignable / unreachable: timeout".into()),
-        };
-        if status.is_success() {
-            return match serde_json::from_str::<Receipt>(&body) {
-                Ok(r) => Outcome::Receipt(r),
-                Err(e) => Outcome::Retry(format!("reçu illisible / unreadable receipt: {e}")),
-            };
+        match sent {
+            Ok(Ok(r)) => Ok(r),
+            Ok(Err(e)) => Err(format!("service injoignable / unreachable: {e}")),
+            Err(_) => Err("service injoignable / unreachable: timeout".into()),
         }
-        // The service looked at the bundle and refused it: sending it again cannot help.
-        let code = status.as_u16();
-        let permanent = status.is_client_error() && code != 408 && code != 429;
-        let why = format!(
+    }
+}
+
+/// What a refusal says to a person: the service's French and English messages when it sent
+/// its error document, the status and the start of the body otherwise.
+pub fn refusal_text(code: u16, body: &str) -> String {
+    #[derive(serde::Deserialize)]
+    struct ServiceError {
+        message_fr: String,
+        message_en: String,
+    }
+    match serde_json::from_str::<ServiceError>(body) {
+        Ok(e) => format!("{} / {} (HTTP {code})", e.message_fr, e.message_en),
+        Err(_) => format!(
             "HTTP {code}: {}",
             body.chars().take(500).collect::<String>()
-        );
-        if permanent {
-            Outcome::Refused(why)
-        } else {
-            Outcome::Retry(why)
-        }
+        ),
     }
 }
 

@@ -84,6 +84,11 @@ fn build(max_bundle_bytes: usize) -> Routes {
         )
         .add(
             Method::GET,
+            "/v1/bundles/{bundle_id}/status",
+            get(bundle_status),
+        )
+        .add(
+            Method::GET,
             "/v1/centres/{uai}/results",
             get(centre_results),
         )
@@ -252,6 +257,25 @@ async fn post_bundle(
         StatusCode::OK
     };
     Ok((status, Json(stored.receipt)).into_response())
+}
+
+async fn bundle_status(
+    State(s): State<AppState>,
+    Path(bundle_id): Path<String>,
+) -> ApiResult<Json<certroom_protocol::BundleStatus>> {
+    let status = s.service.store.bundle_status(&bundle_id).await?;
+    let Some(status) = status else {
+        return Err(ApiError::not_found(
+            "bundle.unknown",
+            "Aucun lot reçu sous cet identifiant.",
+            "No bundle was received under this id.",
+        ));
+    };
+    Ok(Json(s.service.signer.bundle_status(
+        &bundle_id,
+        status.as_str(),
+        &crate::now(),
+    )))
 }
 
 async fn centre_report(s: &AppState, uai: &str, headers: &HeaderMap) -> ApiResult<CentreResults> {

@@ -76,6 +76,9 @@ pub trait Store: Send + Sync + 'static {
     async fn receipt_by_content(&self, content_sha256: &str)
         -> Result<Option<Receipt>, StoreError>;
 
+    /// The status of the bundle stored under this id, if any.
+    async fn bundle_status(&self, bundle_id: &str) -> Result<Option<SessionStatus>, StoreError>;
+
     /// Stores a verified, replayed bundle in one transaction: idempotent on (bundle id, content
     /// hash), supersedes the live version of the same session (or is itself stored superseded if
     /// it is older), publishes at once when nothing needs the jury. `issued` is the date of issue

@@ -437,6 +437,17 @@ impl Store for PgStore {
         row.map(|r| receipt_from_json(r.try_get(0)?)).transpose()
     }
 
+    async fn bundle_status(&self, bundle_id: &str) -> Result<Option<SessionStatus>, StoreError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt(
+                "SELECT status FROM bundles WHERE bundle_id = $1",
+                &[&bundle_id],
+            )
+            .await?;
+        row.map(|r| parse_status(r.try_get(0)?)).transpose()
+    }
+
     async fn store_bundle(
         &self,
         b: NewBundle,

@@ -636,6 +636,21 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn bundle_status(&self, bundle_id: &str) -> Result<Option<SessionStatus>, StoreError> {
+        let id = bundle_id.to_owned();
+        self.read(move |conn| {
+            let r: Option<String> = conn
+                .query_row(
+                    "SELECT status FROM bundles WHERE bundle_id = ?1",
+                    [&id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            r.map(|s| parse_status(&s)).transpose()
+        })
+        .await
+    }
+
     async fn store_bundle(
         &self,
         bundle: NewBundle,
