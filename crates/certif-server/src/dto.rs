@@ -5,8 +5,8 @@ use certroom_core::framework::COMPETENCE_CODES;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    CandidateRow, Certification, ConsoleKey, Decision, JuryCase, JuryFlag, Mismatch,
-    SessionResults, SessionStatus,
+    ActKind, CandidateRow, Certification, ConsoleKey, Decision, FocusLossRow, JuryAct, JuryCase,
+    JuryFlag, JuryMark, Mismatch, PlayedRow, SessionResults, SessionStatus,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -72,6 +72,58 @@ pub struct JuryDecision {
     pub comment: String,
 }
 
+/// A member's decision on one candidate; the reason is required.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CandidateDecision {
+    pub decision: Decision,
+    pub reason: String,
+}
+
+/// Neutralizes a question for one candidate (or, without `candidate_id`, for every candidate
+/// of the session who was asked it); `undo` gives it back.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Neutralization {
+    pub item_id: String,
+    #[serde(default)]
+    pub candidate_id: Option<i64>,
+    pub reason: String,
+    #[serde(default)]
+    pub undo: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JuryActDto {
+    pub candidate_id: Option<i64>,
+    pub kind: ActKind,
+    pub item_id: Option<String>,
+    pub reason: String,
+    pub member: String,
+    pub at: String,
+}
+
+impl From<&JuryAct> for JuryActDto {
+    fn from(a: &JuryAct) -> Self {
+        JuryActDto {
+            candidate_id: a.candidate_id,
+            kind: a.kind,
+            item_id: a.item_id.clone(),
+            reason: a.reason.clone(),
+            member: a.member.clone(),
+            at: a.at.clone(),
+        }
+    }
+}
+
+/// A session waiting for the jury with every act on it so far.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JurySessionDto {
+    #[serde(flatten)]
+    pub case: JuryCaseDto,
+    pub acts: Vec<JuryActDto>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JuryDecided {
     pub session_id: String,
@@ -110,6 +162,11 @@ pub struct JuryCandidate {
     pub incidents: Vec<IncidentDto>,
     pub score: Option<ScoreDto>,
     pub mismatch: Option<Mismatch>,
+    pub played: Vec<PlayedRow>,
+    pub focus_losses: Vec<FocusLossRow>,
+    pub identity_difference: Option<String>,
+    pub neutralized: Vec<String>,
+    pub jury: Option<JuryMark>,
 }
 
 impl From<&CandidateRow> for JuryCandidate {
@@ -142,6 +199,11 @@ impl From<&CandidateRow> for JuryCandidate {
                 capacity: s.capacity,
             }),
             mismatch: c.mismatch.clone(),
+            played: c.played.clone(),
+            focus_losses: c.focus_losses.clone(),
+            identity_difference: c.identity_difference.clone(),
+            neutralized: c.neutralized.clone(),
+            jury: c.jury.clone(),
         }
     }
 }

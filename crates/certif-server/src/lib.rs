@@ -5,7 +5,8 @@
 //! console key is registered for the centre and not revoked and that the question bank is known,
 //! replays every journal through the same engine (certroom-core) and recomputes every score.
 //! Sessions with incidents, a comment or a result that differs from the room's account wait for
-//! the jury; the others publish at once. Each validated certification gets a verification code
+//! the jury; the others publish at once. The [`jury`] decides candidate by candidate and may
+//! neutralize questions; each act is logged with its member. Each validated certification gets a verification code
 //! and a signed QR text (certroom-certificate), and anyone can check a code on `/verify/{code}`.
 //!
 //! Layers: [`service`] holds the rules and is what both [`http`] and the CLI call; [`store`] is
@@ -21,6 +22,7 @@ pub mod config;
 pub mod dto;
 pub mod error;
 pub mod http;
+pub mod jury;
 pub mod model;
 pub mod replay;
 pub mod results_file;

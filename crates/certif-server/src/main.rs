@@ -75,6 +75,14 @@ enum Command {
         #[command(subcommand)]
         action: AdminAction,
     },
+    /// Membres du jury : chacun a son identifiant ; le jeton d'administration ne décide rien.
+    /// Jury members: each has a credential of their own; the admin token decides nothing.
+    Jury {
+        #[command(flatten)]
+        common: Common,
+        #[command(subcommand)]
+        action: JuryAction,
+    },
     /// Measure ingest and public verification over loopback.
     Bench {
         /// Print one JSON object.
@@ -145,6 +153,21 @@ enum AdminAction {
         #[arg(long)]
         publisher: String,
     },
+}
+
+#[derive(Subcommand)]
+enum JuryAction {
+    /// Ajoute un membre et affiche son identifiant (une seule fois).
+    /// Add a member and print their credential (shown once).
+    Add {
+        /// Nom du membre, tel que ses décisions le porteront / the member's name, as their acts carry it.
+        name: String,
+    },
+    /// Liste les membres / list the members.
+    List,
+    /// Retire un membre : son identifiant cesse de fonctionner, ses actes restent.
+    /// Remove a member: their credential stops working, their acts stay.
+    Remove { name: String },
 }
 
 fn fail(e: &dyn std::fmt::Display) -> ExitCode {
@@ -231,6 +254,13 @@ async fn main() -> ExitCode {
                 Err(c) => return c,
             };
             admin(&app, action).await
+        }
+        Command::Jury { common, action } => {
+            let app = match open(&common).await {
+                Ok(a) => a,
+                Err(c) => return c,
+            };
+            jury(&app, action).await
         }
         Command::Bench {
             json,
@@ -330,6 +360,35 @@ async fn admin(app: &App, action: AdminAction) -> ExitCode {
                 Err(e) => api_fail(&e),
             }
         }
+    }
+}
+
+async fn jury(app: &App, action: JuryAction) -> ExitCode {
+    let s = &app.service;
+    match action {
+        JuryAction::Add { name } => match s.add_jury_member(&name).await {
+            Ok(credential) => print_json(&serde_json::json!({
+                "name": name.trim(), "credential": credential
+            })),
+            Err(e) => api_fail(&e),
+        },
+        JuryAction::List => match s.jury_members().await {
+            Ok(members) => print_json(
+                &members
+                    .iter()
+                    .map(|m| {
+                        serde_json::json!({
+                            "name": m.name, "added_at": m.added_at, "removed_at": m.removed_at
+                        })
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            Err(e) => api_fail(&e),
+        },
+        JuryAction::Remove { name } => match s.remove_jury_member(&name).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => api_fail(&e),
+        },
     }
 }
 

@@ -173,6 +173,34 @@ pub struct IncidentRow {
     pub question: Option<u32>,
 }
 
+/// A question as the candidate played it, for the jury (which ones to neutralize).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlayedRow {
+    pub item_id: String,
+    /// Counted right when played (a focus loss or the item's timer may have voided it).
+    pub counted: bool,
+    pub focus_voided: bool,
+}
+
+/// A focus loss the kiosk journaled, with the question on screen (1-based) and its cause.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FocusLossRow {
+    pub question: u32,
+    /// `window`, `assistive_technology` or `unrecorded` (a version 1 journal).
+    pub cause: String,
+}
+
+/// What the jury decided for one candidate, on top of the recomputed result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JuryMark {
+    pub decision: Decision,
+    pub reason: String,
+    pub member: String,
+    pub at: String,
+    /// The status the replay gave before the decision.
+    pub computed: ResultStatus,
+}
+
 /// One candidate of a received bundle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CandidateRow {
@@ -190,6 +218,26 @@ pub struct CandidateRow {
     pub status: ResultStatus,
     pub score: Option<ScoreRow>,
     pub mismatch: Option<Mismatch>,
+    // Rows stored before the per-candidate jury read with these empty.
+    #[serde(default)]
+    pub played: Vec<PlayedRow>,
+    #[serde(default)]
+    pub focus_losses: Vec<FocusLossRow>,
+    /// How the identity the hub matched at join differs from the finalized one (C1 fixes).
+    #[serde(default)]
+    pub identity_difference: Option<String>,
+    /// Items the jury neutralized for this candidate (facts §7): the score leaves them out.
+    #[serde(default)]
+    pub neutralized: Vec<String>,
+    #[serde(default)]
+    pub jury: Option<JuryMark>,
+}
+
+impl CandidateRow {
+    /// `BIRTH NAME First name`, as the jury reads it.
+    pub fn display_name(&self) -> String {
+        format!("{} {}", self.birth_name.to_uppercase(), self.first_name)
+    }
 }
 
 /// Why a session waits for the jury.
@@ -291,7 +339,7 @@ pub struct JuryCase {
     pub candidates: Vec<CandidateRow>,
 }
 
-/// The jury's decision on a pending session.
+/// The jury's decision on a pending session, or on one of its candidates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
@@ -316,6 +364,82 @@ impl Decision {
             Self::Cancel => "cancel",
         }
     }
+
+    /// A candidate's result after this decision.
+    pub fn result(self) -> ResultStatus {
+        match self {
+            Self::Validate => ResultStatus::Validated,
+            Self::Reject => ResultStatus::Rejected,
+            Self::Cancel => ResultStatus::Cancelled,
+        }
+    }
+}
+
+/// What a jury act did (facts §7): a decision on a candidate or the session, or a question
+/// neutralized or given back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActKind {
+    Validate,
+    Reject,
+    Cancel,
+    Neutralize,
+    Restore,
+}
+
+impl ActKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Validate => "validate",
+            Self::Reject => "reject",
+            Self::Cancel => "cancel",
+            Self::Neutralize => "neutralize",
+            Self::Restore => "restore",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "validate" => Self::Validate,
+            "reject" => Self::Reject,
+            "cancel" => Self::Cancel,
+            "neutralize" => Self::Neutralize,
+            "restore" => Self::Restore,
+            _ => return None,
+        })
+    }
+}
+
+impl From<Decision> for ActKind {
+    fn from(d: Decision) -> Self {
+        match d {
+            Decision::Validate => Self::Validate,
+            Decision::Reject => Self::Reject,
+            Decision::Cancel => Self::Cancel,
+        }
+    }
+}
+
+/// One act of the jury, kept for ever with who made it and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JuryAct {
+    pub bundle_id: String,
+    /// `None`: the whole session.
+    pub candidate_id: Option<i64>,
+    pub kind: ActKind,
+    /// The neutralized (or restored) item.
+    pub item_id: Option<String>,
+    pub reason: String,
+    pub member: String,
+    pub at: String,
+}
+
+/// A jury member as the administrator listed them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JuryMember {
+    pub name: String,
+    pub added_at: String,
+    pub removed_at: Option<String>,
 }
 
 /// One version of a session as the centre sees it.

@@ -11,9 +11,11 @@ use certroom_core::engine::{replay, rescore, AbortCause, Adjustments, EndReason,
 use certroom_core::scoring::{self, Status};
 use certroom_core::{Bank, Config};
 use certroom_journal::steps::engine_steps;
-use certroom_journal::Event;
+use certroom_journal::{Event, FocusCause};
 
-use crate::model::{CandidateRow, IncidentRow, Mismatch, ResultStatus, ScoreRow};
+use crate::model::{
+    CandidateRow, FocusLossRow, IncidentRow, Mismatch, PlayedRow, ResultStatus, ScoreRow,
+};
 
 /// The engine configuration a version 1 journal ran with: the default of the engine version, with
 /// the session's number of questions (the manifest states it). A version 2 journal names its own.
@@ -45,8 +47,9 @@ impl KnownConfigs {
 }
 
 /// The validated E10 incidents of a candidate, by question: each lifts the focus rule for that
-/// answer (facts §4). The console records them with the question they concern.
-fn adjustments(c: &VerifiedCandidate) -> Adjustments {
+/// answer (facts §4). The console records them with the question they concern. The jury's
+/// neutralizations leave their items out.
+fn adjustments(c: &VerifiedCandidate, neutralized: &BTreeSet<String>) -> Adjustments {
     Adjustments {
         e10_validated: c
             .candidate
@@ -56,8 +59,50 @@ fn adjustments(c: &VerifiedCandidate) -> Adjustments {
             .filter(|i| i.code == "E10")
             .filter_map(|i| i.question)
             .collect(),
-        neutralized: BTreeSet::new(),
+        neutralized: neutralized.clone(),
     }
+}
+
+/// Every focus loss with the question on screen: the one about to be answered or skipped.
+fn focus_losses(records: &[certroom_journal::Record]) -> Vec<FocusLossRow> {
+    let mut question = 1u32;
+    let mut out = Vec::new();
+    for r in records {
+        match &r.event {
+            Event::Answer { .. } | Event::Skip { .. } => question += 1,
+            Event::FocusLost { cause } => out.push(FocusLossRow {
+                question,
+                cause: match cause {
+                    FocusCause::Window => "window",
+                    FocusCause::AssistiveTechnology => "assistive_technology",
+                    FocusCause::Unrecorded => "unrecorded",
+                }
+                .into(),
+            }),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// How the identity the hub matched when the candidate joined (journal header, version 2)
+/// differs from the finalized list's, if it does: an invigilator's fix on the spot (C1) or a
+/// journal sat under another name.
+fn identity_difference(
+    joined: Option<&certroom_journal::JoinedIdentity>,
+    row: &CandidateRow,
+) -> Option<String> {
+    let j = joined?;
+    let name = certroom_core::identity::normalise_name;
+    let same = name(&j.birth_name) == name(&row.birth_name)
+        && name(&j.first_name) == name(&row.first_name)
+        && j.birthdate == row.birthdate;
+    (!same).then(|| {
+        format!(
+            "à l'entrée : {} {}, né(e) le {} ; à la finalisation : {} {}, né(e) le {}",
+            j.birth_name, j.first_name, j.birthdate, row.birth_name, row.first_name, row.birthdate
+        )
+    })
 }
 
 fn cause_of(r: AbortReason) -> Option<AbortCause> {
@@ -91,6 +136,7 @@ pub fn replay_candidate(
     questions: u32,
     known: &KnownConfigs,
     c: &VerifiedCandidate,
+    neutralized: &BTreeSet<String>,
 ) -> CandidateRow {
     let e = &c.candidate.entry;
     let mut row = CandidateRow {
@@ -114,6 +160,11 @@ pub fn replay_candidate(
         status: ResultStatus::Absent,
         score: None,
         mismatch: None,
+        played: Vec::new(),
+        focus_losses: Vec::new(),
+        identity_difference: None,
+        neutralized: neutralized.iter().cloned().collect(),
+        jury: None,
     };
     let Some(journal) = &c.journal else {
         // No test started: the invigilator's abort reason alone says whose fault it was.
@@ -125,6 +176,8 @@ pub fn replay_candidate(
         return row;
     };
     let header = journal.mirror.header();
+    row.identity_difference = identity_difference(header.identity.as_ref(), &row);
+    row.focus_losses = focus_losses(journal.mirror.records());
     let cfg = &header.engine_config(questions);
     if let Some(id) = header.config_id.as_deref().filter(|id| !known.contains(id)) {
         row.status = ResultStatus::Error;
@@ -180,7 +233,22 @@ pub fn replay_candidate(
         }
     };
     // The questions are the ones played; the count follows the invigilator's validated E10s.
-    let scored = rescore(bank, cfg, &replayed.played, &adjustments(c), replayed.end);
+    row.played = replayed
+        .played
+        .iter()
+        .map(|p| PlayedRow {
+            item_id: p.item_id.clone(),
+            counted: p.counted,
+            focus_voided: p.focus_voided,
+        })
+        .collect();
+    let scored = rescore(
+        bank,
+        cfg,
+        &replayed.played,
+        &adjustments(c, neutralized),
+        replayed.end,
+    );
     let s = &scored.score;
     row.status = status_of(s.status);
     row.score = Some(ScoreRow {

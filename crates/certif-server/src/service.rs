@@ -2,6 +2,7 @@
 //! `admin …`) call these same functions, so an offline bundle from a USB key goes through exactly
 //! the checks an upload does.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use certroom_bundle::container::Container;
@@ -13,10 +14,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::banks::{self, Banks, GivenKey};
 use crate::error::{ApiError, Rejection, StoreError};
-use crate::model::{
-    BankRow, Centre, ConsoleKey, Decision, JuryCase, JuryFlag, NewBundle, SessionResults,
-    SessionStatus, Stored,
-};
+use crate::model::{BankRow, Centre, ConsoleKey, JuryFlag, NewBundle, SessionResults, Stored};
 use crate::replay::{replay_candidate, KnownConfigs};
 use crate::signer::Signer;
 use crate::store::Store;
@@ -326,58 +324,6 @@ impl Service {
         }
     }
 
-    pub async fn jury_cases(&self) -> Result<Vec<JuryCase>, ApiError> {
-        Ok(self.store.jury_cases().await?)
-    }
-
-    pub async fn decide(
-        &self,
-        session_id: &str,
-        decision: Decision,
-        comment: &str,
-    ) -> Result<SessionStatus, ApiError> {
-        let comment = comment.trim();
-        if decision != Decision::Validate && comment.is_empty() {
-            return Err(ApiError::bad_request(
-                "jury.comment_required",
-                "Un refus ou une annulation doit être motivé : ajoutez un commentaire.",
-                "A rejection or cancellation needs a reason: add a comment.",
-            ));
-        }
-        if comment.chars().count() > 5000 {
-            return Err(ApiError::bad_request(
-                "jury.comment_too_long",
-                "Commentaire trop long (5 000 caractères au plus).",
-                "Comment too long (at most 5,000 characters).",
-            ));
-        }
-        match self
-            .store
-            .decide(
-                session_id,
-                decision,
-                comment,
-                &crate::now(),
-                self.signer.clone(),
-                crate::today(),
-            )
-            .await
-        {
-            Ok(s) => Ok(s),
-            Err(StoreError::NotFound(_)) => Err(ApiError::not_found(
-                "jury.unknown_session",
-                format!("Session {session_id} inconnue."),
-                format!("Unknown session {session_id}."),
-            )),
-            Err(StoreError::State(_)) => Err(ApiError::conflict(
-                "jury.not_pending",
-                format!("La session {session_id} n'attend pas de décision du jury."),
-                format!("Session {session_id} is not waiting for a jury decision."),
-            )),
-            Err(e) => Err(e.into()),
-        }
-    }
-
     /// The centre a bearer token belongs to, if it is the one named.
     pub async fn authorise_centre(&self, uai: &str, token: &str) -> Result<Centre, ApiError> {
         let denied = || {
@@ -440,7 +386,7 @@ fn build_bundle(
     let candidates: Vec<_> = v
         .candidates
         .iter()
-        .map(|c| replay_candidate(bank, m.session.questions, known, c))
+        .map(|c| replay_candidate(bank, m.session.questions, known, c, &BTreeSet::new()))
         .collect();
     let mut flags = Vec::new();
     if candidates.iter().any(|c| !c.incidents.is_empty()) {

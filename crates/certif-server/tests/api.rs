@@ -377,7 +377,7 @@ async fn incident_jury(b: &common::Backend) {
     assert_eq!(session["status"], "pending_jury");
     assert!(codes(&session).is_empty(), "nothing public before the jury");
 
-    let (status, cases) = env.admin_get("/admin/jury").await;
+    let (status, cases) = env.jury_get("/v1/jury/sessions").await;
     assert_eq!(status, 200);
     let case = cases
         .as_array()
@@ -393,20 +393,26 @@ async fn incident_jury(b: &common::Backend) {
 
     // A rejection needs a reason; a bad decision word is refused.
     let (status, body) = env
-        .admin_post(&format!("/admin/jury/{sid}"), json!({"decision": "reject"}))
+        .jury_post(
+            &format!("/v1/jury/sessions/{sid}/decision"),
+            json!({"decision": "reject"}),
+        )
         .await;
     assert_eq!(
         (status, body["code"].as_str()),
         (400, Some("jury.comment_required"))
     );
     let (status, _) = env
-        .admin_post(&format!("/admin/jury/{sid}"), json!({"decision": "maybe"}))
+        .jury_post(
+            &format!("/v1/jury/sessions/{sid}/decision"),
+            json!({"decision": "maybe"}),
+        )
         .await;
     assert_eq!(status, 400);
 
     let (status, body) = env
-        .admin_post(
-            &format!("/admin/jury/{sid}"),
+        .jury_post(
+            &format!("/v1/jury/sessions/{sid}/decision"),
             json!({"decision": "validate", "comment": "Incident sans effet sur le résultat."}),
         )
         .await;
@@ -420,8 +426,8 @@ async fn incident_jury(b: &common::Backend) {
     assert_eq!(status, 200);
     // Decided once.
     let (status, body) = env
-        .admin_post(
-            &format!("/admin/jury/{sid}"),
+        .jury_post(
+            &format!("/v1/jury/sessions/{sid}/decision"),
             json!({"decision": "validate"}),
         )
         .await;
@@ -429,7 +435,7 @@ async fn incident_jury(b: &common::Backend) {
         (status, body["code"].as_str()),
         (409, Some("jury.not_pending"))
     );
-    let (status, cases) = env.admin_get("/admin/jury").await;
+    let (status, cases) = env.jury_get("/v1/jury/sessions").await;
     assert_eq!(status, 200);
     assert!(cases
         .as_array()
@@ -445,8 +451,8 @@ async fn incident_jury(b: &common::Backend) {
     assert_eq!(receipt["status"], "pending_jury");
     let sid = format!("{}-{}", env.uai, spec.number);
     let (status, body) = env
-        .admin_post(
-            &format!("/admin/jury/{sid}"),
+        .jury_post(
+            &format!("/v1/jury/sessions/{sid}/decision"),
             json!({"decision": "cancel", "comment": "Session à repasser."}),
         )
         .await;
@@ -482,7 +488,7 @@ async fn mismatch(b: &common::Backend) {
     let (status, receipt) = env.upload(&bundle).await;
     assert_eq!(status, 201, "{receipt}");
     assert_eq!(receipt["status"], "pending_jury");
-    let (_, cases) = env.admin_get("/admin/jury").await;
+    let (_, cases) = env.jury_get("/v1/jury/sessions").await;
     let case = cases
         .as_array()
         .unwrap()
@@ -503,12 +509,47 @@ async fn mismatch(b: &common::Backend) {
     assert!(case["candidates"][2]["mismatch"].is_null());
     assert_eq!(case["candidates"][2]["status"], "validated");
 
+    // The session cannot be validated while a contradicted result is undecided.
+    let sid = case["session_id"].as_str().unwrap().to_owned();
+    let decide_session = json!({"decision": "validate", "comment": "Poste 4 à examiner."});
+    let (status, body) = env
+        .jury_post(
+            &format!("/v1/jury/sessions/{sid}/decision"),
+            decide_session.clone(),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("jury.undecided"))
+    );
+    assert!(
+        body["message_fr"].as_str().unwrap().contains("Décidez"),
+        "{body}"
+    );
+    // Candidate 0 has no score to validate; the jury cancels it, and keeps candidate 1's.
+    let (status, body) = env
+        .jury_post(
+            &format!("/v1/jury/sessions/{sid}/candidates/{}", c0["candidate_id"]),
+            json!({"decision": "validate", "reason": "Voir."}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("jury.no_score"))
+    );
+    for (c, decision) in [(c0, "cancel"), (c1, "cancel")] {
+        let (status, body) = env
+            .jury_post(
+                &format!("/v1/jury/sessions/{sid}/candidates/{}", c["candidate_id"]),
+                json!({"decision": decision, "reason": "Poste 4 défaillant."}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["jury"]["member"], "Mme Durand");
+    }
     // The jury validates: only the candidate with a trustworthy validated score is published.
     let (status, _) = env
-        .admin_post(
-            &format!("/admin/jury/{}", case["session_id"].as_str().unwrap()),
-            json!({"decision": "validate", "comment": "Poste 4 à examiner."}),
-        )
+        .jury_post(&format!("/v1/jury/sessions/{sid}/decision"), decide_session)
         .await;
     assert_eq!(status, 200);
     let session = env.session(spec.number).await;
@@ -576,11 +617,35 @@ async fn a_corrected_session_supersedes_the_older_version_without_overwriting_it
 async fn auth(b: &common::Backend) {
     let env = Env::new(b).await;
     let c = &env.http;
-    let r = c.get(env.url("/admin/jury")).send().await.unwrap();
+    let r = c.get(env.url("/v1/jury/sessions")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 401);
+    // The administrator's token decides nothing: the jury's routes want a member.
+    for token in ["wrong-token-wrong-token", common::ADMIN] {
+        let r = c
+            .get(env.url("/v1/jury/sessions"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 401);
+    }
     let r = c
         .get(env.url("/admin/jury"))
-        .bearer_auth("wrong-token-wrong-token")
+        .bearer_auth(common::ADMIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    // A removed member's credential stops working.
+    let gone = env.app.service.add_jury_member("M. Parti").await.unwrap();
+    env.app
+        .service
+        .remove_jury_member("M. Parti")
+        .await
+        .unwrap();
+    let r = c
+        .get(env.url("/v1/jury/sessions"))
+        .bearer_auth(&gone)
         .send()
         .await
         .unwrap();
@@ -722,7 +787,7 @@ async fn e10_and_configs(b: &common::Backend) {
     let (status, receipt) = env.upload(&bundle).await;
     assert_eq!(status, 201, "{receipt}");
     assert_eq!(receipt["status"], "pending_jury");
-    let (_, cases) = env.admin_get("/admin/jury").await;
+    let (_, cases) = env.jury_get("/v1/jury/sessions").await;
     let case = cases
         .as_array()
         .unwrap()
@@ -751,5 +816,177 @@ async fn e10_and_configs(b: &common::Backend) {
 async fn a_validated_e10_counts_and_an_unknown_configuration_goes_to_the_jury() {
     for b in backends("e10_and_configs") {
         e10_and_configs(&b).await;
+    }
+}
+
+/// The score a candidate entry of the jury API shows.
+fn pix(c: &Value) -> u64 {
+    c["score"]["pix"].as_u64().unwrap()
+}
+
+fn candidate(case: &Value, id: &Value) -> Value {
+    case["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| &c["candidate_id"] == id)
+        .cloned()
+        .unwrap()
+}
+
+async fn per_candidate_jury(b: &common::Backend) {
+    let mut env = Env::new(b).await;
+    // Candidate 1 was caught cheating (C6); candidate 0 lost the focus at question 3 (no E10).
+    let spec = env
+        .session_spec(3)
+        .plan(
+            0,
+            Plan::FocusOut {
+                question: 3,
+                e10: false,
+            },
+        )
+        .plan(1, Plan::Incident("C6".into()));
+    let bundle = env.room.session(&spec).unwrap();
+    let (status, receipt) = env.upload(&bundle).await;
+    assert_eq!(status, 201, "{receipt}");
+    assert_eq!(receipt["status"], "pending_jury");
+    let bundle_id = receipt["bundle_id"].as_str().unwrap().to_owned();
+    let sid = format!("{}-{}", env.uai, spec.number);
+
+    let (status, case) = env.jury_get(&format!("/v1/jury/sessions/{sid}")).await;
+    assert_eq!(status, 200, "{case}");
+    let c0 = case["candidates"][0].clone();
+    let c1 = case["candidates"][1].clone();
+    assert_eq!(
+        c0["focus_losses"],
+        json!([{"question": 3, "cause": "window"}])
+    );
+    assert_eq!(c1["incidents"][0]["code"], "C6");
+    assert_eq!(c0["played"].as_array().unwrap().len(), 32);
+
+    // Neutralizing a question answered wrongly raises the score; undoing it gives back the
+    // exact score it had.
+    let before = c0["score"].clone();
+    let wrong = c0["played"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["counted"] == false)
+        .expect("a wrong answer")["item_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let neutralize = |undo: bool| json!({"item_id": wrong, "candidate_id": c0["candidate_id"], "reason": "Énoncé ambigu (E3).", "undo": undo});
+    let path = format!("/v1/jury/sessions/{sid}/neutralizations");
+    let (status, rows) = env.jury_post(&path, neutralize(false)).await;
+    assert_eq!(status, 200, "{rows}");
+    let raised = &rows[0];
+    assert_eq!(raised["neutralized"], json!([wrong]));
+    assert!(pix(raised) > before["pix"].as_u64().unwrap(), "{raised}");
+    assert_eq!(raised["score"]["answered"], 31);
+    let (status, body) = env.jury_post(&path, neutralize(false)).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("jury.already_neutralized"))
+    );
+    let (status, rows) = env.jury_post(&path, neutralize(true)).await;
+    assert_eq!(status, 200, "{rows}");
+    assert_eq!(rows[0]["score"], before, "undoing restores the exact score");
+    assert_eq!(rows[0]["neutralized"], json!([]));
+    // A neutralization needs a reason.
+    let (status, body) = env
+        .jury_post(&path, json!({"item_id": wrong, "reason": " "}))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("jury.reason_required"))
+    );
+
+    // The fraud: candidate 1 rejected by the named member, with the reason.
+    let (status, body) = env
+        .jury_post(
+            &format!("/v1/jury/sessions/{sid}/candidates/{}", c1["candidate_id"]),
+            json!({"decision": "reject", "reason": "Fraude constatée (C6) : téléphone."}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "rejected");
+    assert_eq!(body["jury"]["member"], "Mme Durand");
+    assert_eq!(body["jury"]["computed"], "validated");
+
+    // A second member validates the session: the others are published, the fraud is not.
+    let second = env.app.service.add_jury_member("M. Petit").await.unwrap();
+    let r = env
+        .http
+        .post(env.url(&format!("/v1/jury/sessions/{sid}/decision")))
+        .bearer_auth(&second)
+        .json(&json!({"decision": "validate", "comment": "Fraude traitée individuellement."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let session = env.session(spec.number).await;
+    assert_eq!(session["status"], "validated");
+    let published = codes(&session);
+    assert_eq!(published.len(), 2);
+    let fraud = candidate(&session, &c1["candidate_id"]);
+    assert!(fraud["certification"].is_null(), "{fraud}");
+    assert_eq!(fraud["status"], "rejected");
+    let kept = candidate(&session, &c0["candidate_id"]);
+    assert_eq!(kept["certification"]["pix"], before["pix"]);
+
+    // Every act is kept with its member and time, and the jury's routes are closed after.
+    let (status, body) = env.jury_get(&format!("/v1/jury/sessions/{sid}")).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("jury.unknown_session"))
+    );
+    let acts = env.app.service.store.jury_acts(&bundle_id).await.unwrap();
+    let summary: Vec<(Option<i64>, &str, &str)> = acts
+        .iter()
+        .map(|a| (a.candidate_id, a.kind.as_str(), a.member.as_str()))
+        .collect();
+    let (id0, id1) = (c0["candidate_id"].as_i64(), c1["candidate_id"].as_i64());
+    assert_eq!(
+        summary,
+        vec![
+            (id0, "neutralize", "Mme Durand"),
+            (id0, "restore", "Mme Durand"),
+            (id1, "reject", "Mme Durand"),
+            (None, "validate", "M. Petit"),
+        ]
+    );
+    assert!(acts.iter().all(|a| a.at.ends_with('Z')));
+
+    // The console reads where its bundle stands, signed by the service.
+    let r = env
+        .http
+        .get(env.url(&format!("/v1/bundles/{bundle_id}/status")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let status: certroom_protocol::BundleStatus = r.json().await.unwrap();
+    let key: [u8; 32] = certroom_core::hash::from_hex(&env.app.service.signer.public_key_hex())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    assert!(status.verify(&key) && status.is_published(), "{status:?}");
+    assert_eq!(status.status, "validated");
+    let r = env
+        .http
+        .get(env.url("/v1/bundles/no-such-bundle/status"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    env.finish().await;
+}
+
+#[tokio::test]
+async fn the_jury_decides_candidate_by_candidate_and_neutralizes_questions() {
+    for b in backends("per_candidate_jury") {
+        per_candidate_jury(&b).await;
     }
 }

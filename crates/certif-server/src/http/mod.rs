@@ -2,6 +2,7 @@
 //! so `route_table()` is the router's own list and the OpenAPI test can check that every route
 //! is described.
 
+pub mod jury;
 pub mod verify_page;
 
 use std::sync::Arc;
@@ -19,8 +20,8 @@ use certroom_core::codes::is_verification_code;
 use crate::banks::GivenKey;
 use crate::config::DEFAULT_MAX_BUNDLE_BYTES;
 use crate::dto::{
-    AddBank, CentreEnrolled, CentreResults, ConsoleDto, EnrolCentre, JuryCaseDto, JuryDecided,
-    JuryDecision, RegisterConsole, ServerKey, Verification,
+    AddBank, CentreEnrolled, CentreResults, ConsoleDto, EnrolCentre, RegisterConsole, ServerKey,
+    Verification,
 };
 use crate::error::ApiError;
 use crate::service::{uai_ok, Service};
@@ -30,6 +31,8 @@ pub struct AppState {
     pub service: Arc<Service>,
     /// SHA-256 of the admin token; `None` disables `/admin`.
     admin_token_sha256: Option<[u8; 32]>,
+    /// Jury members signed in to the pages.
+    sign_ins: Arc<jury::signin::SignIns>,
 }
 
 impl AppState {
@@ -37,6 +40,7 @@ impl AppState {
         AppState {
             service,
             admin_token_sha256: admin_token.map(sha256),
+            sign_ins: Arc::default(),
         }
     }
 }
@@ -116,8 +120,51 @@ fn build(max_bundle_bytes: usize) -> Routes {
             // Base64 makes the pack a third larger.
             post(add_bank).layer(DefaultBodyLimit::max(max_bundle_bytes.saturating_mul(2))),
         )
-        .add(Method::GET, "/admin/jury", get(jury_cases))
-        .add(Method::POST, "/admin/jury/{session_id}", post(jury_decide))
+        .add(Method::GET, "/v1/jury/sessions", get(jury::api_cases))
+        .add(
+            Method::GET,
+            "/v1/jury/sessions/{session_id}",
+            get(jury::api_case),
+        )
+        .add(
+            Method::POST,
+            "/v1/jury/sessions/{session_id}/decision",
+            post(jury::api_decide),
+        )
+        .add(
+            Method::POST,
+            "/v1/jury/sessions/{session_id}/candidates/{candidate_id}",
+            post(jury::api_decide_candidate),
+        )
+        .add(
+            Method::POST,
+            "/v1/jury/sessions/{session_id}/neutralizations",
+            post(jury::api_neutralize),
+        )
+        .add(Method::GET, "/jury", get(jury::cases_page))
+        .add(Method::GET, "/jury/connexion", get(jury::sign_in_page))
+        .add(Method::POST, "/jury/connexion", post(jury::sign_in))
+        .add(Method::POST, "/jury/deconnexion", post(jury::sign_out))
+        .add(
+            Method::GET,
+            "/jury/sessions/{session_id}",
+            get(jury::case_page),
+        )
+        .add(
+            Method::POST,
+            "/jury/sessions/{session_id}/candidats/{candidate_id}",
+            post(jury::candidate_form),
+        )
+        .add(
+            Method::POST,
+            "/jury/sessions/{session_id}/neutralisations",
+            post(jury::neutralize_form),
+        )
+        .add(
+            Method::POST,
+            "/jury/sessions/{session_id}/decision",
+            post(jury::session_form),
+        )
 }
 
 /// Every (method, path) the router serves, in registration order.
@@ -152,7 +199,8 @@ async fn security_headers(req: axum::extract::Request, next: axum::middleware::N
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
+             frame-ancestors 'none'",
         ),
     );
     h.entry(header::CACHE_CONTROL)
@@ -476,28 +524,4 @@ async fn add_bank(
         StatusCode::OK
     };
     Ok((status, Json(summary)).into_response())
-}
-
-async fn jury_cases(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-) -> ApiResult<Json<Vec<JuryCaseDto>>> {
-    require_admin(&s, &headers)?;
-    let cases = s.service.jury_cases().await?;
-    Ok(Json(cases.iter().map(JuryCaseDto::from).collect()))
-}
-
-async fn jury_decide(
-    State(s): State<AppState>,
-    Path(session_id): Path<String>,
-    headers: HeaderMap,
-    body: Result<Json<JuryDecision>, JsonRejection>,
-) -> ApiResult<Json<JuryDecided>> {
-    require_admin(&s, &headers)?;
-    let req = json_body(body)?;
-    let status = s
-        .service
-        .decide(&session_id, req.decision, &req.comment)
-        .await?;
-    Ok(Json(JuryDecided { session_id, status }))
 }

@@ -57,7 +57,7 @@ pub fn date_fr(iso: &str) -> String {
     }
 }
 
-const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;\
+pub(crate) const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;\
 line-height:1.5;margin:0;color:#1b1b1b;background:#fff}main{max-width:44rem;margin:0 auto;\
 padding:1.5rem}h1{font-size:1.6rem}.ok{border-left:.4rem solid #18753c;padding:.5rem 1rem;\
 background:#e6f4ea}.ko{border-left:.4rem solid #b34000;padding:.5rem 1rem;background:#fdecea}\

@@ -10,8 +10,9 @@ use chrono::DateTime;
 
 use crate::error::StoreError;
 use crate::model::{
-    BankRow, CandidateRow, Centre, CertificateDraft, Certification, ConsoleKey, Decision, JuryCase,
-    NewBundle, Receipt, ResultStatus, SessionResults, SessionStatus, Stored,
+    ActKind, BankRow, CandidateRow, Centre, CertificateDraft, Certification, ConsoleKey, Decision,
+    JuryAct, JuryCase, JuryMember, NewBundle, Receipt, ResultStatus, SessionResults, SessionStatus,
+    Stored,
 };
 use crate::signer::Signer;
 
@@ -94,16 +95,43 @@ pub trait Store: Send + Sync + 'static {
     async fn jury_cases(&self) -> Result<Vec<JuryCase>, StoreError>;
 
     /// Applies the jury's decision to the live version of `session_id` (`{UAI}-{number}`),
-    /// which must be pending; validation publishes.
+    /// which must be pending, and logs it as `member`'s act; validation publishes what the
+    /// candidates' rows say (the jury's decisions on them included).
+    #[allow(clippy::too_many_arguments)]
     async fn decide(
         &self,
         session_id: &str,
         decision: Decision,
         comment: &str,
+        member: &str,
         at: &str,
         signer: Arc<Signer>,
         issued: String,
     ) -> Result<SessionStatus, StoreError>;
+
+    /// The bytes of the bundle stored under this id: the evidence a rescoring replays.
+    async fn bundle_bytes(&self, bundle_id: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// In one transaction: replaces these candidates' rows of `act.bundle_id` and logs the act.
+    /// `State` unless that version is live and waiting for the jury.
+    async fn jury_act(&self, rows: Vec<CandidateRow>, act: JuryAct) -> Result<(), StoreError>;
+
+    /// Every act on a version, oldest first.
+    async fn jury_acts(&self, bundle_id: &str) -> Result<Vec<JuryAct>, StoreError>;
+
+    /// `Conflict` if the name is taken (a removed member's name too: acts name them).
+    async fn add_jury_member(
+        &self,
+        name: &str,
+        token_sha256: &str,
+        at: &str,
+    ) -> Result<(), StoreError>;
+    /// False when no present member has that name.
+    async fn remove_jury_member(&self, name: &str, at: &str) -> Result<bool, StoreError>;
+    async fn jury_members(&self) -> Result<Vec<JuryMember>, StoreError>;
+    /// The present member whose credential hashes to `token_sha256`.
+    async fn jury_member_for_token(&self, token_sha256: &str)
+        -> Result<Option<String>, StoreError>;
 
     async fn certification(&self, code: &str) -> Result<Option<Certification>, StoreError>;
 
@@ -202,6 +230,14 @@ pub(crate) fn parse_levels(s: &str) -> Result<[u8; 16], StoreError> {
 
 pub(crate) fn parse_status(s: &str) -> Result<SessionStatus, StoreError> {
     SessionStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("session status {s:?}")))
+}
+
+pub(crate) fn parse_act(s: &str) -> Result<ActKind, StoreError> {
+    ActKind::parse(s).ok_or_else(|| StoreError::Corrupt(format!("jury act {s:?}")))
+}
+
+pub(crate) fn not_pending(bundle_id: &str, status: &str) -> StoreError {
+    StoreError::State(format!("bundle {bundle_id} is {status}, not pending_jury"))
 }
 
 pub(crate) fn receipt_from_json(s: &str) -> Result<Receipt, StoreError> {

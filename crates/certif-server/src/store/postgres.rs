@@ -14,14 +14,14 @@ use tokio_postgres::{NoTls, Row};
 
 use super::sqlite::{key_kind_str, parse_key_kind};
 use super::{
-    candidate_from_json, code_draws, drafts, levels_text, no_free_code, parse_levels, parse_status,
-    place, receipt_from_json, Placement, Store,
+    candidate_from_json, code_draws, drafts, levels_text, no_free_code, not_pending, parse_act,
+    parse_levels, parse_status, place, receipt_from_json, Placement, Store,
 };
 use crate::error::StoreError;
 use crate::model::{
     parse_session_id, BankRow, CandidateResult, CandidateRow, Centre, CertificateDraft,
-    Certification, ConsoleKey, Decision, JuryCase, NewBundle, Receipt, SessionResults,
-    SessionStatus, Stored,
+    Certification, ConsoleKey, Decision, JuryAct, JuryCase, JuryMember, NewBundle, Receipt,
+    SessionResults, SessionStatus, Stored,
 };
 use crate::signer::Signer;
 
@@ -29,6 +29,7 @@ use crate::signer::Signer;
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../../migrations/postgres/001_init.sql")),
     (2, include_str!("../../migrations/postgres/002_configs.sql")),
+    (3, include_str!("../../migrations/postgres/003_jury.sql")),
 ];
 
 /// Any fixed number: the advisory lock that keeps two starting servers from migrating at once.
@@ -195,6 +196,24 @@ async fn load_candidates(
     .iter()
     .map(|r| candidate_from_json(r.try_get(0)?))
     .collect()
+}
+
+async fn insert_act(c: &impl GenericClient, a: &JuryAct) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO jury_acts (bundle_id, candidate_id, kind, item_id, reason, member, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[
+            &a.bundle_id,
+            &a.candidate_id,
+            &a.kind.as_str(),
+            &a.item_id,
+            &a.reason,
+            &a.member,
+            &a.at,
+        ],
+    )
+    .await?;
+    Ok(())
 }
 
 const CERT_COLUMNS: &str = "code, bundle_id, candidate_id, first_name, last_name, birthdate, \
@@ -617,6 +636,7 @@ impl Store for PgStore {
         session_id: &str,
         decision: Decision,
         comment: &str,
+        member: &str,
         at: &str,
         signer: Arc<Signer>,
         issued: String,
@@ -650,12 +670,166 @@ impl Store for PgStore {
             &[&bundle_id, &new.as_str(), &decision.as_str(), &comment, &at],
         )
         .await?;
+        insert_act(
+            &tx,
+            &JuryAct {
+                bundle_id: bundle_id.clone(),
+                candidate_id: None,
+                kind: decision.into(),
+                item_id: None,
+                reason: comment.to_owned(),
+                member: member.to_owned(),
+                at: at.to_owned(),
+            },
+        )
+        .await?;
         if decision == Decision::Validate {
             let candidates = load_candidates(&tx, &bundle_id).await?;
             publish(&tx, &bundle_id, &candidates, &signer, &issued, at).await?;
         }
         tx.commit().await?;
         Ok(new)
+    }
+
+    async fn bundle_bytes(&self, bundle_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt(
+                "SELECT bytes FROM bundles WHERE bundle_id = $1",
+                &[&bundle_id],
+            )
+            .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    async fn jury_act(&self, rows: Vec<CandidateRow>, act: JuryAct) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let status: String = tx
+            .query_opt(
+                "SELECT status FROM bundles WHERE bundle_id = $1 FOR UPDATE",
+                &[&act.bundle_id],
+            )
+            .await?
+            .ok_or_else(|| StoreError::NotFound(act.bundle_id.clone()))?
+            .try_get(0)?;
+        if parse_status(&status)? != SessionStatus::PendingJury {
+            return Err(not_pending(&act.bundle_id, &status));
+        }
+        for row in &rows {
+            let changed = tx
+                .execute(
+                    "UPDATE results SET status = $3, data = $4 \
+                     WHERE bundle_id = $1 AND candidate_id = $2",
+                    &[
+                        &act.bundle_id,
+                        &row.candidate_id,
+                        &row.status.as_str(),
+                        &serde_json::to_string(row)?,
+                    ],
+                )
+                .await?;
+            if changed != 1 {
+                return Err(StoreError::NotFound(format!(
+                    "{} candidate {}",
+                    act.bundle_id, row.candidate_id
+                )));
+            }
+        }
+        insert_act(&tx, &act).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn jury_acts(&self, bundle_id: &str) -> Result<Vec<JuryAct>, StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .query(
+                "SELECT bundle_id, candidate_id, kind, item_id, reason, member, at \
+                 FROM jury_acts WHERE bundle_id = $1 ORDER BY id",
+                &[&bundle_id],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(JuryAct {
+                    bundle_id: r.try_get(0)?,
+                    candidate_id: r.try_get(1)?,
+                    kind: parse_act(r.try_get(2)?)?,
+                    item_id: r.try_get(3)?,
+                    reason: r.try_get(4)?,
+                    member: r.try_get(5)?,
+                    at: r.try_get(6)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_jury_member(
+        &self,
+        name: &str,
+        token_sha256: &str,
+        at: &str,
+    ) -> Result<(), StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "INSERT INTO jury_members (name, token_sha256, added_at) VALUES ($1, $2, $3)",
+                &[&name, &token_sha256, &at],
+            )
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Conflict(name.to_owned())
+                } else {
+                    e.into()
+                }
+            })?;
+        Ok(())
+    }
+
+    async fn remove_jury_member(&self, name: &str, at: &str) -> Result<bool, StoreError> {
+        let client = self.pool.get().await?;
+        Ok(client
+            .execute(
+                "UPDATE jury_members SET removed_at = $2 WHERE name = $1 AND removed_at IS NULL",
+                &[&name, &at],
+            )
+            .await?
+            == 1)
+    }
+
+    async fn jury_members(&self) -> Result<Vec<JuryMember>, StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .query(
+                "SELECT name, added_at, removed_at FROM jury_members ORDER BY name",
+                &[],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(JuryMember {
+                    name: r.try_get(0)?,
+                    added_at: r.try_get(1)?,
+                    removed_at: r.try_get(2)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn jury_member_for_token(
+        &self,
+        token_sha256: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt(
+                "SELECT name FROM jury_members WHERE token_sha256 = $1 AND removed_at IS NULL",
+                &[&token_sha256],
+            )
+            .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
     async fn certification(&self, code: &str) -> Result<Option<Certification>, StoreError> {

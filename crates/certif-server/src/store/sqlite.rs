@@ -14,14 +14,14 @@ use rusqlite::{
 use rusqlite_migration::{Migrations, M};
 
 use super::{
-    candidate_from_json, code_draws, drafts, levels_text, no_free_code, parse_levels, parse_status,
-    place, receipt_from_json, Placement, Store,
+    candidate_from_json, code_draws, drafts, levels_text, no_free_code, not_pending, parse_act,
+    parse_levels, parse_status, place, receipt_from_json, Placement, Store,
 };
 use crate::error::StoreError;
 use crate::model::{
     parse_session_id, BankKeyKind, BankRow, CandidateResult, CandidateRow, Centre,
-    CertificateDraft, Certification, ConsoleKey, Decision, JuryCase, JuryFlag, NewBundle, Receipt,
-    SessionResults, SessionStatus, Stored,
+    CertificateDraft, Certification, ConsoleKey, Decision, JuryAct, JuryCase, JuryFlag, JuryMember,
+    NewBundle, Receipt, SessionResults, SessionStatus, Stored,
 };
 use crate::signer::Signer;
 
@@ -29,6 +29,7 @@ use crate::signer::Signer;
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/sqlite/001_init.sql")),
     M::up(include_str!("../../migrations/sqlite/002_configs.sql")),
+    M::up(include_str!("../../migrations/sqlite/003_jury.sql")),
 ];
 
 /// Readers kept open between requests; more are opened under load and closed after.
@@ -355,11 +356,13 @@ fn store_bundle_tx(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn decide_tx(
     conn: &mut Connection,
     session_id: &str,
     decision: Decision,
     comment: &str,
+    member: &str,
     at: &str,
     signer: &Signer,
     issued: &str,
@@ -389,12 +392,80 @@ fn decide_tx(
          WHERE bundle_id = ?1",
         params![bundle_id, new.as_str(), decision.as_str(), comment, at],
     )?;
+    insert_act(
+        &tx,
+        &JuryAct {
+            bundle_id: bundle_id.clone(),
+            candidate_id: None,
+            kind: decision.into(),
+            item_id: None,
+            reason: comment.to_owned(),
+            member: member.to_owned(),
+            at: at.to_owned(),
+        },
+    )?;
     if decision == Decision::Validate {
         let candidates = load_candidates(&tx, &bundle_id)?;
         publish(&tx, &bundle_id, &candidates, signer, issued, at)?;
     }
     tx.commit()?;
     Ok(new)
+}
+
+fn insert_act(tx: &Transaction<'_>, a: &JuryAct) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO jury_acts (bundle_id, candidate_id, kind, item_id, reason, member, at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            a.bundle_id,
+            a.candidate_id,
+            a.kind.as_str(),
+            a.item_id,
+            a.reason,
+            a.member,
+            a.at
+        ],
+    )?;
+    Ok(())
+}
+
+fn jury_act_tx(
+    conn: &mut Connection,
+    rows: &[CandidateRow],
+    act: &JuryAct,
+) -> Result<(), StoreError> {
+    let tx = tx(conn)?;
+    let status: Option<String> = tx
+        .query_row(
+            "SELECT status FROM bundles WHERE bundle_id = ?1",
+            [&act.bundle_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let status = status.ok_or_else(|| StoreError::NotFound(act.bundle_id.clone()))?;
+    if parse_status(&status)? != SessionStatus::PendingJury {
+        return Err(not_pending(&act.bundle_id, &status));
+    }
+    for row in rows {
+        let changed = tx.execute(
+            "UPDATE results SET status = ?3, data = ?4 WHERE bundle_id = ?1 AND candidate_id = ?2",
+            params![
+                act.bundle_id,
+                row.candidate_id,
+                row.status.as_str(),
+                serde_json::to_string(row)?
+            ],
+        )?;
+        if changed != 1 {
+            return Err(StoreError::NotFound(format!(
+                "{} candidate {}",
+                act.bundle_id, row.candidate_id
+            )));
+        }
+    }
+    insert_act(&tx, act)?;
+    tx.commit()?;
+    Ok(())
 }
 
 #[async_trait]
@@ -709,13 +780,147 @@ impl Store for SqliteStore {
         session_id: &str,
         decision: Decision,
         comment: &str,
+        member: &str,
         at: &str,
         signer: Arc<Signer>,
         issued: String,
     ) -> Result<SessionStatus, StoreError> {
-        let (s, c, at) = (session_id.to_owned(), comment.to_owned(), at.to_owned());
-        self.write(move |conn| decide_tx(conn, &s, decision, &c, &at, &signer, &issued))
+        let (s, c, m, at) = (
+            session_id.to_owned(),
+            comment.to_owned(),
+            member.to_owned(),
+            at.to_owned(),
+        );
+        self.write(move |conn| decide_tx(conn, &s, decision, &c, &m, &at, &signer, &issued))
             .await
+    }
+
+    async fn bundle_bytes(&self, bundle_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let id = bundle_id.to_owned();
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT bytes FROM bundles WHERE bundle_id = ?1",
+                    [&id],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn jury_act(&self, rows: Vec<CandidateRow>, act: JuryAct) -> Result<(), StoreError> {
+        self.write(move |conn| jury_act_tx(conn, &rows, &act)).await
+    }
+
+    async fn jury_acts(&self, bundle_id: &str) -> Result<Vec<JuryAct>, StoreError> {
+        let id = bundle_id.to_owned();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT bundle_id, candidate_id, kind, item_id, reason, member, at \
+                 FROM jury_acts WHERE bundle_id = ?1 ORDER BY id",
+            )?;
+            let rows = stmt
+                .query_map([&id], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<i64>>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter()
+                .map(
+                    |(bundle_id, candidate_id, kind, item_id, reason, member, at)| {
+                        Ok(JuryAct {
+                            bundle_id,
+                            candidate_id,
+                            kind: parse_act(&kind)?,
+                            item_id,
+                            reason,
+                            member,
+                            at,
+                        })
+                    },
+                )
+                .collect()
+        })
+        .await
+    }
+
+    async fn add_jury_member(
+        &self,
+        name: &str,
+        token_sha256: &str,
+        at: &str,
+    ) -> Result<(), StoreError> {
+        let (n, t, at) = (name.to_owned(), token_sha256.to_owned(), at.to_owned());
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO jury_members (name, token_sha256, added_at) VALUES (?1, ?2, ?3)",
+                params![n, t, at],
+            )
+            .map_err(|e| {
+                if is_constraint(&e) {
+                    StoreError::Conflict(n.clone())
+                } else {
+                    e.into()
+                }
+            })?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn remove_jury_member(&self, name: &str, at: &str) -> Result<bool, StoreError> {
+        let (n, at) = (name.to_owned(), at.to_owned());
+        self.write(move |conn| {
+            Ok(conn.execute(
+                "UPDATE jury_members SET removed_at = ?2 WHERE name = ?1 AND removed_at IS NULL",
+                params![n, at],
+            )? == 1)
+        })
+        .await
+    }
+
+    async fn jury_members(&self) -> Result<Vec<JuryMember>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT name, added_at, removed_at FROM jury_members ORDER BY name",
+            )?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok(JuryMember {
+                        name: r.get(0)?,
+                        added_at: r.get(1)?,
+                        removed_at: r.get(2)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn jury_member_for_token(
+        &self,
+        token_sha256: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let t = token_sha256.to_owned();
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT name FROM jury_members WHERE token_sha256 = ?1 AND removed_at IS NULL",
+                    [&t],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        })
+        .await
     }
 
     async fn certification(&self, code: &str) -> Result<Option<Certification>, StoreError> {

@@ -43,6 +43,8 @@ pub struct Env {
     pub http: reqwest::Client,
     pub uai: String,
     pub centre_token: String,
+    /// The credential of a jury member, "Mme Durand".
+    pub jury: String,
     pg: Option<(String, String)>,
     next_session: i64,
 }
@@ -100,6 +102,7 @@ impl Env {
             http,
             uai: uai.clone(),
             centre_token: String::new(),
+            jury: String::new(),
             pg,
             next_session: 4000,
         };
@@ -120,6 +123,7 @@ impl Env {
             .await;
         assert_eq!(status, 201, "{body}");
         env.upload_bank().await;
+        env.jury = env.app.service.add_jury_member("Mme Durand").await.unwrap();
         env
     }
 
@@ -175,6 +179,32 @@ impl Env {
             .http
             .get(self.url(path))
             .bearer_auth(ADMIN)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn jury_post(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(&self.jury)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn jury_get(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(&self.jury)
             .send()
             .await
             .unwrap();
