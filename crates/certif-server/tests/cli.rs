@@ -179,3 +179,26 @@ fn a_short_admin_token_is_refused_at_start() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("admin token too short"));
 }
+
+#[test]
+fn jury_members_are_added_listed_and_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let added = json(&run(&data, &["jury", "add", "  Mme Durand "], &[]));
+    assert_eq!(added["name"], "Mme Durand");
+    assert!(added["credential"].as_str().unwrap().starts_with("jury_"));
+    // The same name twice is refused in French, and changes nothing.
+    let again = run(&data, &["jury", "add", "Mme Durand"], &[]);
+    assert_eq!(again.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("déjà"));
+    let listed = json(&run(&data, &["jury", "list"], &[]));
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert!(listed[0]["removed_at"].is_null());
+    assert!(run(&data, &["jury", "remove", "Mme Durand"], &[])
+        .status
+        .success());
+    let listed = json(&run(&data, &["jury", "list"], &[]));
+    assert!(listed[0]["removed_at"].is_string());
+    let gone = run(&data, &["jury", "remove", "Mme Durand"], &[]);
+    assert_eq!(gone.status.code(), Some(3));
+}
