@@ -917,15 +917,14 @@ async fn per_candidate_jury(b: &common::Backend) {
 
     // A second member validates the session: the others are published, the fraud is not.
     let second = env.app.service.add_jury_member("M. Petit").await.unwrap();
-    let r = env
-        .http
-        .post(env.url(&format!("/v1/jury/sessions/{sid}/decision")))
-        .bearer_auth(&second)
-        .json(&json!({"decision": "validate", "comment": "Fraude traitée individuellement."}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
+    let (status, body) = env
+        .post_as(
+            &second,
+            &format!("/v1/jury/sessions/{sid}/decision"),
+            json!({"decision": "validate", "comment": "Fraude traitée individuellement."}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     let session = env.session(spec.number).await;
     assert_eq!(session["status"], "validated");
     let published = codes(&session);

@@ -161,36 +161,28 @@ impl Env {
     }
 
     pub async fn admin_post(&self, path: &str, body: Value) -> (u16, Value) {
-        let r = self
-            .http
-            .post(self.url(path))
-            .bearer_auth(ADMIN)
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        self.post_as(ADMIN, path, body).await
     }
 
     pub async fn admin_get(&self, path: &str) -> (u16, Value) {
-        let r = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(ADMIN)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        self.get_as(ADMIN, path).await
     }
 
+    /// As the jury member "Mme Durand".
     pub async fn jury_post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.post_as(&self.jury, path, body).await
+    }
+
+    pub async fn jury_get(&self, path: &str) -> (u16, Value) {
+        self.get_as(&self.jury, path).await
+    }
+
+    /// A JSON POST with this bearer token: the status and the JSON answer.
+    pub async fn post_as(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
         let r = self
             .http
             .post(self.url(path))
-            .bearer_auth(&self.jury)
+            .bearer_auth(token)
             .header("content-type", "application/json")
             .body(body.to_string())
             .send()
@@ -200,11 +192,11 @@ impl Env {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
-    pub async fn jury_get(&self, path: &str) -> (u16, Value) {
+    pub async fn get_as(&self, token: &str, path: &str) -> (u16, Value) {
         let r = self
             .http
             .get(self.url(path))
-            .bearer_auth(&self.jury)
+            .bearer_auth(token)
             .send()
             .await
             .unwrap();

@@ -148,6 +148,24 @@ fn form_allowed(me: &SignedIn, csrf: &str, headers: &HeaderMap) -> bool {
     same_origin && same_token(&me.csrf, csrf)
 }
 
+/// The member a form acts for: signed in, posting from the jury's own pages with the sign-in's
+/// CSRF token. Otherwise the answer to send instead (the sign-in page, or a refusal).
+async fn acting(
+    s: &AppState,
+    jar: &CookieJar,
+    headers: &HeaderMap,
+    csrf: &str,
+) -> Result<SignedIn, Response> {
+    let Some(me) = signed_in(s, jar).await else {
+        return Err(see_other("/jury/connexion"));
+    };
+    if form_allowed(&me, csrf, headers) {
+        Ok(me)
+    } else {
+        Err(forbidden())
+    }
+}
+
 fn forbidden() -> Response {
     html(
         StatusCode::FORBIDDEN,
@@ -208,12 +226,9 @@ pub async fn sign_out(
     headers: HeaderMap,
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Response {
-    let Some(me) = signed_in(&s, &jar).await else {
-        return see_other("/jury/connexion");
-    };
     let csrf = form.map(|Form(f)| f.csrf).unwrap_or_default();
-    if !form_allowed(&me, &csrf, &headers) {
-        return forbidden();
+    if let Err(refused) = acting(&s, &jar, &headers, &csrf).await {
+        return refused;
     }
     if let Some(c) = jar.get(COOKIE) {
         s.sign_ins.close(c.value());
@@ -330,15 +345,13 @@ pub async fn candidate_form(
     headers: HeaderMap,
     form: Result<Form<CandidateForm>, FormRejection>,
 ) -> Response {
-    let Some(me) = signed_in(&s, &jar).await else {
-        return see_other("/jury/connexion");
-    };
     let Ok(Form(f)) = form else {
         return forbidden();
     };
-    if !form_allowed(&me, &f.csrf, &headers) {
-        return forbidden();
-    }
+    let me = match acting(&s, &jar, &headers, &f.csrf).await {
+        Ok(me) => me,
+        Err(refused) => return refused,
+    };
     let outcome = match decision_of(&f.decision) {
         Ok(d) => s
             .service
@@ -377,15 +390,13 @@ pub async fn neutralize_form(
     headers: HeaderMap,
     form: Result<Form<NeutralizeForm>, FormRejection>,
 ) -> Response {
-    let Some(me) = signed_in(&s, &jar).await else {
-        return see_other("/jury/connexion");
-    };
     let Ok(Form(f)) = form else {
         return forbidden();
     };
-    if !form_allowed(&me, &f.csrf, &headers) {
-        return forbidden();
-    }
+    let me = match acting(&s, &jar, &headers, &f.csrf).await {
+        Ok(me) => me,
+        Err(refused) => return refused,
+    };
     let candidate = match f.candidate_id.trim() {
         "" => Ok(None),
         id => id.parse::<i64>().map(Some).map_err(|_| {
@@ -440,15 +451,13 @@ pub async fn session_form(
     headers: HeaderMap,
     form: Result<Form<SessionForm>, FormRejection>,
 ) -> Response {
-    let Some(me) = signed_in(&s, &jar).await else {
-        return see_other("/jury/connexion");
-    };
     let Ok(Form(f)) = form else {
         return forbidden();
     };
-    if !form_allowed(&me, &f.csrf, &headers) {
-        return forbidden();
-    }
+    let me = match acting(&s, &jar, &headers, &f.csrf).await {
+        Ok(me) => me,
+        Err(refused) => return refused,
+    };
     let outcome = match decision_of(&f.decision) {
         Ok(d) => s
             .service
