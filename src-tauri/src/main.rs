@@ -280,6 +280,10 @@ enum SimCommand {
         /// The certif-server binary (default: next to this one).
         #[arg(long)]
         server_bin: Option<PathBuf>,
+        /// Candidate (by index, from 0) caught cheating (C6): the session goes to the jury,
+        /// whose member rejects that candidate and validates the others.
+        #[arg(long)]
+        fraud: Option<usize>,
         #[arg(long)]
         json: bool,
     },
@@ -453,12 +457,14 @@ fn main() -> ExitCode {
                 keep,
                 bank,
                 server_bin,
+                fraud,
                 json,
             } => cli::e2e::run(&cli::e2e::Options {
                 candidates,
                 keep,
                 bank,
                 server_bin,
+                fraud,
                 json,
             }),
         },

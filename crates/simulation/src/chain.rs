@@ -36,6 +36,10 @@ pub struct Options {
     pub bank: PathBuf,
     /// The certif-server binary.
     pub server_bin: PathBuf,
+    /// A candidate (by index) the invigilator catches cheating (incident C6): the session waits
+    /// for the jury, whose named member rejects that candidate on the jury pages and validates
+    /// the session, and the others are published.
+    pub fraud: Option<usize>,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -47,13 +51,18 @@ pub struct Report {
     pub verified_codes: usize,
     pub certificates_pdf_bytes: usize,
     pub certificates_verified_offline: usize,
+    /// The session's status at receipt (`published`, or `pending_jury` with a fraud).
+    pub receipt_status: String,
+    /// Candidates the jury rejected.
+    pub jury_rejected: usize,
     pub keep: Option<String>,
 }
 
 impl Report {
-    /// Every candidate published, every code verified, every certificate checked offline.
+    /// Every candidate published but those the jury rejected, every code verified, every
+    /// certificate checked offline.
     pub fn complete(&self) -> bool {
-        self.published == self.candidates
+        self.published + self.jury_rejected == self.candidates
             && self.verified_codes == self.published
             && self.certificates_verified_offline == self.published
     }
@@ -241,6 +250,10 @@ fn run_in(o: &Options, dir: &Path) -> Result<Report, String> {
             return Err(format!("room: {:?}, {} lost", sat.errors, sat.lost_events));
         }
 
+        let fraud = match o.fraud {
+            Some(i) => Some(record_fraud(&console, session.number, &enrolled, i)?),
+            None => None,
+        };
         // Finalized from the console; the bundle goes through its outbox to the service, which
         // checks, replays and publishes; the receipt is checked against the service's key.
         console
@@ -263,6 +276,17 @@ fn run_in(o: &Options, dir: &Path) -> Result<Report, String> {
         )
         .map_err(|e| e.to_string())?;
         console.close_room().await.map_err(|e| e.to_string())?;
+        let receipt: certroom_protocol::Receipt =
+            serde_json::from_str(item.receipt.as_deref().unwrap_or_default())
+                .map_err(|e| format!("receipt: {e}"))?;
+        let jury_rejected = match fraud {
+            Some(candidate) => {
+                let session_id = format!("{UAI}-{}", session.number);
+                jury_rejects(&o.server_bin, dir, &base, &session_id, candidate).await?;
+                1
+            }
+            None => 0,
+        };
 
         let office = office(&http, &base, &centre_token, dir).await?;
         Ok::<_, String>(Report {
@@ -273,6 +297,8 @@ fn run_in(o: &Options, dir: &Path) -> Result<Report, String> {
             verified_codes: office.verified_codes,
             certificates_pdf_bytes: office.pdf_bytes,
             certificates_verified_offline: office.verified_offline,
+            receipt_status: receipt.status,
+            jury_rejected,
             keep: o.keep.as_ref().map(|d| d.display().to_string()),
         })
     });
@@ -323,6 +349,121 @@ async fn enrol(
     .map_err(|e| e.to_string())?;
     expect_ok(r, "console registration").await?;
     Ok(token)
+}
+
+/// The invigilator records a C6 (fraud) incident for the candidate at `index`; returns the
+/// candidate's id.
+fn record_fraud(
+    console: &Console,
+    session: i64,
+    enrolled: &[EnrolledCandidate],
+    index: usize,
+) -> Result<i64, String> {
+    let who = enrolled.get(index).ok_or("--fraud: no such candidate")?;
+    let id = console
+        .candidates(session)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|c| c.birth_name == who.birth_name && c.first_name == who.first_name)
+        .ok_or("--fraud: candidate not in the session")?
+        .id;
+    console
+        .room_command(ConsoleCommand::RecordIncident {
+            candidate: id,
+            code: "C6".into(),
+            note: "Téléphone consulté pendant le test.".into(),
+            question: None,
+        })
+        .map_err(|e| e.to_string())?;
+    Ok(id)
+}
+
+/// The jury: a member is added with the service's own command, signs in on the jury pages,
+/// rejects the candidate caught cheating and validates the session, as a browser posts the forms.
+async fn jury_rejects(
+    server_bin: &Path,
+    dir: &Path,
+    base: &str,
+    session_id: &str,
+    candidate: i64,
+) -> Result<(), String> {
+    let out = Command::new(server_bin)
+        .args(["jury", "--data-dir"])
+        .arg(dir.join("service"))
+        .args(["add", "Mme Durand"])
+        .env("CERTIF_LOG", "warn")
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!(
+            "jury add: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let added: Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+    let credential = added["credential"]
+        .as_str()
+        .ok_or("jury add: no credential")?;
+    std::fs::write(dir.join("jury-credential.txt"), credential).map_err(|e| e.to_string())?;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let r = http
+        .post(format!("{base}/jury/connexion"))
+        .form(&[("credential", credential)])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .ok_or("jury sign-in refused")?
+        .to_owned();
+    let page = http
+        .get(format!("{base}/jury/sessions/{session_id}"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.get(..64))
+        .ok_or("jury page: no session waiting")?
+        .to_owned();
+    let forms: [(String, Vec<(&str, &str)>); 2] = [
+        (
+            format!("/jury/sessions/{session_id}/candidats/{candidate}"),
+            vec![
+                ("decision", "reject"),
+                ("reason", "Fraude constatée en salle (C6)."),
+            ],
+        ),
+        (
+            format!("/jury/sessions/{session_id}/decision"),
+            vec![("decision", "validate"), ("comment", "")],
+        ),
+    ];
+    for (path, mut fields) in forms {
+        fields.push(("csrf", &csrf));
+        let r = http
+            .post(format!("{base}{path}"))
+            .header("cookie", &cookie)
+            .form(&fields)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !r.status().is_success() {
+            return Err(format!("jury {path}: HTTP {}", r.status()));
+        }
+    }
+    Ok(())
 }
 
 struct Office {

@@ -38,6 +38,7 @@ fn a_session_runs_headless_from_set_up_to_published_certificates() {
         keep: Some(keep.path().to_owned()),
         bank: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../assets/bank/sample"),
         server_bin,
+        fraud: None,
     })
     .unwrap();
     assert!(report.complete(), "{report:?}");
@@ -76,4 +77,43 @@ fn a_session_runs_headless_from_set_up_to_published_certificates() {
         .unwrap();
     let verified = certroom_bundle::verify(&bundle, Some(&[console_key])).unwrap();
     assert_eq!(verified.manifest.candidates.len(), 3);
+}
+
+#[test]
+fn a_fraud_goes_to_the_jury_whose_member_rejects_it_and_publishes_the_others() {
+    let Some(server_bin) = server_bin() else {
+        return;
+    };
+    let keep = tempfile::tempdir().unwrap();
+    let report = chain::run(&chain::Options {
+        candidates: 3,
+        keep: Some(keep.path().to_owned()),
+        bank: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../assets/bank/sample"),
+        server_bin,
+        fraud: Some(1),
+    })
+    .unwrap();
+    assert_eq!(report.receipt_status, "pending_jury");
+    assert_eq!((report.jury_rejected, report.published), (1, 2));
+    assert!(report.complete(), "{report:?}");
+    // The results the office fetched name the rejected candidate without a certificate.
+    let signed = std::fs::read(keep.path().join("results.signed")).unwrap();
+    let key: [u8; 32] = hex::decode(
+        std::fs::read_to_string(keep.path().join("server-key.txt"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap()
+    .try_into()
+    .unwrap();
+    let results = certroom_certificate::results::read(&signed, &key).unwrap();
+    let session = &results.sessions[0];
+    assert_eq!(session.status, "validated");
+    let rejected: Vec<_> = session
+        .candidates
+        .iter()
+        .filter(|c| c.status == "rejected")
+        .collect();
+    assert_eq!(rejected.len(), 1);
+    assert!(rejected[0].certification.is_none());
 }

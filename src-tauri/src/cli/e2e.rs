@@ -9,6 +9,7 @@ pub struct Options {
     pub keep: Option<PathBuf>,
     pub bank: PathBuf,
     pub server_bin: Option<PathBuf>,
+    pub fraud: Option<usize>,
     pub json: bool,
 }
 
@@ -24,6 +25,7 @@ pub fn run(o: &Options) -> Result<(), String> {
         keep: o.keep.clone(),
         bank: o.bank.clone(),
         server_bin,
+        fraud: o.fraud,
     })?;
     super::print_report(&report, o.json)?;
     if !report.complete() {
