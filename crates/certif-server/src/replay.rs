@@ -13,12 +13,13 @@ use certroom_journal::Event;
 
 use crate::model::{CandidateRow, IncidentRow, Mismatch, ResultStatus, ScoreRow};
 
-/// The engine configuration a session ran with: the default of the engine version, with the
+/// The engine configuration a session ran with: the default of the engine version for its bank
+/// (the bank's own competence bounds when it carries them, as the kiosk scored with), with the
 /// session's number of questions (the manifest states it).
-pub fn engine_config(questions: u32) -> Config {
+pub fn engine_config(questions: u32, bank: &Bank) -> Config {
     Config {
         questions,
-        ..Config::default()
+        ..Config::for_bank(bank)
     }
 }
 

@@ -401,7 +401,7 @@ fn build_bundle(
     received_at: String,
 ) -> NewBundle {
     let m = &v.manifest;
-    let cfg = engine_config(m.session.questions);
+    let cfg = engine_config(m.session.questions, bank);
     let candidates: Vec<_> = v
         .candidates
         .iter()

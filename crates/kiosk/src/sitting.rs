@@ -20,6 +20,8 @@ pub const STATION_KEY_FILE: &str = "station.key";
 
 /// How this kiosk runs tests (until the room hub hands these over at join).
 pub struct KioskConfig {
+    /// The engine's configuration; its scoring takes the bank's own competence bounds once the
+    /// bank is open ([`Config::with_bank`]).
     pub engine: Config,
     pub session_id: String,
     /// The publisher whose signature a bank pack must carry.
@@ -253,9 +255,12 @@ impl Sitting {
     ) -> Result<Test<'b>, KioskError> {
         let header = self.journal.header(test_id)?;
         let steps = engine_steps(records)?;
+        // The bank's own competence bounds, as the central replay uses: the kiosk and the
+        // service must print the same levels from the same journal.
+        let config = self.config.engine.clone().with_bank(bank);
         Ok(Test::resume(
             bank,
-            &self.config.engine,
+            &config,
             header.engine_seed,
             false,
             &steps,

@@ -16,6 +16,7 @@ pub use replay::{replay, ReplayError, Replayed, Step};
 use crate::answer::{self, Response};
 use crate::bank::Bank;
 use crate::framework::COMPETENCE_COUNT;
+use crate::scoring::CompetenceMethod;
 use serde::{Deserialize, Serialize};
 
 /// Version of the engine's observable behaviour (selection, estimation, rules). Any change that
@@ -444,15 +445,58 @@ impl<'b> Test<'b> {
     pub fn config(&self) -> &Config {
         &self.config
     }
-    /// The final (or current) score.
+    /// The final (or current) score, its competence levels by the configured method.
     pub fn score(&self) -> crate::scoring::Score {
+        let per_competence = match self.config.scoring.competence_method {
+            CompetenceMethod::Global => None,
+            CompetenceMethod::PerCompetence => Some(self.competence_estimates()),
+        };
         crate::scoring::score(
             &self.config.scoring,
             self.theta,
+            per_competence.as_ref(),
             self.answered,
             self.config.min_answers,
             self.ended,
         )
+    }
+
+    /// One capacity per competence (framework order): the EAP of that competence's own answers
+    /// under a prior N(global estimate, `competence_prior_variance`). With its two or so answers
+    /// a competence moves only part of the way from the global estimate; one without answers
+    /// stays at it. The competence's answers also count in the prior's mean; at 2 of 32 answers
+    /// that double count is small, and it keeps the method one formula.
+    pub fn competence_estimates(&self) -> [f64; COMPETENCE_COUNT] {
+        let ix = &self.bank.ix;
+        let mut loglik = [[0.0; grid::N]; COMPETENCE_COUNT];
+        let mut seen = [false; COMPETENCE_COUNT];
+        for &(item, correct) in &self.given {
+            let item = item as usize;
+            let table = if correct {
+                ix.log_p.get(item)
+            } else {
+                ix.log_q.get(item)
+            };
+            let c = ix.comp.get(item).map(|c| usize::from(*c));
+            if let (Some(t), Some(l), Some(s)) = (
+                table,
+                c.and_then(|c| loglik.get_mut(c)),
+                c.and_then(|c| seen.get_mut(c)),
+            ) {
+                for (l, x) in l.iter_mut().zip(t.iter()) {
+                    *l += x;
+                }
+                *s = true;
+            }
+        }
+        let variance = self.config.scoring.competence_prior_variance;
+        let mut out = [self.theta; COMPETENCE_COUNT];
+        for ((o, l), s) in out.iter_mut().zip(loglik.iter()).zip(seen) {
+            if s {
+                *o = grid::eap(l, self.theta, variance).0;
+            }
+        }
+        out
     }
 }
 
