@@ -172,6 +172,13 @@ enum SessionCommand {
 enum BankCommand {
     /// Validates a bank folder (every error listed) and prints its statistics.
     Check { bank: PathBuf },
+    /// Derives each competence's level bounds from the bank's item parameters and prints them;
+    /// `--write` stores them in the folder's bank.json (`competence_bounds`).
+    Bounds {
+        bank: PathBuf,
+        #[arg(long)]
+        write: bool,
+    },
     /// Validates a bank folder and seals it into an encrypted, signed pack (passphrase on stdin).
     Pack {
         bank: PathBuf,
@@ -226,6 +233,9 @@ enum SimCommand {
         items: usize,
         #[arg(long, default_value_t = 2026)]
         seed: u64,
+        /// Prior variance of the per-competence method (scoring's `competence_prior_variance`).
+        #[arg(long, default_value_t = certroom_core::scoring::DEFAULT_COMPETENCE_PRIOR_VARIANCE)]
+        competence_prior_variance: f64,
         #[arg(long)]
         json: bool,
     },
@@ -393,6 +403,9 @@ fn main() -> ExitCode {
             command: BankCommand::Check { bank },
         } => cli::bank::check(&bank),
         Command::Bank {
+            command: BankCommand::Bounds { bank, write },
+        } => cli::bank::bounds(&bank, write),
+        Command::Bank {
             command:
                 BankCommand::Pack {
                     bank,
@@ -415,8 +428,9 @@ fn main() -> ExitCode {
                 candidates,
                 items,
                 seed,
+                competence_prior_variance,
                 json,
-            } => cli::engine::simulate(candidates, items, seed, json),
+            } => cli::engine::simulate(candidates, items, seed, competence_prior_variance, json),
             SimCommand::Crash {
                 kills,
                 dir,

@@ -450,7 +450,7 @@ impl Service {
             .await
             .map_err(ApiError::internal)?
             .ok_or_else(|| ApiError::internal(format!("bank {bank_hash} missing")))?;
-        let known = self.known_configs().await?;
+        let known = self.known_configs(&bank).await?;
         let questions = verified.manifest.session.questions;
         targets
             .iter()

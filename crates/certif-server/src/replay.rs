@@ -17,15 +17,6 @@ use crate::model::{
     CandidateRow, FocusLossRow, IncidentRow, Mismatch, PlayedRow, ResultStatus, ScoreRow,
 };
 
-/// The engine configuration a version 1 journal ran with: the default of the engine version, with
-/// the session's number of questions (the manifest states it). A version 2 journal names its own.
-pub fn engine_config(questions: u32) -> Config {
-    Config {
-        questions,
-        ..Config::default()
-    }
-}
-
 /// The configurations the service scores with, by id: the engine's default and those an
 /// administrator added (`certif-server admin add-config`). A journal under any other is never
 /// scored with another one: it goes to the jury.
@@ -33,9 +24,12 @@ pub fn engine_config(questions: u32) -> Config {
 pub struct KnownConfigs(BTreeSet<String>);
 
 impl KnownConfigs {
-    pub fn new(added: impl IntoIterator<Item = String>) -> Self {
+    /// `bank`'s default (the engine's default with the bank's own competence bounds, as the
+    /// kiosk runs it) and those `added`.
+    pub fn new(bank: &Bank, added: impl IntoIterator<Item = String>) -> Self {
         KnownConfigs(
-            std::iter::once(Config::default().id())
+            [Config::default().id(), Config::for_bank(bank).id()]
+                .into_iter()
                 .chain(added)
                 .collect(),
         )

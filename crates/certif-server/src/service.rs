@@ -290,7 +290,7 @@ impl Service {
             .map_err(ApiError::internal)?
             .ok_or(Rejection::UnknownBank { hash: bank_hash })?;
         let received_at = crate::now();
-        let known = self.known_configs().await?;
+        let known = self.known_configs(&bank).await?;
         let new = tokio::task::spawn_blocking(move || {
             build_bundle(
                 verified,
@@ -346,9 +346,12 @@ impl Service {
     }
 
     /// The configurations journals may be scored under (the engine's default and those added).
-    pub async fn known_configs(&self) -> Result<KnownConfigs, ApiError> {
+    pub async fn known_configs(
+        &self,
+        bank: &certroom_core::Bank,
+    ) -> Result<KnownConfigs, ApiError> {
         let added = self.store.configs().await?;
-        Ok(KnownConfigs::new(added.into_iter().map(|(id, _)| id)))
+        Ok(KnownConfigs::new(bank, added.into_iter().map(|(id, _)| id)))
     }
 
     /// Adds a configuration journals may be scored under (an administrator's act): the JSON of

@@ -5,11 +5,7 @@ fn main() {
     let candidates = args.next().flatten().unwrap_or(10_000) as usize;
     let items = args.next().flatten().unwrap_or(2_000) as usize;
     let seed = args.next().flatten().unwrap_or(2026);
-    let cfg = certroom_core::simulation::SimConfig {
-        candidates,
-        items,
-        seed,
-    };
+    let cfg = certroom_core::simulation::SimConfig::new(candidates, items, seed);
     let start = std::time::Instant::now();
     match certroom_core::simulation::run(&cfg) {
         Ok(r) => {

@@ -60,6 +60,11 @@ pub struct Manifest {
     pub notes: Option<Text>,
     /// Item files, relative paths.
     pub item_files: Vec<String>,
+    /// Per CRCN competence code, the capacities at which levels 1 … 7 start (docs/scoring.md,
+    /// "Competence levels"). Absent: every competence uses the global bounds. A list rather than
+    /// a fixed array so that a wrong length is reported with the competence's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub competence_bounds: Option<BTreeMap<String, Vec<f64>>>,
 }
 
 /// Question format.
@@ -504,6 +509,67 @@ pub enum BankError {
         /// Value.
         value: i64,
     },
+    /// A competence's level thresholds in `bank.json` are unusable.
+    #[error("bank.json, « competence_bounds », compétence {competence} : {}", .fault.fr())]
+    CompetenceBounds {
+        /// Competence code as written.
+        competence: String,
+        /// What is wrong.
+        fault: BoundsFault,
+    },
+}
+
+/// What is wrong with one competence's thresholds in `bank.json`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BoundsFault {
+    /// Not a CRCN competence code.
+    Unknown,
+    /// One of the 16 competences has no thresholds.
+    Missing,
+    /// Not exactly 7 values.
+    Length(usize),
+    /// The threshold of this level (1–7) is not a finite number.
+    NotFinite(u8),
+    /// The threshold of this level (2–7) is not above the previous level's.
+    NotIncreasing(u8),
+}
+
+impl BoundsFault {
+    fn fr(&self) -> String {
+        match self {
+            BoundsFault::Unknown => "code inconnu du CRCN".into(),
+            BoundsFault::Missing => {
+                "seuils absents (les 16 compétences sont requises dès que le champ est présent)"
+                    .into()
+            }
+            BoundsFault::Length(n) => {
+                format!("7 valeurs attendues (début des niveaux 1 à 7), {n} trouvée(s)")
+            }
+            BoundsFault::NotFinite(l) => format!("le seuil du niveau {l} n'est pas un nombre fini"),
+            BoundsFault::NotIncreasing(l) => format!(
+                "les seuils doivent être strictement croissants : le niveau {l} ne commence pas après le niveau {}",
+                l - 1
+            ),
+        }
+    }
+    fn en(&self) -> String {
+        match self {
+            BoundsFault::Unknown => "not a CRCN competence code".into(),
+            BoundsFault::Missing => {
+                "no thresholds (all 16 competences are required once the field is present)".into()
+            }
+            BoundsFault::Length(n) => {
+                format!("7 values expected (start of levels 1 to 7), {n} found")
+            }
+            BoundsFault::NotFinite(l) => {
+                format!("the threshold of level {l} is not a finite number")
+            }
+            BoundsFault::NotIncreasing(l) => format!(
+                "thresholds must strictly increase: level {l} does not start after level {}",
+                l - 1
+            ),
+        }
+    }
 }
 
 impl BankError {
@@ -580,6 +646,10 @@ impl BankError {
             BadTimer { item, value } => {
                 format!("item {item}: invalid timer {value} s (10 to 600 s)")
             }
+            CompetenceBounds { competence, fault } => format!(
+                "bank.json, \"competence_bounds\", competence {competence}: {}",
+                fault.en()
+            ),
         }
     }
 }
@@ -631,6 +701,7 @@ pub struct Bank {
     items: Vec<Item>,
     by_id: HashMap<String, usize>,
     hash: String,
+    competence_bounds: Option<[[f64; 7]; COMPETENCE_COUNT]>,
     pub(crate) ix: Index,
 }
 
@@ -719,11 +790,16 @@ impl Bank {
         }
         ix.n_tubes = tubes.len();
         ix.n_skills = skills.len();
+        let competence_bounds = manifest
+            .competence_bounds
+            .as_ref()
+            .and_then(|m| competence_bounds_table(m).ok());
         Bank {
             manifest,
             items,
             by_id,
             hash,
+            competence_bounds,
             ix,
         }
     }
@@ -750,6 +826,11 @@ impl Bank {
     }
     pub(crate) fn position(&self, id: &str) -> Option<usize> {
         self.by_id.get(id).copied()
+    }
+    /// The capacities at which levels 1 … 7 start, per competence in framework order, when
+    /// `bank.json` carries them (validated at load).
+    pub fn competence_bounds(&self) -> Option<&[[f64; 7]; COMPETENCE_COUNT]> {
+        self.competence_bounds.as_ref()
     }
     /// SHA-256 of the bank's content, lowercase hex (see [`content_hash`]).
     pub fn content_hash(&self) -> &str {
@@ -826,6 +907,102 @@ fn check_manifest(m: &Manifest, errs: &mut Vec<BankError>) {
     }
     if m.item_files.is_empty() {
         bad("item_files", "aucun fichier d'items".into());
+    }
+    if let Some(bounds) = &m.competence_bounds {
+        if let Err(faults) = competence_bounds_table(bounds) {
+            errs.extend(faults);
+        }
+    }
+}
+
+impl Manifest {
+    /// `bank.json` as a publisher keeps it: indented JSON, each competence's bounds on one line
+    /// so that a table of 16 × 7 numbers stays readable and diffs line by line.
+    pub fn to_json_pretty(&self) -> String {
+        let without = Manifest {
+            competence_bounds: None,
+            ..self.clone()
+        };
+        // A manifest is strings, numbers and lists: serialising it cannot fail.
+        let mut out = serde_json::to_string_pretty(&without).unwrap_or_default();
+        if let Some(bounds) = self.competence_bounds.as_ref().filter(|b| !b.is_empty()) {
+            if out.ends_with('}') {
+                out.pop();
+                while out.ends_with(char::is_whitespace) {
+                    out.pop();
+                }
+                out.push_str(",\n  \"competence_bounds\": {\n");
+                let rows: Vec<String> = bounds
+                    .iter()
+                    .map(|(code, values)| {
+                        format!(
+                            "    {}: {}",
+                            serde_json::Value::from(code.as_str()),
+                            serde_json::to_string(values)
+                                .unwrap_or_default()
+                                .replace(',', ", ")
+                        )
+                    })
+                    .collect();
+                out.push_str(&rows.join(",\n"));
+                out.push_str("\n  }\n}");
+            }
+        }
+        out.push('\n');
+        out
+    }
+
+    /// The bounds table as `bank.json` stores it, keyed by competence code.
+    pub fn bounds_map(table: &[[f64; 7]; COMPETENCE_COUNT]) -> BTreeMap<String, Vec<f64>> {
+        COMPETENCE_CODES
+            .iter()
+            .zip(table)
+            .map(|(code, row)| ((*code).to_owned(), row.to_vec()))
+            .collect()
+    }
+}
+
+/// The `competence_bounds` of `bank.json` as a table in framework order, or every fault found,
+/// each naming its competence.
+pub fn competence_bounds_table(
+    bounds: &BTreeMap<String, Vec<f64>>,
+) -> Result<[[f64; 7]; COMPETENCE_COUNT], Vec<BankError>> {
+    let mut table = [[0.0; 7]; COMPETENCE_COUNT];
+    let mut errs = Vec::new();
+    let mut fault = |competence: &str, fault| {
+        errs.push(BankError::CompetenceBounds {
+            competence: competence.into(),
+            fault,
+        })
+    };
+    for code in bounds.keys() {
+        if competence_index(code).is_none() {
+            fault(code, BoundsFault::Unknown);
+        }
+    }
+    for (row, code) in table.iter_mut().zip(COMPETENCE_CODES) {
+        let Some(values) = bounds.get(code) else {
+            fault(code, BoundsFault::Missing);
+            continue;
+        };
+        if values.len() != 7 {
+            fault(code, BoundsFault::Length(values.len()));
+            continue;
+        }
+        if let Some(l) = values.iter().position(|x| !x.is_finite()) {
+            fault(code, BoundsFault::NotFinite(l as u8 + 1));
+            continue;
+        }
+        if let Some(l) = values.windows(2).position(|w| w[0] >= w[1]) {
+            fault(code, BoundsFault::NotIncreasing(l as u8 + 2));
+            continue;
+        }
+        row.copy_from_slice(values);
+    }
+    if errs.is_empty() {
+        Ok(table)
+    } else {
+        Err(errs)
     }
 }
 
@@ -1447,6 +1624,7 @@ pub fn synthetic(n_items: usize, seed: u64) -> Result<Bank, BankErrors> {
         provisional: true,
         notes: None,
         item_files: vec!["items/synthetic.json".into()],
+        competence_bounds: None,
     };
     // A serialisation failure would only yield invalid JSON, which `Bank::load` then reports.
     let src = BankSources {

@@ -2,9 +2,16 @@
 //!
 //! See docs/scoring.md for the defaults and why.
 
+use crate::bank::Bank;
 use crate::engine::{AbortCause, EndReason};
-use crate::framework::COMPETENCE_COUNT;
+use crate::framework::{COMPETENCE_CODES, COMPETENCE_COUNT};
 use serde::{Deserialize, Serialize};
+
+mod bounds;
+pub use bounds::{
+    derive_competence_bounds, derive_competence_bounds_for, BoundSource, DerivedBounds, MIN_GAP,
+    TARGET_PROBABILITY,
+};
 
 /// Version of the scoring rules; moves with [`crate::engine::ENGINE_VERSION`].
 pub const SCORING_VERSION: &str = "certroom-scoring/1";
@@ -26,8 +33,29 @@ pub struct ScoringConfig {
     pub capacity_max: f64,
     /// Highest open band (7 today: level 8 closed, so the score stays below 896).
     pub highest_open_band: u8,
-    /// Per competence (framework order), capacity at which levels 1 … 7 start.
+    /// Per competence (framework order), capacity at which levels 1 … 7 start. Default: the
+    /// global bounds; a bank that carries its own (`bank.json`) replaces them through
+    /// [`ScoringConfig::with_bank`].
     pub competence_bounds: [[f64; 7]; COMPETENCE_COUNT],
+    /// Which capacity goes through each competence's bounds (default: the global one, as the
+    /// reference system does).
+    pub competence_method: CompetenceMethod,
+    /// [`CompetenceMethod::PerCompetence`] only: variance of a competence's ability around the
+    /// global capacity, the prior of its own estimate (docs/scoring.md).
+    pub competence_prior_variance: f64,
+}
+
+/// How a competence's level is obtained. Serde: `"global"`, `"per_competence"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompetenceMethod {
+    /// The global capacity through each competence's own bounds (facts §5, the default).
+    #[default]
+    Global,
+    /// Per competence, an EAP estimate from that competence's own answers with the global
+    /// capacity as prior mean, through the competence's own bounds. Departs from the reference
+    /// system: a certificate scored this way must say so ([`Score::competence_method`]).
+    PerCompetence,
 }
 
 /// Default level thresholds: evenly spaced, 0.75 apart, from −2.5 (see docs/scoring.md).
@@ -43,11 +71,36 @@ impl Default for ScoringConfig {
             capacity_max: 3.5,
             highest_open_band: 7,
             competence_bounds: [comp; COMPETENCE_COUNT],
+            competence_method: CompetenceMethod::Global,
+            competence_prior_variance: DEFAULT_COMPETENCE_PRIOR_VARIANCE,
         }
     }
 }
 
+/// Default [`ScoringConfig::competence_prior_variance`]. The spread of a competence around the
+/// global ability is unknown (1 − ρ² for a correlation ρ); in simulation 0.2 did at least as
+/// well as the global method for every ρ from 0.6 to 0.95, where a wider prior gains more at low
+/// ρ but loses at high ρ (docs/scoring.md).
+pub const DEFAULT_COMPETENCE_PRIOR_VARIANCE: f64 = 0.2;
+
 impl ScoringConfig {
+    /// The default scoring for a sitting on `bank`: the bank's own competence bounds when it
+    /// carries them. The kiosk, the hub and the central replay all go through this (via
+    /// [`crate::engine::Config::for_bank`]) so that they print the same levels.
+    pub fn for_bank(bank: &Bank) -> ScoringConfig {
+        ScoringConfig::default().with_bank(bank)
+    }
+
+    /// This configuration with the bank's competence bounds, when it carries them; unchanged
+    /// otherwise. The bounds are bank content (in its content hash), so a journal, which names
+    /// the bank's hash, still replays to one score.
+    pub fn with_bank(mut self, bank: &Bank) -> ScoringConfig {
+        if let Some(bounds) = bank.competence_bounds() {
+            self.competence_bounds = *bounds;
+        }
+        self
+    }
+
     pub(crate) fn check(&self) -> Result<(), String> {
         let increasing =
             |b: &[f64]| b.iter().all(|x| x.is_finite()) && b.windows(2).all(|w| w[0] < w[1]);
@@ -60,8 +113,14 @@ impl ScoringConfig {
         if !(1..=8).contains(&self.highest_open_band) {
             return Err("highest_open_band doit être entre 1 et 8".into());
         }
-        if !self.competence_bounds.iter().all(|b| increasing(b)) {
-            return Err("competence_bounds doit être strictement croissant".into());
+        if let Some(c) = self.competence_bounds.iter().position(|b| !increasing(b)) {
+            let code = COMPETENCE_CODES.get(c).copied().unwrap_or("?");
+            return Err(format!(
+                "competence_bounds de la compétence {code} doit être fini et strictement croissant"
+            ));
+        }
+        if !(self.competence_prior_variance.is_finite() && self.competence_prior_variance > 0.0) {
+            return Err("competence_prior_variance doit être un nombre positif".into());
         }
         Ok(())
     }
@@ -94,6 +153,10 @@ pub struct Score {
     pub global_level: u8,
     /// Level 0–7 per competence, framework order.
     pub competence_levels: [u8; COMPETENCE_COUNT],
+    /// How the competence levels were obtained. Anything but [`CompetenceMethod::Global`]
+    /// departs from the reference system and is printed on the certificate (docs/scoring.md).
+    #[serde(default)]
+    pub competence_method: CompetenceMethod,
     /// Status.
     pub status: Status,
     /// [`SCORING_VERSION`].
@@ -140,11 +203,28 @@ pub fn level_of_pix(pix: u32) -> u8 {
         .count() as u8
 }
 
-/// Level 0–7 per competence from the capacity.
+/// Level 0–7 of one competence's bounds for a capacity.
+pub fn competence_level(bounds: &[f64; 7], capacity: f64) -> u8 {
+    bounds.iter().filter(|t| capacity >= **t).count() as u8
+}
+
+/// Level 0–7 per competence from the global capacity, each through its own bounds.
 pub fn competence_levels(cfg: &ScoringConfig, capacity: f64) -> [u8; COMPETENCE_COUNT] {
+    competence_levels_of(cfg, &[capacity; COMPETENCE_COUNT])
+}
+
+/// Level 0–7 per competence from one capacity per competence (framework order).
+pub fn competence_levels_of(
+    cfg: &ScoringConfig,
+    capacities: &[f64; COMPETENCE_COUNT],
+) -> [u8; COMPETENCE_COUNT] {
     let mut out = [0; COMPETENCE_COUNT];
-    for (o, bounds) in out.iter_mut().zip(cfg.competence_bounds.iter()) {
-        *o = bounds.iter().filter(|t| capacity >= **t).count() as u8;
+    for ((o, bounds), c) in out
+        .iter_mut()
+        .zip(cfg.competence_bounds.iter())
+        .zip(capacities)
+    {
+        *o = competence_level(bounds, *c);
     }
     out
 }
@@ -161,21 +241,32 @@ pub fn status(answered: u32, min_answers: u32, end: Option<EndReason>) -> Status
     }
 }
 
-/// The full score.
+/// The full score. `per_competence`: one capacity per competence when they were estimated
+/// competence by competence ([`CompetenceMethod::PerCompetence`]); `None`: the global capacity
+/// goes through every competence's bounds.
 pub fn score(
     cfg: &ScoringConfig,
     capacity: f64,
+    per_competence: Option<&[f64; COMPETENCE_COUNT]>,
     answered: u32,
     min_answers: u32,
     end: Option<EndReason>,
 ) -> Score {
     let pix = pix(cfg, capacity);
+    let (competence_levels, competence_method) = match per_competence {
+        None => (competence_levels(cfg, capacity), CompetenceMethod::Global),
+        Some(caps) => (
+            competence_levels_of(cfg, caps),
+            CompetenceMethod::PerCompetence,
+        ),
+    };
     Score {
         capacity,
         band: band(cfg, capacity),
         pix,
         global_level: level_of_pix(pix),
-        competence_levels: competence_levels(cfg, capacity),
+        competence_levels,
+        competence_method,
         status: status(answered, min_answers, end),
         version: SCORING_VERSION.into(),
     }
@@ -275,7 +366,14 @@ mod tests {
         );
         assert_eq!(status(3, 20, Some(BankExhausted)), Status::Cancelled);
         assert_eq!(status(10, 20, None), Status::Started);
-        let s = score(&ScoringConfig::default(), 0.6, 32, 20, Some(Completed));
+        let s = score(
+            &ScoringConfig::default(),
+            0.6,
+            None,
+            32,
+            20,
+            Some(Completed),
+        );
         assert_eq!(
             (s.band, s.global_level, s.status),
             (5, 5, Status::Validated)

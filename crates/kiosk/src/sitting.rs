@@ -20,6 +20,8 @@ pub const STATION_KEY_FILE: &str = "station.key";
 
 /// How this kiosk runs tests (until the room hub hands these over at join).
 pub struct KioskConfig {
+    /// The engine's configuration; its scoring takes the bank's own competence bounds once the
+    /// bank is open ([`Config::with_bank`]).
     pub engine: Config,
     pub session_id: String,
     /// The publisher whose signature a bank pack must carry.
@@ -409,7 +411,9 @@ impl Sitting {
             ENGINE_VERSION,
             bank_hash,
         )
-        .with_config(self.config.engine.clone())
+        // The bank's own competence bounds go into the journal's configuration: the central
+        // replay scores with what the header names, so both print the same levels.
+        .with_config(self.config.engine.clone().with_bank(&bank.bank))
         .with_adjustment(who.needs_adjustment);
         if let Some(identity) = &who.identity {
             header = header.with_identity(identity.clone());

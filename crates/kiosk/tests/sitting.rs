@@ -164,7 +164,14 @@ fn a_candidate_sits_a_whole_test_that_replays_exactly() {
     )
     .unwrap();
     let bank = certroom_bank::load(files).unwrap().bank;
-    let replayed = replay(&bank, &Config::default(), header.engine_seed, false, &steps).unwrap();
+    let replayed = replay(
+        &bank,
+        &Config::for_bank(&bank),
+        header.engine_seed,
+        false,
+        &steps,
+    )
+    .unwrap();
     assert_eq!(replayed.answered, 32);
 }
 

@@ -88,6 +88,9 @@ pub fn certificates_for(
                 pix_max: cert.pix_max,
                 global_level: cert.global_level,
                 competences: certroom_pdf::certificate::competence_rows(&cert.levels, options.lang),
+                // The signed results carry no method: the service scores every certificate
+                // with the global capacity (docs/scoring.md), so none needs the mention.
+                per_competence_levels: false,
                 verification_code: cert.verification_code.clone(),
                 verify_url: verify_page(&qr_text),
                 qr_text,

@@ -180,6 +180,7 @@ fn sample(i: usize, key: &Ed25519KeyPair) -> Result<Certificate, PdfError> {
         pix_max: u32::from(claims.pix_max),
         global_level: claims.global_level,
         competences,
+        per_competence_levels: false,
         verification_code: claims.code,
         verify_url: BASE_URL.to_owned(),
         qr_text,

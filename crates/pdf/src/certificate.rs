@@ -38,6 +38,11 @@ pub struct Certificate {
     pub global_level: u8,
     /// (code `"1.1"`, title, level 0–7), in the order printed: the 16 CRCN competences.
     pub competences: Vec<(String, String, u8)>,
+    /// The competence levels were estimated competence by competence (scoring's
+    /// `competence_method: per_competence`) rather than from the global capacity as the
+    /// reference system does: one line under the table says so. `false` for every certificate
+    /// the service publishes today (it scores with the global method).
+    pub per_competence_levels: bool,
     /// `P-` + 8 characters, typed on the public verification page.
     pub verification_code: String,
     /// The public verification page, printed.
@@ -151,6 +156,17 @@ impl CertificateLang {
         match self {
             CertificateLang::Fr => format!("Niveau global : {level}"),
             CertificateLang::En => format!("Overall level: {level}"),
+        }
+    }
+
+    fn per_competence_note(self) -> &'static str {
+        match self {
+            CertificateLang::Fr => {
+                "Niveaux par compétence estimés d'après les réponses de chaque compétence."
+            }
+            CertificateLang::En => {
+                "Competence levels estimated from each competence's own answers."
+            }
         }
     }
 
@@ -315,7 +331,12 @@ fn page(doc: &mut Document, cert: &Certificate, lang: CertificateLang) -> Result
     let qr_left = s.content_right() - side;
     let qr_top = s.content_bottom() - side;
 
-    competence_table(doc, cert, labels, y, qr_top - 8.0);
+    let table_end = competence_table(doc, cert, labels, y, qr_top - 8.0);
+    if cert.per_competence_levels {
+        // One line in the 8 mm the table leaves above the verification block.
+        let note = lang.per_competence_note();
+        doc.text(left, table_end + 1.5, width, note, NOTE, Align::Left);
+    }
 
     // Verification: the code and how to use it, left of the QR code and clear of its quiet zone.
     let text_w = width - side - QUIET_MODULES * module - 2.0;
@@ -352,13 +373,14 @@ fn page(doc: &mut Document, cert: &Certificate, lang: CertificateLang) -> Result
 
 /// The competences between `top` and `bottom` (mm): code, title, level as a number and as a
 /// bar of squares. Rows shrink if an unusual list would not fit, so the page never overflows.
+/// Returns where the table ends (mm).
 fn competence_table(
     doc: &mut Document,
     cert: &Certificate,
     labels: &Labels,
     top: f32,
     bottom: f32,
-) {
+) -> f32 {
     let s = *doc.setup();
     let (left, width) = (s.content_left(), s.content_width());
     let square = 3.2;
@@ -433,6 +455,7 @@ fn competence_table(
     }
     let end = top + (rows + 1) as f32 * row_h;
     doc.line(left, end, left + width, end, 0.3);
+    end
 }
 
 /// The QR matrix (row by row, `true` = dark) and its width in modules; nothing for an empty

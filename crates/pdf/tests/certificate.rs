@@ -94,6 +94,7 @@ fn signed_cert(claims: &Claims, signer: &Ed25519KeyPair, lang: CertificateLang) 
                 (c.code.clone(), title, level)
             })
             .collect(),
+        per_competence_levels: false,
         verification_code: claims.code.clone(),
         verify_url: "https://certroom.example.fr/verifier".into(),
         qr_text: sign(claims, signer, BASE).unwrap(),
@@ -383,6 +384,29 @@ fn a_printed_score_altered_and_re_signed_with_another_key_fails() {
             verify(&scanned.text, &service),
             Err(VerifyError::BadSignature)
         );
+    }
+}
+
+/// A certificate whose competence levels were estimated competence by competence says so in
+/// one line; the others print nothing of the kind.
+#[test]
+fn the_per_competence_method_is_mentioned_only_when_used() {
+    if !tools_present(&["pdftotext"]) {
+        return;
+    }
+    let note = "Niveaux par compétence estimés d'après les réponses de chaque compétence.";
+    for (flag, name) in [
+        (true, "certificate-per-competence.pdf"),
+        (false, "certificate-global.pdf"),
+    ] {
+        let c = Certificate {
+            per_competence_levels: flag,
+            ..cert(0, CertificateLang::Fr)
+        };
+        let path = write_pdf(name, &certificates(&[c], CertificateLang::Fr).unwrap());
+        let text = run("pdftotext", &[path.to_str().unwrap(), "-"]);
+        assert_eq!(text.contains(note), flag, "{text}");
+        assert_eq!(page_count(&path), 1);
     }
 }
 

@@ -151,6 +151,8 @@ pub fn run(o: &Options) -> Result<Report, String> {
 fn run_in(o: &Options, dir: &Path) -> Result<Report, String> {
     // The bank, sealed for the session.
     let (sealed, publisher_pk) = crate::bank::seal(&o.bank, BANK_KEY)?;
+    // The candidates know what pupils of their level know, so the certificates show levels.
+    let answers = std::sync::Arc::new(crate::answer_key::AnswerKey::from_folder(&o.bank)?);
     std::fs::write(dir.join("bank.pack"), &sealed).map_err(|e| e.to_string())?;
 
     // The console, set up as on a school's first launch, then the session and its candidates.
@@ -232,6 +234,7 @@ fn run_in(o: &Options, dir: &Path) -> Result<Report, String> {
                 publisher: publisher_pk,
                 engine: certroom_core::Config::default(),
                 dir: dir.join("kiosks"),
+                answers: Some(answers.clone()),
             },
             HubEndpoint {
                 addr: info

@@ -4,6 +4,7 @@
 //! hub in its own process ([`hub_process`]), measured; [`chain`]: the whole chain, from the
 //! console's set-up to certificates verified offline, against a certif-server process.
 
+pub mod answer_key;
 pub mod bank;
 pub mod chain;
 pub mod hub_process;

@@ -70,6 +70,7 @@ pub fn run(exe: &Path, o: &Options) -> Result<Report, String> {
             publisher,
             engine: certroom_core::Config::default(),
             dir: dir.join("kiosks"),
+            answers: None,
         },
         HubEndpoint {
             addr: hub.addr,

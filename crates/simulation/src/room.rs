@@ -21,6 +21,7 @@ use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
+use crate::answer_key::{ability, AnswerKey};
 use certroom_kiosk::live::{off_runtime, LiveError, LiveKiosk};
 use certroom_kiosk::screen::{Lang, QuestionKind, Screen};
 use certroom_kiosk::sitting::{Identity, KioskConfig, Sitting};
@@ -82,6 +83,9 @@ pub struct SimRoomConfig {
     pub engine: Config,
     /// Where each kiosk keeps its journal and station key.
     pub dir: PathBuf,
+    /// Candidates who know the solutions, each with an ability of their own; without it they
+    /// answer at random.
+    pub answers: Option<Arc<AnswerKey>>,
 }
 
 pub struct HubEndpoint {
@@ -380,18 +384,28 @@ async fn kiosk(
                         s.report_problem(&question.item_id, Lang::Fr)?;
                         lock(shared).alerts += 1;
                     } else {
+                        let knows = cfg.answers.as_ref().filter(|key| {
+                            chance(
+                                &mut rng,
+                                key.p_right(&question.item_id, ability(i, cfg.kiosks)),
+                            )
+                        });
                         let n = between(&mut rng, 1, question.proposals.len().max(1) as u64) as i64;
-                        let response = match question.kind {
-                            QuestionKind::Qcu => Response::Choice(n),
-                            QuestionKind::Qcm => Response::Choices(vec![n]),
-                            _ => Response::Fields(
-                                question
-                                    .fields
-                                    .iter()
-                                    .map(|f| (f.key.clone(), "42".to_owned()))
-                                    .collect(),
-                            ),
-                        };
+                        let response =
+                            match knows.and_then(|k| k.right_response(&question, Lang::Fr)) {
+                                Some(right) => right,
+                                None => match question.kind {
+                                    QuestionKind::Qcu => Response::Choice(n),
+                                    QuestionKind::Qcm => Response::Choices(vec![n]),
+                                    _ => Response::Fields(
+                                        question
+                                            .fields
+                                            .iter()
+                                            .map(|f| (f.key.clone(), "42".to_owned()))
+                                            .collect(),
+                                    ),
+                                },
+                            };
                         s.answer(&question.item_id, response, Lang::Fr)?;
                         lock(shared).answers += 1;
                     }

@@ -77,6 +77,32 @@ fn a_session_runs_headless_from_set_up_to_published_certificates() {
         .unwrap();
     let verified = certroom_bundle::verify(&bundle, Some(&[console_key])).unwrap();
     assert_eq!(verified.manifest.candidates.len(), 3);
+
+    // The sample bank's own competence bounds reach the certificates the office printed: with
+    // candidates of different abilities, some certificate shows different levels across the 16
+    // competences, as the service replayed them.
+    let key: [u8; 32] = hex::decode(
+        std::fs::read_to_string(keep.path().join("server-key.txt"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap()
+    .try_into()
+    .unwrap();
+    let results = certroom_certificate::results::read(
+        &std::fs::read(keep.path().join("results.signed")).unwrap(),
+        &key,
+    )
+    .unwrap();
+    let levels: Vec<Vec<u8>> = results
+        .candidates()
+        .filter_map(|(_, c)| c.certification.as_ref().map(|c| c.levels.clone()))
+        .collect();
+    assert_eq!(levels.len(), 3);
+    assert!(
+        levels.iter().any(|l| l.iter().min() != l.iter().max()),
+        "{levels:?}"
+    );
 }
 
 #[test]

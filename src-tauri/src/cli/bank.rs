@@ -115,5 +115,86 @@ pub fn check(bank: &Path) -> Result<(), String> {
         items.iter().filter(|i| i.accessible).count(),
         items.iter().filter(|i| i.illustration.is_some()).count()
     );
+    let derived = certroom_core::scoring::derive_competence_bounds(&loaded.bank).bounds;
+    out!(
+        "seuils par compétence : {}",
+        match loaded.bank.competence_bounds() {
+            None => "absents (seuils globaux pour toutes les compétences ; `certroom bank bounds --write`)",
+            Some(b) if *b == derived => "présents, conformes aux paramètres des questions",
+            Some(_) => "présents, différents de ceux que donnent les paramètres des questions (`certroom bank bounds`)",
+        }
+    );
+    Ok(())
+}
+
+/// Derives each competence's level bounds from the bank's items (docs/scoring.md) and prints
+/// them; with `write`, stores them in the folder's bank.json, then reloads the folder to check
+/// the bank still validates and carries exactly the derived table.
+pub fn bounds(bank: &Path, write: bool) -> Result<(), String> {
+    use certroom_core::scoring::{derive_competence_bounds, BoundSource};
+    let files =
+        certroom_bank::folder::read_dir(bank).map_err(|e| format!("{}: {e}", bank.display()))?;
+    let loaded = certroom_bank::load(files)
+        .map_err(|e| format!("{} : banque refusée / bank refused\n{e}", bank.display()))?;
+    let derived = derive_competence_bounds(&loaded.bank);
+    if loaded.bank.manifest().provisional {
+        out!("Paramètres IRT provisoires (bank.json « provisional ») : ces seuils le sont aussi.");
+    }
+    out!("Début des niveaux 1 à 7 par compétence (capacité). * interpolé, ~ extrapolé, = global (aucune question)");
+    out!("| compétence | 1 | 2 | 3 | 4 | 5 | 6 | 7 |");
+    out!("|---|---|---|---|---|---|---|---|");
+    for ((code, row), sources) in certroom_core::framework::COMPETENCE_CODES
+        .iter()
+        .zip(&derived.bounds)
+        .zip(&derived.sources)
+    {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(sources)
+            .map(|(x, s)| {
+                let mark = match s {
+                    BoundSource::Measured { .. } => "",
+                    BoundSource::Interpolated => "*",
+                    BoundSource::Extrapolated => "~",
+                    BoundSource::Global => "=",
+                };
+                format!("{x:.2}{mark}")
+            })
+            .collect();
+        out!("| {code} | {} |", cells.join(" | "));
+    }
+    let current = loaded.bank.competence_bounds();
+    if !write {
+        out!(
+            "{}",
+            match current {
+                None => "bank.json n'a pas de seuils par compétence : `--write` les y écrit.",
+                Some(b) if *b == derived.bounds => "bank.json porte déjà ces seuils.",
+                Some(_) => "bank.json porte d'autres seuils : `--write` les remplace.",
+            }
+        );
+        return Ok(());
+    }
+    let path = bank.join("bank.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut manifest: certroom_core::bank::Manifest =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    manifest.competence_bounds = Some(certroom_core::bank::Manifest::bounds_map(&derived.bounds));
+    write_atomically(&path, manifest.to_json_pretty().as_bytes())?;
+    let files =
+        certroom_bank::folder::read_dir(bank).map_err(|e| format!("{}: {e}", bank.display()))?;
+    let reloaded = certroom_bank::load(files)
+        .map_err(|e| format!("{} : banque refusée / bank refused\n{e}", bank.display()))?;
+    if reloaded.bank.competence_bounds() != Some(&derived.bounds) {
+        return Err(format!(
+            "{} : les seuils relus diffèrent des seuils écrits / bounds read back differ",
+            path.display()
+        ));
+    }
+    eprintln!(
+        "certroom: competence bounds written to {}, content hash {}",
+        path.display(),
+        reloaded.bank.content_hash()
+    );
     Ok(())
 }

@@ -284,6 +284,126 @@ fn the_synthetic_bank_is_valid_balanced_and_deterministic() {
     assert!(synthetic(0, 1).is_err());
 }
 
+fn with_bounds(bounds: serde_json::Value) -> BankSources {
+    let mut m: serde_json::Value = serde_json::from_str(&manifest(&["items/a.json"])).unwrap();
+    m["competence_bounds"] = bounds;
+    BankSources {
+        manifest: m.to_string(),
+        ..sources(good_items())
+    }
+}
+
+fn even_bounds() -> serde_json::Map<String, serde_json::Value> {
+    COMPETENCE_CODES
+        .iter()
+        .map(|c| {
+            (
+                (*c).to_owned(),
+                json!([-2.5, -1.75, -1.0, -0.25, 0.5, 1.25, 2.0]),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn competence_bounds_in_the_manifest_are_read_in_framework_order() {
+    let mut b = even_bounds();
+    b.insert("3.4".into(), json!([-2.0, -1.5, -0.5, 0.0, 1.0, 1.5, 2.5]));
+    let bank = Bank::load(&with_bounds(serde_json::Value::Object(b))).unwrap();
+    let table = bank.competence_bounds().unwrap();
+    assert_eq!(
+        table[10],
+        [-2.0, -1.5, -0.5, 0.0, 1.0, 1.5, 2.5],
+        "3.4 is the 11th"
+    );
+    assert_eq!(table[0][0], -2.5);
+    assert!(Bank::load(&sources(good_items()))
+        .unwrap()
+        .competence_bounds()
+        .is_none());
+    // Written back the way `certroom bank bounds --write` does, it reads the same.
+    let text = bank.manifest().to_json_pretty();
+    assert!(
+        text.contains("\n    \"3.4\": [-2.0, -1.5, -0.5, 0.0, 1.0, 1.5, 2.5],\n"),
+        "{text}"
+    );
+    let again: Manifest = serde_json::from_str(&text).unwrap();
+    assert_eq!(&again, bank.manifest());
+}
+
+#[test]
+fn bad_competence_bounds_are_refused_naming_the_competence() {
+    let cases: Vec<(&str, serde_json::Value, &str, &str)> = vec![
+        (
+            "3.4",
+            json!([-2.0, -1.5, -1.5, 0.0, 1.0, 1.5, 2.5]),
+            "compétence 3.4",
+            "niveau 3 ne commence pas après le niveau 2",
+        ),
+        (
+            "2.2",
+            json!([-2.0, -1.5, 0.0]),
+            "compétence 2.2",
+            "7 valeurs attendues",
+        ),
+        (
+            "5.2",
+            json!([-2.0, -1.5, -1.0, 0.0, 1.0, 0.5, 2.5]),
+            "compétence 5.2",
+            "niveau 6",
+        ),
+        (
+            "9.9",
+            json!([-2.5, -1.75, -1.0, -0.25, 0.5, 1.25, 2.0]),
+            "compétence 9.9",
+            "code inconnu du CRCN",
+        ),
+    ];
+    for (code, values, who, what) in cases {
+        let mut b = even_bounds();
+        b.insert(code.into(), values);
+        let err = Bank::load(&with_bounds(serde_json::Value::Object(b))).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(who) && text.contains(what), "{text}");
+        assert_eq!(err.0.len(), 1, "{text}");
+        assert!(
+            err.en().contains(&format!("competence {code}")),
+            "{}",
+            err.en()
+        );
+    }
+    let mut b = even_bounds();
+    b.remove("4.3");
+    let err = Bank::load(&with_bounds(serde_json::Value::Object(b))).unwrap_err();
+    assert!(
+        err.to_string().contains("compétence 4.3 : seuils absents"),
+        "{err}"
+    );
+    // Integers are numbers like any other; a non-finite value cannot come from JSON, but a
+    // manifest built in code can carry one.
+    let mut b = even_bounds();
+    b.insert("1.1".into(), json!([1, 2, 3, 4, 5, 6, 7]));
+    assert!(Bank::load(&with_bounds(serde_json::Value::Object(b))).is_ok());
+    let table: BTreeMap<String, Vec<f64>> = COMPETENCE_CODES
+        .iter()
+        .map(|c| {
+            (
+                (*c).to_owned(),
+                vec![0.0, 1.0, f64::NAN, 3.0, 4.0, 5.0, 6.0],
+            )
+        })
+        .collect();
+    let errs = competence_bounds_table(&table).unwrap_err();
+    assert_eq!(errs.len(), 16);
+    assert!(
+        errs[0]
+            .to_string()
+            .contains("compétence 1.1 : le seuil du niveau 3 n'est pas un nombre fini"),
+        "{}",
+        errs[0]
+    );
+}
+
 mod fuzz {
     use super::*;
     use proptest::prelude::*;

@@ -1,5 +1,6 @@
 //! Engine configuration (serde; every field has a documented default, so `{}` is a valid config).
 
+use crate::bank::Bank;
 use crate::scoring::ScoringConfig;
 use serde::{Deserialize, Serialize};
 
@@ -105,6 +106,19 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The default configuration for a sitting on `bank`: its scoring takes the bank's own
+    /// competence bounds when `bank.json` carries them ([`ScoringConfig::for_bank`]). Question
+    /// selection does not depend on them, so only the printed competence levels change.
+    pub fn for_bank(bank: &Bank) -> Config {
+        Config::default().with_bank(bank)
+    }
+
+    /// This configuration, its scoring given the bank's competence bounds when it has them.
+    pub fn with_bank(mut self, bank: &Bank) -> Config {
+        self.scoring = self.scoring.with_bank(bank);
+        self
+    }
+
     /// The reference system's behaviour: top-5 / 51 % draw and a prior re-centred at every step.
     pub fn reference() -> Config {
         Config {

@@ -5,6 +5,7 @@
 //! ([`replay()`]). The random draw of question `k` comes from ChaCha8 stream `k` of the seed, so
 //! replay needs no RNG state, and each [`Question`] carries its draw for the journal.
 
+mod competence;
 mod config;
 pub(crate) mod grid;
 mod replay;
@@ -492,15 +493,34 @@ impl<'b> Test<'b> {
     pub fn config(&self) -> &Config {
         &self.config
     }
-    /// The final (or current) score.
+    /// The final (or current) score, its competence levels by the configured method.
     pub fn score(&self) -> crate::scoring::Score {
-        crate::scoring::score(
-            &self.config.scoring,
+        competence::score(
+            self.bank,
+            &self.config,
             self.theta,
+            &self.counted(),
             self.answered,
-            self.config.min_answers,
             self.ended,
         )
+    }
+
+    /// One capacity per competence (framework order); see [`competence::estimates`].
+    pub fn competence_estimates(&self) -> [f64; COMPETENCE_COUNT] {
+        competence::estimates(
+            self.bank,
+            self.config.scoring.competence_prior_variance,
+            self.theta,
+            &self.counted(),
+        )
+    }
+
+    /// Every answer as it counts: (bank position, right).
+    fn counted(&self) -> Vec<(usize, bool)> {
+        self.given
+            .iter()
+            .map(|g| (g.item as usize, g.counted))
+            .collect()
     }
 }
 

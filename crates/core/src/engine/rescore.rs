@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{grid, Config, EndReason, PriorMode};
 use crate::bank::Bank;
-use crate::scoring::{self, Score};
+use crate::scoring::Score;
 
 /// One answer as it was played.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,6 +73,7 @@ pub fn rescore(
     let mut theta = config.prior_mean;
     let (_, mut se) = grid::eap(&loglik, config.prior_mean, config.prior_variance);
     let (mut answered, mut correct) = (0u32, 0u32);
+    let mut counted = Vec::with_capacity(played.len());
     for (ordinal, p) in (1u32..).zip(played) {
         if adjustments.neutralized.contains(&p.item_id) {
             continue;
@@ -102,12 +103,13 @@ pub fn rescore(
         (theta, se) = grid::eap(&loglik, mean, config.prior_variance);
         answered += 1;
         correct += u32::from(right);
+        counted.push((index, right));
     }
     Rescored {
         theta,
         se,
         answered,
         correct,
-        score: scoring::score(&config.scoring, theta, answered, config.min_answers, end),
+        score: super::competence::score(bank, config, theta, &counted, answered, end),
     }
 }

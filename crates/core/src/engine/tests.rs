@@ -626,3 +626,103 @@ fn adjusted_candidates_never_get_an_inaccessible_item_and_the_replay_agrees() {
         "candidates without adjustments are offered any item"
     );
 }
+
+#[test]
+fn the_bank_bounds_reach_the_score_and_the_method_is_recorded() {
+    // Two competences, bounds one level apart: the same capacity prints different levels.
+    let items = json!([
+        qcu("a-1", "1.1", "ta", "ta-1", -1.0, true, None),
+        qcu("a-2", "1.1", "ta", "ta-2", 1.0, true, None),
+        qcu("b-1", "2.1", "tb", "tb-1", -1.0, true, None),
+        qcu("b-2", "2.1", "tb", "tb-2", 1.0, true, None),
+    ]);
+    let mut table = [[0.0; 7]; COMPETENCE_COUNT];
+    for (c, row) in table.iter_mut().enumerate() {
+        let shift = if c == 3 { 0.75 } else { 0.0 };
+        for (l, x) in row.iter_mut().enumerate() {
+            *x = -2.5 + 0.75 * l as f64 + shift;
+        }
+    }
+    let manifest = json!({"format":1,"id":"tiny","version":"1","title":{"fr":"t"},
+        "item_files":["items/a.json"],
+        "competence_bounds": crate::bank::Manifest::bounds_map(&table)});
+    let bank = Bank::load(&BankSources {
+        manifest: manifest.to_string(),
+        item_files: vec![("items/a.json".into(), items.to_string())],
+        assets: vec![],
+    })
+    .map_err(|e| e.to_string())
+    .unwrap();
+    let cfg = Config::for_bank(&bank);
+    assert_eq!(cfg.scoring.competence_bounds, table);
+    assert_eq!(
+        Config {
+            questions: 4,
+            min_answers: 4,
+            ..Config::default()
+        }
+        .with_bank(&bank)
+        .scoring,
+        cfg.scoring
+    );
+    let mut t = Test::new(
+        &bank,
+        &Config {
+            questions: 4,
+            min_answers: 4,
+            ..cfg.clone()
+        },
+        1,
+        false,
+    )
+    .unwrap();
+    for _ in 0..4 {
+        let q = ask(&mut t);
+        t.answer(q.item_id, &RIGHT, NO_CTX).unwrap();
+    }
+    let s = t.score();
+    assert_eq!(
+        s.competence_method,
+        crate::scoring::CompetenceMethod::Global
+    );
+    assert_eq!(
+        s.competence_levels[0],
+        s.competence_levels[3] + 1,
+        "{:?} at {}",
+        s.competence_levels,
+        s.capacity
+    );
+
+    // The per-competence method: each competence's own answers move it off the global
+    // estimate, and the score says which method made it.
+    let mut per = cfg;
+    per.questions = 4;
+    per.min_answers = 4;
+    per.scoring.competence_method = crate::scoring::CompetenceMethod::PerCompetence;
+    let mut t = Test::new(&bank, &per, 1, false).unwrap();
+    for _ in 0..4 {
+        let q = ask(&mut t);
+        let comp = bank.item(q.item_id).unwrap().competence.clone();
+        let r = if comp == "1.1" {
+            RIGHT
+        } else {
+            Response::Choice(2)
+        };
+        t.answer(q.item_id, &r, NO_CTX).unwrap();
+    }
+    let (theta, _) = t.estimate();
+    let est = t.competence_estimates();
+    assert!(est[0] > theta && est[3] < theta, "{est:?} around {theta}");
+    assert_eq!(est[1], theta, "no answer: the global estimate");
+    let s = t.score();
+    assert_eq!(
+        s.competence_method,
+        crate::scoring::CompetenceMethod::PerCompetence
+    );
+    assert_eq!(
+        s.competence_levels,
+        crate::scoring::competence_levels_of(&per.scoring, &est)
+    );
+    let json = serde_json::to_value(&s).unwrap();
+    assert_eq!(json["competence_method"], "per_competence");
+}
