@@ -326,3 +326,126 @@ fn a_damaged_journal_is_reported_never_restarted() {
         "{screen:?}"
     );
 }
+
+/// A sitting on a clock the test moves: no sleeping, exact times.
+fn open_on(station: &Station, clock: &certroom_journal::ManualClock) -> Sitting {
+    let config = KioskConfig {
+        engine: Config::default(),
+        session_id: "1234".into(),
+        publisher: station.publisher,
+    };
+    Sitting::open_with_clock(
+        station.dir.path(),
+        station.pack.clone(),
+        config,
+        std::sync::Arc::new(clock.clone()),
+    )
+    .unwrap()
+}
+
+fn started_on(station: &Station, clock: &certroom_journal::ManualClock) -> (Sitting, Screen) {
+    let mut sitting = open_on(station, clock);
+    sitting.join(zoe(), Lang::Fr).unwrap();
+    let screen = sitting.authorize(CODE, Lang::Fr).unwrap();
+    (sitting, screen)
+}
+
+/// Facts §3: 105 minutes of test time. The screen counts down from the journal's live clock,
+/// and one second past the limit the test ends as "time up", closed in the journal.
+#[test]
+fn the_test_ends_when_its_105_minutes_are_up() {
+    use std::time::Duration;
+    let station = Station::new();
+    let clock = certroom_journal::ManualClock::at(chrono::Utc::now());
+    let (mut sitting, screen) = started_on(&station, &clock);
+    let Screen::Question { time, .. } = screen else {
+        panic!("{screen:?}")
+    };
+    assert_eq!(time.remaining_s, 105 * 60);
+    clock.advance(Duration::from_secs(104 * 60 + 59));
+    let Screen::Question { time, .. } = sitting.screen(Lang::Fr).unwrap() else {
+        panic!("the test ended before its time")
+    };
+    assert_eq!(time.remaining_s, 1);
+    clock.advance(Duration::from_secs(1));
+    let ended = Screen::Ended {
+        reason: EndedReason::TimeUp,
+    };
+    assert_eq!(sitting.screen(Lang::Fr).unwrap(), ended);
+    drop(sitting);
+    let journal = certroom_journal::Journal::open(
+        &station
+            .dir
+            .path()
+            .join(certroom_kiosk::sitting::JOURNAL_FILE),
+    )
+    .unwrap();
+    let tests = journal.tests().unwrap();
+    assert_eq!(tests.len(), 1);
+    assert!(tests[0].ended && tests[0].signed, "{:?}", tests[0]);
+}
+
+/// Facts §4: an item with its own timer counts an answer given after it as timed out (so
+/// wrong); within the timer it is not. Both are read back from the journal. The engine's seed is
+/// random and few sample items have a timer: sittings are run until one serves such an item.
+#[test]
+fn an_answer_after_the_items_timer_is_journaled_as_timed_out() {
+    for _ in 0..40 {
+        if let Some((late, in_time)) = sit_with_timers() {
+            assert_eq!(late, Some(true));
+            assert!(matches!(in_time, None | Some(false)), "{in_time:?}");
+            return;
+        }
+    }
+    panic!("no sitting served an item with a timer");
+}
+
+/// One whole sitting, slow on the first timed item and just in time on the next; what the
+/// journal says of each (`timed_out`), or `None` when no timed item came.
+fn sit_with_timers() -> Option<(Option<bool>, Option<bool>)> {
+    use std::time::Duration;
+    let station = Station::new();
+    let clock = certroom_journal::ManualClock::at(chrono::Utc::now());
+    let (mut sitting, mut screen) = started_on(&station, &clock);
+    let test_id = sitting.test_id().unwrap().to_owned();
+    let (mut late, mut in_time) = (None, None);
+    for n in 0..32 {
+        let Screen::Question { question, time, .. } = &screen else {
+            break;
+        };
+        let id = question.item_id.clone();
+        let response = some_response(question, n);
+        match (time.question_remaining_s, &late) {
+            (Some(timer), None) => {
+                assert!(timer >= 10, "{id}: {timer} s");
+                clock.advance(Duration::from_secs(timer + 1));
+                late = Some(id.clone());
+            }
+            (Some(timer), Some(_)) if in_time.is_none() => {
+                clock.advance(Duration::from_secs(timer - 1));
+                in_time = Some(id.clone());
+            }
+            _ => clock.advance(Duration::from_secs(5)),
+        }
+        screen = sitting.answer(&id, response, Lang::Fr).unwrap().next;
+    }
+    let late = late?;
+    drop(sitting);
+    let journal = certroom_journal::Journal::open(
+        &station
+            .dir
+            .path()
+            .join(certroom_kiosk::sitting::JOURNAL_FILE),
+    )
+    .unwrap();
+    let records = journal.records(&test_id).unwrap();
+    let timed_out = |item: &str| {
+        records.iter().find_map(|r| match &r.event {
+            certroom_journal::Event::Answer {
+                item_id, timed_out, ..
+            } if item_id == item => Some(*timed_out),
+            _ => None,
+        })
+    };
+    Some((timed_out(&late), in_time.and_then(|i| timed_out(&i))))
+}
