@@ -56,6 +56,39 @@ mod tests {
         assert!(loaded.asset(&with_attachment.attachments[0].src).is_some());
     }
 
+    /// What `certroom bank check` prints of the sample bank, and a refused folder named in the
+    /// error with the field at fault.
+    #[test]
+    fn a_publisher_reviews_a_folder_and_a_refused_one_is_named() {
+        let (_, loaded) = folder::load_dir(&sample_dir()).unwrap();
+        let summary = folder::summary(&loaded.bank);
+        assert!(summary[0].starts_with(&format!("OK  {} questions", loaded.bank.len())));
+        assert!(summary
+            .last()
+            .unwrap()
+            .ends_with("conformes aux paramètres des questions"));
+
+        let broken = tempfile_dir();
+        std::fs::write(broken.join("bank.json"), r#"{"format":2}"#).unwrap();
+        let Err(e) = folder::load_dir(&broken) else {
+            panic!("a bank.json of format 2 was accepted")
+        };
+        let e = e.to_string();
+        assert!(e.starts_with(&broken.display().to_string()), "{e}");
+        assert!(e.contains("banque refusée"), "{e}");
+        std::fs::remove_dir_all(&broken).unwrap();
+    }
+
+    fn tempfile_dir() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "certroom-bank-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
     #[test]
     fn a_pack_opens_only_with_the_right_key_and_publisher() {
         let files = folder::read_dir(&sample_dir()).unwrap();

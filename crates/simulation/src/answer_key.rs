@@ -20,9 +20,7 @@ impl AnswerKey {
 
     /// The bank of the folder `dir`, as the session's pack holds it.
     pub fn from_folder(dir: &std::path::Path) -> Result<Self, String> {
-        let files =
-            certroom_bank::folder::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let loaded = certroom_bank::load(files).map_err(|e| e.to_string())?;
+        let (_, loaded) = certroom_bank::folder::load_dir(dir).map_err(|e| e.to_string())?;
         Ok(AnswerKey::new(loaded.bank))
     }
 
