@@ -231,6 +231,19 @@ pub fn outbox_list(state: State<'_, AppState>) -> Result<OutboxStatus, AppError>
     Ok(state.console()?.outbox_status()?)
 }
 
+/// Sends what is due and reads back where the sent bundles stand at the service.
+#[tauri::command]
+pub async fn outbox_refresh(state: State<'_, AppState>) -> Result<OutboxStatus, AppError> {
+    let console: Arc<Console> = state.console()?.clone();
+    Ok(console.refresh_outbox().await?)
+}
+
+/// "Renvoyer": a refused or waiting bundle goes back in line at once.
+#[tauri::command]
+pub fn outbox_send_again(state: State<'_, AppState>, item: i64) -> Result<OutboxStatus, AppError> {
+    Ok(state.console()?.send_again(item)?)
+}
+
 /// Puts the finalized session's bundle in the outbox and sends it to the service.
 #[tauri::command]
 pub async fn room_send(

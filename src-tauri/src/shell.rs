@@ -154,6 +154,8 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
             crate::console::room_bundle,
             crate::console::room_send,
             crate::console::outbox_list,
+            crate::console::outbox_refresh,
+            crate::console::outbox_send_again,
             crate::office::office_settings,
             crate::office::office_settings_save,
             crate::office::office_fetch,

@@ -66,6 +66,8 @@ pub struct Session {
     pub access_code: String,
     pub invigilator_password: String,
     pub status: SessionStatus,
+    /// Someone joined the room: the session has started and its details are evidence.
+    pub joined: bool,
     pub candidates: usize,
 }
 
@@ -81,6 +83,8 @@ pub enum SessionError {
     Unknown(i64),
     #[error("session {0} already has candidates who joined")]
     Joined(i64),
+    #[error("session {0} has started")]
+    Started(i64),
     #[error("session {0} is finalized")]
     Finalized(i64),
     #[error("the system random generator failed")]
@@ -95,6 +99,7 @@ impl UserMessage for SessionError {
             Self::Time(_) => "session.time",
             Self::Unknown(_) => "session.unknown",
             Self::Joined(_) => "session.joined",
+            Self::Started(_) => "session.started",
             Self::Finalized(_) => "session.finalized",
             Self::Random => "session.random",
         }
@@ -109,6 +114,9 @@ impl UserMessage for SessionError {
             Self::Unknown(n) => format!("La session n° {n} n'existe pas."),
             Self::Joined(n) => format!(
                 "La session n° {n} ne peut plus être supprimée : des candidats l'ont rejointe."
+            ),
+            Self::Started(n) => format!(
+                "La session n° {n} a commencé : ses informations et ses candidats inscrits ne peuvent plus être modifiés (une identité se corrige depuis la salle, incident C1). Vous pouvez encore ajouter des candidats jusqu'à la finalisation."
             ),
             Self::Finalized(n) => {
                 format!("La session n° {n} est finalisée : elle ne peut plus être modifiée.")
@@ -125,6 +133,9 @@ impl UserMessage for SessionError {
             Self::Joined(n) => {
                 format!("Session {n} can no longer be deleted: candidates have joined it.")
             }
+            Self::Started(n) => format!(
+                "Session {n} has started: its details and enrolled candidates can no longer be changed (fix an identity from the room, incident C1). Candidates can still be added until finalization."
+            ),
             Self::Finalized(n) => format!("Session {n} is finalized: it can no longer be changed."),
             Self::Random => "Internal error: random generator unavailable.".into(),
         }

@@ -165,10 +165,7 @@ impl ConsoleStore {
         number: i64,
         details: &SessionDetails,
     ) -> Result<Session, StoreError> {
-        let current = self.session(number)?;
-        if current.status == SessionStatus::Finalized {
-            return Err(SessionError::Finalized(number).into());
-        }
+        refuse_once_started(&self.session(number)?)?;
         self.conn.execute(
             "UPDATE sessions SET site = ?2, room = ?3, date = ?4, start_time = ?5, invigilators = ?6, observations = ?7 WHERE number = ?1",
             params![
@@ -187,19 +184,33 @@ impl ConsoleStore {
     /// Only a session nobody joined can go: after that it is evidence.
     pub fn delete_session(&mut self, number: i64) -> Result<(), StoreError> {
         let current = self.session(number)?;
-        let joined: i64 = self.conn.query_row(
-            "SELECT joined FROM sessions WHERE number = ?1",
-            [number],
-            |r| r.get(0),
-        )?;
-        if joined > 0 {
-            return Err(SessionError::Joined(number).into());
-        }
         if current.status == SessionStatus::Finalized {
             return Err(SessionError::Finalized(number).into());
         }
+        if current.joined {
+            return Err(SessionError::Joined(number).into());
+        }
         self.conn
             .execute("DELETE FROM sessions WHERE number = ?1", [number])?;
+        Ok(())
+    }
+
+    /// Someone joined the session's room (the invigilator confirmed a presence or authorized a
+    /// start): from now on its details and enrolled candidates are evidence.
+    pub fn mark_joined(&mut self, number: i64) -> Result<(), StoreError> {
+        self.session(number)?;
+        self.conn
+            .execute("UPDATE sessions SET joined = 1 WHERE number = ?1", [number])?;
+        Ok(())
+    }
+
+    /// The room was finalized: nothing of the session changes any more.
+    pub fn mark_finalized(&mut self, number: i64) -> Result<(), StoreError> {
+        self.session(number)?;
+        self.conn.execute(
+            "UPDATE sessions SET status = 'finalized' WHERE number = ?1",
+            [number],
+        )?;
         Ok(())
     }
 
@@ -275,10 +286,7 @@ impl ConsoleStore {
         id: i64,
         candidate: &Candidate,
     ) -> Result<(), StoreError> {
-        let session = self.session(number)?;
-        if session.status == SessionStatus::Finalized {
-            return Err(SessionError::Finalized(number).into());
-        }
+        refuse_once_started(&self.session(number)?)?;
         let data =
             serde_json::to_string(candidate).map_err(|_| StoreError::Corrupt("candidates.data"))?;
         let changed = self.conn.execute(
@@ -292,10 +300,7 @@ impl ConsoleStore {
     }
 
     pub fn remove_candidate(&mut self, number: i64, id: i64) -> Result<(), StoreError> {
-        let session = self.session(number)?;
-        if session.status == SessionStatus::Finalized {
-            return Err(SessionError::Finalized(number).into());
-        }
+        refuse_once_started(&self.session(number)?)?;
         let removed = self.conn.execute(
             "DELETE FROM candidates WHERE session = ?1 AND id = ?2",
             params![number, id],
@@ -305,6 +310,18 @@ impl ConsoleStore {
         }
         Ok(())
     }
+}
+
+/// What happened in the room is evidence: once someone joined, the session's details and its
+/// enrolled candidates stay as they were (adding candidates is allowed until finalization).
+fn refuse_once_started(session: &Session) -> Result<(), StoreError> {
+    if session.status == SessionStatus::Finalized {
+        return Err(SessionError::Finalized(session.number).into());
+    }
+    if session.joined {
+        return Err(SessionError::Started(session.number).into());
+    }
+    Ok(())
 }
 
 fn insert_session(conn: &Connection, details: &SessionDetails) -> Result<i64, StoreError> {
@@ -329,7 +346,7 @@ fn insert_session(conn: &Connection, details: &SessionDetails) -> Result<i64, St
 const SESSION_SELECT: &str =
     "SELECT s.number, s.site, s.room, s.date, s.start_time, s.invigilators, s.observations,
         s.access_code, s.invigilator_password, s.status,
-        (SELECT COUNT(*) FROM candidates c WHERE c.session = s.number)
+        (SELECT COUNT(*) FROM candidates c WHERE c.session = s.number), s.joined
      FROM sessions s";
 
 fn invigilators_json(names: &[String]) -> String {
@@ -358,6 +375,7 @@ fn session_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Session, StoreE
             access_code: r.get(7)?,
             invigilator_password: r.get(8)?,
             status: SessionStatus::parse(&status).ok_or(StoreError::Corrupt("sessions.status"))?,
+            joined: r.get::<_, i64>(11)? != 0,
             candidates: usize::try_from(candidates).unwrap_or(0),
         })
     })())
@@ -401,11 +419,8 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn candidates_are_added_all_together_listed_and_removed() {
-        let mut store = ConsoleStore::open_in_memory().unwrap();
-        let s = store.create_session(&details()).unwrap();
-        let zoe = Candidate {
+    fn sample_candidate() -> Candidate {
+        Candidate {
             birth_name: "N'Diaye-Lefèvre".into(),
             first_name: "Zoé".into(),
             sex: crate::candidate::Sex::F,
@@ -420,7 +435,14 @@ mod tests {
             adjusted_questions: false,
             convocation_email: None,
             results_email: None,
-        };
+        }
+    }
+
+    #[test]
+    fn candidates_are_added_all_together_listed_and_removed() {
+        let mut store = ConsoleStore::open_in_memory().unwrap();
+        let s = store.create_session(&details()).unwrap();
+        let zoe = sample_candidate();
         let ids = store
             .add_candidates(s.number, std::slice::from_ref(&zoe))
             .unwrap();
@@ -435,20 +457,60 @@ mod tests {
         assert!(store.candidates(s.number).unwrap().is_empty());
     }
 
+    /// Facts §3 and the session's life: once someone joined, the details and enrolled
+    /// candidates are evidence (edits, removals and deletion refused, adding still allowed);
+    /// once finalized nothing changes. What is written survives a reopen.
     #[test]
-    fn a_joined_session_cannot_be_deleted() {
-        let mut store = ConsoleStore::open_in_memory().unwrap();
+    fn a_started_then_finalized_session_refuses_what_would_contradict_the_room() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("console.db");
+        let mut store = ConsoleStore::open(&path).unwrap();
         let s = store.create_session(&details()).unwrap();
-        store
-            .conn
-            .execute(
-                "UPDATE sessions SET joined = 1 WHERE number = ?1",
-                [s.number],
-            )
+        let c = sample_candidate();
+        let ids = store
+            .add_candidates(s.number, std::slice::from_ref(&c))
             .unwrap();
+        assert!(!store.session(s.number).unwrap().joined);
+        store.mark_joined(s.number).unwrap();
+        drop(store);
+        let mut store = ConsoleStore::open(&path).unwrap();
+        assert!(store.session(s.number).unwrap().joined);
+        let started = |r: Result<_, StoreError>| matches!(r, Err(StoreError::Session(SessionError::Started(n))) if n == s.number);
+        assert!(started(
+            store.update_session(s.number, &details()).map(drop)
+        ));
+        assert!(started(store.replace_candidate(s.number, ids[0], &c)));
+        assert!(started(store.remove_candidate(s.number, ids[0])));
         assert!(matches!(
             store.delete_session(s.number),
             Err(StoreError::Session(SessionError::Joined(_)))
+        ));
+        let mut late = c.clone();
+        late.first_name = "Inès".into();
+        store
+            .add_candidates(s.number, std::slice::from_ref(&late))
+            .unwrap();
+
+        store.mark_finalized(s.number).unwrap();
+        assert_eq!(
+            store.session(s.number).unwrap().status,
+            SessionStatus::Finalized
+        );
+        let finalized = |r: Result<_, StoreError>| {
+            matches!(r, Err(StoreError::Session(SessionError::Finalized(_))))
+        };
+        assert!(finalized(
+            store
+                .add_candidates(s.number, std::slice::from_ref(&c))
+                .map(drop)
+        ));
+        assert!(finalized(
+            store.update_session(s.number, &details()).map(drop)
+        ));
+        assert!(finalized(store.delete_session(s.number)));
+        assert!(matches!(
+            store.mark_joined(999),
+            Err(StoreError::Session(SessionError::Unknown(999)))
         ));
     }
 

@@ -191,12 +191,34 @@ impl Console {
         Ok(self.hosted()?.as_ref().map(HostedRoom::info))
     }
 
-    /// One of the invigilator's decisions, committed by the hub before this returns.
+    /// One of the invigilator's decisions, committed by the hub before this returns. A presence
+    /// confirmed or a start authorized marks the session started, a finalization finalized: from
+    /// then on the session's record refuses what would contradict the room.
     pub fn room_command(&self, command: ConsoleCommand) -> Result<(), ConsoleError> {
         self.signed_in()?;
-        let guard = self.hosted()?;
-        let h = guard.as_ref().ok_or_else(no_room)?;
-        h.running.hub.command(&h.authority, command).map_err(wire)
+        let session = {
+            let guard = self.hosted()?;
+            let h = guard.as_ref().ok_or_else(no_room)?;
+            let mark = match &command {
+                ConsoleCommand::Finalize => Some(true),
+                ConsoleCommand::ConfirmPresence { .. } | ConsoleCommand::Authorize { .. } => {
+                    Some(false)
+                }
+                _ => None,
+            };
+            h.running.hub.command(&h.authority, command).map_err(wire)?;
+            mark.map(|finalized| (h.session, finalized))
+        };
+        if let Some((number, finalized)) = session {
+            let mut store = self.store()?;
+            let marked = if finalized {
+                store.mark_finalized(number)
+            } else {
+                store.mark_joined(number)
+            };
+            marked.map_err(store_error)?;
+        }
+        Ok(())
     }
 
     /// The session report (procès-verbal) of the finalized room, written in the exports folder.

@@ -11,6 +11,7 @@
 pub mod centre;
 mod error;
 pub mod hosting;
+pub mod lifecycle;
 pub mod outbox;
 pub mod sessions;
 
@@ -25,6 +26,7 @@ use certroom_durable::{write_atomically, Access};
 pub use centre::CentreView;
 pub use error::ConsoleError;
 pub use hosting::{Pushes, RoomInfo};
+pub use lifecycle::SessionStage;
 pub use outbox::{OutboxStatus, ServiceLink};
 pub use sessions::{CandidateView, SessionView};
 

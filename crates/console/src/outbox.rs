@@ -112,9 +112,12 @@ impl Sender {
     }
 }
 
+/// Sends what is due, then asks the service where the sent bundles stand (a jury may have
+/// decided since): the session page and list show it, after a restart too.
 async fn drain(outbox: &Outbox, link: &ServiceLink, within: Duration) -> Result<(), String> {
     let up = link.uploader()?;
     up.drain(outbox, within).await.map_err(|e| e.to_string())?;
+    up.read_back(outbox).await?;
     Ok(())
 }
 
@@ -150,6 +153,48 @@ impl Console {
                 .unwrap_or_else(|p| p.into_inner())
                 .clone(),
         })
+    }
+
+    /// The outbox's bundles (for the sessions' stages).
+    pub(crate) fn uploads(&self) -> Result<Vec<Item>, ConsoleError> {
+        self.sender
+            .outbox
+            .items()
+            .map_err(|e| ConsoleError::internal("outbox", e))
+    }
+
+    /// Sends what is due and asks the service where the sent bundles stand, now rather than at
+    /// the background sender's next turn (the session page does it when it opens).
+    pub async fn refresh_outbox(&self) -> Result<OutboxStatus, ConsoleError> {
+        self.signed_in()?;
+        if let Some(link) = ServiceLink::load(&self.data)? {
+            let outbox = self.sender.outbox.clone();
+            let result = self
+                .spawn(async move { drain(&outbox, &link, SEND_NOW).await })
+                .await?;
+            *self.sender.error.lock().unwrap_or_else(|p| p.into_inner()) = result.err();
+        }
+        self.outbox_status()
+    }
+
+    /// "Renvoyer": a refused or waiting bundle goes back in line at once (once the centre's
+    /// enrolment or the service's key was fixed, say). A bundle the service received stays.
+    pub fn send_again(&self, item: i64) -> Result<OutboxStatus, ConsoleError> {
+        self.signed_in()?;
+        let changed = self
+            .sender
+            .outbox
+            .send_again(item)
+            .map_err(|e| ConsoleError::internal("outbox", e))?;
+        if !changed {
+            return Err(ConsoleError::new(
+                "outbox.not_resendable",
+                "Ce lot a déjà été reçu par le service (ou n'existe pas) : il n'y a rien à renvoyer.",
+                "The service already received this bundle (or it does not exist): nothing to send again.",
+            ));
+        }
+        self.sender.wake.notify_one();
+        self.outbox_status()
     }
 
     /// Puts the finalized session's bundle in the outbox and sends what is due to the service at

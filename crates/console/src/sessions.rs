@@ -9,6 +9,7 @@ use certroom_centre::session::{Session, SessionDraft, SessionStatus};
 use serde::Serialize;
 
 use crate::error::{enrolment_error, store_error};
+use crate::lifecycle::{self, SessionStage};
 use crate::{Console, ConsoleError};
 
 /// A session as the screens list it.
@@ -26,12 +27,15 @@ pub struct SessionView {
     pub access_code: String,
     pub invigilator_password: String,
     pub status: SessionStatus,
+    /// Where the session stands in its life, the service's word included (lifecycle.rs).
+    pub stage: SessionStage,
     pub candidates: usize,
 }
 
 impl From<Session> for SessionView {
     fn from(s: Session) -> Self {
         Self {
+            stage: lifecycle::stage(s.status, s.joined, None),
             number: s.number,
             date: s.details.date.format("%d/%m/%Y").to_string(),
             start_time: s.details.start_time.format("%H:%M").to_string(),
@@ -91,10 +95,20 @@ fn today() -> chrono::NaiveDate {
 }
 
 impl Console {
+    /// The sessions with where each stands, from its record and its bundle in the outbox.
     pub fn sessions(&self) -> Result<Vec<SessionView>, ConsoleError> {
-        let store = self.signed_in_store()?;
-        let sessions = store.sessions().map_err(store_error)?;
-        Ok(sessions.into_iter().map(SessionView::from).collect())
+        let sessions = self.signed_in_store()?.sessions().map_err(store_error)?;
+        let uploads = self.uploads()?;
+        Ok(sessions
+            .into_iter()
+            .map(|s| {
+                let upload = lifecycle::latest_upload(&uploads, s.number);
+                SessionView {
+                    stage: lifecycle::stage(s.status, s.joined, upload),
+                    ..SessionView::from(s)
+                }
+            })
+            .collect())
     }
 
     pub fn create_session(&self, draft: &SessionDraft) -> Result<SessionView, ConsoleError> {

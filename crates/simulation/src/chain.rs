@@ -53,6 +53,8 @@ pub struct Report {
     pub certificates_verified_offline: usize,
     /// The session's status at receipt (`published`, or `pending_jury` with a fraud).
     pub receipt_status: String,
+    /// Where the console's session list says the session stands at the end (`Published`).
+    pub console_stage: String,
     /// Candidates the jury rejected.
     pub jury_rejected: usize,
     pub keep: Option<String>,
@@ -63,6 +65,7 @@ impl Report {
     /// certificate checked offline.
     pub fn complete(&self) -> bool {
         self.published + self.jury_rejected == self.candidates
+            && self.console_stage == "Published"
             && self.verified_codes == self.published
             && self.certificates_verified_offline == self.published
     }
@@ -290,6 +293,15 @@ fn run_in(o: &Options, dir: &Path) -> Result<Report, String> {
             }
             None => 0,
         };
+        // The console asks the service where its bundle stands now (the jury has decided).
+        console.refresh_outbox().await.map_err(|e| e.to_string())?;
+        let stage = console
+            .sessions()
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .find(|s| s.number == session.number)
+            .map(|s| s.stage)
+            .ok_or("the session left the console")?;
 
         let office = office(&http, &base, &centre_token, dir).await?;
         Ok::<_, String>(Report {
@@ -301,6 +313,7 @@ fn run_in(o: &Options, dir: &Path) -> Result<Report, String> {
             certificates_pdf_bytes: office.pdf_bytes,
             certificates_verified_offline: office.verified_offline,
             receipt_status: receipt.status,
+            console_stage: format!("{stage:?}"),
             jury_rejected,
             keep: o.keep.as_ref().map(|d| d.display().to_string()),
         })

@@ -49,6 +49,18 @@ fn a_session_runs_headless_from_set_up_to_published_certificates() {
     let console = Console::open(&keep.path().join("console")).unwrap();
     assert_eq!(console.outbox_status().unwrap_err().code, "console.sign_in");
     assert!(console.sign_in("secretariat-2026").unwrap());
+    // The session ran and was finalized: the console's record refuses to change it, and its
+    // list says it was published (what the receipt said, kept after a restart).
+    let listed = console.sessions().unwrap().remove(0);
+    assert_eq!(listed.stage, certroom_console::SessionStage::Published);
+    assert_eq!(
+        listed.status,
+        certroom_centre::session::SessionStatus::Finalized
+    );
+    assert_eq!(
+        console.delete_session(listed.number).unwrap_err().code,
+        "session.finalized"
+    );
     let status = console.outbox_status().unwrap();
     assert_eq!(status.items.len(), 1);
     let item = &status.items[0];
@@ -121,6 +133,8 @@ fn a_fraud_goes_to_the_jury_whose_member_rejects_it_and_publishes_the_others() {
     .unwrap();
     assert_eq!(report.receipt_status, "pending_jury");
     assert_eq!((report.jury_rejected, report.published), (1, 2));
+    // The console read the jury's outcome back from the service: its session list says so.
+    assert_eq!(report.console_stage, "Published");
     assert!(report.complete(), "{report:?}");
     // The results the office fetched name the rejected candidate without a certificate.
     let signed = std::fs::read(keep.path().join("results.signed")).unwrap();

@@ -9,8 +9,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
 use serde::Serialize;
 
-const MIGRATIONS: &[M<'static>] = &[M::up(
-    r#"
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(
+        r#"
 CREATE TABLE outbox (
     id            INTEGER PRIMARY KEY,
     bundle_id     TEXT NOT NULL UNIQUE,
@@ -25,7 +26,16 @@ CREATE TABLE outbox (
     receipt       TEXT
 ) STRICT;
 "#,
-)];
+    ),
+    // Where the bundle stands at the service since (read back, signed): published, waiting for
+    // the jury, rejected… so the session page says it after a restart too.
+    M::up(
+        r#"
+ALTER TABLE outbox ADD COLUMN service_status TEXT;
+ALTER TABLE outbox ADD COLUMN service_status_as_of TEXT;
+"#,
+    ),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {
@@ -59,6 +69,23 @@ pub struct Item {
     pub last_error: Option<String>,
     /// The service's receipt (JSON) once sent.
     pub receipt: Option<String>,
+    /// Where the bundle stands at the service, as it last said (signed): `published`,
+    /// `pending_jury`, `validated`, `rejected`, `cancelled` or `superseded`.
+    pub service_status: Option<String>,
+    /// When the service said it (RFC 3339).
+    pub service_status_as_of: Option<String>,
+}
+
+impl Item {
+    /// Whether the service may still change what it says of this bundle (a jury to come): a
+    /// sent bundle whose last known status is not a final one.
+    pub fn awaits_service(&self) -> bool {
+        self.state == State::Sent
+            && !matches!(
+                self.service_status.as_deref(),
+                Some("published" | "validated" | "rejected" | "cancelled" | "superseded")
+            )
+    }
 }
 
 /// Shared between the screens and the background sender: each call takes the connection for
@@ -129,7 +156,7 @@ impl Outbox {
         let mut stmt = conn.prepare(&format!(
             "{COLUMNS}, bytes FROM outbox WHERE state = 'pending' AND next_attempt <= ?1 ORDER BY id"
         ))?;
-        let rows = stmt.query_map([now_ms], |r| Ok((row_item(r)?, r.get::<_, Vec<u8>>(10)?)))?;
+        let rows = stmt.query_map([now_ms], |r| Ok((row_item(r)?, r.get::<_, Vec<u8>>(12)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -165,6 +192,33 @@ impl Outbox {
         Ok(())
     }
 
+    /// What the service said of a sent bundle (its signed status, checked by the caller).
+    pub fn record_service_status(
+        &self,
+        id: i64,
+        status: &str,
+        as_of: &str,
+    ) -> Result<(), OutboxError> {
+        self.conn().execute(
+            "UPDATE outbox SET service_status = ?2, service_status_as_of = ?3 \
+             WHERE id = ?1 AND state = 'sent'",
+            params![id, status, as_of],
+        )?;
+        Ok(())
+    }
+
+    /// Puts a refused or waiting bundle back in line to go at once (the "send again" of the
+    /// session page, e.g. after the service's key or a centre's enrolment was fixed). A bundle
+    /// the service received stays as it is. Returns whether anything changed.
+    pub fn send_again(&self, id: i64) -> Result<bool, OutboxError> {
+        let changed = self.conn().execute(
+            "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt = 0, last_error = NULL \
+             WHERE id = ?1 AND state IN ('pending', 'rejected')",
+            [id],
+        )?;
+        Ok(changed > 0)
+    }
+
     /// When the next pending bundle is due (unix ms), if any.
     pub fn next_due(&self) -> Result<Option<i64>, OutboxError> {
         Ok(self.conn().query_row(
@@ -177,7 +231,7 @@ impl Outbox {
 
 const COLUMNS: &str =
     "SELECT id, bundle_id, session, content_hash, state, attempts, next_attempt, \
-                       last_error, receipt, added_at";
+                       last_error, receipt, added_at, service_status, service_status_as_of";
 
 fn row_item(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
     let state: String = r.get(4)?;
@@ -195,5 +249,7 @@ fn row_item(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
         next_attempt_ms: r.get(6)?,
         last_error: r.get(7)?,
         receipt: r.get(8)?,
+        service_status: r.get(10)?,
+        service_status_as_of: r.get(11)?,
     })
 }

@@ -11,7 +11,7 @@ use certroom_protocol::{BundleStatus, Receipt};
 use hyper_rustls::ConfigBuilderExt;
 use serde::Serialize;
 
-use crate::outbox::{Outbox, OutboxError};
+use crate::outbox::{Item, Outbox, OutboxError};
 
 /// First retry after this, doubling up to `MAX_DELAY`.
 pub const BASE_DELAY: Duration = Duration::from_secs(2);
@@ -175,6 +175,33 @@ impl Uploader {
 }
 
 impl Uploader {
+    /// Asks the service where each sent bundle it may still decide on stands (a jury to come),
+    /// and keeps every signed answer in the outbox. Returns how many it kept; the first error,
+    /// if any, once every bundle was asked.
+    pub async fn read_back(&self, outbox: &Outbox) -> Result<usize, String> {
+        let mut kept = 0;
+        let mut first_error = None;
+        for item in outbox
+            .items()
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter(Item::awaits_service)
+        {
+            match self.status(&item.bundle_id).await {
+                Ok(s) => {
+                    outbox
+                        .record_service_status(item.id, &s.status, &s.as_of)
+                        .map_err(|e| e.to_string())?;
+                    kept += 1;
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        first_error.map_or(Ok(kept), Err)
+    }
+
     /// Where a sent bundle stands at the service now. Only an answer signed by the pinned key
     /// for this very bundle counts; the error says why in French first.
     pub async fn status(&self, bundle_id: &str) -> Result<BundleStatus, String> {

@@ -213,3 +213,75 @@ async fn a_receipt_not_signed_by_the_pinned_key_leaves_the_bundle_pending() {
     assert!(item.receipt.is_none());
     assert!(item.last_error.unwrap().contains("non signé"));
 }
+
+/// After the receipt, the outbox asks the service where the bundle stands until it says
+/// something final, and keeps only answers signed by the pinned key; a refused bundle can be
+/// put back in line, a received one cannot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_status_is_read_back_until_final_and_a_refusal_can_be_sent_again() {
+    use axum::extract::Path as AxPath;
+    use axum::routing::get;
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(&dir.path().join("outbox.db")).unwrap();
+    let key = key_pair();
+    let service = Service::new(key.clone());
+    let status = Arc::new(Mutex::new("pending_jury".to_owned()));
+    let (k, st) = (key.clone(), status.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = Router::new()
+        .route("/v1/bundles", post(ingest))
+        .with_state(service)
+        .route(
+            "/v1/bundles/{id}/status",
+            get(move |AxPath(id): AxPath<String>| async move {
+                let now = st.lock().unwrap().clone();
+                serde_json::to_string(&certroom_protocol::BundleStatus::sign(
+                    &k,
+                    &id,
+                    &now,
+                    "2026-12-05T02:00:00Z",
+                ))
+                .unwrap()
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let item = outbox.add(&bundle()).unwrap();
+    let up = Uploader::new(&format!("http://{addr}"), public(&key)).unwrap();
+    up.drain(&outbox, Duration::from_secs(10)).await.unwrap();
+    assert!(
+        !outbox.send_again(item.id).unwrap(),
+        "a received bundle stays"
+    );
+
+    assert_eq!(up.read_back(&outbox).await, Ok(1));
+    let read = outbox.items().unwrap().remove(0);
+    assert_eq!(read.service_status.as_deref(), Some("pending_jury"));
+    assert!(read.awaits_service());
+    *status.lock().unwrap() = "validated".into();
+    assert_eq!(up.read_back(&outbox).await, Ok(1));
+    let read = outbox.items().unwrap().remove(0);
+    assert_eq!(read.service_status.as_deref(), Some("validated"));
+    assert!(!read.awaits_service());
+    assert_eq!(up.read_back(&outbox).await, Ok(0), "final: not asked again");
+
+    // An answer signed by another key is not kept.
+    let other = Outbox::open(&dir.path().join("other.db")).unwrap();
+    other.add(&bundle()).unwrap();
+    let impostor = Uploader::new(&format!("http://{addr}"), [7; 32]).unwrap();
+    let first = other.items().unwrap().remove(0);
+    other.record_receipt(first.id, "{}").unwrap();
+    assert!(impostor.read_back(&other).await.is_err());
+    assert_eq!(other.items().unwrap()[0].service_status, None);
+
+    // A refusal is put back in line by "send again", attempts reset.
+    let refused = Outbox::open(&dir.path().join("refused.db")).unwrap();
+    let r = refused.add(&bundle()).unwrap();
+    refused.record_rejection(r.id, "clé inconnue").unwrap();
+    assert!(refused.send_again(r.id).unwrap());
+    let again = refused.items().unwrap().remove(0);
+    assert_eq!(
+        (again.state, again.attempts, again.last_error),
+        (State::Pending, 0, None)
+    );
+}

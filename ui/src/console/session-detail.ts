@@ -8,6 +8,8 @@ import { IMPORTED } from "./import-panel";
 import { BACK_TO_SESSIONS } from "./navigation";
 import { RecordList, recordTable } from "./record-list";
 import "./room-panel";
+// Its UPLOAD_CHANGED event ("upload-changed") reloads the session's stage.
+import "./upload-panel";
 
 /** The add-candidate form's content as Rust's candidate draft: strings as typed (trimmed), "" = absent. */
 export function candidateFromForm(form: HTMLFormElement): CandidateFields {
@@ -135,7 +137,7 @@ export class SessionDetail extends LocalizedElement {
         <div><dt>${t("console.site")}</dt><dd>${s.site}</dd></div>
         <div><dt>${t("console.roomName")}</dt><dd>${s.room}</dd></div>
         <div><dt>${t("console.invigilators")}</dt><dd>${s.invigilators.join(", ") || none}</dd></div>
-        <div><dt>${t("console.status")}</dt><dd>${t(`console.statusValue.${s.status}`)}</dd></div>
+        <div><dt>${t("console.status")}</dt><dd id="session-stage">${t(`console.stage.${s.stage}`)}</dd></div>
         <div class="wide"><dt>${t("console.observations")}</dt><dd>${s.observations || none}</dd></div>
       </dl>
       <dl class="secrets">
@@ -249,6 +251,7 @@ export class SessionDetail extends LocalizedElement {
       ${s ? this.renderHeader(s) : this.loadError ? null : html`<p>${t("app.loading")}</p>`}
       ${s
         ? html`<console-room .number=${this.number}></console-room>
+            <console-upload .number=${this.number} .stage=${s.stage} @upload-changed=${() => this.load()}></console-upload>
             ${this.renderExports()}
             <console-import .number=${this.number}></console-import>
             <section class="card" aria-labelledby="candidates-title">

@@ -102,7 +102,7 @@ export class SessionsView extends LocalizedElement {
         { label: t("console.roomName"), cell: (s) => s.room },
         { label: t("console.invigilators"), cell: (s) => s.invigilators.join(", ") },
         { label: t("console.candidateCount"), cell: (s) => s.candidates, num: true },
-        { label: t("console.status"), cell: (s) => t(`console.statusValue.${s.status}`) },
+        { label: t("console.status"), cell: (s) => t(`console.stage.${s.stage}`) },
       ],
       actions: (s) => html`<button type="button" id=${`open-${s.number}`} aria-label=${t("console.openLabel", { number: s.number })} @click=${() => this.open(s)}>${t("console.open")}</button>
         <button type="button" class="secondary" id=${`edit-${s.number}`} aria-label=${t("console.editLabel", { number: s.number })} @click=${() => this.list.edit(s)}>${t("console.edit")}</button>

@@ -20,6 +20,7 @@ export function session(over: Partial<SessionView> = {}): SessionView {
     access_code: "K7QP-2M",
     invigilator_password: "lune-fer-42",
     status: "created",
+    stage: "created",
     candidates: 0,
     ...over,
   };

@@ -5,4 +5,13 @@ export type OutboxItem = { id: number, bundle_id: string, session: number, conte
 /**
  * The service's receipt (JSON) once sent.
  */
-receipt: string | null, };
+receipt: string | null, 
+/**
+ * Where the bundle stands at the service, as it last said (signed): `published`,
+ * `pending_jury`, `validated`, `rejected`, `cancelled` or `superseded`.
+ */
+service_status: string | null, 
+/**
+ * When the service said it (RFC 3339).
+ */
+service_status_as_of: string | null, };

@@ -43,6 +43,7 @@ export type { RoomView } from "./RoomView";
 export type { Roster } from "./Roster";
 export type { RosterRow } from "./RosterRow";
 export type { SessionDraft } from "./SessionDraft";
+export type { SessionStage } from "./SessionStage";
 export type { SessionStatus } from "./SessionStatus";
 export type { SessionView } from "./SessionView";
 export type { Sex } from "./Sex";

@@ -47,12 +47,14 @@ export type {
   ImportError,
   ImportSummary,
   OfficeSettings,
+  OutboxItem,
   OutboxStatus,
   Printed,
   PrintProgress,
   Roster,
   RosterRow,
   SessionDraft,
+  SessionStage,
   SessionView,
 } from "../generated";
 
@@ -166,6 +168,10 @@ export const consoleBackend = {
   roomBundle: () => transport.call<Written>("room_bundle"),
   roomSend: (serviceUrl: string) => transport.call<OutboxStatus>("room_send", { serviceUrl }),
   outboxList: () => transport.call<OutboxStatus>("outbox_list"),
+  /** Sends what is due and reads back where the sent bundles stand at the service. */
+  outboxRefresh: () => transport.call<OutboxStatus>("outbox_refresh"),
+  /** "Renvoyer": a refused or waiting bundle goes back in line at once. */
+  outboxSendAgain: (item: number) => transport.call<OutboxStatus>("outbox_send_again", { item }),
   onRoomEvent: (h: (ev: ConsoleEvent) => void) => transport.on<ConsoleEvent>("room://event", h),
 };
 
