@@ -36,6 +36,8 @@ const COMMANDS: &[&str] = &[
     "room_bundle",
     "room_send",
     "outbox_list",
+    "outbox_refresh",
+    "outbox_send_again",
     "office_settings",
     "office_settings_save",
     "office_fetch",
