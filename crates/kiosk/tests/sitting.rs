@@ -43,6 +43,13 @@ impl Station {
             publisher: pack::publisher_public_key(&key),
         }
     }
+    /// The station's journal, read as the hub or a verifier would once the sitting is closed.
+    fn journal(&self) -> certroom_journal::Journal {
+        certroom_journal::Journal::open(
+            &self.dir.path().join(certroom_kiosk::sitting::JOURNAL_FILE),
+        )
+        .unwrap()
+    }
     fn open(&self) -> Sitting {
         let config = KioskConfig {
             engine: Config::default(),
@@ -373,13 +380,7 @@ fn the_test_ends_when_its_105_minutes_are_up() {
     };
     assert_eq!(sitting.screen(Lang::Fr).unwrap(), ended);
     drop(sitting);
-    let journal = certroom_journal::Journal::open(
-        &station
-            .dir
-            .path()
-            .join(certroom_kiosk::sitting::JOURNAL_FILE),
-    )
-    .unwrap();
+    let journal = station.journal();
     let tests = journal.tests().unwrap();
     assert_eq!(tests.len(), 1);
     assert!(tests[0].ended && tests[0].signed, "{:?}", tests[0]);
@@ -431,13 +432,7 @@ fn sit_with_timers() -> Option<(Option<bool>, Option<bool>)> {
     }
     let late = late?;
     drop(sitting);
-    let journal = certroom_journal::Journal::open(
-        &station
-            .dir
-            .path()
-            .join(certroom_kiosk::sitting::JOURNAL_FILE),
-    )
-    .unwrap();
+    let journal = station.journal();
     let records = journal.records(&test_id).unwrap();
     let timed_out = |item: &str| {
         records.iter().find_map(|r| match &r.event {

@@ -27,6 +27,21 @@ fn server_bin() -> Option<PathBuf> {
     None
 }
 
+/// The centre's signed results the office downloaded in a kept run, checked against the
+/// service's key.
+fn kept_results(keep: &std::path::Path) -> certroom_certificate::results::CentreResults {
+    let key: [u8; 32] = hex::decode(
+        std::fs::read_to_string(keep.join("server-key.txt"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap()
+    .try_into()
+    .unwrap();
+    let signed = std::fs::read(keep.join("results.signed")).unwrap();
+    certroom_certificate::results::read(&signed, &key).unwrap()
+}
+
 #[test]
 fn a_session_runs_headless_from_set_up_to_published_certificates() {
     let Some(server_bin) = server_bin() else {
@@ -93,19 +108,7 @@ fn a_session_runs_headless_from_set_up_to_published_certificates() {
     // The sample bank's own competence bounds reach the certificates the office printed: with
     // candidates of different abilities, some certificate shows different levels across the 16
     // competences, as the service replayed them.
-    let key: [u8; 32] = hex::decode(
-        std::fs::read_to_string(keep.path().join("server-key.txt"))
-            .unwrap()
-            .trim(),
-    )
-    .unwrap()
-    .try_into()
-    .unwrap();
-    let results = certroom_certificate::results::read(
-        &std::fs::read(keep.path().join("results.signed")).unwrap(),
-        &key,
-    )
-    .unwrap();
+    let results = kept_results(keep.path());
     let levels: Vec<Vec<u8>> = results
         .candidates()
         .filter_map(|(_, c)| c.certification.as_ref().map(|c| c.levels.clone()))
@@ -137,16 +140,7 @@ fn a_fraud_goes_to_the_jury_whose_member_rejects_it_and_publishes_the_others() {
     assert_eq!(report.console_stage, "Published");
     assert!(report.complete(), "{report:?}");
     // The results the office fetched name the rejected candidate without a certificate.
-    let signed = std::fs::read(keep.path().join("results.signed")).unwrap();
-    let key: [u8; 32] = hex::decode(
-        std::fs::read_to_string(keep.path().join("server-key.txt"))
-            .unwrap()
-            .trim(),
-    )
-    .unwrap()
-    .try_into()
-    .unwrap();
-    let results = certroom_certificate::results::read(&signed, &key).unwrap();
+    let results = kept_results(keep.path());
     let session = &results.sessions[0];
     assert_eq!(session.status, "validated");
     let rejected: Vec<_> = session
