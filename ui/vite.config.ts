@@ -13,5 +13,7 @@ export default defineConfig({
   test: {
     environment: "jsdom",
     globals: true,
+    // The design tokens' test reads the stylesheet itself (src/shared/design.test.ts).
+    css: { include: [/design\.css/] },
   },
 });
