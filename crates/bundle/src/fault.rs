@@ -88,6 +88,15 @@ pub enum BundleFault {
         test_id: String,
         field: &'static str,
     },
+    /// The manifest names someone else than the identity the station signed in the journal's
+    /// header, and no identity fix (incident C1) explains it.
+    IdentityMismatch {
+        candidate: i64,
+        test_id: String,
+        /// `BIRTH NAME First name, YYYY-MM-DD`, as the journal and as the manifest say.
+        journal: String,
+        manifest: String,
+    },
     HeadInvalid {
         candidate: i64,
         test_id: String,
@@ -176,6 +185,7 @@ impl UserMessage for BundleFault {
             Self::JournalHash { .. } => "bundle.journal_hash",
             Self::Chain { .. } => "bundle.chain",
             Self::HeaderMismatch { .. } => "bundle.header_mismatch",
+            Self::IdentityMismatch { .. } => "bundle.identity_mismatch",
             Self::HeadInvalid { .. } => "bundle.head_invalid",
             Self::HeadUntrusted { .. } => "bundle.head_untrusted",
             Self::HeadMismatch { .. } => "bundle.head_mismatch",
@@ -212,6 +222,7 @@ impl UserMessage for BundleFault {
             Self::JournalHash { candidate, test_id } => format!("Candidat {candidate}, test {test_id} : le journal a été modifié après la signature du lot (empreinte différente de celle du manifeste)."),
             Self::Chain { candidate, test_id, seq, problem } => format!("Candidat {candidate}, test {test_id}, enregistrement n°{seq} : {problem}"),
             Self::HeaderMismatch { candidate, test_id, field } => format!("Candidat {candidate}, test {test_id} : l'en-tête du journal ne correspond pas au manifeste ({field})."),
+            Self::IdentityMismatch { candidate, test_id, journal, manifest } => format!("Candidat {candidate}, test {test_id} : le journal a été passé par {journal}, le manifeste nomme {manifest}, et aucun incident C1 (changement de nom ou de date de naissance) ne l'explique."),
             Self::HeadInvalid { candidate, test_id, detail } => format!("Candidat {candidate}, test {test_id} : tête signée invalide ({detail})."),
             Self::HeadUntrusted { candidate, test_id, key } => format!("Candidat {candidate}, test {test_id} : tête signée par un poste que la console n'a pas enregistré (clé {key})."),
             Self::HeadMismatch { candidate, test_id, seq, what } => format!("Candidat {candidate}, test {test_id}, enregistrement n°{seq} : {}.", head_what_fr(what)),
@@ -248,6 +259,7 @@ impl UserMessage for BundleFault {
             Self::JournalHash { candidate, test_id } => format!("Candidate {candidate}, test {test_id}: the journal was changed after the bundle was signed (hash differs from the manifest's)."),
             Self::Chain { candidate, test_id, seq, problem } => format!("Candidate {candidate}, test {test_id}, record {seq}: {problem}"),
             Self::HeaderMismatch { candidate, test_id, field } => format!("Candidate {candidate}, test {test_id}: the journal header disagrees with the manifest ({field})."),
+            Self::IdentityMismatch { candidate, test_id, journal, manifest } => format!("Candidate {candidate}, test {test_id}: the journal was sat by {journal}, the manifest names {manifest}, and no C1 incident (name or birthdate change) explains it."),
             Self::HeadInvalid { candidate, test_id, detail } => format!("Candidate {candidate}, test {test_id}: invalid signed head ({detail})."),
             Self::HeadUntrusted { candidate, test_id, key } => format!("Candidate {candidate}, test {test_id}: head signed by a station the console did not enrol (key {key})."),
             Self::HeadMismatch { candidate, test_id, seq, what } => format!("Candidate {candidate}, test {test_id}, record {seq}: {}.", head_what_en(what)),

@@ -12,6 +12,7 @@ use std::io::Read;
 use std::path::Path;
 
 use certroom_core::hash::to_hex;
+use certroom_core::identity::match_key;
 use certroom_core::Hash;
 use certroom_journal::{
     progress, verify_head_pinned, ChainBytes, ChainFault, EndedBy, Event, HeadError, Mirror,
@@ -138,6 +139,9 @@ pub fn verify(
                 field,
             });
         }
+        if let Some(fault) = identity_fault(h.identity.as_ref(), cand, &test_id) {
+            return Err(fault);
+        }
         let head = match section.head {
             None => None,
             Some(hb) => Some(check_head(&hb, &mirror, &m.stations, candidate, &test_id)?),
@@ -252,6 +256,39 @@ fn seq_of(body: &[u8]) -> Option<u64> {
         .ok()?
         .get("seq")?
         .as_u64()
+}
+
+/// Who sat the test is in the journal's header, which the station's signed head covers: the
+/// console may name someone else only through an identity fix it recorded (C1), which the
+/// service always holds for the jury with both identities. A header without an identity (a
+/// version 1 journal) names nobody to compare.
+fn identity_fault(
+    joined: Option<&certroom_journal::JoinedIdentity>,
+    cand: &ManifestCandidate,
+    test_id: &str,
+) -> Option<BundleFault> {
+    let j = joined?;
+    let e = &cand.entry;
+    let manifest_key = match_key(&e.birth_name, &e.first_name, e.birthdate);
+    let same = chrono::NaiveDate::parse_from_str(&j.birthdate, "%Y-%m-%d")
+        .is_ok_and(|d| match_key(&j.birth_name, &j.first_name, d) == manifest_key);
+    let fixed = e.incidents.iter().any(|i| i.code == "C1");
+    (!same && !fixed).then(|| BundleFault::IdentityMismatch {
+        candidate: e.candidate_id,
+        test_id: test_id.to_owned(),
+        journal: format!(
+            "{} {}, {}",
+            j.birth_name.to_uppercase(),
+            j.first_name,
+            j.birthdate
+        ),
+        manifest: format!(
+            "{} {}, {}",
+            e.birth_name.to_uppercase(),
+            e.first_name,
+            e.birthdate.format("%Y-%m-%d")
+        ),
+    })
 }
 
 /// The outcome a journal shows: how its last record ended the test, if it did.

@@ -420,6 +420,61 @@ fn manifest_version_and_byte_form() {
     );
 }
 
+/// An insider with the console's key swaps who sat which test: the names and birthdates of two
+/// candidates in a re-signed manifest, under a new bundle id and a later finalization. The
+/// journals' headers, covered by the stations' signed heads, still name who sat them.
+#[test]
+fn swapping_two_identities_in_a_re_signed_manifest_is_refused() {
+    let room = common::room();
+    let forged = forge(&room.write(), room.console_pair(), |_, m| {
+        let fields = ["birth_name", "first_name", "birthdate"];
+        let a: Vec<_> = fields
+            .iter()
+            .map(|f| candidate_mut(m, 101)[f].clone())
+            .collect();
+        let b: Vec<_> = fields
+            .iter()
+            .map(|f| candidate_mut(m, 102)[f].clone())
+            .collect();
+        for (f, (va, vb)) in fields.iter().zip(a.into_iter().zip(b)) {
+            candidate_mut(m, 101)[f] = vb;
+            candidate_mut(m, 102)[f] = va;
+        }
+        m["bundle_id"] = json!(format!(
+            "{}-{}-00000000-0000-4000-8000-000000000001",
+            common::UAI,
+            common::SESSION
+        ));
+        m["finalization"]["finalized_at"] = json!("2025-05-13T09:00:00.000Z");
+    });
+    let f = verify(&forged, Some(&[room.console_pub()])).unwrap_err();
+    assert_eq!(f.code(), "bundle.identity_mismatch");
+    let fr = f.message_fr();
+    assert!(
+        fr.contains("N'DIAYE-LEFÈVRE Zoé") && fr.contains("MARTIN Léo"),
+        "{fr}"
+    );
+
+    // A fix the invigilator recorded (C1) lets the names differ: the service shows both to
+    // the jury, which is where a made-up fix ends too.
+    let fixed = forge(&room.write(), room.console_pair(), |_, m| {
+        candidate_mut(m, 101)["first_name"] = json!("Zoë");
+        candidate_mut(m, 101)["birthdate"] = json!("2011-04-02");
+        candidate_mut(m, 101)["incidents"] =
+            json!([{"code": "C1", "note": "date de naissance corrigée", "question": null}]);
+    });
+    assert_eq!(code(&verify(&fixed, None)), "ok");
+    // Without the fix, the same change is refused; a change of case or accents is no change.
+    let unfixed = forge(&room.write(), room.console_pair(), |_, m| {
+        candidate_mut(m, 101)["birthdate"] = json!("2011-04-02");
+    });
+    assert_eq!(code(&verify(&unfixed, None)), "bundle.identity_mismatch");
+    let folded = forge(&room.write(), room.console_pair(), |_, m| {
+        candidate_mut(m, 101)["birth_name"] = json!("N DIAYE LEFEVRE");
+    });
+    assert_eq!(code(&verify(&folded, None)), "ok");
+}
+
 #[test]
 fn every_fault_speaks_french_first_then_english() {
     let room = common::room();

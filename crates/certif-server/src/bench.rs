@@ -26,7 +26,9 @@ use certroom_core::engine::{AbortCause, AnswerContext, Next, Test, ENGINE_VERSIO
 use certroom_core::Hash;
 use certroom_core::{Bank, Config, Response};
 use certroom_journal::steps::REASON_COMPLETED;
-use certroom_journal::{EndedBy, Event, FocusCause, Journal, StationKey, TestHeader};
+use certroom_journal::{
+    EndedBy, Event, FocusCause, JoinedIdentity, Journal, StationKey, TestHeader,
+};
 use chrono::NaiveDate;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -153,6 +155,9 @@ const LAST_NAMES: [&str; 10] = [
     "Roux",
 ];
 
+/// A candidate's id and who the hub matched them as.
+type Joined = (i64, JoinedIdentity);
+
 /// A simulated room: one station journal, one station key, one console key, one sealed bank.
 pub struct RoomSim {
     journal: Journal,
@@ -211,6 +216,11 @@ impl RoomSim {
 
     pub fn console_key_hex(&self) -> String {
         certroom_core::hash::to_hex(self.console.public_key().as_ref())
+    }
+
+    /// The console's key: what an insider with the console's data folder holds.
+    pub fn console_pair(&self) -> &Ed25519KeyPair {
+        &self.console
     }
 
     /// A new console key pair from now on (the old one is forgotten).
@@ -287,9 +297,10 @@ impl RoomSim {
     fn sit(
         &mut self,
         session: i64,
-        candidate_id: i64,
+        who: &Joined,
         plan: &Plan,
     ) -> Result<(String, Outcome), BenchError> {
+        let candidate_id = who.0;
         self.tests += 1;
         let test_id = format!("T-{session}-{candidate_id}-{}", self.tests);
         let seed = self.rng.next_u64();
@@ -316,7 +327,8 @@ impl RoomSim {
                 ENGINE_VERSION,
                 self.bank_hash,
             )
-            .with_config(config.clone()),
+            .with_config(config.clone())
+            .with_identity(who.1.clone()),
         )?;
         for e in [
             Event::Joined,
@@ -426,11 +438,24 @@ impl RoomSim {
         let mut journals = Vec::new();
         for i in 0..spec.candidates {
             let candidate_id = i as i64 + 1;
+            let birth_name = LAST_NAMES[i % LAST_NAMES.len()];
+            let first_name = FIRST_NAMES[(i / LAST_NAMES.len() + i) % FIRST_NAMES.len()];
+            let birthdate = NaiveDate::from_ymd_opt(2010, (i % 12) as u32 + 1, (i % 28) as u32 + 1)
+                .unwrap_or_default();
+            // The kiosk journals who the hub matched at join: the centre's spelling.
+            let joined = (
+                candidate_id,
+                JoinedIdentity {
+                    birth_name: birth_name.into(),
+                    first_name: first_name.into(),
+                    birthdate: birthdate.format("%Y-%m-%d").to_string(),
+                },
+            );
             let plan = spec.plans.get(&i).cloned().unwrap_or_default();
             let (test_id, outcome, abort_reason) = match &plan {
                 Plan::Absent => (None, Outcome::Absent, AbortReason::None),
                 p => {
-                    let (t, o) = self.sit(spec.number, candidate_id, p)?;
+                    let (t, o) = self.sit(spec.number, &joined, p)?;
                     let reason = match p {
                         Plan::StoppedEarly { declared, .. } => *declared,
                         _ => AbortReason::None,
@@ -461,10 +486,9 @@ impl RoomSim {
             };
             candidates.push(CandidateEntry {
                 candidate_id,
-                birth_name: LAST_NAMES[i % LAST_NAMES.len()].into(),
-                first_name: FIRST_NAMES[(i / LAST_NAMES.len() + i) % FIRST_NAMES.len()].into(),
-                birthdate: NaiveDate::from_ymd_opt(2010, (i % 12) as u32 + 1, (i % 28) as u32 + 1)
-                    .unwrap_or_default(),
+                birth_name: birth_name.into(),
+                first_name: first_name.into(),
+                birthdate,
                 local_id: Some(format!("3{}", ['A', 'B', 'C'][i % 3])),
                 sex: Some(if i % 2 == 0 { Sex::F } else { Sex::M }),
                 outcome,

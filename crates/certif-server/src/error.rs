@@ -46,6 +46,7 @@ impl Rejection {
                 F::JournalHash { .. }
                 | F::Chain { .. }
                 | F::HeaderMismatch { .. }
+                | F::IdentityMismatch { .. }
                 | F::HeadInvalid { .. }
                 | F::HeadMismatch { .. }
                 | F::ConsoleKeyMismatch => "tampered",

@@ -247,6 +247,11 @@ pub enum JuryFlag {
     Incidents,
     Comment,
     Mismatch,
+    /// Who sat a test differs from who the finalization names (an identity fix, C1).
+    Identity,
+    /// A later version of a session already received: what it changes is the jury's to accept,
+    /// and the certificates already published stay valid until then.
+    Correction,
 }
 
 /// Everything the ingest pipeline established about a bundle, ready to be stored.

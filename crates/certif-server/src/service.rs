@@ -401,6 +401,9 @@ fn build_bundle(
     if candidates.iter().any(|c| c.mismatch.is_some()) {
         flags.push(JuryFlag::Mismatch);
     }
+    if candidates.iter().any(|c| c.identity_difference.is_some()) {
+        flags.push(JuryFlag::Identity);
+    }
     NewBundle {
         bundle_id: m.bundle_id.clone(),
         content_sha256,

@@ -565,6 +565,9 @@ async fn a_result_that_differs_from_the_rooms_record_goes_to_the_jury_as_a_misma
     }
 }
 
+/// Insider (c): whoever holds the console's key can re-finalize a published session. The
+/// correction never publishes on receipt: it waits for the jury with what changed, and the
+/// certificates already published answer 200 until the jury decides.
 async fn correction(b: &common::Backend) {
     let mut env = Env::new(b).await;
     let spec = env.session_spec(2);
@@ -579,10 +582,26 @@ async fn correction(b: &common::Backend) {
     let (status, r2) = env.upload(&second).await;
     assert_eq!(status, 201);
     assert_ne!(r1["bundle_id"], r2["bundle_id"]);
-    assert_eq!(r2["status"], "published");
-    let session = env.session(spec.number).await;
-    assert_eq!(session["bundle_id"], r2["bundle_id"]);
-    let new_codes = codes(&session);
+    assert_eq!(r2["status"], "pending_jury");
+    assert_eq!(env.session(spec.number).await["bundle_id"], r2["bundle_id"]);
+    for code in &old_codes {
+        let (status, body) = env.verify_json(code).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let case = jury_case(&env, spec.number).await;
+    assert_eq!(case["flags"], json!(["correction"]));
+    let sid = case["session_id"].as_str().unwrap().to_owned();
+    let decision = |d: &str| json!({"decision": d, "comment": "Correction examinée."});
+
+    // The jury validates the correction: its certificates replace the first ones.
+    let (status, _) = env
+        .jury_post(
+            &format!("/v1/jury/sessions/{sid}/decision"),
+            decision("validate"),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let new_codes = codes(&env.session(spec.number).await);
     assert_eq!(new_codes.len(), 2);
     assert!(new_codes.iter().all(|c| !old_codes.contains(c)));
     // The old certificates say they were replaced; the old version is still there (its
@@ -596,13 +615,29 @@ async fn correction(b: &common::Backend) {
     assert_eq!(status, 200);
     assert_eq!(again, r1);
 
+    // A third version, which the jury rejects: the second one is the session again, and its
+    // certificates never stopped answering.
+    let third = env.room.session(&spec).unwrap();
+    let (_, r3) = env.upload(&third).await;
+    assert_eq!(r3["status"], "pending_jury");
+    let (status, _) = env
+        .jury_post(&format!("/v1/jury/sessions/{sid}/decision"), decision("reject"))
+        .await;
+    assert_eq!(status, 200);
+    let session = env.session(spec.number).await;
+    assert_eq!(session["bundle_id"], r2["bundle_id"]);
+    assert_eq!(session["status"], "validated");
+    for code in &new_codes {
+        assert_eq!(env.verify_json(code).await.0, 200);
+    }
+
     // A version finalized earlier than the live one arrives late: kept, marked superseded.
     let mut older_spec = spec.clone();
     older_spec.finalized_at = Some("2020-01-01T00:00:00Z".into());
     let older = env.room.session(&older_spec).unwrap();
-    let (status, r3) = env.upload(&older).await;
+    let (status, r4) = env.upload(&older).await;
     assert_eq!(status, 201);
-    assert_eq!(r3["status"], "superseded");
+    assert_eq!(r4["status"], "superseded");
     assert_eq!(env.session(spec.number).await["bundle_id"], r2["bundle_id"]);
     env.finish().await;
 }
@@ -611,6 +646,60 @@ async fn correction(b: &common::Backend) {
 async fn a_corrected_session_supersedes_the_older_version_without_overwriting_it() {
     for b in backends("correction") {
         correction(&b).await;
+    }
+}
+
+/// The case the jury sees for a session.
+async fn jury_case(env: &Env, number: i64) -> Value {
+    let (_, cases) = env.jury_get("/v1/jury/sessions").await;
+    cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["session_number"] == number)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// Insider (a): the console's key re-signs a published session's manifest with two
+/// candidates' names and birthdates swapped, under a new bundle id and a later finalization.
+/// The stations signed who sat each test: the service refuses it, and the genuine certificates
+/// keep answering.
+async fn swapped_identities(b: &common::Backend) {
+    let mut env = Env::new(b).await;
+    let spec = env.session_spec(2);
+    let genuine = env.room.session(&spec).unwrap();
+    let (_, r1) = env.upload(&genuine).await;
+    assert_eq!(r1["status"], "published");
+    let forged = common::forge(&genuine, env.room.console_pair(), |m| {
+        let fields = ["birth_name", "first_name", "birthdate"];
+        let cands = m["candidates"].as_array_mut().unwrap();
+        for f in fields {
+            let a = cands[0][f].clone();
+            cands[0][f] = cands[1][f].clone();
+            cands[1][f] = a;
+        }
+        let id = m["bundle_id"].as_str().unwrap().to_owned();
+        m["bundle_id"] = json!(format!("{}0", &id[..id.len() - 1]));
+        m["finalization"]["finalized_at"] = json!("2099-01-01T00:00:00Z");
+    });
+    let (status, body) = env.upload(&forged).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("bundle.identity_mismatch")),
+        "{body}"
+    );
+    assert_eq!(env.session(spec.number).await["bundle_id"], r1["bundle_id"]);
+    for code in codes(&env.session(spec.number).await) {
+        assert_eq!(env.verify_json(&code).await.0, 200);
+    }
+    env.finish().await;
+}
+
+#[tokio::test]
+async fn a_re_signed_manifest_with_two_identities_swapped_is_refused() {
+    for b in backends("swapped_identities") {
+        swapped_identities(&b).await;
     }
 }
 

@@ -9,7 +9,9 @@ use certroom_bundle::{
 use certroom_core::canonical;
 use certroom_core::message::UserMessage;
 use certroom_core::Hash;
-use certroom_journal::{EndedBy, Event, FocusCause, Journal, StationKey, TestHeader};
+use certroom_journal::{
+    EndedBy, Event, FocusCause, JoinedIdentity, Journal, StationKey, TestHeader,
+};
 use chrono::NaiveDate;
 use ring::signature::{Ed25519KeyPair, KeyPair};
 use serde_json::{json, Value};
@@ -51,17 +53,26 @@ impl Station {
 
     /// Records a sitting for `candidate` the way the kiosk does, and returns its journal as
     /// the console would put it in a bundle.
-    pub fn sit(&mut self, candidate: i64, sitting: Sitting) -> BundleJournal {
+    /// The header names who sat the test, as the hub matched them at join.
+    pub fn sit(&mut self, who: &CandidateEntry, sitting: Sitting) -> BundleJournal {
+        let candidate = who.candidate_id;
         let test = format!("T-{candidate}");
         self.journal
-            .create_test(TestHeader::new(
-                &test,
-                SESSION.to_string(),
-                candidate.to_string(),
-                0xC0FFEE + candidate as u64,
-                "engine-1",
-                bank(),
-            ))
+            .create_test(
+                TestHeader::new(
+                    &test,
+                    SESSION.to_string(),
+                    candidate.to_string(),
+                    0xC0FFEE + candidate as u64,
+                    "engine-1",
+                    bank(),
+                )
+                .with_identity(JoinedIdentity {
+                    birth_name: who.birth_name.clone(),
+                    first_name: who.first_name.clone(),
+                    birthdate: who.birthdate.format("%Y-%m-%d").to_string(),
+                }),
+            )
             .unwrap();
         let j = &mut self.journal;
         j.append(&test, &Event::Joined).unwrap();
@@ -175,11 +186,6 @@ impl Room {
 
 pub fn room() -> Room {
     let mut stations = vec![Station::new(), Station::new(), Station::new()];
-    let journals = vec![
-        stations[0].sit(101, Sitting::Finished),
-        stations[1].sit(102, Sitting::TimeUp(3)),
-        stations[2].sit(103, Sitting::Died(2)),
-    ];
     let mut c101 = entry(101, "N'Diaye-Lefèvre", "Zoé", Outcome::Finished);
     c101.test_id = Some("T-101".into());
     let mut c102 = entry(102, "Martin", "Léo", Outcome::TimeUp);
@@ -194,6 +200,11 @@ pub fn room() -> Room {
     c103.test_id = Some("T-103".into());
     c103.abort_reason = AbortReason::Technical;
     let c104 = entry(104, "Bernard", "Noah", Outcome::Absent);
+    let journals = vec![
+        stations[0].sit(&c101, Sitting::Finished),
+        stations[1].sit(&c102, Sitting::TimeUp(3)),
+        stations[2].sit(&c103, Sitting::Died(2)),
+    ];
     let console_dir = tempfile::tempdir().unwrap();
     let console = StationKey::load_or_create(&console_dir.path().join("console.key")).unwrap();
     let input = BundleInput {

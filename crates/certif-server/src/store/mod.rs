@@ -11,8 +11,8 @@ use chrono::DateTime;
 use crate::error::StoreError;
 use crate::model::{
     ActKind, BankRow, CandidateRow, Centre, CertificateDraft, Certification, ConsoleKey, Decision,
-    JuryAct, JuryCase, JuryMember, NewBundle, Receipt, ResultStatus, SessionResults, SessionStatus,
-    Stored,
+    JuryAct, JuryCase, JuryFlag, JuryMember, NewBundle, Receipt, ResultStatus, SessionResults,
+    SessionStatus, Stored,
 };
 use crate::signer::Signer;
 
@@ -153,16 +153,13 @@ pub(crate) enum Placement {
 }
 
 /// Newer means finalized later; at equal times the one received later wins, since a console
-/// only re-finalizes to correct.
-pub(crate) fn place(incoming: &NewBundle, live: Option<(String, String)>) -> Placement {
-    let status = if incoming.flags.is_empty() {
-        SessionStatus::Published
-    } else {
-        SessionStatus::PendingJury
-    };
+/// only re-finalizes to correct. A newer version never publishes on receipt: whoever holds the
+/// console's key could otherwise rewrite published results, so the jury sees what changed
+/// (`JuryFlag::Correction`) and the certificates already published stay valid until it decides.
+pub(crate) fn place(incoming: &mut NewBundle, live: Option<(String, String)>) -> Placement {
     match live {
         None => Placement::Live {
-            status,
+            status: status_on_receipt(incoming),
             supersedes: None,
         },
         Some((live_id, live_finalized)) => {
@@ -178,12 +175,31 @@ pub(crate) fn place(incoming: &NewBundle, live: Option<(String, String)>) -> Pla
                     superseded_by: live_id,
                 }
             } else {
+                incoming.flags.push(JuryFlag::Correction);
                 Placement::Live {
-                    status,
+                    status: status_on_receipt(incoming),
                     supersedes: Some(live_id),
                 }
             }
         }
+    }
+}
+
+/// The status a version whose certificates are public had, from its flags: with none it was
+/// published on receipt, with some only the jury's validation made it public. A refused
+/// correction gives it back.
+pub(crate) fn restored_status(flags_json: &str) -> SessionStatus {
+    match serde_json::from_str::<Vec<JuryFlag>>(flags_json) {
+        Ok(f) if f.is_empty() => SessionStatus::Published,
+        _ => SessionStatus::Validated,
+    }
+}
+
+fn status_on_receipt(b: &NewBundle) -> SessionStatus {
+    if b.flags.is_empty() {
+        SessionStatus::Published
+    } else {
+        SessionStatus::PendingJury
     }
 }
 

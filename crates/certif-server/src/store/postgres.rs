@@ -15,7 +15,7 @@ use tokio_postgres::{NoTls, Row};
 use super::sqlite::{key_kind_str, parse_key_kind};
 use super::{
     candidate_from_json, code_draws, drafts, levels_text, no_free_code, not_pending, parse_act,
-    parse_levels, parse_status, place, receipt_from_json, Placement, Store,
+    parse_levels, parse_status, place, receipt_from_json, restored_status, Placement, Store,
 };
 use crate::error::StoreError;
 use crate::model::{
@@ -469,7 +469,7 @@ impl Store for PgStore {
 
     async fn store_bundle(
         &self,
-        b: NewBundle,
+        mut b: NewBundle,
         signer: Arc<Signer>,
         issued: String,
     ) -> Result<Stored, StoreError> {
@@ -507,19 +507,15 @@ impl Store for PgStore {
             .await?
             .map(|r| -> Result<(String, String), StoreError> { Ok((r.try_get(0)?, r.try_get(1)?)) })
             .transpose()?;
-        let (status, superseded_by) = match place(&b, live) {
+        let (status, superseded_by) = match place(&mut b, live) {
             Placement::Older { superseded_by } => (SessionStatus::Superseded, Some(superseded_by)),
             Placement::Live { status, supersedes } => {
+                // Its certificates stay valid until the jury decides on the new version.
                 if let Some(old) = supersedes {
                     tx.execute(
                         "UPDATE bundles SET status = 'superseded', superseded_by = $2 \
                          WHERE bundle_id = $1",
                         &[&old, &b.bundle_id],
-                    )
-                    .await?;
-                    tx.execute(
-                        "UPDATE certifications SET status = 'superseded' WHERE bundle_id = $1",
-                        &[&old],
                     )
                     .await?;
                 }
@@ -670,6 +666,41 @@ impl Store for PgStore {
             &[&bundle_id, &new.as_str(), &decision.as_str(), &comment, &at],
         )
         .await?;
+        // The latest earlier version whose certificates are still valid (a correction's).
+        let previous: Option<(String, String)> = tx
+            .query_opt(
+                "SELECT b.bundle_id, b.flags FROM bundles b \
+                 WHERE b.uai = $1 AND b.session_number = $2 AND b.bundle_id <> $3 \
+                 AND EXISTS (SELECT 1 FROM certifications c \
+                             WHERE c.bundle_id = b.bundle_id AND c.status = 'valid') \
+                 ORDER BY b.finalized_at DESC, b.received_at DESC LIMIT 1",
+                &[&uai, &number, &bundle_id],
+            )
+            .await?
+            .map(|r| -> Result<_, StoreError> { Ok((r.try_get(0)?, r.try_get(1)?)) })
+            .transpose()?;
+        if let Some((old, old_flags)) = previous {
+            if decision == Decision::Validate {
+                tx.execute(
+                    "UPDATE certifications SET status = 'superseded' WHERE status = 'valid' \
+                     AND bundle_id IN (SELECT bundle_id FROM bundles \
+                                       WHERE uai = $1 AND session_number = $2 AND bundle_id <> $3)",
+                    &[&uai, &number, &bundle_id],
+                )
+                .await?;
+            } else {
+                tx.execute(
+                    "UPDATE bundles SET status = 'superseded', superseded_by = $2 WHERE bundle_id = $1",
+                    &[&bundle_id, &old],
+                )
+                .await?;
+                tx.execute(
+                    "UPDATE bundles SET status = $2, superseded_by = NULL WHERE bundle_id = $1",
+                    &[&old, &restored_status(&old_flags).as_str()],
+                )
+                .await?;
+            }
+        }
         insert_act(
             &tx,
             &JuryAct {

@@ -15,7 +15,7 @@ use rusqlite_migration::{Migrations, M};
 
 use super::{
     candidate_from_json, code_draws, drafts, levels_text, no_free_code, not_pending, parse_act,
-    parse_levels, parse_status, place, receipt_from_json, Placement, Store,
+    parse_levels, parse_status, place, receipt_from_json, restored_status, Placement, Store,
 };
 use crate::error::StoreError;
 use crate::model::{
@@ -241,7 +241,7 @@ fn flags_from_json(s: &str) -> Result<Vec<JuryFlag>, StoreError> {
 
 fn store_bundle_tx(
     conn: &mut Connection,
-    b: NewBundle,
+    mut b: NewBundle,
     signer: &Signer,
     issued: &str,
 ) -> Result<Stored, StoreError> {
@@ -270,18 +270,15 @@ fn store_bundle_tx(
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    let (status, superseded_by) = match place(&b, live) {
+    let (status, superseded_by) = match place(&mut b, live) {
         Placement::Older { superseded_by } => (SessionStatus::Superseded, Some(superseded_by)),
         Placement::Live { status, supersedes } => {
+            // Its certificates stay valid until the jury decides on the new version.
             if let Some(old) = supersedes {
                 tx.execute(
                     "UPDATE bundles SET status = 'superseded', superseded_by = ?2 \
                      WHERE bundle_id = ?1",
                     params![old, b.bundle_id],
-                )?;
-                tx.execute(
-                    "UPDATE certifications SET status = 'superseded' WHERE bundle_id = ?1",
-                    [&old],
                 )?;
             }
             (status, None)
@@ -392,6 +389,37 @@ fn decide_tx(
          WHERE bundle_id = ?1",
         params![bundle_id, new.as_str(), decision.as_str(), comment, at],
     )?;
+    // The latest earlier version whose certificates are still valid (a correction's).
+    let previous: Option<(String, String)> = tx
+        .query_row(
+            "SELECT b.bundle_id, b.flags FROM bundles b \
+             WHERE b.uai = ?1 AND b.session_number = ?2 AND b.bundle_id <> ?3 \
+             AND EXISTS (SELECT 1 FROM certifications c \
+                         WHERE c.bundle_id = b.bundle_id AND c.status = 'valid') \
+             ORDER BY b.finalized_at DESC, b.received_at DESC LIMIT 1",
+            params![uai, number, bundle_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((old, old_flags)) = previous {
+        if decision == Decision::Validate {
+            tx.execute(
+                "UPDATE certifications SET status = 'superseded' WHERE status = 'valid' \
+                 AND bundle_id IN (SELECT bundle_id FROM bundles \
+                                   WHERE uai = ?1 AND session_number = ?2 AND bundle_id <> ?3)",
+                params![uai, number, bundle_id],
+            )?;
+        } else {
+            tx.execute(
+                "UPDATE bundles SET status = 'superseded', superseded_by = ?2 WHERE bundle_id = ?1",
+                params![bundle_id, old],
+            )?;
+            tx.execute(
+                "UPDATE bundles SET status = ?2, superseded_by = NULL WHERE bundle_id = ?1",
+                params![old, restored_status(&old_flags).as_str()],
+            )?;
+        }
+    }
     insert_act(
         &tx,
         &JuryAct {

@@ -80,6 +80,8 @@ pub fn flag_fr(f: JuryFlag) -> &'static str {
         JuryFlag::Incidents => "incidents signalés",
         JuryFlag::Comment => "commentaire de session",
         JuryFlag::Mismatch => "résultat recalculé différent du compte rendu de la salle",
+        JuryFlag::Identity => "identité modifiée depuis l'entrée en salle (C1) : les deux identités sont montrées",
+        JuryFlag::Correction => "version corrigée d'une session déjà reçue : les attestations publiées restent valides jusqu'à votre décision",
     }
 }
 
