@@ -621,7 +621,10 @@ async fn correction(b: &common::Backend) {
     let (_, r3) = env.upload(&third).await;
     assert_eq!(r3["status"], "pending_jury");
     let (status, _) = env
-        .jury_post(&format!("/v1/jury/sessions/{sid}/decision"), decision("reject"))
+        .jury_post(
+            &format!("/v1/jury/sessions/{sid}/decision"),
+            decision("reject"),
+        )
         .await;
     assert_eq!(status, 200);
     let session = env.session(spec.number).await;

@@ -24,8 +24,9 @@ use certroom_centre::store::ConsoleStore;
 use certroom_durable::{write_atomically, Access};
 
 pub use centre::CentreView;
+pub use certroom_hub::PairedStation;
 pub use error::ConsoleError;
-pub use hosting::{Pushes, RoomInfo};
+pub use hosting::{Pushes, RoomInfo, LAB_DIR};
 pub use lifecycle::SessionStage;
 pub use outbox::{OutboxStatus, ServiceLink};
 pub use sessions::{CandidateView, SessionView};

@@ -236,6 +236,7 @@ pub struct Room {
     enrolled: BTreeMap<String, String>,
     pairings: BTreeMap<String, PairingRequest>,
     last_n: HashMap<String, u64>,
+    frames_after: u64,
     paused: Option<String>,
     finalized: Option<String>,
     comment: String,
@@ -312,6 +313,7 @@ impl Room {
             enrolled: BTreeMap::new(),
             pairings: BTreeMap::new(),
             last_n: HashMap::new(),
+            frames_after: 0,
             paused: None,
             finalized: None,
             comment: String::new(),
@@ -332,7 +334,17 @@ impl Room {
     }
 
     pub fn last_n(&self, station: &str) -> u64 {
-        self.last_n.get(station).copied().unwrap_or(0)
+        self.last_n
+            .get(station)
+            .copied()
+            .unwrap_or(self.frames_after)
+    }
+
+    /// Frames numbered `n` or lower count as replays for every station: they were sealed
+    /// before this room existed (a kiosk whose clock is behind catches up from the refusal's
+    /// `last_n`).
+    pub fn refuse_frames_until(&mut self, n: u64) {
+        self.frames_after = n;
     }
 
     /// Stations enrolled at lab set-up, carried from the console's records into a new room.

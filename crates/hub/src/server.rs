@@ -29,6 +29,7 @@ use certroom_protocol::{
     WireError,
 };
 
+use crate::lab::Lab;
 use crate::room::{Effects, Input, Room, RoomError, RoomSetup};
 use crate::store::{Store, StoreError};
 use crate::tls::{HubIdentity, TlsError};
@@ -80,11 +81,24 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// Opens (or starts) the room kept in `dir`: its TLS identity and its record.
+    /// Opens (or starts) the room kept in `dir`, with its own TLS identity and pairings.
     pub fn open(dir: &Path, setup: RoomSetup) -> Result<Self, HubError> {
-        let identity = HubIdentity::load_or_create(dir)?;
+        Self::open_in_lab(dir, dir, setup)
+    }
+
+    /// Opens (or starts) the room kept in `room` with the lab's lasting identity and paired
+    /// PCs. A room recorded before its console had a lab keeps the identity its kiosks pinned.
+    pub fn open_in_lab(lab: &Path, room: &Path, setup: RoomSetup) -> Result<Self, HubError> {
+        let own = room.join(crate::tls::IDENTITY_FILE).exists();
+        let identity = HubIdentity::load_or_create(if own { room } else { lab })?;
         let fingerprint = identity.fingerprint();
-        let store = Store::open(&dir.join(DB_FILE))?;
+        std::fs::create_dir_all(room).map_err(|e| {
+            HubError::Store(StoreError::Corrupt {
+                id: 0,
+                detail: format!("{}: {e}", room.display()),
+            })
+        })?;
+        let store = Store::open(&room.join(DB_FILE))?.with_lab(Lab::open(lab)?);
         let room = store.load_room(&fingerprint.to_hex(), setup)?;
         let (console, _) = broadcast::channel(4096);
         Ok(Hub {
@@ -207,7 +221,7 @@ impl Hub {
 
     /// Applies and logs one input; nothing is changed if either fails.
     fn accept(&self, input: Input, station: Option<&str>) -> Result<Effects, WireError> {
-        let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let at = crate::now();
         let mut guard = self.lock();
         let (room, store) = &mut *guard;
         let refuse = |store: &Store, e: &RoomError| {

@@ -7,10 +7,12 @@ use std::path::Path;
 use rusqlite::{params, Connection};
 use rusqlite_migration::{Migrations, M};
 
+use crate::lab::Lab;
 use crate::room::{Input, Room, RoomSetup};
 
-const MIGRATIONS: &[M<'static>] = &[M::up(
-    r#"
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(
+        r#"
 CREATE TABLE setup (
     id          INTEGER PRIMARY KEY CHECK (id = 1),
     hub         TEXT NOT NULL,
@@ -37,7 +39,11 @@ BEGIN SELECT RAISE(ABORT, 'hub inputs are append-only'); END;
 CREATE TRIGGER inputs_append_only_d BEFORE DELETE ON inputs
 BEGIN SELECT RAISE(ABORT, 'hub inputs are append-only'); END;
 "#,
-)];
+    ),
+    // Frames numbered before the room was recorded are refused: with a hub identity that lasts
+    // across sessions, a frame captured in an earlier session must not count in this one.
+    M::up("ALTER TABLE setup ADD COLUMN frames_after INTEGER NOT NULL DEFAULT 0;"),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -53,6 +59,8 @@ pub enum StoreError {
 
 pub struct Store {
     conn: Connection,
+    /// Where pairings last beyond this room; without one they stay in this room's database.
+    lab: Option<Lab>,
 }
 
 impl Store {
@@ -62,11 +70,20 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
-        Ok(Store { conn })
+        Ok(Store { conn, lab: None })
+    }
+
+    /// Pairings go to `lab` and a new room starts with the lab's stations.
+    pub fn with_lab(mut self, lab: Lab) -> Self {
+        self.lab = Some(lab);
+        self
     }
 
     /// Stations enrolled at lab set-up outlive sessions: a new room starts with them.
     pub fn enroll_station(&self, key: &str, label: &str) -> Result<(), StoreError> {
+        if let Some(lab) = &self.lab {
+            return lab.pair(key, label, &crate::now());
+        }
         self.conn.execute(
             "INSERT INTO stations (public_key, label) VALUES (?1, ?2) \
              ON CONFLICT (public_key) DO UPDATE SET label = excluded.label",
@@ -75,25 +92,32 @@ impl Store {
         Ok(())
     }
 
+    /// This room's own stations (a room recorded before the lab kept them) and the lab's.
     pub fn stations(&self) -> Result<Vec<(String, String)>, StoreError> {
         let mut stmt = self
             .conn
             .prepare("SELECT public_key, label FROM stations ORDER BY label, public_key")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut all: Vec<(String, String)> = rows.collect::<Result<_, _>>()?;
+        if let Some(lab) = &self.lab {
+            all.extend(lab.stations()?.into_iter().map(|s| (s.public_key, s.label)));
+        }
+        Ok(all)
     }
 
     /// Opens the room recorded here, or records `setup` as a new one. A database holds one
     /// session: opening it for another session is refused rather than mixed.
     pub fn load_room(&self, hub: &str, setup: RoomSetup) -> Result<Room, StoreError> {
-        let stored: Option<(String, String)> = self
+        let stored: Option<(String, String, i64)> = self
             .conn
-            .query_row("SELECT hub, body FROM setup WHERE id = 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT hub, body, frames_after FROM setup WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .ok();
-        let setup = match stored {
-            Some((stored_hub, body)) => {
+        let (setup, frames_after) = match stored {
+            Some((stored_hub, body, after)) => {
                 let stored: RoomSetup =
                     serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
                         id: 0,
@@ -102,21 +126,25 @@ impl Store {
                 if stored_hub != hub || stored.session != setup.session {
                     return Err(StoreError::OtherRoom);
                 }
-                stored
+                (stored, u64::try_from(after).unwrap_or(0))
             }
             None => {
                 let body = serde_json::to_string(&setup).map_err(|e| StoreError::Corrupt {
                     id: 0,
                     detail: e.to_string(),
                 })?;
+                // Kiosks number frames in microseconds since the epoch (protocol::client).
+                let frames_after =
+                    u64::try_from(chrono::Utc::now().timestamp_micros()).unwrap_or(0);
                 self.conn.execute(
-                    "INSERT INTO setup (id, hub, body) VALUES (1, ?1, ?2)",
-                    params![hub, body],
+                    "INSERT INTO setup (id, hub, body, frames_after) VALUES (1, ?1, ?2, ?3)",
+                    params![hub, body, i64::try_from(frames_after).unwrap_or(i64::MAX)],
                 )?;
-                setup
+                (setup, frames_after)
             }
         };
         let mut room = Room::new(hub, setup);
+        room.refuse_frames_until(frames_after);
         for (key, label) in self.stations()? {
             room.enroll(&key, &label);
         }

@@ -255,9 +255,20 @@ async fn malformed_oversized_forged_and_replayed_frames_are_refused_and_the_hub_
     assert_eq!(err_code(&r), "hub.other_hub");
 
     let stranger = key();
-    let unknown = protocol::seal(&stranger, &fp, 13, join("Léa", "Bernard", "2010-12-31"));
+    let unknown = protocol::seal(
+        &stranger,
+        &fp,
+        u64::MAX / 4,
+        join("Léa", "Bernard", "2010-12-31"),
+    );
     let r = raw_exchange(&mut ws, serde_json::to_string(&unknown).unwrap()).await;
     assert_eq!(err_code(&r), "room.unknown_station");
+
+    // Numbered before this room existed (kiosks number in microseconds since the epoch): a
+    // frame from an earlier session of the same hub identity, refused whoever sends it.
+    let earlier = protocol::seal(&k, &fp, 13, KioskMessage::Hello);
+    let r = raw_exchange(&mut ws, serde_json::to_string(&earlier).unwrap()).await;
+    assert_eq!(err_code(&r), "hub.replay");
 
     // A frame recorded off the wire and sent again is refused, on this connection or another.
     let good = serde_json::to_string(&protocol::seal(

@@ -16,7 +16,7 @@ use base64::Engine as _;
 use certroom_centre::candidate::{Birthplace, Candidate, Sex};
 use certroom_centre::centre::CentreDraft;
 use certroom_centre::session::SessionDraft;
-use certroom_console::Console;
+use certroom_console::{Console, SessionView};
 use certroom_hub::EnrolledCandidate;
 use certroom_protocol::{ConsoleCommand, Fingerprint};
 use ring::rand::{SecureRandom, SystemRandom};
@@ -25,7 +25,7 @@ use serde_json::{json, Value};
 use crate::room::{self, HubEndpoint, SimRoomConfig};
 
 const BANK_KEY: &str = "salle-e2e-2026";
-const ADMIN_PASSWORD: &str = "secretariat-2026";
+pub const ADMIN_PASSWORD: &str = "secretariat-2026";
 const UAI: &str = "0750654D";
 const CENTRE: &str = "Lycée Henri-IV";
 
@@ -138,6 +138,52 @@ fn template_file(candidates: &[EnrolledCandidate]) -> Vec<u8> {
     certroom_centre::import::export::to_csv(&listed)
 }
 
+/// A console set up as on a school's first launch (centre and administrator password).
+pub fn set_up_console(dir: &Path) -> Result<Console, String> {
+    let console = Console::open(dir).map_err(|e| e.to_string())?;
+    console
+        .set_up_centre(
+            CentreDraft {
+                uai: UAI.into(),
+                name: CENTRE.into(),
+                address: "23 rue Clovis, 75005 Paris".into(),
+            },
+            ADMIN_PASSWORD,
+        )
+        .map_err(|e| e.to_string())?;
+    Ok(console)
+}
+
+/// A session for today with `count` candidates imported from the national template.
+pub fn new_session(
+    console: &Console,
+    count: usize,
+) -> Result<(SessionView, Vec<EnrolledCandidate>), String> {
+    let session = console
+        .create_session(&SessionDraft {
+            site: CENTRE.into(),
+            room: "Salle B12".into(),
+            date: chrono::Local::now()
+                .date_naive()
+                .format("%d/%m/%Y")
+                .to_string(),
+            start_time: "09:00".into(),
+            invigilators: vec!["M. Surveillant".into()],
+            observations: String::new(),
+        })
+        .map_err(|e| e.to_string())?;
+    let enrolled = candidates(count);
+    console
+        .import_candidates(
+            session.number,
+            &template_file(&enrolled),
+            "candidats.csv",
+            &[],
+        )
+        .map_err(|e| e.to_string())?;
+    Ok((session, enrolled))
+}
+
 pub fn run(o: &Options) -> Result<Report, String> {
     let dir = match &o.keep {
         Some(d) => d.clone(),
@@ -159,39 +205,8 @@ fn run_in(o: &Options, dir: &Path) -> Result<Report, String> {
     std::fs::write(dir.join("bank.pack"), &sealed).map_err(|e| e.to_string())?;
 
     // The console, set up as on a school's first launch, then the session and its candidates.
-    let console = Console::open(&dir.join("console")).map_err(|e| e.to_string())?;
-    console
-        .set_up_centre(
-            CentreDraft {
-                uai: UAI.into(),
-                name: CENTRE.into(),
-                address: "23 rue Clovis, 75005 Paris".into(),
-            },
-            ADMIN_PASSWORD,
-        )
-        .map_err(|e| e.to_string())?;
-    let session = console
-        .create_session(&SessionDraft {
-            site: CENTRE.into(),
-            room: "Salle B12".into(),
-            date: chrono::Local::now()
-                .date_naive()
-                .format("%d/%m/%Y")
-                .to_string(),
-            start_time: "09:00".into(),
-            invigilators: vec!["M. Surveillant".into()],
-            observations: String::new(),
-        })
-        .map_err(|e| e.to_string())?;
-    let enrolled = candidates(o.candidates);
-    console
-        .import_candidates(
-            session.number,
-            &template_file(&enrolled),
-            "candidats.csv",
-            &[],
-        )
-        .map_err(|e| e.to_string())?;
+    let console = set_up_console(&dir.join("console"))?;
+    let (session, enrolled) = new_session(&console, o.candidates)?;
 
     // The central service, as its own process.
     let admin = random_token()?;
