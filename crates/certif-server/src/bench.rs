@@ -29,6 +29,7 @@ use certroom_journal::steps::REASON_COMPLETED;
 use certroom_journal::{
     EndedBy, Event, FocusCause, JoinedIdentity, Journal, StationKey, TestHeader,
 };
+use certroom_protocol::{DeclaredStation, SignedStations, StationList};
 use chrono::NaiveDate;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -229,8 +230,28 @@ impl RoomSim {
         Ok(())
     }
 
+    /// A new PC from now on: its key has never been declared to any service.
+    pub fn replace_station(&mut self, dir: &Path) -> Result<(), BenchError> {
+        self.station = StationKey::load_or_create(&dir.join("station.key"))?;
+        Ok(())
+    }
+
+    /// The lab's PC declared by the room's console, as `POST /v1/stations` takes it.
+    pub fn station_declaration(&self, uai: &str) -> Vec<u8> {
+        let list = StationList {
+            uai: uai.to_owned(),
+            stations: vec![DeclaredStation {
+                public_key: self.station.public_key_hex(),
+                label: "PC-01".into(),
+            }],
+            signed_at: crate::now(),
+        };
+        serde_json::to_vec(&SignedStations::sign(&self.console, list)).unwrap_or_default()
+    }
+
     /// Sets up `service` for this room: enrols the centre if new, registers the console key,
-    /// uploads the bank. Returns the centre token when the centre was enrolled now.
+    /// declares the lab's PC, uploads the bank. Returns the centre token when the centre was
+    /// enrolled now.
     pub async fn register(
         &self,
         service: &Service,
@@ -247,6 +268,9 @@ impl RoomSim {
             Err(e) if e.code == "admin.console_exists" => {}
             Err(e) => return Err(e.into()),
         }
+        service
+            .declare_stations(&self.station_declaration(uai))
+            .await?;
         service
             .add_bank(
                 self.pack.clone(),

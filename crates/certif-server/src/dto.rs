@@ -165,6 +165,7 @@ pub struct JuryCandidate {
     pub played: Vec<PlayedRow>,
     pub focus_losses: Vec<FocusLossRow>,
     pub identity_difference: Option<String>,
+    pub station_problem: Option<String>,
     pub neutralized: Vec<String>,
     pub jury: Option<JuryMark>,
 }
@@ -202,6 +203,7 @@ impl From<&CandidateRow> for JuryCandidate {
             played: c.played.clone(),
             focus_losses: c.focus_losses.clone(),
             identity_difference: c.identity_difference.clone(),
+            station_problem: c.station_problem.clone(),
             neutralized: c.neutralized.clone(),
             jury: c.jury.clone(),
         }

@@ -466,6 +466,7 @@ impl Service {
                     .find(|c| c.candidate.entry.candidate_id == *id)
                     .ok_or_else(|| unknown_candidate(*id))?;
                 let mut row = replay_candidate(&bank, questions, &known, c, neutralized);
+                row.station_problem.clone_from(&old.station_problem);
                 if let Some(mut mark) = old.jury.clone() {
                     mark.computed = row.status;
                     row.status = mark.decision.result();
@@ -514,6 +515,7 @@ mod tests {
                 .collect(),
             focus_losses: vec![],
             identity_difference: None,
+            station_problem: None,
             neutralized: vec![],
             jury: None,
         }

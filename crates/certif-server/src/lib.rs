@@ -4,14 +4,15 @@
 //! USB key); the service verifies every signature and chain (certroom-bundle), checks that the
 //! console key is registered for the centre and not revoked and that the question bank is known,
 //! replays every journal through the same engine (certroom-core) and recomputes every score.
-//! Sessions with incidents, a comment or a result that differs from the room's account wait for
-//! the jury; the others publish at once. The [`jury`] decides candidate by candidate and may
+//! Sessions with incidents, a comment, a result that differs from the room's account, an
+//! identity fix, a test signed by a PC declared late or never, or a correction wait for the jury; the others publish at once. The [`jury`] decides candidate by candidate and may
 //! neutralize questions; each act is logged with its member. Each validated certification gets a verification code
 //! and a signed QR text (certroom-certificate), and anyone can check a code on `/verify/{code}`.
 //!
 //! Layers: [`service`] holds the rules and is what both [`http`] and the CLI call; [`store`] is
 //! the storage trait with its SQLite and PostgreSQL backends; [`replay`] and [`banks`] are the
-//! engine side; [`signer`] is the service key. API and formats: docs/certif-server.md.
+//! engine side; [`signer`] is the service key; [`stations`] holds a test to the PCs its centre
+//! declared before exam day. API and formats: docs/certif-server.md.
 
 #![forbid(unsafe_code)]
 
@@ -28,6 +29,7 @@ pub mod replay;
 pub mod results_file;
 pub mod service;
 pub mod signer;
+pub mod stations;
 pub mod store;
 
 pub use app::App;

@@ -68,6 +68,15 @@ enum Command {
         common: Common,
         file: PathBuf,
     },
+    /// Déclare les postes d'un centre hors ligne (fichier `stations.json` signé par sa console,
+    /// apporté sur clé USB) : l'heure retenue est celle de l'import.
+    /// Declare an offline centre's PCs (a `stations.json` signed by its console, brought on a USB
+    /// key): the time recorded is the import's.
+    ImportStations {
+        #[command(flatten)]
+        common: Common,
+        file: PathBuf,
+    },
     /// Set-up: centres, console keys, banks.
     Admin {
         #[command(flatten)]
@@ -245,6 +254,20 @@ async fn main() -> ExitCode {
             };
             match app.service.ingest(bytes).await {
                 Ok(stored) => print_json(&stored.receipt),
+                Err(e) => api_fail(&e),
+            }
+        }
+        Command::ImportStations { common, file } => {
+            let app = match open(&common).await {
+                Ok(a) => a,
+                Err(c) => return c,
+            };
+            let bytes = match read_bounded(&file, 512 * 1024) {
+                Ok(b) => b,
+                Err(e) => return fail(&format!("{}: {e}", file.display())),
+            };
+            match app.service.declare_stations(&bytes).await {
+                Ok(stations) => print_json(&stations),
                 Err(e) => api_fail(&e),
             }
         }

@@ -21,6 +21,15 @@ pub struct ConsoleKey {
     pub revoked_at: Option<String>,
 }
 
+/// A lab PC a centre's console declared, as the service recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegisteredStation {
+    pub public_key: String,
+    pub label: String,
+    /// The service's clock when it first saw this key (RFC 3339).
+    pub registered_at: String,
+}
+
 /// How the server opens a bank pack again after a restart.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -226,6 +235,10 @@ pub struct CandidateRow {
     /// How the identity the hub matched at join differs from the finalized one (C1 fixes).
     #[serde(default)]
     pub identity_difference: Option<String>,
+    /// Why the PC that signed this test is not one its centre declared in time (or the test is
+    /// signed by none), if so: the jury decides.
+    #[serde(default)]
+    pub station_problem: Option<String>,
     /// Items the jury neutralized for this candidate (facts §7): the score leaves them out.
     #[serde(default)]
     pub neutralized: Vec<String>,
@@ -249,6 +262,8 @@ pub enum JuryFlag {
     Mismatch,
     /// Who sat a test differs from who the finalization names (an identity fix, C1).
     Identity,
+    /// A test signed by a PC its centre declared after the test began, or never.
+    Station,
     /// A later version of a session already received: what it changes is the jury's to accept,
     /// and the certificates already published stay valid until then.
     Correction,

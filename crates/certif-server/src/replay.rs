@@ -157,6 +157,7 @@ pub fn replay_candidate(
         played: Vec::new(),
         focus_losses: Vec::new(),
         identity_difference: None,
+        station_problem: None,
         neutralized: neutralized.iter().cloned().collect(),
         jury: None,
     };

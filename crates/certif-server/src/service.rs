@@ -2,7 +2,7 @@
 //! `admin …`) call these same functions, so an offline bundle from a USB key goes through exactly
 //! the checks an upload does.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use certroom_bundle::container::Container;
@@ -10,11 +10,14 @@ use certroom_bundle::VerifiedBundle;
 use certroom_core::engine;
 use certroom_core::hash::{from_hex, to_hex};
 use certroom_core::Hash;
+use certroom_protocol::SignedStations;
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::banks::{self, Banks, GivenKey};
 use crate::error::{ApiError, Rejection, StoreError};
-use crate::model::{BankRow, Centre, ConsoleKey, JuryFlag, NewBundle, SessionResults, Stored};
+use crate::model::{
+    BankRow, Centre, ConsoleKey, JuryFlag, NewBundle, RegisteredStation, SessionResults, Stored,
+};
 use crate::replay::{replay_candidate, KnownConfigs};
 use crate::signer::Signer;
 use crate::store::Store;
@@ -291,16 +294,21 @@ impl Service {
             .ok_or(Rejection::UnknownBank { hash: bank_hash })?;
         let received_at = crate::now();
         let known = self.known_configs(&bank).await?;
+        let declared: HashMap<String, RegisteredStation> = self
+            .store
+            .stations(&centre.uai)
+            .await?
+            .into_iter()
+            .map(|s| (s.public_key.clone(), s))
+            .collect();
         let new = tokio::task::spawn_blocking(move || {
-            build_bundle(
-                verified,
-                &bank,
-                &known,
+            let received = Received {
                 bytes,
                 content_sha256,
                 centre,
                 received_at,
-            )
+            };
+            build_bundle(verified, &bank, &known, &declared, received)
         })
         .await
         .map_err(|e| ApiError::internal(format!("replay task failed: {e}")))?;
@@ -322,6 +330,55 @@ impl Service {
             Err(StoreError::Conflict(_)) => Err(Rejection::BundleIdConflict { bundle_id }.into()),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Records the lab PCs a console declared (online, or a file imported for an offline
+    /// centre): signed by a console key registered for that centre and not revoked. Returns the
+    /// centre's stations as the service now knows them.
+    pub async fn declare_stations(&self, bytes: &[u8]) -> Result<Vec<RegisteredStation>, ApiError> {
+        let signed = SignedStations::open(bytes).map_err(|e| {
+            ApiError::new(
+                422,
+                "stations.invalid",
+                format!("Déclaration de postes refusée : {e}"),
+                format!("Station declaration refused: {e}"),
+            )
+        })?;
+        let uai = signed.list.uai.as_str();
+        let console = self.store.console(&signed.console_key).await?;
+        let allowed = console
+            .as_ref()
+            .is_some_and(|c| c.uai == uai && c.revoked_at.is_none());
+        if !allowed {
+            return Err(ApiError::new(
+                403,
+                "stations.unknown_console",
+                format!("Cette console n'est pas (ou plus) enregistrée pour le centre {uai}."),
+                format!("This console is not (or no longer) registered for centre {uai}."),
+            ));
+        }
+        let pairs: Vec<(String, String)> = signed
+            .list
+            .stations
+            .iter()
+            .map(|s| (s.public_key.clone(), s.label.clone()))
+            .collect();
+        match self
+            .store
+            .declare_stations(uai, &signed.console_key, &pairs, &crate::now())
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::Conflict(key)) => {
+                return Err(ApiError::conflict(
+                    "stations.other_centre",
+                    format!("Le poste {key} est déclaré par un autre centre."),
+                    format!("Station {key} is declared by another centre."),
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(self.store.stations(uai).await?)
     }
 
     /// The centre a bearer token belongs to, if it is the one named.
@@ -375,21 +432,37 @@ impl Service {
     }
 }
 
+/// What the service knows of an upload besides its verified contents.
+struct Received {
+    bytes: Vec<u8>,
+    content_sha256: String,
+    centre: Centre,
+    received_at: String,
+}
+
 /// Replays every candidate and decides what the jury must see.
 fn build_bundle(
     v: VerifiedBundle,
     bank: &certroom_core::Bank,
     known: &KnownConfigs,
-    bytes: Vec<u8>,
-    content_sha256: String,
-    centre: Centre,
-    received_at: String,
+    declared: &HashMap<String, RegisteredStation>,
+    r: Received,
 ) -> NewBundle {
+    let Received {
+        bytes,
+        content_sha256,
+        centre,
+        received_at,
+    } = r;
     let m = &v.manifest;
     let candidates: Vec<_> = v
         .candidates
         .iter()
-        .map(|c| replay_candidate(bank, m.session.questions, known, c, &BTreeSet::new()))
+        .map(|c| {
+            let mut row = replay_candidate(bank, m.session.questions, known, c, &BTreeSet::new());
+            row.station_problem = crate::stations::problem(c, declared, row.status);
+            row
+        })
         .collect();
     let mut flags = Vec::new();
     if candidates.iter().any(|c| !c.incidents.is_empty()) {
@@ -403,6 +476,9 @@ fn build_bundle(
     }
     if candidates.iter().any(|c| c.identity_difference.is_some()) {
         flags.push(JuryFlag::Identity);
+    }
+    if candidates.iter().any(|c| c.station_problem.is_some()) {
+        flags.push(JuryFlag::Station);
     }
     NewBundle {
         bundle_id: m.bundle_id.clone(),

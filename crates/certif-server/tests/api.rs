@@ -706,6 +706,92 @@ async fn a_re_signed_manifest_with_two_identities_swapped_is_refused() {
     }
 }
 
+/// Insider (b): with the console's and the bank's keys, journals can be rebuilt under new PCs.
+/// Those PCs were never declared, or declared after the tests began, by the service's clock:
+/// their candidates wait for the jury with the reason.
+async fn undeclared_stations(b: &common::Backend) {
+    let mut env = Env::new(b).await;
+    let pc = env.dir.path().join("made-up-pc");
+    std::fs::create_dir_all(&pc).unwrap();
+    env.room.replace_station(&pc).unwrap();
+    let never_spec = env.session_spec(2);
+    let never = env.room.session(&never_spec).unwrap();
+    let late_spec = env.session_spec(1);
+    let late = env.room.session(&late_spec).unwrap();
+
+    let (status, r) = env.upload(&never).await;
+    assert_eq!((status, r["status"].as_str()), (201, Some("pending_jury")));
+    let case = jury_case(&env, never_spec.number).await;
+    assert_eq!(case["flags"], json!(["station"]));
+    for c in case["candidates"].as_array().unwrap() {
+        let why = c["station_problem"].as_str().unwrap();
+        assert!(why.contains("jamais été déclaré"), "{why}");
+    }
+
+    // Declared now, after those tests began: still the jury's.
+    let (status, body) = env.declare_stations().await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body.as_array().unwrap().len(), 2, "{body}");
+    let (_, r) = env.upload(&late).await;
+    assert_eq!(r["status"], "pending_jury");
+    let case = jury_case(&env, late_spec.number).await;
+    let why = case["candidates"][0]["station_problem"].as_str().unwrap();
+    assert!(why.contains("après le début du test"), "{why}");
+
+    // Declared before its tests: published on receipt.
+    let spec = env.session_spec(1);
+    let in_time = env.room.session(&spec).unwrap();
+    let (_, r) = env.upload(&in_time).await;
+    assert_eq!(r["status"], "published");
+
+    // The centre sees its declared PCs; another centre's token does not.
+    let stations = env
+        .http
+        .get(env.url(&format!("/v1/centres/{}/stations", env.uai)))
+        .bearer_auth(&env.centre_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stations.status().as_u16(), 200);
+    let listed: Value = stations.json().await.unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    let anonymous = env
+        .http
+        .get(env.url(&format!("/v1/centres/{}/stations", env.uai)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status().as_u16(), 403);
+
+    // A declaration changed after signing, or for another centre, is refused.
+    let mut tampered: Value =
+        serde_json::from_slice(&env.room.station_declaration(&env.uai)).unwrap();
+    tampered["list"]["stations"][0]["label"] = json!("PC-99");
+    let (status, body) = env
+        .post_stations(serde_json::to_vec(&tampered).unwrap())
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("stations.invalid"))
+    );
+    let other = certif_server::service::uai_for(130_002);
+    let (status, body) = env
+        .post_stations(env.room.station_declaration(&other))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("stations.unknown_console"))
+    );
+    env.finish().await;
+}
+
+#[tokio::test]
+async fn tests_signed_by_pcs_declared_late_or_never_wait_for_the_jury() {
+    for b in backends("undeclared_stations") {
+        undeclared_stations(&b).await;
+    }
+}
+
 async fn auth(b: &common::Backend) {
     let env = Env::new(b).await;
     let c = &env.http;

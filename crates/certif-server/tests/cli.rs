@@ -96,6 +96,16 @@ fn set_up_then_import_a_bundle_from_a_file() {
     ));
     assert_eq!(bank["content_hash"], room.bank_hash());
 
+    // The lab's PC, declared by the console in a file brought on a USB key.
+    let declaration = dir.path().join("stations.json");
+    std::fs::write(&declaration, room.station_declaration(&uai)).unwrap();
+    let stations = json(&run(
+        &data,
+        &["import-stations", declaration.to_str().unwrap()],
+        &[],
+    ));
+    assert_eq!(stations[0]["label"], "PC-01");
+
     let bundle = room.session(&SessionSpec::new(&uai, 77, 2)).unwrap();
     let file = dir.path().join("session-77.crbundle");
     std::fs::write(&file, &bundle).unwrap();

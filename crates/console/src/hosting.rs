@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use certroom_centre::candidate::Sex;
 use certroom_hub::server::BundleRefusal;
-use certroom_hub::{Authority, EnrolledCandidate, Hub, Lab, PairedStation, RoomSetup, RunningHub};
+use certroom_hub::{Authority, EnrolledCandidate, Hub, RoomSetup, RunningHub};
 use certroom_journal::StationKey;
 use certroom_protocol::{ConsoleCommand, ConsoleEvent, RoomView, WireError};
 use serde::Serialize;
@@ -19,9 +19,6 @@ use crate::{Console, ConsoleError};
 
 /// Where the console's own key lives: it signs the result bundles.
 pub const CONSOLE_KEY_FILE: &str = "station.key";
-
-/// Where the lab lives: the hub's identity and the paired PCs, kept from one session to the next.
-pub const LAB_DIR: &str = "lab";
 
 /// Who receives the room's pushes (the window forwards them to its page).
 pub type Pushes = Arc<dyn Fn(ConsoleEvent) + Send + Sync>;
@@ -97,7 +94,7 @@ impl Console {
             )
         })?;
         let dir = self.data.join(format!("room-{session}"));
-        let hub = Hub::open_in_lab(&self.data.join(LAB_DIR), &dir, setup)
+        let hub = Hub::open_in_lab(&self.data.join(crate::lab::LAB_DIR), &dir, setup)
             .map_err(|e| ConsoleError::internal("room hub", e))?;
         let authority = hub.sign_in(session, password).map_err(wire)?;
         // The hub's connections live on the console's own runtime, whoever awaits this.
@@ -189,37 +186,6 @@ impl Console {
         Ok(key.public_key_hex())
     }
 
-    /// The PCs paired with this console: every room it opens admits them without pairing again.
-    pub fn paired_stations(&self) -> Result<Vec<PairedStation>, ConsoleError> {
-        self.signed_in()?;
-        self.lab()?
-            .stations()
-            .map_err(|e| ConsoleError::internal("lab", e))
-    }
-
-    /// Forgets a paired PC (sold, replaced, stolen): the next room refuses it until it is
-    /// paired again. The room open now keeps what it recorded.
-    pub fn forget_station(&self, public_key: &str) -> Result<(), ConsoleError> {
-        self.signed_in()?;
-        if self
-            .lab()?
-            .remove(public_key.trim())
-            .map_err(|e| ConsoleError::internal("lab", e))?
-        {
-            Ok(())
-        } else {
-            Err(ConsoleError::new(
-                "lab.unknown_station",
-                "Aucun poste appairé n'a cette clé.",
-                "No paired PC has this key.",
-            ))
-        }
-    }
-
-    fn lab(&self) -> Result<Lab, ConsoleError> {
-        Lab::open(&self.data.join(LAB_DIR)).map_err(|e| ConsoleError::internal("lab", e))
-    }
-
     /// The room this console hosts, if any.
     pub fn room_view(&self) -> Result<Option<RoomInfo>, ConsoleError> {
         self.signed_in()?;
@@ -231,9 +197,11 @@ impl Console {
     /// then on the session's record refuses what would contradict the room.
     pub fn room_command(&self, command: ConsoleCommand) -> Result<(), ConsoleError> {
         self.signed_in()?;
+        let paired;
         let session = {
             let guard = self.hosted()?;
             let h = guard.as_ref().ok_or_else(no_room)?;
+            paired = matches!(command, ConsoleCommand::ConfirmPairing { .. });
             let mark = match &command {
                 ConsoleCommand::Finalize => Some(true),
                 ConsoleCommand::ConfirmPresence { .. } | ConsoleCommand::Authorize { .. } => {
@@ -252,6 +220,9 @@ impl Console {
                 store.mark_joined(number)
             };
             marked.map_err(store_error)?;
+        }
+        if paired {
+            self.declare_in_background();
         }
         Ok(())
     }

@@ -11,6 +11,7 @@
 pub mod centre;
 mod error;
 pub mod hosting;
+pub mod lab;
 pub mod lifecycle;
 pub mod outbox;
 pub mod sessions;
@@ -26,7 +27,8 @@ use certroom_durable::{write_atomically, Access};
 pub use centre::CentreView;
 pub use certroom_hub::PairedStation;
 pub use error::ConsoleError;
-pub use hosting::{Pushes, RoomInfo, LAB_DIR};
+pub use hosting::{Pushes, RoomInfo};
+pub use lab::LAB_DIR;
 pub use lifecycle::SessionStage;
 pub use outbox::{OutboxStatus, ServiceLink};
 pub use sessions::{CandidateView, SessionView};

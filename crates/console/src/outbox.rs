@@ -32,7 +32,7 @@ pub struct ServiceLink {
 }
 
 impl ServiceLink {
-    fn load(dir: &Path) -> Result<Option<Self>, ConsoleError> {
+    pub(crate) fn load(dir: &Path) -> Result<Option<Self>, ConsoleError> {
         match std::fs::read(dir.join(SERVICE_FILE)) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map(Some)

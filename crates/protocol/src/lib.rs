@@ -17,6 +17,7 @@ pub mod kiosk;
 pub mod pairing;
 pub mod pin;
 pub mod service;
+pub mod stations;
 
 #[cfg(feature = "client")]
 pub use client::{ConsoleLink, KioskLink, LinkError};
@@ -32,3 +33,4 @@ pub use kiosk::{
 pub use pairing::pairing_code;
 pub use pin::Fingerprint;
 pub use service::{BundleStatus, Receipt};
+pub use stations::{DeclaredStation, SignedStations, StationList};

@@ -23,6 +23,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::{json, Value};
 
 use crate::room::{self, HubEndpoint, SimRoomConfig};
+use certroom_kiosk::sitting::STATION_KEY_FILE;
 
 const BANK_KEY: &str = "salle-e2e-2026";
 pub const ADMIN_PASSWORD: &str = "secretariat-2026";
@@ -184,6 +185,53 @@ pub fn new_session(
     Ok((session, enrolled))
 }
 
+/// The lab technician's set-up: each PC (its station key where the simulated kiosk keeps it)
+/// asks to pair, and the console confirms the request.
+async fn set_up_lab(
+    console: &Console,
+    addr: std::net::SocketAddr,
+    pin: Fingerprint,
+    kiosks: &Path,
+    count: usize,
+) -> Result<(), String> {
+    let mut pairing = tokio::task::JoinSet::new();
+    for i in 0..count {
+        let dir = kiosks.join(room::kiosk_dir_name(i));
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let key = certroom_journal::StationKey::load_or_create(&dir.join(STATION_KEY_FILE))
+            .map_err(|e| e.to_string())?;
+        pairing.spawn(async move {
+            certroom_kiosk::live::pair(
+                addr,
+                pin,
+                key.into_key_pair(),
+                &room::kiosk_label(i),
+                Duration::from_secs(60),
+                |_| {},
+            )
+            .await
+        });
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !pairing.is_empty() {
+        if Instant::now() > deadline {
+            return Err("lab: pairings not confirmed in time".into());
+        }
+        let view = console.room_view().map_err(|e| e.to_string())?;
+        for p in view.map(|v| v.view.pairings).unwrap_or_default() {
+            console
+                .room_command(ConsoleCommand::ConfirmPairing { station: p.station })
+                .map_err(|e| e.to_string())?;
+        }
+        while let Some(done) = pairing.try_join_next() {
+            done.map_err(|e| e.to_string())?
+                .map_err(|e| format!("lab: {e}"))?;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
+
 pub fn run(o: &Options) -> Result<Report, String> {
     let dir = match &o.keep {
         Some(d) => d.clone(),
@@ -239,6 +287,18 @@ fn run_in(o: &Options, dir: &Path) -> Result<Report, String> {
             )
             .await
             .map_err(|e| e.to_string())?;
+        // Before exam day: the lab's PCs are paired with the console and declared to the
+        // service, so their tests publish without the jury.
+        let hub_addr: std::net::SocketAddr = info
+            .address
+            .parse()
+            .map_err(|e| format!("hub address: {e}"))?;
+        let pin = Fingerprint::parse(&info.fingerprint).map_err(|e| e.to_string())?;
+        set_up_lab(&console, hub_addr, pin, &dir.join("kiosks"), o.candidates).await?;
+        console
+            .declare_stations(&base)
+            .await
+            .map_err(|e| e.to_string())?;
         let sat = room::run(
             SimRoomConfig {
                 kiosks: o.candidates,
@@ -255,11 +315,8 @@ fn run_in(o: &Options, dir: &Path) -> Result<Report, String> {
                 answers: Some(answers.clone()),
             },
             HubEndpoint {
-                addr: info
-                    .address
-                    .parse()
-                    .map_err(|e| format!("hub address: {e}"))?,
-                pin: Fingerprint::parse(&info.fingerprint).map_err(|e| e.to_string())?,
+                addr: hub_addr,
+                pin,
                 session: session.number,
                 password: session.invigilator_password.clone(),
                 access_code: session.access_code.to_lowercase(),

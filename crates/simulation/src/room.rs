@@ -286,6 +286,16 @@ fn percentiles(v: &[f64]) -> (f64, f64) {
     (at(0.50), at(0.99))
 }
 
+/// Where simulated kiosk `i` keeps its journal and station key, under the room's folder.
+pub fn kiosk_dir_name(i: usize) -> String {
+    format!("kiosk-{i:03}")
+}
+
+/// The name simulated kiosk `i` pairs under.
+pub fn kiosk_label(i: usize) -> String {
+    format!("PC-{i:03}")
+}
+
 async fn kiosk(
     i: usize,
     cfg: &SimRoomConfig,
@@ -293,7 +303,7 @@ async fn kiosk(
     shared: &SharedRef,
     deadline: Instant,
 ) -> Result<(), LiveError> {
-    let dir = cfg.dir.join(format!("kiosk-{i:03}"));
+    let dir = cfg.dir.join(kiosk_dir_name(i));
     std::fs::create_dir_all(&dir).map_err(|_| LiveError::Unexpected)?;
     let key = StationKey::load_or_create(&dir.join(certroom_kiosk::sitting::STATION_KEY_FILE))
         .map_err(|e| LiveError::Kiosk(certroom_kiosk::sitting::KioskError::Journal(e.into())))?;
@@ -317,7 +327,7 @@ async fn kiosk(
         sitting.clone(),
     )
     .await?;
-    let (_, mut enrolled) = live.pair(&format!("PC-{i:03}")).await?;
+    let (_, mut enrolled) = live.pair(&kiosk_label(i)).await?;
     while !enrolled {
         tokio::time::sleep(Duration::from_millis(50)).await;
         enrolled = live.hello().await?;

@@ -1,4 +1,5 @@
-//! The office's side of the service: downloading the centre's signed results file. The file is
+//! The office's side of the service: downloading the centre's signed results file (and the
+//! console's declaration of its lab's PCs, over the same client). The file is
 //! checked by `certroom_certificate::results::read` against the service key the office already
 //! trusts, so a hostile network can withhold results but not forge them.
 
@@ -100,6 +101,17 @@ pub async fn fetch_server_key(base: &str) -> Result<String, FetchError> {
         .map_err(|e| FetchError::Unreadable(e.to_string()))
 }
 
+/// `POST {base}/v1/stations`: the lab's PCs, declared with the console's signature
+/// (certroom_protocol::stations). The service keeps when it first saw each.
+pub async fn declare_stations(base: &str, signed: Vec<u8>) -> Result<(), FetchError> {
+    let url = format!("{}/v1/stations", base.trim_end_matches('/'));
+    let request = hyper::Request::post(&url)
+        .header("content-type", "application/json")
+        .body(http_body_util::Full::new(bytes::Bytes::from(signed)))
+        .map_err(|e| FetchError::Unreachable(e.to_string()))?;
+    exchange(request).await.map(drop)
+}
+
 async fn get(url: &str, bearer: Option<&str>) -> Result<Vec<u8>, FetchError> {
     let mut request = hyper::Request::get(url);
     if let Some(token) = bearer {
@@ -108,6 +120,13 @@ async fn get(url: &str, bearer: Option<&str>) -> Result<Vec<u8>, FetchError> {
     let request = request
         .body(http_body_util::Full::new(bytes::Bytes::new()))
         .map_err(|e| FetchError::Unreachable(e.to_string()))?;
+    exchange(request).await
+}
+
+/// One request, its body bounded and the whole exchange timed out; 2xx gives the body.
+async fn exchange(
+    request: hyper::Request<http_body_util::Full<bytes::Bytes>>,
+) -> Result<Vec<u8>, FetchError> {
     let client = client()?;
     let answer = tokio::time::timeout(Duration::from_secs(60), async {
         let resp = client
@@ -126,7 +145,7 @@ async fn get(url: &str, bearer: Option<&str>) -> Result<Vec<u8>, FetchError> {
     .map_err(|_| FetchError::Unreachable("timeout".into()))??;
     let (status, body) = answer;
     match status.as_u16() {
-        200 => Ok(body.to_vec()),
+        200..=299 => Ok(body.to_vec()),
         code @ (401 | 403) => Err(FetchError::Unauthorized(code)),
         code => Err(FetchError::Refused {
             status: code,

@@ -101,6 +101,16 @@ fn build(max_bundle_bytes: usize) -> Routes {
             "/v1/centres/{uai}/results.signed",
             get(centre_results_signed),
         )
+        .add(
+            Method::POST,
+            "/v1/stations",
+            post(post_stations).layer(DefaultBodyLimit::max(STATIONS_MAX_BYTES)),
+        )
+        .add(
+            Method::GET,
+            "/v1/centres/{uai}/stations",
+            get(centre_stations),
+        )
         .add(Method::GET, "/verify/{code}", get(verify))
         .add(Method::GET, "/v/{code}", get(verify))
         .add(Method::POST, "/admin/centres", post(enrol_centre))
@@ -272,6 +282,34 @@ pub const OPENAPI_JSON: &str = include_str!("../../openapi.json");
 
 async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON).into_response()
+}
+
+/// A declaration of a thousand PCs is about 150 kB.
+const STATIONS_MAX_BYTES: usize = 512 * 1024;
+
+async fn post_stations(
+    State(s): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<Vec<crate::model::RegisteredStation>>> {
+    let body = body.map_err(|e| {
+        ApiError::new(
+            413,
+            "stations.body",
+            format!("Déclaration illisible ou trop grande : {e}"),
+            format!("Unreadable or oversized declaration: {e}"),
+        )
+    })?;
+    Ok(Json(s.service.declare_stations(&body).await?))
+}
+
+async fn centre_stations(
+    State(s): State<AppState>,
+    Path(uai): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<crate::model::RegisteredStation>>> {
+    let token = bearer(&headers).unwrap_or_default();
+    s.service.authorise_centre(&uai, token).await?;
+    Ok(Json(s.service.store.stations(&uai).await?))
 }
 
 async fn server_key(State(s): State<AppState>) -> Json<ServerKey> {

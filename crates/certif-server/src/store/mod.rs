@@ -11,8 +11,8 @@ use chrono::DateTime;
 use crate::error::StoreError;
 use crate::model::{
     ActKind, BankRow, CandidateRow, Centre, CertificateDraft, Certification, ConsoleKey, Decision,
-    JuryAct, JuryCase, JuryFlag, JuryMember, NewBundle, Receipt, ResultStatus, SessionResults,
-    SessionStatus, Stored,
+    JuryAct, JuryCase, JuryFlag, JuryMember, NewBundle, Receipt, RegisteredStation, ResultStatus,
+    SessionResults, SessionStatus, Stored,
 };
 use crate::signer::Signer;
 
@@ -63,6 +63,19 @@ pub trait Store: Send + Sync + 'static {
         at: &str,
     ) -> Result<ConsoleKey, StoreError>;
     async fn console(&self, key_hex: &str) -> Result<Option<ConsoleKey>, StoreError>;
+
+    /// Records the stations a console of `uai` declared, at `at` for keys seen for the first
+    /// time (a known key keeps its first time, and takes the new label). `Conflict` when a key
+    /// belongs to another centre; nothing is recorded then.
+    async fn declare_stations(
+        &self,
+        uai: &str,
+        console_key: &str,
+        stations: &[(String, String)],
+        at: &str,
+    ) -> Result<(), StoreError>;
+    /// A centre's declared stations, by label.
+    async fn stations(&self, uai: &str) -> Result<Vec<RegisteredStation>, StoreError>;
 
     /// Returns false when a bank with that content hash is already stored (kept as it was).
     async fn put_bank(&self, bank: &BankRow) -> Result<bool, StoreError>;

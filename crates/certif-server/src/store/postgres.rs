@@ -21,7 +21,7 @@ use crate::error::StoreError;
 use crate::model::{
     parse_session_id, BankRow, CandidateResult, CandidateRow, Centre, CertificateDraft,
     Certification, ConsoleKey, Decision, JuryAct, JuryCase, JuryMember, NewBundle, Receipt,
-    SessionResults, SessionStatus, Stored,
+    RegisteredStation, SessionResults, SessionStatus, Stored,
 };
 use crate::signer::Signer;
 
@@ -30,6 +30,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../../migrations/postgres/001_init.sql")),
     (2, include_str!("../../migrations/postgres/002_configs.sql")),
     (3, include_str!("../../migrations/postgres/003_jury.sql")),
+    (
+        4,
+        include_str!("../../migrations/postgres/004_stations.sql"),
+    ),
 ];
 
 /// Any fixed number: the advisory lock that keeps two starting servers from migrating at once.
@@ -404,6 +408,56 @@ impl Store for PgStore {
             )
             .await?;
         Ok(n == 1)
+    }
+
+    async fn declare_stations(
+        &self,
+        uai: &str,
+        console_key: &str,
+        stations: &[(String, String)],
+        at: &str,
+    ) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        for (key, label) in stations {
+            let other = tx
+                .query_opt("SELECT uai FROM stations WHERE public_key = $1", &[key])
+                .await?
+                .map(|r| r.try_get::<_, String>(0))
+                .transpose()?;
+            if other.is_some_and(|o| o != uai) {
+                return Err(StoreError::Conflict(key.clone()));
+            }
+            tx.execute(
+                "INSERT INTO stations (public_key, uai, label, console_key, registered_at) \
+                 VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (public_key) DO UPDATE SET label = excluded.label",
+                &[key, &uai, label, &console_key, &at],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn stations(&self, uai: &str) -> Result<Vec<RegisteredStation>, StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .query(
+                "SELECT public_key, label, registered_at FROM stations WHERE uai = $1 \
+                 ORDER BY label, public_key",
+                &[&uai],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(RegisteredStation {
+                    public_key: r.try_get(0)?,
+                    label: r.try_get(1)?,
+                    registered_at: r.try_get(2)?,
+                })
+            })
+            .collect()
     }
 
     async fn configs(&self) -> Result<Vec<(String, String)>, StoreError> {

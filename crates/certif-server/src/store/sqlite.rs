@@ -21,7 +21,7 @@ use crate::error::StoreError;
 use crate::model::{
     parse_session_id, BankKeyKind, BankRow, CandidateResult, CandidateRow, Centre,
     CertificateDraft, Certification, ConsoleKey, Decision, JuryAct, JuryCase, JuryFlag, JuryMember,
-    NewBundle, Receipt, SessionResults, SessionStatus, Stored,
+    NewBundle, Receipt, RegisteredStation, SessionResults, SessionStatus, Stored,
 };
 use crate::signer::Signer;
 
@@ -30,6 +30,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/sqlite/001_init.sql")),
     M::up(include_str!("../../migrations/sqlite/002_configs.sql")),
     M::up(include_str!("../../migrations/sqlite/003_jury.sql")),
+    M::up(include_str!("../../migrations/sqlite/004_stations.sql")),
 ];
 
 /// Readers kept open between requests; more are opened under load and closed after.
@@ -666,6 +667,64 @@ impl Store for SqliteStore {
                  ON CONFLICT (id) DO NOTHING",
                 params![id, json, at],
             )? == 1)
+        })
+        .await
+    }
+
+    async fn declare_stations(
+        &self,
+        uai: &str,
+        console_key: &str,
+        stations: &[(String, String)],
+        at: &str,
+    ) -> Result<(), StoreError> {
+        let (uai, console_key, stations, at) = (
+            uai.to_owned(),
+            console_key.to_owned(),
+            stations.to_vec(),
+            at.to_owned(),
+        );
+        self.write(move |conn| {
+            let tx = tx(conn)?;
+            {
+                let mut owner =
+                    tx.prepare_cached("SELECT uai FROM stations WHERE public_key = ?1")?;
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO stations (public_key, uai, label, console_key, registered_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5) \
+                     ON CONFLICT (public_key) DO UPDATE SET label = excluded.label",
+                )?;
+                for (key, label) in &stations {
+                    let other: Option<String> = owner.query_row([key], |r| r.get(0)).optional()?;
+                    if other.is_some_and(|o| o != uai) {
+                        return Err(StoreError::Conflict(key.clone()));
+                    }
+                    insert.execute(params![key, uai, label, console_key, at])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn stations(&self, uai: &str) -> Result<Vec<RegisteredStation>, StoreError> {
+        let uai = uai.to_owned();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT public_key, label, registered_at FROM stations WHERE uai = ?1 \
+                 ORDER BY label, public_key",
+            )?;
+            let rows = stmt
+                .query_map([&uai], |r| {
+                    Ok(RegisteredStation {
+                        public_key: r.get(0)?,
+                        label: r.get(1)?,
+                        registered_at: r.get(2)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
         })
         .await
     }

@@ -123,8 +123,29 @@ impl Env {
             .await;
         assert_eq!(status, 201, "{body}");
         env.upload_bank().await;
+        let (status, body) = env.declare_stations().await;
+        assert_eq!(status, 200, "{body}");
         env.jury = env.app.service.add_jury_member("Mme Durand").await.unwrap();
         env
+    }
+
+    /// The console declares the lab's PC, as a centre does before exam day.
+    pub async fn declare_stations(&self) -> (u16, Value) {
+        self.post_stations(self.room.station_declaration(&self.uai))
+            .await
+    }
+
+    pub async fn post_stations(&self, body: Vec<u8>) -> (u16, Value) {
+        let r = self
+            .http
+            .post(self.url("/v1/stations"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn upload_bank(&self) {

@@ -81,6 +81,7 @@ pub fn flag_fr(f: JuryFlag) -> &'static str {
         JuryFlag::Comment => "commentaire de session",
         JuryFlag::Mismatch => "résultat recalculé différent du compte rendu de la salle",
         JuryFlag::Identity => "identité modifiée depuis l'entrée en salle (C1) : les deux identités sont montrées",
+        JuryFlag::Station => "test signé par un poste que le centre n'avait pas déclaré avant l'épreuve",
         JuryFlag::Correction => "version corrigée d'une session déjà reçue : les attestations publiées restent valides jusqu'à votre décision",
     }
 }
@@ -193,6 +194,9 @@ fn candidate(session_id: &str, csrf: &str, c: &CandidateRow) -> Markup {
                 }
                 @if let Some(d) = &c.identity_difference {
                     dt { "Identité" } dd { (d) }
+                }
+                @if let Some(p) = &c.station_problem {
+                    dt { "Poste" } dd { (p) }
                 }
             }
             @if !c.incidents.is_empty() {
