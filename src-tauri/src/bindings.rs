@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use certroom_centre::centre::CentreDraft;
 use certroom_centre::enrolment::CandidateFields;
 use certroom_centre::session::SessionDraft;
-use certroom_console::{CandidateView, CentreView, OutboxStatus, RoomInfo, SessionView};
+use certroom_console::{
+    CandidateView, CentreView, LabStation, OutboxStatus, RoomInfo, SessionView,
+};
 use certroom_core::Response;
 use certroom_kiosk::screen::AttachmentView;
 use certroom_kiosk::{AnswerAck, Identity, Lang, Screen};
@@ -105,6 +107,7 @@ fn bindings() {
     files.export::<ConsoleCommand>();
     files.export::<ConsoleEvent>();
     files.export::<OutboxStatus>();
+    files.export::<LabStation>();
     // The office's commands, and `office://progress`.
     files.export::<OfficeSettingsDto>();
     files.export::<OfficeSettingsInput>();

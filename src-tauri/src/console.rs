@@ -8,7 +8,9 @@ use base64::Engine as _;
 use certroom_centre::centre::CentreDraft;
 use certroom_centre::enrolment::{CandidateFields, ExportFormat};
 use certroom_centre::session::SessionDraft;
-use certroom_console::{CandidateView, CentreView, Console, OutboxStatus, RoomInfo, SessionView};
+use certroom_console::{
+    CandidateView, CentreView, Console, LabStation, OutboxStatus, RoomInfo, SessionView,
+};
 use certroom_protocol::ConsoleCommand;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
@@ -242,6 +244,39 @@ pub async fn outbox_refresh(state: State<'_, AppState>) -> Result<OutboxStatus, 
 #[tauri::command]
 pub fn outbox_send_again(state: State<'_, AppState>, item: i64) -> Result<OutboxStatus, AppError> {
     Ok(state.console()?.send_again(item)?)
+}
+
+/// The PCs paired with this console (they join every session without pairing again).
+#[tauri::command]
+pub fn lab_stations(state: State<'_, AppState>) -> Result<Vec<LabStation>, AppError> {
+    Ok(state.console()?.paired_stations()?)
+}
+
+/// Forgets a paired PC; returns the PCs left.
+#[tauri::command]
+pub fn lab_forget(
+    state: State<'_, AppState>,
+    public_key: String,
+) -> Result<Vec<LabStation>, AppError> {
+    let console = state.console()?;
+    console.forget_station(&public_key)?;
+    Ok(console.paired_stations()?)
+}
+
+/// Declares the paired PCs to the certification service; returns how many.
+#[tauri::command]
+pub async fn lab_declare(
+    state: State<'_, AppState>,
+    service_url: String,
+) -> Result<usize, AppError> {
+    let console: Arc<Console> = state.console()?.clone();
+    Ok(console.declare_stations(&service_url).await?)
+}
+
+/// The signed declaration as a file, for a centre without a connection.
+#[tauri::command]
+pub fn lab_export(state: State<'_, AppState>) -> Result<Written, AppError> {
+    Ok(Written::new(&state.console()?.export_stations()?))
 }
 
 /// Puts the finalized session's bundle in the outbox and sends it to the service.

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use certroom_hub::{Lab, PairedStation};
 use certroom_journal::StationKey;
 use certroom_protocol::{DeclaredStation, SignedStations, StationList};
+use serde::Serialize;
 
 use crate::hosting::CONSOLE_KEY_FILE;
 use crate::outbox::ServiceLink;
@@ -16,13 +17,37 @@ use crate::{Console, ConsoleError};
 /// Where the lab lives: the hub's identity and the paired PCs, kept from one session to the next.
 pub const LAB_DIR: &str = "lab";
 
+/// A PC paired with this console, as the lab panel shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct LabStation {
+    /// Lower-case hex of the PC's station key.
+    pub public_key: String,
+    pub label: String,
+    /// RFC 3339, the console's clock.
+    pub paired_at: String,
+}
+
+impl From<PairedStation> for LabStation {
+    fn from(s: PairedStation) -> Self {
+        LabStation {
+            public_key: s.public_key,
+            label: s.label,
+            paired_at: s.paired_at,
+        }
+    }
+}
+
 impl Console {
     /// The PCs paired with this console: every room it opens admits them without pairing again.
-    pub fn paired_stations(&self) -> Result<Vec<PairedStation>, ConsoleError> {
+    pub fn paired_stations(&self) -> Result<Vec<LabStation>, ConsoleError> {
         self.signed_in()?;
-        self.lab()?
+        Ok(self
+            .lab()?
             .stations()
-            .map_err(|e| ConsoleError::internal("lab", e))
+            .map_err(|e| ConsoleError::internal("lab", e))?
+            .into_iter()
+            .map(LabStation::from)
+            .collect())
     }
 
     /// Forgets a paired PC (sold, replaced, stolen): the next room refuses it until it is

@@ -25,10 +25,9 @@ use certroom_centre::store::ConsoleStore;
 use certroom_durable::{write_atomically, Access};
 
 pub use centre::CentreView;
-pub use certroom_hub::PairedStation;
 pub use error::ConsoleError;
 pub use hosting::{Pushes, RoomInfo};
-pub use lab::LAB_DIR;
+pub use lab::{LabStation, LAB_DIR};
 pub use lifecycle::SessionStage;
 pub use outbox::{OutboxStatus, ServiceLink};
 pub use sessions::{CandidateView, SessionView};

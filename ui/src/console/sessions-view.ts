@@ -4,6 +4,7 @@ import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import "./confirm-dialog";
 import { OPEN_SESSION, type OpenSession } from "./navigation";
+import "./lab-panel";
 import "./sessions-file";
 import { SESSIONS_IMPORTED } from "./sessions-file";
 import { RecordList, recordTable } from "./record-list";
@@ -143,6 +144,7 @@ export class SessionsView extends LocalizedElement {
       <p role="status" aria-live="polite" class="ok" id="sessions-status">${this.list.status}</p>
       ${this.renderTable()} ${this.renderForm()}
       <console-sessions-file></console-sessions-file>
+      <console-lab></console-lab>
       <console-confirm></console-confirm>
     </section>`;
   }

@@ -69,6 +69,7 @@ export function fakeConsole(sessions: SessionView[] = [], candidates: Record<num
     },
     session_candidates: (a) => store.candidates[a!.number as number] ?? [],
     room_view: () => null,
+    lab_stations: () => [],
     ...over,
   };
   const { calls, emit, listening } = fakeTransport(handlers);

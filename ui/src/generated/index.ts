@@ -26,6 +26,7 @@ export type { Imported } from "./Imported";
 export type { Incident } from "./Incident";
 export type { KioskScreen } from "./KioskScreen";
 export type { KioskStatus } from "./KioskStatus";
+export type { LabStation } from "./LabStation";
 export type { Lang } from "./Lang";
 export type { OfficeSettings } from "./OfficeSettings";
 export type { OfficeSettingsInput } from "./OfficeSettingsInput";

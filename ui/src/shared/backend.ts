@@ -20,6 +20,7 @@ import type {
   ImportSummary,
   KioskScreen,
   KioskStatus,
+  LabStation,
   Lang,
   OfficeSettings,
   OfficeSettingsInput,
@@ -46,6 +47,7 @@ export type {
   Identity,
   ImportError,
   ImportSummary,
+  LabStation,
   OfficeSettings,
   OutboxItem,
   OutboxStatus,
@@ -172,6 +174,13 @@ export const consoleBackend = {
   outboxRefresh: () => transport.call<OutboxStatus>("outbox_refresh"),
   /** "Renvoyer": a refused or waiting bundle goes back in line at once. */
   outboxSendAgain: (item: number) => transport.call<OutboxStatus>("outbox_send_again", { item }),
+  // The lab: PCs paired once, declared to the service before exam day.
+  labStations: () => transport.call<LabStation[]>("lab_stations"),
+  labForget: (publicKey: string) => transport.call<LabStation[]>("lab_forget", { publicKey }),
+  /** Declares the paired PCs to the service; how many. */
+  labDeclare: (serviceUrl: string) => transport.call<number>("lab_declare", { serviceUrl }),
+  /** The signed declaration as a file, for a centre without a connection. */
+  labExport: () => transport.call<Written>("lab_export"),
   onRoomEvent: (h: (ev: ConsoleEvent) => void) => transport.on<ConsoleEvent>("room://event", h),
 };
 
