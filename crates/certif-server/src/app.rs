@@ -53,7 +53,11 @@ impl App {
         let signer = Arc::new(Signer::load_or_create(&config.data_dir, &config.base_url)?);
         let store = store::open(&config.database).await?;
         let service = Arc::new(Service::new(store, signer, config.max_bundle_bytes));
-        Ok(App::from_service(service, config.admin_token.as_deref()))
+        let mut app = App::from_service(service, config.admin_token.as_deref());
+        app.state = app
+            .state
+            .with_trusted_proxies(config.trusted_proxies.clone());
+        Ok(app)
     }
 
     pub fn from_service(service: Arc<Service>, admin_token: Option<&str>) -> App {
@@ -81,14 +85,54 @@ impl App {
             backend = self.service.store.backend(),
             "certif-server listening"
         );
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(AppError::Serve)
+        axum::serve(
+            listener,
+            self.router()
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(stop_signal())
+        .await
+        .map_err(AppError::Serve)?;
+        tracing::info!("certif-server stopped");
+        Ok(())
     }
 }
+
+/// Ctrl-C, or SIGTERM (systemd's stop): requests in flight finish, new ones are refused.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Whether the service may start: the base URL goes into every QR code, so the default one
+/// (`http://localhost:8080`) is refused unless the service only listens on loopback (a test, a
+/// demo), where nobody outside could follow it anyway.
+pub fn base_url_allowed(base_url: &str, bind: &str) -> bool {
+    let loopback = bind
+        .parse::<SocketAddr>()
+        .map(|a| a.ip().is_loopback())
+        .unwrap_or_else(|_| bind.starts_with("localhost:"));
+    loopback || base_url.trim_end_matches('/') != crate::config::DEFAULT_BASE_URL
+}
+
+impl App {}
 
 /// The data directory holds the service key: owner-only on Unix.
 fn create_private_dir(path: &std::path::Path) -> Result<(), AppError> {

@@ -612,11 +612,14 @@ pub async fn spawn(app: &App) -> std::io::Result<Running> {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let router = app.router();
     tokio::spawn(async move {
-        let _ = axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
+        let _ = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = rx.await;
+        })
+        .await;
     });
     Ok(Running {
         base: format!("http://{addr}"),

@@ -43,6 +43,9 @@ impl Database {
     }
 }
 
+/// The base URL when none is given: right for a demo on this machine, wrong everywhere else.
+pub const DEFAULT_BASE_URL: &str = "http://localhost:8080";
+
 /// Shortest admin token accepted: it is the only thing between the internet and enrolment.
 pub const MIN_ADMIN_TOKEN: usize = 16;
 
@@ -58,6 +61,8 @@ pub struct ServerConfig {
     /// `None` disables every `/admin` route.
     pub admin_token: Option<String>,
     pub max_bundle_bytes: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (the verification budget).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -68,6 +73,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("base_url", &self.base_url)
             .field("admin_token", &self.admin_token.as_ref().map(|_| "<set>"))
             .field("max_bundle_bytes", &self.max_bundle_bytes)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }

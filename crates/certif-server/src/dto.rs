@@ -311,7 +311,10 @@ pub fn centre_results(
 pub struct Verification {
     pub verification_code: String,
     pub first_name: String,
+    /// The initial only (`N.`), unless the visitor gave the holder's birthdate or the QR code's
+    /// signed payload (`full_name`).
     pub last_name: String,
+    pub full_name: bool,
     pub issued: String,
     pub pix: u32,
     pub pix_max: u32,
@@ -325,12 +328,27 @@ pub struct CompetenceLevel {
     pub level: u8,
 }
 
-impl From<&Certification> for Verification {
-    fn from(c: &Certification) -> Self {
+/// `N'Diaye-Lefèvre` → `N.`: what a public page shows of a last name to whoever has only a code.
+pub fn last_name_initial(last_name: &str) -> String {
+    last_name
+        .trim()
+        .chars()
+        .next()
+        .map(|c| format!("{}.", c.to_uppercase()))
+        .unwrap_or_default()
+}
+
+impl Verification {
+    pub fn new(c: &Certification, full: bool) -> Self {
         Verification {
             verification_code: c.code.clone(),
             first_name: c.draft.first_name.clone(),
-            last_name: c.draft.last_name.clone(),
+            last_name: if full {
+                c.draft.last_name.clone()
+            } else {
+                last_name_initial(&c.draft.last_name)
+            },
+            full_name: full,
             issued: c.draft.issued.clone(),
             pix: c.draft.pix,
             pix_max: c.draft.pix_max,

@@ -31,8 +31,17 @@ struct Common {
     #[arg(long, env = "CERTIF_DATABASE")]
     database: Option<String>,
     /// Public base URL of the verification site, written into every QR code.
-    #[arg(long, env = "CERTIF_BASE_URL", default_value = "http://localhost:8080")]
+    #[arg(long, env = "CERTIF_BASE_URL", default_value = certif_server::config::DEFAULT_BASE_URL)]
     base_url: String,
+    /// Adresse d'un proxy inverse de confiance (répétable) : derrière lui, le client est
+    /// l'adresse qu'il transmet (X-Forwarded-For). / A trusted reverse proxy's address
+    /// (repeatable): behind it, the client is the address it forwards.
+    #[arg(
+        long = "trusted-proxy",
+        env = "CERTIF_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Common {
@@ -43,6 +52,7 @@ impl Common {
             base_url: self.base_url.clone(),
             admin_token,
             max_bundle_bytes,
+            trusted_proxies: self.trusted_proxies.clone(),
         }
     }
 }
@@ -55,9 +65,12 @@ enum Command {
         common: Common,
         #[arg(long, env = "CERTIF_BIND", default_value = "127.0.0.1:8080")]
         bind: String,
-        /// Bearer token of `/admin` (16 characters at least); without it `/admin` is disabled.
-        #[arg(long, env = "CERTIF_ADMIN_TOKEN", hide_env_values = true)]
-        admin_token: Option<String>,
+        /// Fichier du jeton d'administration (16 caractères au moins), ou la variable
+        /// CERTIF_ADMIN_TOKEN ; jamais sur la ligne de commande (visible dans `ps`). Sans jeton,
+        /// `/admin` est désactivé. / File holding the `/admin` bearer token, or CERTIF_ADMIN_TOKEN;
+        /// never on the command line. Without one, `/admin` is disabled.
+        #[arg(long, env = "CERTIF_ADMIN_TOKEN_FILE")]
+        admin_token_file: Option<PathBuf>,
         /// Largest bundle accepted, MiB.
         #[arg(long, default_value_t = DEFAULT_MAX_BUNDLE_BYTES / (1024 * 1024))]
         max_bundle_mb: usize,
@@ -147,17 +160,16 @@ enum AdminAction {
     AddBank {
         #[arg(long)]
         pack: PathBuf,
-        /// The invigilator passphrase the pack was sealed with.
+        /// File holding the passphrase the pack was sealed with (or CERTIF_BANK_PASSPHRASE).
         #[arg(
             long,
-            env = "CERTIF_BANK_PASSPHRASE",
-            hide_env_values = true,
-            conflicts_with = "session_key"
+            env = "CERTIF_BANK_PASSPHRASE_FILE",
+            conflicts_with = "session_key_file"
         )]
-        passphrase: Option<String>,
-        /// The 256-bit session key, 64 hex digits.
-        #[arg(long, env = "CERTIF_BANK_SESSION_KEY", hide_env_values = true)]
-        session_key: Option<String>,
+        passphrase_file: Option<PathBuf>,
+        /// File holding the 256-bit session key, 64 hex digits (or CERTIF_BANK_SESSION_KEY).
+        #[arg(long, env = "CERTIF_BANK_SESSION_KEY_FILE")]
+        session_key_file: Option<PathBuf>,
         /// The publisher's Ed25519 public key, 64 hex digits.
         #[arg(long)]
         publisher: String,
@@ -177,6 +189,17 @@ enum JuryAction {
     /// Retire un membre : son identifiant cesse de fonctionner, ses actes restent.
     /// Remove a member: their credential stops working, their acts stay.
     Remove { name: String },
+}
+
+/// A secret from its file (trailing newline dropped) or else its environment variable: never an
+/// argument, which every user of the machine reads in `ps`.
+fn secret(env: &str, file: Option<&std::path::Path>) -> Result<Option<String>, String> {
+    match file {
+        Some(path) => std::fs::read_to_string(path)
+            .map(|s| Some(s.trim_end_matches(['\r', '\n']).to_owned()))
+            .map_err(|e| format!("{} : {e}", path.display())),
+        None => Ok(std::env::var(env).ok().filter(|v| !v.is_empty())),
+    }
 }
 
 fn fail(e: &dyn std::fmt::Display) -> ExitCode {
@@ -227,9 +250,22 @@ async fn main() -> ExitCode {
         Command::Serve {
             common,
             bind,
-            admin_token,
+            admin_token_file,
             max_bundle_mb,
         } => {
+            let admin_token = match secret("CERTIF_ADMIN_TOKEN", admin_token_file.as_deref()) {
+                Ok(t) => t,
+                Err(e) => return fail(&e),
+            };
+            if !certif_server::app::base_url_allowed(&common.base_url, &bind) {
+                return fail(&format!(
+                    "--base-url {} : c'est l'adresse par défaut, écrite dans chaque QR code ; \
+                     donnez l'adresse publique du site de vérification (CERTIF_BASE_URL), ou \
+                     écoutez sur 127.0.0.1 pour un essai. / the default base URL goes into every \
+                     QR code: give the verification site's public address, or listen on loopback.",
+                    common.base_url
+                ));
+            }
             let cfg = common.config(admin_token, max_bundle_mb.saturating_mul(1024 * 1024));
             let app = match App::open(&cfg).await {
                 Ok(a) => a,
@@ -364,14 +400,25 @@ async fn admin(app: &App, action: AdminAction) -> ExitCode {
         },
         AdminAction::AddBank {
             pack,
-            passphrase,
-            session_key,
+            passphrase_file,
+            session_key_file,
             publisher,
         } => {
+            let given =
+                secret("CERTIF_BANK_PASSPHRASE", passphrase_file.as_deref()).and_then(|p| {
+                    Ok((
+                        p,
+                        secret("CERTIF_BANK_SESSION_KEY", session_key_file.as_deref())?,
+                    ))
+                });
+            let (passphrase, session_key) = match given {
+                Ok(g) => g,
+                Err(e) => return fail(&e),
+            };
             let key = match (passphrase, session_key) {
                 (Some(p), None) => GivenKey::Passphrase(p),
                 (None, Some(k)) => GivenKey::Session(k),
-                _ => return fail(&"--passphrase ou --session-key (un seul) / exactly one of --passphrase, --session-key"),
+                _ => return fail(&"--passphrase-file ou --session-key-file (un seul, ou leur variable d'environnement) / exactly one of --passphrase-file, --session-key-file (or their environment variable)"),
             };
             let bytes = match read_bounded(&pack, s.max_bundle_bytes) {
                 Ok(b) => b,

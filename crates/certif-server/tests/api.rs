@@ -65,7 +65,20 @@ async fn upload_publishes_and_the_code_resolves(b: &common::Backend) {
     let (status, v) = env.verify_json(&codes[0]).await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["verification_code"], codes[0]);
-    assert_eq!(v["last_name"], first["birth_name"]);
+    // A code alone shows the first name and the last name's initial.
+    let initial = format!(
+        "{}.",
+        first["birth_name"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .next()
+            .unwrap()
+    );
+    assert_eq!(
+        (v["last_name"].as_str(), v["full_name"].as_bool()),
+        (Some(initial.as_str()), Some(false))
+    );
     assert_eq!(v["first_name"], first["first_name"]);
     assert_eq!(v["pix"], cert["pix"]);
     assert_eq!(v["levels"].as_array().unwrap().len(), 16);
@@ -82,6 +95,27 @@ async fn upload_publishes_and_the_code_resolves(b: &common::Backend) {
     // Lower case typed by a person resolves too.
     let (status, _) = env.verify_json(&codes[0].to_lowercase()).await;
     assert_eq!(status, 200);
+    // The holder's birthdate, or the QR code's signed payload, shows the full name.
+    let birth = first["birthdate"].as_str().unwrap();
+    let payload = cert["qr_text"]
+        .as_str()
+        .unwrap()
+        .rsplit_once('#')
+        .unwrap()
+        .1;
+    for proof in [format!("birthdate={birth}"), format!("payload={payload}")] {
+        let (status, v) = env.verify_json(&format!("{}?{proof}", codes[0])).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            (&v["last_name"], v["full_name"].as_bool()),
+            (&first["birth_name"], Some(true)),
+            "{proof}"
+        );
+    }
+    let (_, v) = env
+        .verify_json(&format!("{}?birthdate=2000-01-01", codes[0]))
+        .await;
+    assert_eq!(v["last_name"], initial.as_str());
 
     // HTML verification.
     let (status, ctype, page) = env.verify_html(&codes[0]).await;
@@ -91,8 +125,12 @@ async fn upload_publishes_and_the_code_resolves(b: &common::Backend) {
     assert!(page.contains("Certificat authentique"));
     assert!(page.contains(&codes[0]));
     assert!(page.contains(&format!("{} pix sur", cert["pix"])));
-    let birth = first["birthdate"].as_str().unwrap();
     assert!(!page.contains(birth), "the birthdate is not public");
+    assert!(
+        page.contains("Date de naissance du titulaire"),
+        "a form reveals the full name"
+    );
+    assert!(!page.contains(&first["birth_name"].as_str().unwrap().to_uppercase()));
     // The QR's own path resolves to the same page.
     let alias = env
         .http
@@ -790,6 +828,50 @@ async fn tests_signed_by_pcs_declared_late_or_never_wait_for_the_jury() {
     for b in backends("undeclared_stations") {
         undeclared_stations(&b).await;
     }
+}
+
+/// Sweeping codes is slowed to a few hundred guesses an hour per client; checking real
+/// certificates is never slowed.
+#[tokio::test]
+async fn sweeping_codes_is_slowed_and_checking_certificates_is_not() {
+    let b = &backends("sweep")[0];
+    let mut env = Env::new(b).await;
+    let spec = env.session_spec(1);
+    let bundle = env.room.session(&spec).unwrap();
+    env.upload(&bundle).await;
+    let code = codes(&env.session(spec.number).await)[0].clone();
+    for _ in 0..100 {
+        assert_eq!(env.verify_json(&code).await.0, 200);
+    }
+    for i in 0..6 {
+        let (status, _) = env
+            .verify_json(&format!("P-2346789{}", ["B", "C", "D", "F", "G", "H"][i]))
+            .await;
+        assert_eq!(status, 404);
+    }
+    let r = env
+        .http
+        .get(env.url("/verify/P-234678JK"))
+        .header("accept", "application/json")
+        // Not a trusted proxy: the header does not make another client.
+        .header("x-forwarded-for", "198.51.100.77")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=10).contains(&wait), "{wait}");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "verify.too_many");
+    // A client that has been sweeping waits even for a real code; the page says so in French.
+    let (status, _, page) = env.verify_html(&code).await;
+    assert_eq!(status, 429);
+    assert!(page.contains("Trop de vérifications"));
+    env.finish().await;
 }
 
 async fn auth(b: &common::Backend) {

@@ -71,7 +71,11 @@ async fn the_verification_page_renders_in_chromium() {
         .unwrap();
     assert!(dom.contains("lang=\"fr\""), "{dom}");
     assert!(dom.contains("Certificat authentique"), "{dom}");
-    assert!(dom.contains(&format!("{first} {last}")), "{dom}");
+    // A code alone: the first name and the last name's initial, and a form for the rest.
+    let initial = format!("{first} {}.", last.chars().next().unwrap());
+    assert!(dom.contains(&initial), "{dom}");
+    assert!(!dom.contains(&last), "{dom}");
+    assert!(dom.contains("Date de naissance du titulaire"), "{dom}");
     assert!(dom.contains(&format!("{pix} pix sur 895")), "{dom}");
     assert!(
         dom.contains("Niveau obtenu dans chaque compétence"),
@@ -81,6 +85,14 @@ async fn the_verification_page_renders_in_chromium() {
     assert!(dom.contains("1.1 "), "competences are named: {dom}");
     assert!(!dom.contains(&birthdate), "no birthdate on the public page");
     assert!(!dom.contains("<script"), "the page needs no script");
+
+    // With the holder's birthdate, the full name.
+    let url = env.url(&format!("/verify/{code}?birthdate={birthdate}"));
+    let (p, c) = (profile.path().to_owned(), chromium.clone());
+    let dom = tokio::task::spawn_blocking(move || dump_dom(&c, &url, &p))
+        .await
+        .unwrap();
+    assert!(dom.contains(&format!("{first} {last}")), "{dom}");
 
     let url = env.url("/verify/P-BCDFGHJK");
     let (p, c) = (profile.path().to_owned(), chromium.clone());

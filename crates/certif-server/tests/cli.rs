@@ -168,14 +168,45 @@ fn serve_answers_on_the_bound_address() {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    // systemd stops a service with SIGTERM: it stops cleanly, with success.
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let stopped = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     let _ = child.kill();
     let _ = child.wait();
     let body = body.expect("server answered within 20 s");
+    assert!(
+        stopped.is_some_and(|s| s.success()),
+        "SIGTERM stops the server cleanly: {stopped:?}"
+    );
     assert!(body.starts_with("HTTP/1.1 200"), "{body}");
     assert!(body.contains("\"backend\":\"sqlite\""), "{body}");
     assert!(body
         .to_ascii_lowercase()
         .contains("x-content-type-options: nosniff"));
+}
+
+#[test]
+fn the_default_base_url_is_refused_off_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &["serve", "--bind", "0.0.0.0:0"], &[]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("adresse par défaut"), "{err}");
+    assert!(
+        !dir.path().join("certif.db").exists(),
+        "nothing was created"
+    );
 }
 
 #[test]
@@ -188,6 +219,34 @@ fn a_short_admin_token_is_refused_at_start() {
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("admin token too short"));
+    // The token is read from a file too, and never taken from the command line (`ps`).
+    let file = dir.path().join("admin-token");
+    std::fs::write(&file, "short\n").unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--admin-token-file",
+            file.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("admin token too short"));
+    let out = run(
+        dir.path(),
+        &[
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--admin-token",
+            "a-long-enough-admin-token",
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unexpected argument"));
 }
 
 #[test]

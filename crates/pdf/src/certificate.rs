@@ -184,12 +184,15 @@ impl CertificateLang {
             CertificateLang::Fr => format!(
                 "Vérifiez ce certificat sur {url} avec ce code ou en scannant le QR code (dans \
                  le fichier PDF, cliquez dessus) ; le QR code contient une signature du service \
-                 de certification vérifiable hors ligne."
+                 de certification vérifiable hors ligne. La page publique montre le prénom et \
+                 l'initiale du nom ; la date de naissance du titulaire y fait afficher le nom \
+                 complet."
             ),
             CertificateLang::En => format!(
                 "Check this certificate at {url} with this code or by scanning the QR code (in \
                  the PDF file, click it); the QR code holds a signature from the certification \
-                 service that can be checked offline."
+                 service that can be checked offline. The public page shows the first name and \
+                 the last name's initial; the holder's birthdate shows the full name there."
             ),
         }
     }

@@ -2,7 +2,9 @@
 //! so `route_table()` is the router's own list and the OpenAPI test can check that every route
 //! is described.
 
+pub mod budget;
 pub mod jury;
+pub mod upload;
 pub mod verify_page;
 
 use std::sync::Arc;
@@ -33,6 +35,11 @@ pub struct AppState {
     admin_token_sha256: Option<[u8; 32]>,
     /// Jury members signed in to the pages.
     sign_ins: Arc<jury::signin::SignIns>,
+    /// Verifications left to each client.
+    budget: Arc<budget::Budget>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    trusted_proxies: Arc<Vec<std::net::IpAddr>>,
+    uploads: Arc<upload::Uploads>,
 }
 
 impl AppState {
@@ -41,7 +48,15 @@ impl AppState {
             service,
             admin_token_sha256: admin_token.map(sha256),
             sign_ins: Arc::default(),
+            budget: Arc::default(),
+            trusted_proxies: Arc::default(),
+            uploads: Arc::default(),
         }
+    }
+
+    pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> Self {
+        self.trusted_proxies = Arc::new(proxies);
+        self
     }
 }
 
@@ -81,11 +96,7 @@ fn build(max_bundle_bytes: usize) -> Routes {
         .add(Method::GET, "/health", get(health))
         .add(Method::GET, "/openapi.json", get(openapi))
         .add(Method::GET, "/v1/server-key", get(server_key))
-        .add(
-            Method::POST,
-            "/v1/bundles",
-            post(post_bundle).layer(DefaultBodyLimit::max(max_bundle_bytes)),
-        )
+        .add(Method::POST, "/v1/bundles", post(post_bundle))
         .add(
             Method::GET,
             "/v1/bundles/{bundle_id}/status",
@@ -319,24 +330,14 @@ async fn server_key(State(s): State<AppState>) -> Json<ServerKey> {
     })
 }
 
-async fn post_bundle(
-    State(s): State<AppState>,
-    body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Response> {
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::from(crate::error::Rejection::TooLarge {
-                max: s.service.max_bundle_bytes as u64,
-            })
-        } else {
-            ApiError::bad_request(
-                "http.body",
-                format!("Corps de requête illisible : {}", e.body_text()),
-                format!("Unreadable request body: {}", e.body_text()),
-            )
-        }
-    })?;
-    let stored = s.service.ingest(body.to_vec()).await?;
+async fn post_bundle(State(s): State<AppState>, body: axum::body::Body) -> ApiResult<Response> {
+    let service = s.service.clone();
+    let stored = s
+        .uploads
+        .receive(body, s.service.max_bundle_bytes, async move |bytes| {
+            service.ingest(bytes).await
+        })
+        .await?;
     let status = if stored.created {
         StatusCode::CREATED
     } else {
@@ -421,11 +422,61 @@ fn html(status: StatusCode, body: String) -> Response {
         .into_response()
 }
 
+/// What a visitor may add to see the holder's full name: their birthdate, or the signed
+/// payload of the certificate's QR code (the part after `#`).
+#[derive(Debug, Default, serde::Deserialize)]
+struct Proof {
+    birthdate: Option<String>,
+    payload: Option<String>,
+}
+
+/// Whether the visitor showed they hold the certificate (or know its holder's birthdate); a
+/// wrong birthdate counts as a miss.
+fn proof_holds(c: &crate::model::Certification, p: &Proof) -> Option<bool> {
+    if let Some(b) = p.birthdate.as_deref().filter(|b| !b.trim().is_empty()) {
+        return Some(b.trim() == c.draft.birthdate);
+    }
+    let payload = p.payload.as_deref()?.trim();
+    let stored = c.qr_text.as_deref()?.rsplit_once('#')?.1;
+    Some(!payload.is_empty() && payload == stored)
+}
+
+fn too_many(wait: std::time::Duration, json: bool) -> Response {
+    let secs = wait.as_secs().max(1);
+    let err = ApiError::new(
+        429,
+        "verify.too_many",
+        format!("Trop de vérifications depuis cette adresse : réessayez dans {secs} s."),
+        format!("Too many verifications from this address: try again in {secs} s."),
+    );
+    let mut r = if json {
+        err.into_response()
+    } else {
+        html(StatusCode::TOO_MANY_REQUESTS, verify_page::too_many(secs))
+    };
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
 async fn verify(
     State(s): State<AppState>,
     Path(code): Path<String>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
+    axum::extract::Query(proof): axum::extract::Query<Proof>,
 ) -> ApiResult<Response> {
+    let json = wants_json(&headers);
+    let peer = extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let client = budget::client(peer, forwarded, &s.trusted_proxies);
+    if let Err(wait) = s.budget.take(client, std::time::Instant::now()) {
+        return Ok(too_many(wait, json));
+    }
     // People type codes in lower case; the alphabet has no look-alikes to confuse.
     let code = code.trim().to_ascii_uppercase();
     let found = if is_verification_code(&code) {
@@ -433,13 +484,22 @@ async fn verify(
     } else {
         None
     };
-    let json = wants_json(&headers);
     match found {
-        Some(c) if c.status == "valid" => Ok(if json {
-            Json(Verification::from(&c)).into_response()
-        } else {
-            html(StatusCode::OK, verify_page::certificate(&c))
-        }),
+        Some(c) if c.status == "valid" => {
+            let held = proof_holds(&c, &proof);
+            if held != Some(false) {
+                s.budget.refund_hit(client);
+            }
+            let full = held == Some(true);
+            Ok(if json {
+                Json(Verification::new(&c, full)).into_response()
+            } else {
+                html(
+                    StatusCode::OK,
+                    verify_page::certificate(&c, full, held == Some(false)),
+                )
+            })
+        }
         Some(c) => {
             let err = ApiError::new(
                 410,

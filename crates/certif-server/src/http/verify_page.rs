@@ -1,7 +1,8 @@
 //! The public verification page: a short, accessible French page (no script, no external
-//! resource) showing what the certificate shows — name, date of issue, score, levels — and
-//! nothing else: no birthdate, birthplace or e-mail, so that trying codes teaches nobody
-//! anything they could not read on the paper.
+//! resource) showing what the certificate shows — date of issue, score, levels — with the
+//! holder's first name and last name's initial; the full name to whoever gives the holder's
+//! birthdate (a form on the page) or the QR code's signed payload. Never the birthdate,
+//! birthplace or e-mail, so that trying codes teaches nobody a pupil's identity.
 
 use certroom_core::framework::{crcn, COMPETENCE_CODES};
 
@@ -90,10 +91,38 @@ fn competence_title(i: usize) -> String {
     }
 }
 
-/// The page for a valid certification.
-pub fn certificate(c: &Certification) -> String {
+/// The page for a valid certification: the full name when `full`; `wrong_birthdate` when the
+/// visitor gave a birthdate that is not the holder's.
+pub fn certificate(c: &Certification, full: bool, wrong_birthdate: bool) -> String {
     let d = &c.draft;
-    let holder = format!("{} {}", d.first_name, d.last_name.to_uppercase());
+    let holder = if full {
+        format!("{} {}", d.first_name, d.last_name.to_uppercase())
+    } else {
+        format!(
+            "{} {}",
+            d.first_name,
+            crate::dto::last_name_initial(&d.last_name)
+        )
+    };
+    let reveal = if full {
+        String::new()
+    } else {
+        format!(
+            "{wrong}<form method=\"get\" action=\"/verify/{code}\">\n\
+             <p>Pour voir le nom complet du titulaire, saisissez sa date de naissance.</p>\n\
+             <label for=\"birthdate\">Date de naissance du titulaire</label>\n\
+             <input type=\"date\" id=\"birthdate\" name=\"birthdate\" required \
+             autocomplete=\"off\">\n<button type=\"submit\">Afficher le nom complet</button>\n\
+             </form>\n",
+            wrong = if wrong_birthdate {
+                "<p class=\"ko\" role=\"alert\">Cette date de naissance n'est pas celle du \
+                 titulaire.</p>\n"
+            } else {
+                ""
+            },
+            code = escape(&c.code),
+        )
+    };
     let mut rows = String::new();
     for (i, level) in d.levels.iter().enumerate() {
         rows.push_str(&format!(
@@ -111,7 +140,7 @@ pub fn certificate(c: &Certification) -> String {
          <dt>Niveau global</dt><dd>{global}</dd>\n</dl>\n\
          <table>\n<caption>Niveau obtenu dans chaque compétence</caption>\n\
          <thead><tr><th scope=\"col\">Compétence</th><th scope=\"col\">Niveau</th></tr></thead>\n\
-         <tbody>\n{rows}</tbody>\n</table>\n\
+         <tbody>\n{rows}</tbody>\n</table>\n{reveal}\
          <p><small>Comparez ces informations avec celles du certificat présenté. \
          Le QR code du certificat peut aussi être vérifié sans connexion avec la clé publique \
          du service.</small></p>",
@@ -123,6 +152,16 @@ pub fn certificate(c: &Certification) -> String {
         global = d.global_level,
     );
     page(&format!("Certificat {} authentique", c.code), &body)
+}
+
+/// The page for a client that verified too much too fast.
+pub fn too_many(retry_after_s: u64) -> String {
+    let body = format!(
+        "<h1>Trop de vérifications</h1>\n\
+         <p class=\"ko\" role=\"alert\">Trop de vérifications ont été demandées depuis \
+         cette adresse. Réessayez dans {retry_after_s} secondes.</p>"
+    );
+    page("Trop de vérifications", &body)
 }
 
 /// The page for a code that names nothing.
