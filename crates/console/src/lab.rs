@@ -110,7 +110,7 @@ impl Console {
     pub async fn declare_stations(&self, service_url: &str) -> Result<usize, ConsoleError> {
         let body = self.stations_declaration()?;
         let count = self.paired_stations()?.len();
-        let url = service_url.trim().trim_end_matches('/').to_owned();
+        let url = crate::outbox::parse_service_url(service_url)?;
         self.spawn(async move { certroom_sync::declare_stations(&url, body).await })
             .await?
             .map_err(|e| {

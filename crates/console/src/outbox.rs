@@ -121,16 +121,14 @@ async fn drain(outbox: &Outbox, link: &ServiceLink, within: Duration) -> Result<
     Ok(())
 }
 
-fn parse_service_url(text: &str) -> Result<String, ConsoleError> {
-    let url = text.trim().trim_end_matches('/').to_owned();
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return Err(ConsoleError::new(
+pub(crate) fn parse_service_url(text: &str) -> Result<String, ConsoleError> {
+    certroom_core::service_url::checked(text).map_err(|why| {
+        ConsoleError::new(
             "outbox.url",
-            "Adresse du service de certification invalide (https://…).",
-            "Invalid certification service address (https://…).",
-        ));
-    }
-    Ok(url)
+            format!("Adresse du service de certification refusée : {why}"),
+            format!("Certification service address refused: {why}"),
+        )
+    })
 }
 
 impl Console {

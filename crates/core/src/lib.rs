@@ -24,6 +24,7 @@ pub mod message;
 pub mod options;
 pub mod password;
 pub mod scoring;
+pub mod service_url;
 pub mod simulation;
 pub mod text;
 

@@ -49,12 +49,14 @@ impl Settings {
             .filter(|c| !c.is_whitespace())
             .collect::<String>()
             .to_ascii_lowercase();
-        let url = &self.service_url;
-        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(OfficeError::Setting {
-                field: "service_url",
-                reason: "https://… expected / attendu".into(),
-            });
+        if !self.service_url.is_empty() {
+            self.service_url =
+                certroom_core::service_url::checked(&self.service_url).map_err(|reason| {
+                    OfficeError::Setting {
+                        field: "service_url",
+                        reason,
+                    }
+                })?;
         }
         if !self.service_key.is_empty() && self.key().is_none() {
             return Err(OfficeError::Setting {
@@ -129,6 +131,14 @@ mod tests {
             (
                 Settings {
                     service_url: "ftp://x".into(),
+                    ..Settings::default()
+                },
+                "service_url",
+            ),
+            (
+                // The centre token would travel in clear.
+                Settings {
+                    service_url: "http://certif.example.fr".into(),
                     ..Settings::default()
                 },
                 "service_url",
