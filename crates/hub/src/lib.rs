@@ -5,6 +5,7 @@
 //! inputs the hub accepted, which [`store`] commits before answering and replays after a
 //! restart; [`lab`] is what lasts across sessions (the hub identity, the paired PCs); [`server`] serves the connections. Protocol: docs/hub-protocol.md.
 
+pub mod guard;
 pub mod lab;
 pub mod room;
 pub mod server;

@@ -111,7 +111,15 @@ pub enum RoomError {
     NoPairing,
     #[error("identity already used")]
     IdentityTaken,
+    #[error("pairing refused while tests run")]
+    PairingDuringTests,
+    #[error("too many pairing requests")]
+    PairingsFull,
 }
+
+/// Pairing requests waiting for the invigilator at most: a laptop on the lab network making up
+/// keys cannot fill the console's screen or memory.
+pub const MAX_PENDING_PAIRINGS: usize = 64;
 
 impl UserMessage for RoomError {
     fn code(&self) -> &'static str {
@@ -138,6 +146,8 @@ impl UserMessage for RoomError {
             Self::TestsRunning(_) => "room.tests_running",
             Self::NoPairing => "room.no_pairing",
             Self::IdentityTaken => "room.identity_taken",
+            Self::PairingDuringTests => "room.pairing_during_tests",
+            Self::PairingsFull => "room.pairings_full",
         }
     }
     fn message_fr(&self) -> String {
@@ -164,6 +174,8 @@ impl UserMessage for RoomError {
             Self::TestsRunning(ids) => format!("{} test(s) encore en cours : terminez-les avant de finaliser.", ids.len()),
             Self::NoPairing => "Aucune demande d'appairage de ce poste.".into(),
             Self::IdentityTaken => "Un autre candidat porte déjà cette identité.".into(),
+            Self::PairingDuringTests => "Appairage refusé pendant l'épreuve : appairez ce poste avant ou après les tests.".into(),
+            Self::PairingsFull => "Trop de demandes d'appairage en attente : traitez-les sur la console.".into(),
         }
     }
     fn message_en(&self) -> String {
@@ -190,6 +202,8 @@ impl UserMessage for RoomError {
             Self::TestsRunning(ids) => format!("{} test(s) still running: end them before finalizing.", ids.len()),
             Self::NoPairing => "No pairing request from this PC.".into(),
             Self::IdentityTaken => "Another candidate already has this identity.".into(),
+            Self::PairingDuringTests => "Pairing refused during the exam: pair this PC before or after the tests.".into(),
+            Self::PairingsFull => "Too many pairing requests waiting: handle them on the console.".into(),
         }
     }
 }
@@ -391,6 +405,15 @@ impl Room {
                 let label = clean(label, 64, "label")?;
                 let code = pairing_code(&self.hub, station);
                 let enrolled = self.is_enrolled(station);
+                if !enrolled && !self.pairings.contains_key(station) {
+                    // A PC nobody paired appears during the exam: most likely not a lab PC.
+                    if !self.live_stations().is_empty() {
+                        return Err(RoomError::PairingDuringTests);
+                    }
+                    if self.pairings.len() >= MAX_PENDING_PAIRINGS {
+                        return Err(RoomError::PairingsFull);
+                    }
+                }
                 if !enrolled {
                     let req = PairingRequest {
                         station: station.to_owned(),

@@ -13,7 +13,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use futures_util::{SinkExt, StreamExt};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
@@ -29,14 +29,29 @@ use certroom_protocol::{
     WireError,
 };
 
+use crate::guard::SignInGuard;
 use crate::lab::Lab;
 use crate::room::{Effects, Input, Room, RoomError, RoomSetup};
-use crate::store::{Store, StoreError};
+use crate::store::{RefusalLog, Store, StoreError};
 use crate::tls::{HubIdentity, TlsError};
 
 pub const DB_FILE: &str = "hub.db";
 /// A client that opens a TCP connection and never finishes the TLS handshake is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Nor may it take longer to send its request's headers.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// A kiosk connection that has not sent one accepted frame in this time is closed.
+const UNBOUND_IDLE: Duration = Duration::from_secs(30);
+/// A paired kiosk may stay silent as long as a candidate reads: all day.
+const BOUND_IDLE: Duration = Duration::from_secs(24 * 3600);
+/// Refused frames one connection may send before it is closed.
+pub const MAX_BAD_FRAMES: u32 = 32;
+/// Connections at once: a room of 40 PCs and a few consoles is far below.
+pub const MAX_CONNECTIONS: usize = 512;
+
+/// The address a connection comes from.
+#[derive(Debug, Clone, Copy)]
+struct Peer(SocketAddr);
 
 #[derive(Debug, thiserror::Error)]
 pub enum HubError {
@@ -67,6 +82,8 @@ pub struct Authority {
 
 struct Inner {
     room: Mutex<(Room, Store)>,
+    refusals: RefusalLog,
+    guard: SignInGuard,
     fingerprint: Fingerprint,
     fingerprint_hex: String,
     identity: HubIdentity,
@@ -99,11 +116,14 @@ impl Hub {
             })
         })?;
         let store = Store::open(&room.join(DB_FILE))?.with_lab(Lab::open(lab)?);
+        let refusals = RefusalLog::open(room)?;
         let room = store.load_room(&fingerprint.to_hex(), setup)?;
         let (console, _) = broadcast::channel(4096);
         Ok(Hub {
             inner: Arc::new(Inner {
                 room: Mutex::new((room, store)),
+                refusals,
+                guard: SignInGuard::default(),
                 fingerprint_hex: fingerprint.to_hex(),
                 fingerprint,
                 identity,
@@ -222,21 +242,32 @@ impl Hub {
     /// Applies and logs one input; nothing is changed if either fails.
     fn accept(&self, input: Input, station: Option<&str>) -> Result<Effects, WireError> {
         let at = crate::now();
-        let mut guard = self.lock();
-        let (room, store) = &mut *guard;
-        let refuse = |store: &Store, e: &RoomError| {
-            let _ = store.refuse(&at, station, e.code(), &e.to_string());
-            let mut w = WireError::from(e);
+        let refused = |e: RoomError| {
+            let _ = self
+                .inner
+                .refusals
+                .refuse(&at, station, e.code(), &e.to_string());
+            let mut w = WireError::from(&e);
             if let RoomError::Replay { last_n } = e {
-                w.last_n = Some(*last_n);
+                w.last_n = Some(last_n);
             }
             w
         };
-        if let Input::Station { station, n, msg } = &input {
-            room.admit(station, *n, msg)
-                .map_err(|e| refuse(store, &e))?;
-        }
-        let fx = room.apply(&input, &at).map_err(|e| refuse(store, &e))?;
+        let mut guard = self.lock();
+        let (room, store) = &mut *guard;
+        let applied = match &input {
+            Input::Station { station, n, msg } => room
+                .admit(station, *n, msg)
+                .and_then(|()| room.apply(&input, &at)),
+            Input::Console { .. } => room.apply(&input, &at),
+        };
+        let fx = match applied {
+            Ok(fx) => fx,
+            Err(e) => {
+                drop(guard);
+                return Err(refused(e));
+            }
+        };
         if let Err(e) = store.log(&at, &input) {
             // The room moved ahead of its record: go back to what the record says.
             tracing::error!("hub log write failed: {e}");
@@ -297,7 +328,7 @@ impl Hub {
         raw: &str,
         bound: &mut Option<String>,
         tx: &mpsc::UnboundedSender<Message>,
-    ) -> Message {
+    ) -> (Message, bool) {
         let refused = |e: &FrameError, n: u64| {
             let mut w = WireError::from(e);
             if let FrameError::Replay { last_n } = e {
@@ -308,13 +339,15 @@ impl Hub {
         let signed = match frame::open(raw, &self.inner.fingerprint_hex) {
             Ok(s) => s,
             Err(e) => {
-                let at = chrono::Utc::now().to_rfc3339();
-                let _ = self.lock().1.refuse(&at, None, e.code(), &e.to_string());
-                return refused(&e, 0);
+                let _ = self
+                    .inner
+                    .refusals
+                    .refuse(&crate::now(), None, e.code(), &e.to_string());
+                return (refused(&e, 0), true);
             }
         };
         if bound.as_deref().is_some_and(|b| b != signed.station) {
-            return refused(&FrameError::StationChanged, signed.n);
+            return (refused(&FrameError::StationChanged, signed.n), true);
         }
         let n = signed.n;
         let station = signed.station.clone();
@@ -343,9 +376,9 @@ impl Hub {
                 };
                 let out = text(&msg);
                 self.dispatch(fx);
-                out
+                (out, false)
             }
-            Err(error) => text(&HubMessage::Err { n, error }),
+            Err(error) => (text(&HubMessage::Err { n, error }), true),
         }
     }
 
@@ -370,16 +403,26 @@ impl Hub {
             loop {
                 tokio::select! {
                     accepted = listener.accept() => {
-                        let Ok((tcp, _peer)) = accepted else { continue };
+                        let Ok((tcp, peer)) = accepted else { continue };
+                        // Beyond the cap the connection is dropped at once: whoever opens
+                        // hundreds is not a lab PC.
+                        if conns.len() >= MAX_CONNECTIONS {
+                            continue;
+                        }
                         let _ = tcp.set_nodelay(true);
                         let acceptor = acceptor.clone();
-                        let app = app.clone();
+                        let app = app.clone().layer(axum::Extension(Peer(peer)));
                         conns.spawn(async move {
                             let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await else {
                                 return;
                             };
                             let svc = TowerToHyperService::new(app);
-                            let _ = auto::Builder::new(TokioExecutor::new())
+                            let mut builder = auto::Builder::new(TokioExecutor::new());
+                            builder
+                                .http1()
+                                .timer(TokioTimer::new())
+                                .header_read_timeout(HEADER_TIMEOUT);
+                            let _ = builder
                                 .serve_connection_with_upgrades(TokioIo::new(tls), svc)
                                 .await;
                         });
@@ -447,9 +490,16 @@ async fn kiosk_session(hub: Hub, socket: WebSocket) {
     });
     let mut bound: Option<String> = None;
     let mut stop = hub.inner.shutdown.subscribe();
+    let mut bad = 0u32;
     loop {
+        // Until one frame is accepted, the connection is nobody's: it may not idle.
+        let idle = if bound.is_none() {
+            UNBOUND_IDLE
+        } else {
+            BOUND_IDLE
+        };
         let next = tokio::select! {
-            m = stream.next() => m,
+            m = tokio::time::timeout(idle, stream.next()) => m.ok().flatten(),
             _ = stop.changed() => None,
         };
         let Some(Ok(msg)) = next else { break };
@@ -461,6 +511,10 @@ async fn kiosk_session(hub: Hub, socket: WebSocket) {
                     n: 0,
                     error: WireError::from(&e),
                 }));
+                bad += 1;
+                if bad > MAX_BAD_FRAMES {
+                    break;
+                }
                 continue;
             }
             Message::Close(_) => break,
@@ -469,9 +523,9 @@ async fn kiosk_session(hub: Hub, socket: WebSocket) {
         let h = hub.clone();
         let mut b = bound.clone();
         let t = tx.clone();
-        let Ok((reply, b)) = tokio::task::spawn_blocking(move || {
-            let reply = h.kiosk_frame(&raw, &mut b, &t);
-            (reply, b)
+        let Ok((reply, refused, b)) = tokio::task::spawn_blocking(move || {
+            let (reply, refused) = h.kiosk_frame(&raw, &mut b, &t);
+            (reply, refused, b)
         })
         .await
         else {
@@ -480,6 +534,14 @@ async fn kiosk_session(hub: Hub, socket: WebSocket) {
         bound = b;
         if tx.send(reply).is_err() {
             break;
+        }
+        // A kiosk's frame is refused now and then (a replay after a reconnection); a stream of
+        // refusals is someone else.
+        if refused {
+            bad += 1;
+            if bad > MAX_BAD_FRAMES {
+                break;
+            }
         }
     }
     if let Some(station) = bound {
@@ -492,25 +554,93 @@ async fn kiosk_session(hub: Hub, socket: WebSocket) {
     let _ = writer.await;
 }
 
-async fn console_socket(State(hub): State<Hub>, ws: WebSocketUpgrade) -> impl IntoResponse {
+async fn console_socket(
+    State(hub): State<Hub>,
+    axum::Extension(Peer(peer)): axum::Extension<Peer>,
+    ws: WebSocketUpgrade,
+) -> impl IntoResponse {
     ws.max_message_size(64 * 1024)
-        .on_upgrade(move |socket| console_session(hub, socket))
+        .on_upgrade(move |socket| console_session(hub, socket, peer.ip()))
 }
 
-async fn console_session(hub: Hub, mut socket: WebSocket) {
+impl Hub {
+    /// A sign-in over the network: refused without comparing while the address waits; a wrong
+    /// password is recorded and raised on the console.
+    fn remote_sign_in(
+        &self,
+        from: std::net::IpAddr,
+        session: i64,
+        password: &str,
+    ) -> Result<Authority, WireError> {
+        let guard = &self.inner.guard;
+        if let Err(wait) = guard.may_try(from, std::time::Instant::now()) {
+            let secs = wait.as_secs().max(1);
+            return Err(WireError {
+                code: "room.signin_locked".into(),
+                message_fr: format!(
+                    "Trop de mots de passe erronés depuis cette adresse : réessayez dans {secs} s."
+                ),
+                message_en: format!(
+                    "Too many wrong passwords from this address: try again in {secs} s."
+                ),
+                last_n: None,
+            });
+        }
+        match self.sign_in(session, password) {
+            Ok(a) => {
+                guard.succeeded(from);
+                Ok(a)
+            }
+            Err(e) => {
+                let n = guard.failed(from, std::time::Instant::now());
+                let detail = format!("{from} ({n})");
+                let _ =
+                    self.inner
+                        .refusals
+                        .refuse(&crate::now(), None, "room.signin_failed", &detail);
+                let _ = self.inner.console.send(ConsoleEvent::Error {
+                    error: WireError {
+                        code: "room.signin_failed".into(),
+                        message_fr: format!(
+                            "Mot de passe surveillant erroné depuis {from} ({n} fois) : si ce n'est \
+                             pas un surveillant, signalez-le."
+                        ),
+                        message_en: format!(
+                            "Wrong invigilator password from {from} ({n} times): if it is not an \
+                             invigilator, report it."
+                        ),
+                        last_n: None,
+                    },
+                });
+                Err(e)
+            }
+        }
+    }
+}
+
+async fn console_session(hub: Hub, mut socket: WebSocket, from: std::net::IpAddr) {
     // Sign in first; nothing of the room is sent before.
     let authority = loop {
-        let Some(Ok(msg)) = socket.recv().await else {
+        let Ok(Some(Ok(msg))) = tokio::time::timeout(UNBOUND_IDLE, socket.recv()).await else {
             return;
         };
         let Message::Text(t) = msg else { continue };
         match serde_json::from_str::<ConsoleRequest>(&t) {
             Ok(ConsoleRequest::SignIn { session, password }) => {
-                match hub.sign_in(session, &password) {
-                    Ok(a) => break a,
-                    Err(error) => {
+                let h = hub.clone();
+                let signed_in =
+                    tokio::task::spawn_blocking(move || h.remote_sign_in(from, session, &password))
+                        .await;
+                match signed_in {
+                    Ok(Ok(a)) => break a,
+                    Ok(Err(error)) => {
+                        let locked = error.code == "room.signin_locked";
                         let _ = socket.send(text(&ConsoleEvent::Error { error })).await;
+                        if locked {
+                            return;
+                        }
                     }
+                    Err(_) => return,
                 }
             }
             _ => {

@@ -184,6 +184,43 @@ impl Store {
         Ok(())
     }
 
+    pub fn input_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM inputs", [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+
+/// Refused frames and commands, for the report and for whoever looks into an incident. Kept in
+/// their own database, written without waiting for the disk and under their own lock: a laptop
+/// sending junk as fast as it can costs the room neither an fsync per frame nor its lock. A power
+/// cut may lose the last refusals, which decided nothing.
+pub struct RefusalLog {
+    conn: std::sync::Mutex<Connection>,
+}
+
+pub const REFUSALS_DB_FILE: &str = "refusals.db";
+
+impl RefusalLog {
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(dir.join(REFUSALS_DB_FILE))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "OFF")?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS refusals (
+                id      INTEGER PRIMARY KEY,
+                at      TEXT NOT NULL,
+                station TEXT,
+                code    TEXT NOT NULL,
+                detail  TEXT NOT NULL
+            ) STRICT;",
+        )?;
+        Ok(RefusalLog {
+            conn: std::sync::Mutex::new(conn),
+        })
+    }
+
     pub fn refuse(
         &self,
         at: &str,
@@ -191,26 +228,19 @@ impl Store {
         code: &str,
         detail: &str,
     ) -> Result<(), StoreError> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO refusals (at, station, code, detail) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![at, station, code, detail])?;
+        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        conn.prepare_cached(
+            "INSERT INTO refusals (at, station, code, detail) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![at, station, code, detail])?;
         Ok(())
     }
 
+    /// `(code, detail)`, oldest first.
     pub fn refusals(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT code, detail FROM refusals ORDER BY id")?;
+        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let mut stmt = conn.prepare("SELECT code, detail FROM refusals ORDER BY id")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    pub fn input_count(&self) -> Result<u64, StoreError> {
-        let n: i64 = self
-            .conn
-            .query_row("SELECT count(*) FROM inputs", [], |r| r.get(0))?;
-        Ok(u64::try_from(n).unwrap_or(0))
     }
 }

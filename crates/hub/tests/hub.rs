@@ -320,8 +320,8 @@ async fn malformed_oversized_forged_and_replayed_frames_are_refused_and_the_hub_
         "{r:?}"
     );
 
-    let guard = certroom_hub::store::Store::open(&dir.path().join("hub.db")).unwrap();
-    let codes: Vec<String> = guard
+    let log = certroom_hub::store::RefusalLog::open(dir.path()).unwrap();
+    let codes: Vec<String> = log
         .refusals()
         .unwrap()
         .into_iter()

@@ -751,6 +751,28 @@ fn cases(f: &Fixture) -> Vec<Case> {
             ]),
         },
         Case {
+            name: "pair: a PC nobody paired is refused once a test runs; a known one is not",
+            steps: steps(vec![
+                lab(f),
+                seat(a, 2, 2),
+                vec![
+                    authorize(a, 2, 1),
+                    sync(a, 4, c2, 0, 3),
+                    refused(
+                        kiosk("cc".repeat(32).as_str(), 1, K::Pair { label: "Portable".into() }),
+                        "room.pairing_during_tests",
+                    ),
+                    accepted(
+                        kiosk(b, 2, K::Pair { label: "PC-B".into() }),
+                        fx().reply(Reply::Pairing {
+                            code: pairing_code(HUB, b),
+                            enrolled: true,
+                        }),
+                    ),
+                ],
+            ]),
+        },
+        Case {
             name: "done: a command the kiosk carried out is not sent again",
             steps: steps(vec![
                 lab(f),

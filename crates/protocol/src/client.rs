@@ -59,8 +59,32 @@ pub async fn connect_socket(
     pin: Fingerprint,
     path: &str,
 ) -> Result<Socket, LinkError> {
+    connect_socket_from(None, addr, pin, path).await
+}
+
+/// [`connect_socket`] from a chosen local address (another PC of the lab, in tests).
+pub async fn connect_socket_from(
+    local: Option<std::net::IpAddr>,
+    addr: SocketAddr,
+    pin: Fingerprint,
+    path: &str,
+) -> Result<Socket, LinkError> {
     let config = pinned_client_config(pin).map_err(|e| LinkError::Unreachable(e.to_string()))?;
-    let tcp = tokio::time::timeout(REQUEST_TIMEOUT, TcpStream::connect(addr))
+    let connect = async {
+        match local {
+            None => TcpStream::connect(addr).await,
+            Some(ip) => {
+                let socket = if ip.is_ipv4() {
+                    tokio::net::TcpSocket::new_v4()?
+                } else {
+                    tokio::net::TcpSocket::new_v6()?
+                };
+                socket.bind(SocketAddr::new(ip, 0))?;
+                socket.connect(addr).await
+            }
+        }
+    };
+    let tcp = tokio::time::timeout(REQUEST_TIMEOUT, connect)
         .await
         .map_err(|_| LinkError::Timeout)?
         .map_err(|e| LinkError::Unreachable(e.to_string()))?;

@@ -196,10 +196,14 @@ pub async fn run(cfg: SimRoomConfig, hub: HubEndpoint) -> Result<SimRoomReport, 
     let cfg = Arc::new(cfg);
     let hub = Arc::new(hub);
     let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..cfg.kiosks.min(hub.candidates.len()) {
+    let count = cfg.kiosks.min(hub.candidates.len());
+    // The lab is set up before the exam: the hub refuses a new pairing while a test runs.
+    let paired = Arc::new(tokio::sync::Barrier::new(count));
+    for i in 0..count {
         let (cfg, hub, shared) = (cfg.clone(), hub.clone(), shared.clone());
+        let paired = paired.clone();
         tasks.spawn(async move {
-            let r = kiosk(i, &cfg, &hub, &shared, deadline).await;
+            let r = kiosk(i, &cfg, &hub, &shared, deadline, &paired).await;
             if let Err(e) = r {
                 lock(&shared).errors.push(format!("kiosk {i}: {e}"));
             }
@@ -302,6 +306,7 @@ async fn kiosk(
     hub: &HubEndpoint,
     shared: &SharedRef,
     deadline: Instant,
+    paired: &tokio::sync::Barrier,
 ) -> Result<(), LiveError> {
     let dir = cfg.dir.join(kiosk_dir_name(i));
     std::fs::create_dir_all(&dir).map_err(|_| LiveError::Unexpected)?;
@@ -332,6 +337,7 @@ async fn kiosk(
         tokio::time::sleep(Duration::from_millis(50)).await;
         enrolled = live.hello().await?;
     }
+    let _ = tokio::time::timeout_at(deadline.into(), paired.wait()).await;
     let (first, birth, date) = &hub.candidates[i];
     live.join(&Identity {
         session: hub.session.to_string(),
