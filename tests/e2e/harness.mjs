@@ -95,29 +95,40 @@ export async function startDisplay() {
   return { display, env, stop: () => children.reverse().forEach((c) => c.kill("SIGTERM")) };
 }
 
-/** A WebDriver session on `certroom <args>` through tauri-driver. */
+/** A WebDriver session on `certroom <args>` through tauri-driver. Starting a session can fail
+ * when tauri-driver reaches WebKitWebDriver before it listens (a loaded machine): the driver is
+ * then killed (a live child would keep the test process from ever exiting) and started again,
+ * up to three times. What the app does once started is never retried. */
 export async function startApp(screen, args, extraEnv = {}) {
-  const port = await freePort();
-  const nativePort = await freePort();
   const env = { ...screen.env, ...extraEnv };
   requireTool("tauri-driver");
   requireTool("WebKitWebDriver");
-  const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], { env, stdio: ["ignore", "inherit", "inherit"] });
-  await waitFor(() => portOpen(port), "tauri-driver");
-  const browser = await remote({
-    hostname: "127.0.0.1",
-    port,
-    logLevel: "error",
-    connectionRetryCount: 0,
-    capabilities: { "tauri:options": { application: BIN, args } },
-  });
-  return {
-    browser,
-    async stop() {
-      try { await browser.deleteSession(); } catch { /* the app may have exited on purpose */ }
-      driver.kill("SIGTERM");
-    },
-  };
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const nativePort = await freePort();
+    const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], { env, stdio: ["ignore", "inherit", "inherit"] });
+    try {
+      await waitFor(() => portOpen(port), "tauri-driver");
+      const browser = await remote({
+        hostname: "127.0.0.1",
+        port,
+        logLevel: "error",
+        connectionRetryCount: 0,
+        capabilities: { "tauri:options": { application: BIN, args } },
+      });
+      return {
+        browser,
+        async stop() {
+          try { await browser.deleteSession(); } catch { /* the app may have exited on purpose */ }
+          driver.kill("SIGTERM");
+        },
+      };
+    } catch (e) {
+      driver.kill("SIGKILL");
+      if (attempt >= 3) throw e;
+      await sleep(1000);
+    }
+  }
 }
 
 export function newDataDir(prefix) {
