@@ -733,7 +733,7 @@ async fn verify_load(
     ))
 }
 
-async fn bench_app(db: Database, data_dir: &Path) -> Result<App, BenchError> {
+pub(crate) async fn bench_app(db: Database, data_dir: &Path) -> Result<App, BenchError> {
     let signer = Arc::new(
         Signer::ephemeral("https://verifier.certroom.example", None)
             .map_err(|e| BenchError::Other(e.to_string()))?,

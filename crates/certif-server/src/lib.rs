@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod attack;
 pub mod banks;
 pub mod bench;
 pub mod config;

@@ -124,6 +124,13 @@ enum Command {
         /// Bank folder used by the simulated rooms.
         #[arg(long, default_value = bench::SAMPLE_BANK_DIR)]
         bank: PathBuf,
+        /// Measure the service under abuse instead: slow uploads, a code sweeper, and real
+        /// verifications meanwhile.
+        #[arg(long)]
+        attack: bool,
+        /// How long the attack lasts, seconds.
+        #[arg(long, default_value_t = 60)]
+        attack_seconds: u64,
     },
 }
 
@@ -329,7 +336,20 @@ async fn main() -> ExitCode {
             requests,
             concurrency,
             bank,
+            attack,
+            attack_seconds,
         } => {
+            if attack {
+                let o = certif_server::attack::AttackOptions {
+                    duration: std::time::Duration::from_secs(attack_seconds),
+                    bank_dir: bank,
+                    ..Default::default()
+                };
+                return match certif_server::attack::run(&o).await {
+                    Ok(r) => print_json(&r),
+                    Err(e) => fail(&e),
+                };
+            }
             let opts = BenchOptions {
                 sessions,
                 candidates,

@@ -1,0 +1,28 @@
+//! The 20-second smoke version of `certif-server bench --attack` (BENCHMARKS.md has the full
+//! figures): under 200 trickling uploads and a code sweeper, memory stays bounded, real
+//! verifications stay fast, and the sweeper finds next to nothing.
+
+use std::time::Duration;
+
+use certif_server::attack::{run, AttackOptions};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_holds_under_slow_uploads_and_a_code_sweeper() {
+    let r = run(&AttackOptions {
+        duration: Duration::from_secs(20),
+        ..AttackOptions::default()
+    })
+    .await
+    .unwrap();
+    println!("{}", serde_json::to_string_pretty(&r).unwrap());
+    assert_eq!(
+        r.slow_uploads, 200,
+        "every trickling upload is held, none dropped the server"
+    );
+    assert!(r.server_rss_mb_peak <= 300.0, "{r:?}");
+    assert_eq!(r.verify_errors_under_attack, 0, "{r:?}");
+    assert!(r.verify_requests_under_attack > 100, "{r:?}");
+    assert!(r.verify_p99_ms_under_attack <= 50.0, "{r:?}");
+    assert!(r.sweeper_refused > r.sweeper_guesses, "{r:?}");
+    assert!(r.enumeration_hits_per_hour <= 10.0, "{r:?}");
+}
