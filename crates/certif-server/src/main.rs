@@ -136,6 +136,13 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AdminAction {
+    /// Vide les journaux des lots reçus il y a plus de N jours et déjà décidés ou publiés ; les
+    /// résultats et les certifications restent. / Empty the journals of bundles received more
+    /// than N days ago and already decided or published; results and certifications stay.
+    Purge {
+        #[arg(long)]
+        older_than_days: u32,
+    },
     /// Enrol a centre; prints its token (shown once).
     EnrolCentre {
         #[arg(long)]
@@ -412,6 +419,16 @@ async fn admin(app: &App, action: AdminAction) -> ExitCode {
             match s.add_config(&json).await {
                 Ok((id, created)) => print_json(&serde_json::json!({"id": id, "created": created})),
                 Err(e) => api_fail(&e),
+            }
+        }
+        AdminAction::Purge { older_than_days } => {
+            let before = (chrono::Utc::now() - chrono::Duration::days(i64::from(older_than_days)))
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            match s.store.purge_evidence(&before).await {
+                Ok(n) => print_json(
+                    &serde_json::json!({ "purged_bundles": n, "received_before": before }),
+                ),
+                Err(e) => fail(&e),
             }
         }
         AdminAction::RevokeConsole { uai, key } => match s.revoke_console(&uai, &key).await {

@@ -89,6 +89,10 @@ async fn upload_publishes_and_the_code_resolves(b: &common::Backend) {
         "birthplace",
         "candidate_id",
         "local_id",
+        // Health-related: never public.
+        "needs_adjustment",
+        "adjusted_questions",
+        "extra_time_percent",
     ] {
         assert!(v.get(absent).is_none(), "{absent} must not be public: {v}");
     }

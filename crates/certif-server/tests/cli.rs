@@ -114,6 +114,22 @@ fn set_up_then_import_a_bundle_from_a_file() {
     let again = json(&run(&data, &["import", file.to_str().unwrap()], &[]));
     assert_eq!(again, receipt, "importing twice gives the same receipt");
 
+    // Retention: the published bundle's journals go; its receipt stays.
+    let purged = json(&run(
+        &data,
+        &["admin", "purge", "--older-than-days", "0"],
+        &[],
+    ));
+    assert_eq!(purged["purged_bundles"], 1, "{purged}");
+    let purged = json(&run(
+        &data,
+        &["admin", "purge", "--older-than-days", "0"],
+        &[],
+    ));
+    assert_eq!(purged["purged_bundles"], 0, "nothing left to purge");
+    let again = json(&run(&data, &["import", file.to_str().unwrap()], &[]));
+    assert_eq!(again, receipt, "the receipt outlives the evidence");
+
     let mut bad = bundle.clone();
     let n = bad.len() - 1;
     bad[n] ^= 1;

@@ -122,6 +122,12 @@ pub trait Store: Send + Sync + 'static {
         issued: String,
     ) -> Result<SessionStatus, StoreError>;
 
+    /// Empties the bytes (the journals: every answer of every pupil, and the adjustments flag)
+    /// of bundles received before `before` (RFC 3339) that nothing will replay again: decided
+    /// or published, not waiting for the jury. Results and certifications stay, for as long as
+    /// certificates are verified. Returns how many bundles were emptied.
+    async fn purge_evidence(&self, before: &str) -> Result<u64, StoreError>;
+
     /// The bytes of the bundle stored under this id: the evidence a rescoring replays.
     async fn bundle_bytes(&self, bundle_id: &str) -> Result<Option<Vec<u8>>, StoreError>;
 

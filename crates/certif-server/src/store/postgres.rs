@@ -776,6 +776,17 @@ impl Store for PgStore {
         Ok(new)
     }
 
+    async fn purge_evidence(&self, before: &str) -> Result<u64, StoreError> {
+        let client = self.pool.get().await?;
+        Ok(client
+            .execute(
+                "UPDATE bundles SET bytes = ''::bytea WHERE received_at < $1 \
+                 AND status <> 'pending_jury' AND length(bytes) > 0",
+                &[&before],
+            )
+            .await?)
+    }
+
     async fn bundle_bytes(&self, bundle_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let client = self.pool.get().await?;
         let row = client

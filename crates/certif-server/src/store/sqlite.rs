@@ -882,6 +882,19 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn purge_evidence(&self, before: &str) -> Result<u64, StoreError> {
+        let before = before.to_owned();
+        self.write(move |conn| {
+            let n = conn.execute(
+                "UPDATE bundles SET bytes = X'' WHERE received_at < ?1 \
+                 AND status <> 'pending_jury' AND length(bytes) > 0",
+                [&before],
+            )?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
     async fn bundle_bytes(&self, bundle_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let id = bundle_id.to_owned();
         self.read(move |conn| {
