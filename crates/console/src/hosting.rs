@@ -39,6 +39,10 @@ pub struct RoomInfo {
 }
 
 impl HostedRoom {
+    pub(crate) fn session(&self) -> i64 {
+        self.session
+    }
+
     fn info(&self) -> RoomInfo {
         RoomInfo {
             address: self.running.addr.to_string(),

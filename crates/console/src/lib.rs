@@ -70,14 +70,16 @@ impl Console {
             .map_err(|e| ConsoleError::internal("runtime", e))?;
         let sender = outbox::Sender::open(data)?;
         sender.start(&runtime, data.to_owned());
-        Ok(Console {
+        let console = Console {
             data: data.to_owned(),
             store: Mutex::new(store),
             signed_in: AtomicBool::new(false),
             hosted: Mutex::new(None),
             sender,
             runtime: Some(runtime),
-        })
+        };
+        console.forget_old_rooms();
+        Ok(console)
     }
 
     pub fn data_dir(&self) -> &Path {

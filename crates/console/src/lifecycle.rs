@@ -59,6 +59,40 @@ pub fn latest_upload(items: &[Item], session: i64) -> Option<&Item> {
         .max_by_key(|i| i.id)
 }
 
+/// How long the console keeps a room's copies of the journals once the service's answer on its
+/// bundle is final: long enough for a question from the service, no longer.
+pub const ROOM_RETENTION_DAYS: i64 = 30;
+
+/// Sessions whose room the console may forget at `now`: their latest bundle was received more
+/// than `keep` ago and the service's word on it is final (published, decided or replaced).
+pub fn rooms_to_forget(
+    items: &[Item],
+    now: chrono::DateTime<chrono::Utc>,
+    keep: chrono::Duration,
+) -> Vec<i64> {
+    let mut sessions: Vec<i64> = items.iter().map(|i| i.session).collect();
+    sessions.sort_unstable();
+    sessions.dedup();
+    sessions
+        .into_iter()
+        .filter(|&s| {
+            let Some(item) = latest_upload(items, s) else {
+                return false;
+            };
+            let received = item
+                .receipt
+                .as_deref()
+                .and_then(|r| serde_json::from_str::<certroom_protocol::Receipt>(r).ok())
+                .and_then(|r| chrono::DateTime::parse_from_rfc3339(&r.received_at).ok());
+            let final_word = matches!(
+                stage(SessionStatus::Finalized, true, Some(item)),
+                SessionStage::Published | SessionStage::Rejected | SessionStage::Cancelled
+            ) && !item.awaits_service();
+            final_word && received.is_some_and(|at| now - at.with_timezone(&chrono::Utc) > keep)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,6 +116,31 @@ mod tests {
             service_status: read_back.map(str::to_owned),
             service_status_as_of: None,
         }
+    }
+
+    #[test]
+    fn a_room_is_forgotten_thirty_days_after_a_final_word_only() {
+        let keep = chrono::Duration::days(ROOM_RETENTION_DAYS);
+        let at = |d: &str| {
+            chrono::DateTime::parse_from_rfc3339(d)
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        let published = item(State::Sent, Some("published"), Some("published"));
+        let jury = Item {
+            session: 5,
+            id: 2,
+            ..item(State::Sent, Some("pending_jury"), Some("pending_jury"))
+        };
+        let waiting = Item {
+            session: 6,
+            id: 3,
+            ..item(State::Pending, None, None)
+        };
+        let all = [published, jury, waiting];
+        // Received 2026-12-05: kept for 30 days.
+        assert!(rooms_to_forget(&all, at("2026-12-20T00:00:00Z"), keep).is_empty());
+        assert_eq!(rooms_to_forget(&all, at("2027-01-05T00:00:00Z"), keep), vec![4]);
     }
 
     #[test]

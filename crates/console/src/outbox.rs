@@ -172,7 +172,32 @@ impl Console {
                 .await?;
             *self.sender.error.lock().unwrap_or_else(|p| p.into_inner()) = result.err();
         }
+        self.forget_old_rooms();
         self.outbox_status()
+    }
+
+    /// Deletes the journal copies of rooms whose bundle the service answered for finally more
+    /// than [`ROOM_RETENTION_DAYS`](crate::lifecycle::ROOM_RETENTION_DAYS) ago (never the room
+    /// open now). Best effort: a folder that cannot go now goes next time.
+    pub(crate) fn forget_old_rooms(&self) {
+        let Ok(items) = self.uploads() else { return };
+        let open = self
+            .hosted()
+            .ok()
+            .and_then(|h| h.as_ref().map(|r| r.session()));
+        let keep = chrono::Duration::days(crate::lifecycle::ROOM_RETENTION_DAYS);
+        for session in crate::lifecycle::rooms_to_forget(&items, chrono::Utc::now(), keep) {
+            if Some(session) == open {
+                continue;
+            }
+            let dir = self.data.join(format!("room-{session}"));
+            if dir.is_dir() {
+                match std::fs::remove_dir_all(&dir) {
+                    Ok(()) => tracing::info!(session, "room copies deleted after retention"),
+                    Err(e) => tracing::warn!(session, error = %e, "room copies not deleted"),
+                }
+            }
+        }
     }
 
     /// "Renvoyer": a refused or waiting bundle goes back in line at once (once the centre's
