@@ -96,9 +96,9 @@ export async function startDisplay() {
 }
 
 /** A WebDriver session on `certroom <args>` through tauri-driver. Starting a session can fail
- * when tauri-driver reaches WebKitWebDriver before it listens (a loaded machine): the driver is
- * then killed (a live child would keep the test process from ever exiting) and started again,
- * up to three times. What the app does once started is never retried. */
+ * when tauri-driver reaches WebKitWebDriver before it listens (a loaded machine): the driver and
+ * its WebKitWebDriver are then killed (a live child would keep the test runner from ever
+ * exiting) and started again, up to three times. What the app does once started is never retried. */
 export async function startApp(screen, args, extraEnv = {}) {
   const env = { ...screen.env, ...extraEnv };
   requireTool("tauri-driver");
@@ -106,7 +106,12 @@ export async function startApp(screen, args, extraEnv = {}) {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const nativePort = await freePort();
-    const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], { env, stdio: ["ignore", "inherit", "inherit"] });
+    // Its own process group: killing it takes WebKitWebDriver along, which would otherwise
+    // outlive it holding the test runner's output open (and the runner waiting for ever).
+    const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], { env, stdio: ["ignore", "inherit", "inherit"], detached: true });
+    const kill = (signal) => {
+      try { process.kill(-driver.pid, signal); } catch { /* already gone */ }
+    };
     try {
       await waitFor(() => portOpen(port), "tauri-driver");
       const browser = await remote({
@@ -120,11 +125,11 @@ export async function startApp(screen, args, extraEnv = {}) {
         browser,
         async stop() {
           try { await browser.deleteSession(); } catch { /* the app may have exited on purpose */ }
-          driver.kill("SIGTERM");
+          kill("SIGTERM");
         },
       };
     } catch (e) {
-      driver.kill("SIGKILL");
+      kill("SIGKILL");
       if (attempt >= 3) throw e;
       await sleep(1000);
     }
