@@ -1,10 +1,28 @@
-//! The 20-second smoke version of `certif-server bench --attack` (BENCHMARKS.md has the full
-//! figures): under 200 trickling uploads and a code sweeper, memory stays bounded, real
-//! verifications stay fast, and the sweeper finds next to nothing.
+//! The benchmarks run small: `certif-server bench` publishes and verifies what it measures, and
+//! the 20-second smoke version of `bench --attack` (BENCHMARKS.md has the full figures) holds
+//! under 200 trickling uploads and a code sweeper: memory stays bounded, real verifications stay
+//! fast, and the sweeper finds next to nothing.
 
 use std::time::Duration;
 
 use certif_server::attack::{run, AttackOptions};
+use certif_server::bench::{self, BenchOptions};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bench_measures_publications_and_verifications() {
+    let r = bench::run(&BenchOptions {
+        sessions: 2,
+        candidates: 3,
+        // Many at once from one address: real certificates are never refused.
+        verify_requests: 400,
+        verify_concurrency: 32,
+        ..BenchOptions::default()
+    })
+    .await
+    .unwrap();
+    assert!(r.ingest_sessions_per_s_sqlite > 0.0);
+    assert_eq!((r.verify_requests, r.verify_errors), (400, 0), "{r:?}");
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_service_holds_under_slow_uploads_and_a_code_sweeper() {

@@ -140,7 +140,10 @@ mod tests {
         let all = [published, jury, waiting];
         // Received 2026-12-05: kept for 30 days.
         assert!(rooms_to_forget(&all, at("2026-12-20T00:00:00Z"), keep).is_empty());
-        assert_eq!(rooms_to_forget(&all, at("2027-01-05T00:00:00Z"), keep), vec![4]);
+        assert_eq!(
+            rooms_to_forget(&all, at("2027-01-05T00:00:00Z"), keep),
+            vec![4]
+        );
     }
 
     #[test]

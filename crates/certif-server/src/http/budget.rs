@@ -1,8 +1,9 @@
 //! How many verifications one client may make: a bucket of points per client address that
 //! refills at a steady rate. Only misses cost (a code that names nothing, or a birthdate that is
-//! not the holder's): checking real certificates, however many, is never slowed, while sweeping
-//! the code space is (see `enumeration_hits_per_hour`). A client must hold a miss's worth of
-//! points to ask at all, so one that has been sweeping waits even for a real code. Counters live in the server's memory; several
+//! not the holder's): checking real certificates, however many and however concurrently, is
+//! never slowed, while sweeping the code space is (see `enumeration_hits_per_hour`). A client
+//! must hold a miss's worth of points to ask at all, so one that has been sweeping waits even
+//! for a real code. Counters live in the server's memory; several
 //! servers behind one proxy each keep their own, which multiplies the budget by the number of
 //! servers (docs/certif-server.md, "Verification budget").
 
@@ -44,35 +45,34 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// Takes a miss's worth of points before the lookup (so no client runs below zero), or says
-    /// how long to wait.
-    pub fn take(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
+    /// Whether `client` may ask now: it must hold a miss's worth of points (so one that has
+    /// been sweeping waits even for a real code); if not, how long to wait. Asking costs
+    /// nothing by itself: a client checking many real certificates at once is never refused.
+    pub fn may_ask(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
         let mut all = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         if all.len() >= MAX_TRACKED {
             all.retain(|_, b| refilled(*b, now) < CAPACITY);
         }
-        let b = all.entry(client).or_insert(Bucket {
-            points: CAPACITY,
-            at: now,
-        });
-        let points = refilled(*b, now);
+        let points = all.get(&client).map_or(CAPACITY, |b| refilled(*b, now));
         if points < MISS_COST {
             let wait = (MISS_COST - points) / REFILL_PER_S;
             return Err(Duration::from_secs_f64(wait.ceil().max(1.0)));
         }
-        *b = Bucket {
-            points: points - MISS_COST,
-            at: now,
-        };
         Ok(())
     }
 
-    /// A hit costs less than what [`Budget::take`] took: the difference goes back.
-    pub fn refund_hit(&self, client: IpAddr) {
+    /// A miss: its cost is taken after the fact, so concurrent misses may run the bucket into
+    /// debt, which the client then waits off.
+    pub fn charge_miss(&self, client: IpAddr, now: Instant) {
         let mut all = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(b) = all.get_mut(&client) {
-            b.points = (b.points + MISS_COST - HIT_COST).min(CAPACITY);
-        }
+        let points = all.get(&client).map_or(CAPACITY, |b| refilled(*b, now));
+        all.insert(
+            client,
+            Bucket {
+                points: points - MISS_COST + HIT_COST,
+                at: now,
+            },
+        );
     }
 }
 
@@ -110,20 +110,27 @@ mod tests {
         let a = ip("192.0.2.1");
         // Six misses empty a full bucket; the seventh waits.
         for _ in 0..6 {
-            b.take(a, t0).unwrap();
+            b.may_ask(a, t0).unwrap();
+            b.charge_miss(a, t0);
         }
-        let wait = b.take(a, t0).unwrap_err();
+        let wait = b.may_ask(a, t0).unwrap_err();
         assert_eq!(wait, Duration::from_secs(10));
         // Another client is not affected.
-        b.take(ip("192.0.2.2"), t0).unwrap();
+        b.may_ask(ip("192.0.2.2"), t0).unwrap();
         // Ten seconds later one more miss is allowed.
-        b.take(a, t0 + Duration::from_secs(10)).unwrap();
-        assert!(b.take(a, t0 + Duration::from_secs(10)).is_err());
+        b.may_ask(a, t0 + Duration::from_secs(10)).unwrap();
+        b.charge_miss(a, t0 + Duration::from_secs(10));
+        assert!(b.may_ask(a, t0 + Duration::from_secs(10)).is_err());
+        // Misses sent at once run into debt, waited off afterwards.
+        let d = ip("192.0.2.4");
+        for _ in 0..20 {
+            b.charge_miss(d, t0);
+        }
+        assert_eq!(b.may_ask(d, t0).unwrap_err(), Duration::from_secs(150));
         // Hits cost nothing: a school checking its pupils' certificates never waits.
         let c = ip("192.0.2.3");
         for _ in 0..5000 {
-            b.take(c, t0).unwrap();
-            b.refund_hit(c);
+            b.may_ask(c, t0).unwrap();
         }
     }
 

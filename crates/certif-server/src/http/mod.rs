@@ -474,7 +474,7 @@ async fn verify(
         .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
     let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
     let client = budget::client(peer, forwarded, &s.trusted_proxies);
-    if let Err(wait) = s.budget.take(client, std::time::Instant::now()) {
+    if let Err(wait) = s.budget.may_ask(client, std::time::Instant::now()) {
         return Ok(too_many(wait, json));
     }
     // People type codes in lower case; the alphabet has no look-alikes to confuse.
@@ -487,8 +487,8 @@ async fn verify(
     match found {
         Some(c) if c.status == "valid" => {
             let held = proof_holds(&c, &proof);
-            if held != Some(false) {
-                s.budget.refund_hit(client);
+            if held == Some(false) {
+                s.budget.charge_miss(client, std::time::Instant::now());
             }
             let full = held == Some(true);
             Ok(if json {
@@ -514,6 +514,7 @@ async fn verify(
             })
         }
         None => {
+            s.budget.charge_miss(client, std::time::Instant::now());
             let err = ApiError::not_found(
                 "verify.unknown_code",
                 format!(

@@ -1,7 +1,7 @@
 //! A bundle on its way in: received into a temporary file, never whole in memory while it
 //! trickles in, with a cap on uploads being received at once (an excess gets 503 and
-//! `Retry-After`); then checked one at a time per core, each read back from its file only when
-//! its turn comes. A client sending 1 kB/s holds a connection and a small buffer, no worker.
+//! `Retry-After`); then checked at most two per core at a time, each read back from its file
+//! only when its turn comes. A client sending 1 kB/s holds a connection and a small buffer, no worker.
 
 use std::io::{Read, Seek, Write};
 use std::time::Duration;
@@ -27,7 +27,8 @@ impl Default for Uploads {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Uploads {
             receiving: Semaphore::new(MAX_RECEIVING),
-            checking: Semaphore::new(cores),
+            // Twice the cores: while one upload waits on the database another uses the CPU.
+            checking: Semaphore::new(2 * cores),
         }
     }
 }
