@@ -38,7 +38,12 @@ describe("resume after kill -9", () => {
     for (let n = 0; n < 3; n++) {
       const before = await questionText(browser);
       await answerCurrent(browser);
-      await browser.waitUntil(async () => (await questionText(browser)) !== before, { timeout: 10000 });
+      await browser.waitUntil(async () => (await questionText(browser)) !== before, { timeout: 20000 }).catch(async (e) => {
+        // What the candidate sees when the next question does not come: for whoever reads CI.
+        await browser.saveScreenshot(join(ARTIFACTS, `kiosk-resume-stuck-${n}.png`));
+        console.error(`question ${n + 1} did not move on; screen text:`, await browser.$("main").getText().catch(() => "?"));
+        throw e;
+      });
     }
     const onScreen = await questionText(browser);
     assert.match(await progressText(browser), /3/);
