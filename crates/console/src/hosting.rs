@@ -185,9 +185,13 @@ impl Console {
     /// The public key of this console's own key (made on first use), which the certification
     /// service must know to trust the bundles it signs.
     pub fn public_key_hex(&self) -> Result<String, ConsoleError> {
-        let key = StationKey::load_or_create(&self.data.join(CONSOLE_KEY_FILE))
-            .map_err(|e| ConsoleError::internal("console key", e))?;
-        Ok(key.public_key_hex())
+        Ok(self.console_key()?.public_key_hex())
+    }
+
+    /// This console's own key, made on first use: it signs bundles and declarations of PCs.
+    pub(crate) fn console_key(&self) -> Result<StationKey, ConsoleError> {
+        StationKey::load_or_create(&self.data.join(CONSOLE_KEY_FILE))
+            .map_err(|e| ConsoleError::internal("console key", e))
     }
 
     /// The room this console hosts, if any.
@@ -274,8 +278,7 @@ impl Console {
     /// exports folder; returns its path and bytes.
     pub fn room_bundle(&self) -> Result<(PathBuf, Vec<u8>), ConsoleError> {
         self.signed_in()?;
-        let key = StationKey::load_or_create(&self.data.join(CONSOLE_KEY_FILE))
-            .map_err(|e| ConsoleError::internal("console key", e))?;
+        let key = self.console_key()?;
         let guard = self.hosted()?;
         let h = guard.as_ref().ok_or_else(no_room)?;
         let (centre, details, sexes) = {

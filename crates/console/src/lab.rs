@@ -6,11 +6,9 @@
 use std::path::PathBuf;
 
 use certroom_hub::{Lab, PairedStation};
-use certroom_journal::StationKey;
 use certroom_protocol::{DeclaredStation, SignedStations, StationList};
 use serde::Serialize;
 
-use crate::hosting::CONSOLE_KEY_FILE;
 use crate::outbox::ServiceLink;
 use crate::{Console, ConsoleError};
 
@@ -72,6 +70,11 @@ impl Console {
     /// The paired PCs, signed with the console's key: the body of `POST /v1/stations`, or the
     /// file an offline centre brings to the service.
     pub fn stations_declaration(&self) -> Result<Vec<u8>, ConsoleError> {
+        Ok(self.declaration()?.0)
+    }
+
+    /// The declaration's bytes and how many PCs it declares.
+    fn declaration(&self) -> Result<(Vec<u8>, usize), ConsoleError> {
         let stations = self.paired_stations()?;
         let uai = self
             .centre()?
@@ -83,8 +86,6 @@ impl Console {
                 )
             })?
             .uai;
-        let key = StationKey::load_or_create(&self.data.join(CONSOLE_KEY_FILE))
-            .map_err(|e| ConsoleError::internal("console key", e))?;
         let list = StationList {
             uai,
             stations: stations
@@ -96,8 +97,11 @@ impl Console {
                 .collect(),
             signed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         };
-        serde_json::to_vec_pretty(&SignedStations::sign(key.key_pair(), list))
-            .map_err(|e| ConsoleError::internal("stations", e))
+        let count = list.stations.len();
+        let signed = SignedStations::sign(self.console_key()?.key_pair(), list);
+        let bytes = serde_json::to_vec_pretty(&signed)
+            .map_err(|e| ConsoleError::internal("stations", e))?;
+        Ok((bytes, count))
     }
 
     /// The declaration as a file in the exports folder, for a centre without a connection.
@@ -108,8 +112,7 @@ impl Console {
 
     /// Declares the paired PCs to the service at `service_url` now.
     pub async fn declare_stations(&self, service_url: &str) -> Result<usize, ConsoleError> {
-        let body = self.stations_declaration()?;
-        let count = self.paired_stations()?.len();
+        let (body, count) = self.declaration()?;
         let url = crate::outbox::parse_service_url(service_url)?;
         self.spawn(async move { certroom_sync::declare_stations(&url, body).await })
             .await?
