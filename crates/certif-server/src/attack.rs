@@ -213,9 +213,7 @@ pub async fn run(o: &AttackOptions) -> Result<AttackReport, BenchError> {
     slow.abort_all();
     let elapsed = started.elapsed().as_secs_f64();
     lat.sort_unstable();
-    let p99 = lat
-        .get(((lat.len() as f64 - 1.0) * 0.99).round().max(0.0) as usize)
-        .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+    let p99 = crate::bench::percentile_ms(&lat, 0.99);
     // The sweeper's allowed rate, extrapolated to an hour (its first burst included once).
     let per_hour = guesses as f64 * 3600.0 / elapsed.max(1.0);
     Ok(AttackReport {

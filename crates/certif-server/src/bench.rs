@@ -678,6 +678,12 @@ async fn ingest_all(
     Ok(bundles.len() as f64 / started.elapsed().as_secs_f64().max(1e-9))
 }
 
+/// The `q` quantile of sorted latencies, in milliseconds (0 when there are none).
+pub(crate) fn percentile_ms(sorted: &[Duration], q: f64) -> f64 {
+    let k = ((sorted.len() as f64 - 1.0) * q).round().max(0.0) as usize;
+    sorted.get(k).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
 async fn verify_load(
     base: &str,
     codes: &[String],
@@ -729,14 +735,10 @@ async fn verify_load(
     }
     let elapsed = started.elapsed().as_secs_f64().max(1e-9);
     all.sort_unstable();
-    let pct = |q: f64| {
-        let k = ((all.len() as f64 - 1.0) * q).round().max(0.0) as usize;
-        all.get(k).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-    };
     Ok((
         all.len() as f64 / elapsed,
-        pct(0.99),
-        pct(0.50),
+        percentile_ms(&all, 0.99),
+        percentile_ms(&all, 0.50),
         all.len(),
         errors,
     ))
