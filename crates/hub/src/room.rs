@@ -63,6 +63,9 @@ pub struct Effects {
     pub tiles: Vec<i64>,
     pub room_changed: bool,
     pub pairing: Option<PairingRequest>,
+    /// The input changed nothing and is answered without being written down: a `hello` from a
+    /// PC not enrolled. Made-up keys then cost the hub no write and no counter.
+    pub unrecorded: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -390,6 +393,15 @@ impl Room {
         match input {
             Input::Station { station, n, msg } => {
                 self.admit(station, *n, msg)?;
+                if matches!(msg, KioskMessage::Hello) && !self.is_enrolled(station) {
+                    return Ok(Effects {
+                        reply: Some(Reply::State {
+                            station: self.station_state(station),
+                        }),
+                        unrecorded: true,
+                        ..Effects::default()
+                    });
+                }
                 let fx = self.station_message(station, msg)?;
                 self.last_n.insert(station.clone(), *n);
                 Ok(fx)

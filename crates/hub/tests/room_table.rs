@@ -414,6 +414,10 @@ impl Fx {
         self.0.tiles = ids.to_vec();
         self
     }
+    fn unrecorded(mut self) -> Self {
+        self.0.unrecorded = true;
+        self
+    }
     fn room_changed(mut self) -> Self {
         self.0.room_changed = true;
         self
@@ -674,6 +678,8 @@ fn cases(f: &Fixture) -> Vec<Case> {
             steps: steps(vec![
                 vec![
                     refused(kiosk(STRANGER, 0, K::Hello), "hub.replay"),
+                    // A stranger's hello changes nothing: answered, never written down, and
+                    // its number is not kept (made-up keys cost no record).
                     accepted(
                         kiosk(STRANGER, 5, K::Hello),
                         fx().reply(Reply::State {
@@ -685,14 +691,22 @@ fn cases(f: &Fixture) -> Vec<Case> {
                                 test_id: None,
                                 synced_seq: 0,
                             },
-                        }),
+                        })
+                        .unrecorded(),
                     ),
-                    refused(kiosk(STRANGER, 5, K::Hello), "hub.replay"),
-                    refused(
-                        kiosk(STRANGER, 4, K::Pair {
-                            label: "PC-X".into(),
-                        }),
-                        "hub.replay",
+                    accepted(
+                        kiosk(STRANGER, 5, K::Hello),
+                        fx().reply(Reply::State {
+                            station: StationState {
+                                enrolled: false,
+                                session: Some(SESSION),
+                                paused: false,
+                                candidate: None,
+                                test_id: None,
+                                synced_seq: 0,
+                            },
+                        })
+                        .unrecorded(),
                     ),
                 ],
                 lab(f),
@@ -728,7 +742,8 @@ fn cases(f: &Fixture) -> Vec<Case> {
                             test_id: None,
                             synced_seq: 0,
                         },
-                    }),
+                    })
+                    .unrecorded(),
                 )],
                 lab(f),
                 seat(a, 2, 2),
@@ -2061,15 +2076,25 @@ fn check(case: &Case) -> Result<(), String> {
         match (room.apply(&step.input, &time), &step.want) {
             (Ok(got), Want::Accepted(want)) => {
                 compare_effects(&got, want).map_err(here)?;
-                if let Input::Station { station, n, .. } = &step.input {
-                    if room.last_n(station) != *n {
+                if got.unrecorded {
+                    let state_after = format!("{room:?}");
+                    if state_after != state_before {
                         return Err(here(format!(
-                            "the counter is {} after accepting frame {n}",
-                            room.last_n(station)
+                            "answered without a record but the room's state changed: {}",
+                            first_difference(&state_before, &state_after)
                         )));
                     }
+                } else {
+                    if let Input::Station { station, n, .. } = &step.input {
+                        if room.last_n(station) != *n {
+                            return Err(here(format!(
+                                "the counter is {} after accepting frame {n}",
+                                room.last_n(station)
+                            )));
+                        }
+                    }
+                    log.push((step.input.clone(), time));
                 }
-                log.push((step.input.clone(), time));
             }
             (Err(e), Want::Refused(code)) => {
                 if e.code() != *code {
@@ -2196,6 +2221,12 @@ fn compare_effects(got: &Effects, want: &Effects) -> Result<(), String> {
     }
     if set(&got.tiles) != set(&want.tiles) {
         wrong.push(format!("tiles {:?}, expected {:?}", got.tiles, want.tiles));
+    }
+    if got.unrecorded != want.unrecorded {
+        wrong.push(format!(
+            "unrecorded {}, expected {}",
+            got.unrecorded, want.unrecorded
+        ));
     }
     if got.room_changed != want.room_changed {
         wrong.push(format!(
