@@ -277,6 +277,32 @@ enum SimCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Un réseau de salle hostile : pendant qu'une salle simulée passe l'épreuve, des trames
+    /// falsifiées, rejouées et non appairées de chaque type, du bruit depuis 50 connexions, des
+    /// demandes d'appairage et des essais de mot de passe attaquent le concentrateur.
+    /// A hostile lab network: while a simulated room sits its test, forged, replayed and
+    /// unpaired frames of every kind, junk from 50 connections, pairing requests and password
+    /// guesses attack the hub. Fails if any got through.
+    Attack {
+        #[arg(long, default_value_t = 30)]
+        kiosks: usize,
+        /// Seconds of attack while the tests run.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// 1.0: 1,000 frames of each kind per category, 10,000 junk frames, 10,000 pairings.
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        #[arg(long, default_value = "1000-5000")]
+        think_ms: String,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        #[arg(long, default_value = "assets/bank/sample")]
+        bank: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// The whole chain on loopback: a room, its signed bundle through the outbox to a
     /// certif-server process, publication, every code verified, certificates printed.
     E2e {
@@ -446,25 +472,44 @@ fn main() -> ExitCode {
                 dir,
                 bank,
                 json,
-            } => {
-                match think_ms
-                    .split_once('-')
-                    .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
-                {
-                    None => Err(format!("--think-ms {think_ms:?}: expected min-max in ms")),
-                    Some(think_ms) => cli::room::sim(
-                        &certroom_simulation::measured::Options {
+            } => think_range(&think_ms).and_then(|think_ms| {
+                cli::room::sim(
+                    &certroom_simulation::measured::Options {
+                        kiosks,
+                        duration_s: duration,
+                        think_ms,
+                        seed,
+                        dir,
+                        bank,
+                    },
+                    json,
+                )
+            }),
+            SimCommand::Attack {
+                kiosks,
+                seconds,
+                scale,
+                think_ms,
+                seed,
+                dir,
+                bank,
+                json,
+            } => think_range(&think_ms).and_then(|think_ms| {
+                cli::room::attack(
+                    &certroom_simulation::attack::Options {
+                        room: certroom_simulation::measured::Options {
                             kiosks,
-                            duration_s: duration,
+                            duration_s: seconds,
                             think_ms,
                             seed,
                             dir,
                             bank,
                         },
-                        json,
-                    ),
-                }
-            }
+                        scale,
+                    },
+                    json,
+                )
+            }),
             SimCommand::HubChild { dir, setup, bind } => cli::room::hub_child(&dir, &setup, &bind),
             SimCommand::E2e {
                 candidates,
@@ -498,6 +543,13 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `--think-ms min-max`.
+fn think_range(text: &str) -> Result<(u64, u64), String> {
+    text.split_once('-')
+        .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
+        .ok_or_else(|| format!("--think-ms {text:?}: expected min-max in ms"))
 }
 
 fn set_exit_code(data: &station::DataDir) -> Result<(), String> {

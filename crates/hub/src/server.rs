@@ -510,6 +510,10 @@ async fn kiosk_session(hub: Hub, socket: WebSocket) {
             Message::Text(t) => t.to_string(),
             Message::Binary(_) => {
                 let e = FrameError::Malformed("binary frame".into());
+                let _ = hub
+                    .inner
+                    .refusals
+                    .refuse(&crate::now(), None, e.code(), &e.to_string());
                 let _ = tx.send(text(&HubMessage::Err {
                     n: 0,
                     error: WireError::from(&e),

@@ -117,6 +117,7 @@ pub struct KioskLink {
     hub: String,
     counter: Arc<AtomicU64>,
     reader: tokio::task::JoinHandle<()>,
+    tap: std::sync::OnceLock<mpsc::UnboundedSender<String>>,
 }
 
 impl Drop for KioskLink {
@@ -146,6 +147,7 @@ impl KioskLink {
                 hub: pin.to_hex(),
                 counter,
                 reader,
+                tap: std::sync::OnceLock::new(),
             },
             rx,
         ))
@@ -200,6 +202,9 @@ impl KioskLink {
                 .unwrap_or_else(|p| p.into_inner())
                 .insert(n, tx);
             let text = serde_json::to_string(&frame).unwrap_or_default();
+            if let Some(tap) = self.tap.get() {
+                let _ = tap.send(text.clone());
+            }
             sink.send(Message::Text(text.into()))
                 .await
                 .map_err(|_| LinkError::Closed)?;
@@ -226,6 +231,12 @@ impl KioskLink {
             .send(Message::Text(text.into()))
             .await
             .map_err(|_| LinkError::Closed)
+    }
+
+    /// Copies every frame this link sends to `tap`, as someone recording the wire would keep
+    /// them: the attack simulation replays them at the hub. Set once; later calls are ignored.
+    pub fn tap(&self, tap: mpsc::UnboundedSender<String>) {
+        let _ = self.tap.set(tap);
     }
 
     pub fn is_closed(&self) -> bool {

@@ -313,6 +313,7 @@ fn run_in(o: &Options, dir: &Path) -> Result<Report, String> {
                 engine: certroom_core::Config::default(),
                 dir: dir.join("kiosks"),
                 answers: Some(answers.clone()),
+                tap: None,
             },
             HubEndpoint {
                 addr: hub_addr,

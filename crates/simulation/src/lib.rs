@@ -5,6 +5,7 @@
 //! console's set-up to certificates verified offline, against a certif-server process.
 
 pub mod answer_key;
+pub mod attack;
 pub mod bank;
 pub mod chain;
 pub mod hub_process;

@@ -86,8 +86,11 @@ pub struct SimRoomConfig {
     /// Candidates who know the solutions, each with an ability of their own; without it they
     /// answer at random.
     pub answers: Option<Arc<AnswerKey>>,
+    /// Receives a copy of every frame the kiosks send (`sim attack` replays them).
+    pub tap: Option<tokio::sync::mpsc::UnboundedSender<String>>,
 }
 
+#[derive(Clone)]
 pub struct HubEndpoint {
     pub addr: SocketAddr,
     pub pin: Fingerprint,
@@ -332,6 +335,9 @@ async fn kiosk(
         sitting.clone(),
     )
     .await?;
+    if let Some(tap) = &cfg.tap {
+        live.link().tap(tap.clone());
+    }
     let (_, mut enrolled) = live.pair(&kiosk_label(i)).await?;
     while !enrolled {
         tokio::time::sleep(Duration::from_millis(50)).await;

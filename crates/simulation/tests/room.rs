@@ -33,6 +33,7 @@ async fn a_simulated_room_sits_every_candidate_through_the_hub_and_loses_nothing
             engine: certroom_core::Config::default(),
             dir: kiosks_dir.path().to_owned(),
             answers: None,
+            tap: None,
         },
         HubEndpoint {
             addr: running.addr,

@@ -18,6 +18,18 @@ pub fn sim(o: &measured::Options, json: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// `certroom sim attack`: fails when any attack got through or the room did not go on.
+pub fn attack(o: &certroom_simulation::attack::Options, json: bool) -> Result<(), String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let report = certroom_simulation::attack::run(&exe, o)?;
+    super::print_report(&report, json)?;
+    let failures = report.failures();
+    if !failures.is_empty() {
+        return Err(failures.join("; "));
+    }
+    Ok(())
+}
+
 /// The hub process of `sim room`: serves until its standard input closes.
 pub fn hub_child(dir: &Path, setup: &Path, bind: &str) -> Result<(), String> {
     hub_process::serve_child(dir, setup, bind)
