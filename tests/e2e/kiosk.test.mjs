@@ -2,10 +2,11 @@
 // Run against a debug build with CERTROOM_KIOSK_UNLOCKED=1 these checks must fail.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ARTIFACTS, EXIT_CODE, SCREEN, SESSION_CODE, newDataDir, setUpKiosk, sleep, startApp, startDisplay, waitFor, xdotool } from "./harness.mjs";
+import { ARTIFACTS, EXIT_CODE, SCREEN, SESSION_CODE, certroom, newDataDir, requireTool, setUpKiosk, sleep, startApp, startDisplay, waitFor, xdotool } from "./harness.mjs";
 
 function kioskLog(dir) {
   try {
@@ -13,6 +14,30 @@ function kioskLog(dir) {
   } catch {
     return [];
   }
+}
+
+/// Focus losses the candidate's journal holds, as `certroom journal verify` counts them.
+function journaledFocusLosses(dir) {
+  const out = certroom(["journal", "verify", join(dir, "journal.db")]);
+  return Number(/FocusLost (\d+)/.exec(out)?.[1] ?? 0);
+}
+
+/// Where the kiosk's window stands in the X server: active, fullscreen, covering the screen.
+function windowState(screen, kiosk) {
+  requireTool("xprop");
+  const active = xdotool(screen, "getactivewindow").trim();
+  const geometry = xdotool(screen, "getwindowgeometry", kiosk);
+  const state = execFileSyncText("xprop", ["-id", kiosk, "_NET_WM_STATE"], screen.env);
+  return {
+    active: active === kiosk,
+    fullscreen: state.includes("_NET_WM_STATE_FULLSCREEN") && !state.includes("_NET_WM_STATE_HIDDEN"),
+    covers: geometry.includes(`Geometry: ${SCREEN.width}x${SCREEN.height}`),
+    above: state.includes("_NET_WM_STATE_ABOVE"),
+  };
+}
+
+function execFileSyncText(tool, args, env) {
+  return execFileSync(tool, args, { env, encoding: "utf8" });
 }
 
 describe("kiosk lockdown", () => {
@@ -112,6 +137,60 @@ describe("kiosk lockdown", () => {
     await browser.keys("Enter");
     await browser.$("#question-title").waitForExist({ timeout: 15000 });
     await browser.saveScreenshot(join(ARTIFACTS, "kiosk-question.png"));
+  });
+
+  // Under a desktop session (openbox here; the lab runs cage, which has no key bindings and no
+  // other client): real key chords through the X server, and another window raised over the
+  // kiosk. After each, within a second, the kiosk is back: active, fullscreen, on top, on the
+  // same question; each focus loss is in the lockdown log and the candidate's journal.
+  it("holds under openbox: real key chords, its window menu, and another window raised over it", async () => {
+    requireTool("xmessage");
+    const kiosk = xdotool(screen, "search", "--onlyvisible", "--name", "^certroom$").trim().split("\n")[0];
+    const focusLosses = () => kioskLog(dataDir).filter((e) => e.event === "focus_lost").length;
+    const [loggedBefore, journaledBefore] = [focusLosses(), journaledFocusLosses(dataDir)];
+    const question = await browser.$("#question-title").getText();
+    const url = await browser.getUrl();
+    const intruder = spawn("xmessage", ["-name", "intrus", "-title", "intrus", "-geometry", "320x120+20+20", "fenêtre intruse"], { env: screen.env, stdio: "ignore" });
+    try {
+      await waitFor(() => { try { return xdotool(screen, "search", "--name", "^intrus$").trim() !== ""; } catch { return false; } }, "the intruding window", 10000);
+      const other = xdotool(screen, "search", "--name", "^intrus$").trim().split("\n")[0];
+      const key = (...chord) => () => xdotool(screen, "key", "--clearmodifiers", ...chord);
+      const campaign = [
+        ["Alt+Espace, puis Échap (menu de la fenêtre)", () => { key("alt+space")(); execFileSync("sleep", ["0.3"]); key("Escape")(); }],
+        ["Iconifier (menu de la fenêtre)", () => xdotool(screen, "windowminimize", kiosk)],
+        ["Alt+Tab", key("alt+Tab")],
+        ["une autre fenêtre activée au-dessus", () => { xdotool(screen, "windowraise", other); xdotool(screen, "windowactivate", other); }],
+        ["Ctrl+Alt+T", key("ctrl+alt+t")],
+        ["F11", key("F11")],
+        ["Échap", key("Escape")],
+        ["outils de développement", () => { key("ctrl+shift+i")(); key("F12")(); key("ctrl+shift+c")(); }],
+        ["rechargement", () => { key("F5")(); key("ctrl+r")(); key("ctrl+shift+r")(); }],
+        ["Super, Alt+F2, Ctrl+Échap", () => { key("super")(); key("alt+F2")(); key("ctrl+Escape")(); }],
+      ];
+      const failures = [];
+      for (const [name, act] of campaign) {
+        const lostBefore = focusLosses();
+        act();
+        const start = Date.now();
+        let state;
+        // Give the chord time to take the focus away, then expect the kiosk back within 1 s.
+        await sleep(150);
+        await waitFor(() => { state = windowState(screen, kiosk); return state.active && state.fullscreen && state.covers; }, name, 1000)
+          .catch(() => failures.push(`${name}: ${JSON.stringify(state)} after ${Date.now() - start} ms`));
+        const lost = focusLosses() - lostBefore;
+        if (lost > 0) console.log(`${name}: focus lost ${lost}×, back after ${Date.now() - start} ms`);
+      }
+      await browser.saveScreenshot(join(ARTIFACTS, "kiosk-after-escape-campaign.png"));
+      assert.deepEqual(failures, [], failures.join("\n"));
+      assert.equal(await browser.getUrl(), url, "no reload, no navigation");
+      assert.equal(await browser.$("#question-title").getText(), question, "the same question");
+      const lost = focusLosses() - loggedBefore;
+      assert.ok(lost >= 3, `the iconify, Alt+Tab and the other window each took the focus: ${lost} focus losses logged`);
+      assert.equal(journaledFocusLosses(dataDir) - journaledBefore, lost, "every focus loss logged is in the candidate's journal");
+      assert.ok(windowState(screen, kiosk).above, "the kiosk stays above other windows");
+    } finally {
+      intruder.kill();
+    }
   });
 
   it("refuses a close request without the invigilator's code, and records it", async () => {

@@ -23,6 +23,8 @@ pub struct VerifyReport {
     pub tests: u64,
     pub records: u64,
     pub signed_heads: u64,
+    /// Records by kind of event, over every test (`FocusLost`, `Answer`…).
+    pub events: std::collections::BTreeMap<&'static str, u64>,
     pub details: Vec<VerifiedTest>,
 }
 
@@ -97,6 +99,7 @@ pub fn verify_file(path: &Path) -> Result<VerifyReport, VerifyError> {
         tests: 0,
         records: 0,
         signed_heads: 0,
+        events: std::collections::BTreeMap::new(),
         details: Vec::new(),
     };
     for test_id in test_ids {
@@ -126,6 +129,9 @@ pub fn verify_file(path: &Path) -> Result<VerifyReport, VerifyError> {
         };
         report.tests += 1;
         report.records += records.len() as u64;
+        for r in &records {
+            *report.events.entry(r.event.kind()).or_default() += 1;
+        }
         report.details.push(VerifiedTest {
             test_id: test_id.clone(),
             records: records.len() as u64,

@@ -16,6 +16,12 @@ pub fn verify(file: &Path) -> Result<(), String> {
                 "OK  {} test(s), {} enregistrement(s), {} tête(s) signée(s) / tests, records, signed heads",
                 report.tests, report.records, report.signed_heads
             );
+            let events: Vec<String> = report
+                .events
+                .iter()
+                .map(|(kind, n)| format!("{kind} {n}"))
+                .collect();
+            out!("événements / events: {}", events.join(", "));
             Ok(())
         }
         Err(e) => Err(format!("{} : {e}", file.display())),

@@ -116,17 +116,53 @@ pub fn on_window_event<R: Runtime>(
                 },
             );
             let _ = window.emit_to(WINDOW, "kiosk://focus", *focused);
-            // A window manager may drop fullscreen when focus moves away; take it back.
-            if *focused && lockdown.enforced {
+            if !lockdown.enforced {
+                return;
+            }
+            if *focused {
+                // A window manager may drop fullscreen when focus moves away; take it back.
                 if let Some(w) = window.app_handle().get_webview_window(WINDOW) {
                     if !w.is_fullscreen().unwrap_or(true) {
                         let _ = w.set_fullscreen(true);
                     }
                 }
+            } else {
+                bring_back(window.app_handle());
             }
         }
         _ => {}
     }
+}
+
+/// Tries every `RAISE_EVERY` for at most `RAISE_TRIES` times.
+const RAISE_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+const RAISE_TRIES: u32 = 9;
+
+/// Under a desktop session (not cage) another window may take the focus (Alt+Tab, a window
+/// raised over the kiosk) or the window manager may iconify the kiosk (its window menu): the
+/// loss is already recorded; the kiosk then puts itself back, de-iconified, fullscreen, above
+/// the others and focused, within a second. Iconify and close requests thus come to nothing.
+fn bring_back<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    std::thread::spawn(move || {
+        for _ in 0..RAISE_TRIES {
+            std::thread::sleep(RAISE_EVERY);
+            let Some(w) = app.get_webview_window(WINDOW) else {
+                return;
+            };
+            let back = w.is_focused().unwrap_or(false)
+                && !w.is_minimized().unwrap_or(false)
+                && w.is_fullscreen().unwrap_or(false);
+            if back {
+                return;
+            }
+            let _ = w.unminimize();
+            let _ = w.show();
+            let _ = w.set_fullscreen(true);
+            let _ = w.set_always_on_top(true);
+            let _ = w.set_focus();
+        }
+    });
 }
 
 /// During a live test, window events are evidence: they go into the candidate's journal too.
