@@ -61,17 +61,27 @@ describe("live room", () => {
   });
 
   it("pairs the lab PC once the console confirms the same code", async () => {
+    const c = consoleApp.browser;
+    // Until the invigilator opens pairing, a PC asking is refused and the console sees nothing.
+    assert.throws(
+      () => certroom(["--data-dir", newDataDir("too-early"), "station", "pair", "--hub", `127.0.0.1:${hubPort}`, "--fingerprint", fingerprint, "--label", "PC-00", "--wait", "5"]),
+      /L'appairage n'est pas ouvert/,
+    );
+    assert.equal((await c.$$(".pairing")).length, 0);
+    await c.$("#pairing-open").click();
+    await waitFor(async () => (await c.$("#pairing-window-state").getText()).startsWith("Appairage ouvert jusqu'à"), "the pairing window open");
     const pairing = spawn(BIN, ["--data-dir", kioskDir, "station", "pair", "--hub", `127.0.0.1:${hubPort}`, "--fingerprint", fingerprint, "--label", "PC-01"], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     pairing.stdout.on("data", (d) => (out += d));
     const exited = new Promise((res) => pairing.on("exit", res));
     await waitFor(async () => /\d{3} \d{3}/.test(out), "the pairing code on the PC");
     const code = out.match(/(\d{3} \d{3})/)[1];
-    const c = consoleApp.browser;
     await c.$(".pairing").waitForExist({ timeout: 10000 });
     assert.ok((await c.$(".pairing").getText()).includes(code), "the console shows the PC's code");
     await c.$(".pairing .pairing-confirm").click();
     assert.equal(await exited, 0, out);
+    await c.$("#pairing-close").click();
+    await waitFor(async () => (await c.$("#pairing-window-state").getText()).startsWith("Appairage fermé"), "the pairing window closed");
     // A PC that pins another certificate is refused before it can say anything.
     assert.throws(() => certroom(["--data-dir", newDataDir("impostor"), "station", "pair", "--hub", `127.0.0.1:${hubPort}`, "--fingerprint", "00".repeat(32), "--wait", "1"]));
   });

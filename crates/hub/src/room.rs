@@ -118,7 +118,12 @@ pub enum RoomError {
     PairingDuringTests,
     #[error("too many pairing requests")]
     PairingsFull,
+    #[error("pairing not open")]
+    PairingClosed,
 }
+
+/// Longest pairing window the invigilator may open, in minutes: long enough to walk round a lab.
+pub const MAX_PAIRING_MINUTES: u32 = 60;
 
 /// Pairing requests waiting for the invigilator at most: a laptop on the lab network making up
 /// keys cannot fill the console's screen or memory.
@@ -150,6 +155,7 @@ impl UserMessage for RoomError {
             Self::NoPairing => "room.no_pairing",
             Self::IdentityTaken => "room.identity_taken",
             Self::PairingDuringTests => "room.pairing_during_tests",
+            Self::PairingClosed => "room.pairing_closed",
             Self::PairingsFull => "room.pairings_full",
         }
     }
@@ -178,6 +184,7 @@ impl UserMessage for RoomError {
             Self::NoPairing => "Aucune demande d'appairage de ce poste.".into(),
             Self::IdentityTaken => "Un autre candidat porte déjà cette identité.".into(),
             Self::PairingDuringTests => "Appairage refusé pendant l'épreuve : appairez ce poste avant ou après les tests.".into(),
+            Self::PairingClosed => "L'appairage n'est pas ouvert : le surveillant doit cliquer sur « Ouvrir l'appairage » sur son poste, puis relancez l'appairage.".into(),
             Self::PairingsFull => "Trop de demandes d'appairage en attente : traitez-les sur la console.".into(),
         }
     }
@@ -206,6 +213,7 @@ impl UserMessage for RoomError {
             Self::NoPairing => "No pairing request from this PC.".into(),
             Self::IdentityTaken => "Another candidate already has this identity.".into(),
             Self::PairingDuringTests => "Pairing refused during the exam: pair this PC before or after the tests.".into(),
+            Self::PairingClosed => "Pairing is not open: the invigilator must click “Open pairing” on the console, then pair again.".into(),
             Self::PairingsFull => "Too many pairing requests waiting: handle them on the console.".into(),
         }
     }
@@ -258,6 +266,9 @@ pub struct Room {
     finalized: Option<String>,
     comment: String,
     next_command: u64,
+    /// Until when (the input time, RFC 3339) a PC nobody paired may ask to be: the invigilator
+    /// opens pairing on the console while setting up the lab.
+    pairing_until: Option<String>,
 }
 
 /// The station-signed head of an ended test, checked: it comes from the enrolled PC that sent it
@@ -335,6 +346,7 @@ impl Room {
             finalized: None,
             comment: String::new(),
             next_command: 1,
+            pairing_until: None,
         }
     }
 
@@ -344,6 +356,17 @@ impl Room {
 
     pub fn session(&self) -> i64 {
         self.setup.session
+    }
+
+    /// Whether a PC nobody paired may ask to be, at input time `at`.
+    pub fn pairing_open(&self, at: &str) -> bool {
+        match (
+            self.pairing_until.as_deref().and_then(parse_at),
+            parse_at(at),
+        ) {
+            (Some(until), Some(now)) => now < until,
+            _ => false,
+        }
     }
 
     pub fn is_enrolled(&self, station: &str) -> bool {
@@ -402,7 +425,7 @@ impl Room {
                         ..Effects::default()
                     });
                 }
-                let fx = self.station_message(station, msg)?;
+                let fx = self.station_message(station, msg, at)?;
                 self.last_n.insert(station.clone(), *n);
                 Ok(fx)
             }
@@ -410,7 +433,12 @@ impl Room {
         }
     }
 
-    fn station_message(&mut self, station: &str, msg: &KioskMessage) -> Result<Effects, RoomError> {
+    fn station_message(
+        &mut self,
+        station: &str,
+        msg: &KioskMessage,
+        at: &str,
+    ) -> Result<Effects, RoomError> {
         let mut fx = Effects::default();
         match msg {
             KioskMessage::Pair { label } => {
@@ -421,6 +449,9 @@ impl Room {
                     // A PC nobody paired appears during the exam: most likely not a lab PC.
                     if !self.live_stations().is_empty() {
                         return Err(RoomError::PairingDuringTests);
+                    }
+                    if !self.pairing_open(at) {
+                        return Err(RoomError::PairingClosed);
                     }
                     if self.pairings.len() >= MAX_PENDING_PAIRINGS {
                         return Err(RoomError::PairingsFull);
@@ -704,6 +735,22 @@ impl Room {
                     fx.room_changed = true;
                 }
                 self.pairings.remove(station);
+            }
+            ConsoleCommand::OpenPairing { minutes } => {
+                if *minutes == 0 || *minutes > MAX_PAIRING_MINUTES {
+                    return Err(RoomError::Invalid("minutes"));
+                }
+                let until = parse_at(at).ok_or(RoomError::Invalid("at"))?
+                    + chrono::Duration::minutes(i64::from(*minutes));
+                self.pairing_until =
+                    Some(until.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+                fx.room_changed = true;
+            }
+            ConsoleCommand::ClosePairing => {
+                self.pairing_until = None;
+                // Requests not yet confirmed go with the window.
+                self.pairings.clear();
+                fx.room_changed = true;
             }
             ConsoleCommand::ConfirmPresence { candidate, present } => {
                 self.sitter_mut(*candidate)?.present = *present;
@@ -1059,6 +1106,7 @@ impl Room {
             comment: self.comment.clone(),
             tiles,
             pairings: self.pairings.values().cloned().collect(),
+            pairing_until: self.pairing_until.clone(),
             stations: self
                 .enrolled
                 .iter()
@@ -1381,4 +1429,11 @@ pub fn parse_birthdate(text: &str) -> Option<NaiveDate> {
 fn seq_of(body: &[u8]) -> Option<u64> {
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;
     v.get("seq")?.as_u64()
+}
+
+/// An input's time, as the hub stamps it (RFC 3339, UTC).
+fn parse_at(at: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc))
 }

@@ -161,23 +161,30 @@ async fn a_connection_sending_junk_is_closed_and_made_up_pairings_are_capped() {
     }
     assert_eq!(answered, MAX_BAD_FRAMES + 1, "closed after its budget");
 
-    // Made-up keys asking to pair: the console's list of requests stops growing.
+    // Made-up keys asking to pair: refused while the invigilator has not opened pairing…
+    let (addr, pin) = (hub.addr, hub.hub.fingerprint());
+    let ask = |i: usize| async move {
+        let (link, _) = KioskLink::connect(addr, pin, key(), Arc::new(AtomicU64::new(0)))
+            .await
+            .unwrap();
+        link.request(KioskMessage::Pair {
+            label: format!("X-{i}"),
+        })
+        .await
+    };
+    match ask(0).await {
+        Err(LinkError::Refused(w)) => assert_eq!(w.code, "room.pairing_closed"),
+        other => panic!("{other:?}"),
+    }
+    assert!(hub.hub.view().pairings.is_empty());
+    // …and once it is open, the console's list of requests stops growing.
+    let auth = hub.hub.sign_in(SESSION, PASSWORD).unwrap();
+    hub.hub
+        .command(&auth, ConsoleCommand::OpenPairing { minutes: 10 })
+        .unwrap();
     let mut refused = None;
     for i in 0..(MAX_PENDING_PAIRINGS + 3) {
-        let (link, _) = KioskLink::connect(
-            hub.addr,
-            hub.hub.fingerprint(),
-            key(),
-            Arc::new(AtomicU64::new(0)),
-        )
-        .await
-        .unwrap();
-        match link
-            .request(KioskMessage::Pair {
-                label: format!("X-{i}"),
-            })
-            .await
-        {
+        match ask(i).await {
             Ok(_) => {}
             Err(LinkError::Refused(w)) => {
                 refused = Some((i, w.code));
@@ -201,7 +208,6 @@ async fn a_connection_sending_junk_is_closed_and_made_up_pairings_are_capped() {
         .count();
     assert_eq!(malformed as u32, MAX_BAD_FRAMES + 1);
     // The console still works.
-    let auth = hub.hub.sign_in(SESSION, PASSWORD).unwrap();
     hub.hub
         .command(
             &auth,

@@ -55,12 +55,21 @@ fn station(k: &Ed25519KeyPair) -> String {
     hex::encode(ring::signature::KeyPair::public_key(k).as_ref())
 }
 
+/// A hub whose invigilator opened pairing, as when the lab is set up.
 async fn start(dir: &std::path::Path) -> certroom_hub::RunningHub {
-    Hub::open(dir, setup())
+    let hub = Hub::open(dir, setup())
         .unwrap()
         .serve("127.0.0.1:0".parse().unwrap())
         .await
-        .unwrap()
+        .unwrap();
+    // A restarted hub finds the window in its record.
+    if hub.hub.view().pairing_until.is_none() {
+        let auth = hub.hub.sign_in(4217, PASSWORD).unwrap();
+        hub.hub
+            .command(&auth, ConsoleCommand::OpenPairing { minutes: 60 })
+            .unwrap();
+    }
+    hub
 }
 
 async fn link(hub: &certroom_hub::RunningHub, k: &Arc<Ed25519KeyPair>) -> KioskLink {

@@ -472,6 +472,7 @@ async fn scenario(report: &mut Report) -> Result<(), String> {
     let hub = HubProcess::start(dir)?;
 
     // Round 1: paired through the console, a candidate joined; killed after the join's answer.
+    command(&hub, ConsoleCommand::OpenPairing { minutes: 60 }).await?;
     let (link, _commands) = kiosk.connect(&hub).await?;
     let reply = kiosk
         .send(

@@ -544,9 +544,21 @@ fn pair(station: &str, label: &'static str, n: u64) -> Vec<Step> {
     ]
 }
 
+/// The invigilator opens pairing for the lab's set-up.
+fn open_pairing() -> Step {
+    accepted(
+        console(ConsoleCommand::OpenPairing { minutes: 30 }),
+        fx().room_changed(),
+    )
+}
+
 /// Both PCs paired; each has used frame 1.
 fn lab(f: &Fixture) -> Vec<Step> {
-    steps(vec![pair(&f.a, "PC-A", 1), pair(&f.b, "PC-B", 1)])
+    steps(vec![
+        vec![open_pairing()],
+        pair(&f.a, "PC-A", 1),
+        pair(&f.b, "PC-B", 1),
+    ])
 }
 
 /// A candidate joins on `station` (frame `n`) and types the access code (frame `n + 1`).
@@ -615,6 +627,17 @@ fn cases(f: &Fixture) -> Vec<Case> {
         Case {
             name: "pair: a PC asks, the console confirms, and only then may it seat anyone",
             steps: vec![
+                // Nobody opened pairing: a PC asking is refused, and the console sees nothing.
+                refused(
+                    kiosk(a, 1, K::Pair {
+                        label: "PC-A".into(),
+                    }),
+                    "room.pairing_closed",
+                )
+                .then([Pairings(vec![])]),
+                refused(console(C::OpenPairing { minutes: 0 }), "room.invalid"),
+                refused(console(C::OpenPairing { minutes: 61 }), "room.invalid"),
+                open_pairing(),
                 accepted(
                     kiosk(a, 1, K::Pair {
                         label: "  PC-A  ".into(),
@@ -661,6 +684,45 @@ fn cases(f: &Fixture) -> Vec<Case> {
                     "room.invalid",
                 )
                 .then([Pairings(vec![])]),
+                accepted(
+                    kiosk(b, 2, K::Pair {
+                        label: "PC-B".into(),
+                    }),
+                    fx().reply(Reply::Pairing {
+                        code: pairing_code(HUB, b),
+                        enrolled: false,
+                    })
+                    .pairing(PairingRequest {
+                        station: b.into(),
+                        label: "PC-B".into(),
+                        code: pairing_code(HUB, b),
+                    })
+                    .room_changed(),
+                )
+                .then([Pairings(vec![b.into()])]),
+                // Closing the window drops what was not confirmed; a PC already paired may
+                // still ask where it stands.
+                accepted(console(C::ClosePairing), fx().room_changed())
+                    .then([Pairings(vec![]), Stations(vec![(a.into(), "PC-A")])]),
+                refused(
+                    console(C::ConfirmPairing { station: b.into() }),
+                    "room.no_pairing",
+                ),
+                refused(
+                    kiosk(b, 3, K::Pair {
+                        label: "PC-B".into(),
+                    }),
+                    "room.pairing_closed",
+                ),
+                accepted(
+                    kiosk(a, 4, K::Pair {
+                        label: "PC-A".into(),
+                    }),
+                    fx().reply(Reply::Pairing {
+                        code: pairing_code(HUB, a),
+                        enrolled: true,
+                    }),
+                ),
             ],
         },
         Case {
@@ -1944,7 +2006,9 @@ fn kiosk_case(m: &KioskMessage) -> &'static str {
 
 fn console_case(c: &ConsoleCommand) -> &'static str {
     match c {
-        ConsoleCommand::ConfirmPairing { .. } => {
+        ConsoleCommand::ConfirmPairing { .. }
+        | ConsoleCommand::OpenPairing { .. }
+        | ConsoleCommand::ClosePairing => {
             "pair: a PC asks, the console confirms, and only then may it seat anyone"
         }
         ConsoleCommand::ConfirmPresence { .. } => "presence: confirmed, then withdrawn",
@@ -2061,6 +2125,34 @@ fn every_console_command() -> Vec<ConsoleCommand> {
 
 fn at(step: usize) -> String {
     format!("2026-06-02T09:{:02}:{:02}.000Z", step / 60, step % 60)
+}
+
+#[test]
+fn the_pairing_window_closes_by_itself() {
+    let mut room = Room::new(HUB, setup());
+    let pc = "dd".repeat(32);
+    let ask = |n| {
+        kiosk(
+            &pc,
+            n,
+            KioskMessage::Pair {
+                label: "PC-D".into(),
+            },
+        )
+    };
+    room.apply(
+        &console(ConsoleCommand::OpenPairing { minutes: 1 }),
+        "2026-06-02T09:00:00.000Z",
+    )
+    .unwrap();
+    assert_eq!(
+        room.view().pairing_until.as_deref(),
+        Some("2026-06-02T09:01:00.000Z")
+    );
+    assert!(room.pairing_open("2026-06-02T09:00:59.999Z"));
+    let late = room.apply(&ask(1), "2026-06-02T09:01:00.000Z").unwrap_err();
+    assert_eq!(late.code(), "room.pairing_closed");
+    assert!(room.view().pairings.is_empty());
 }
 
 /// Runs a case on a fresh room; the first broken expectation is the error.

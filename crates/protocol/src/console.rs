@@ -17,6 +17,12 @@ pub enum AbortReason {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ConsoleCommand {
+    /// Lets PCs nobody paired ask to be, for `minutes` (at most 60), while the lab is set up.
+    OpenPairing {
+        minutes: u32,
+    },
+    /// Ends the pairing window; requests not yet confirmed are dropped.
+    ClosePairing,
     ConfirmPairing {
         station: String,
     },
@@ -143,6 +149,8 @@ pub struct RoomView {
     pub comment: String,
     pub tiles: Vec<Tile>,
     pub pairings: Vec<PairingRequest>,
+    /// Until when PCs may ask to be paired (RFC 3339), if the invigilator opened pairing.
+    pub pairing_until: Option<String>,
     pub stations: Vec<(String, String)>,
 }
 

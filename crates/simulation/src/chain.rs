@@ -194,6 +194,9 @@ async fn set_up_lab(
     kiosks: &Path,
     count: usize,
 ) -> Result<(), String> {
+    console
+        .room_command(ConsoleCommand::OpenPairing { minutes: 30 })
+        .map_err(|e| e.to_string())?;
     let mut pairing = tokio::task::JoinSet::new();
     for i in 0..count {
         let dir = kiosks.join(room::kiosk_dir_name(i));
@@ -229,6 +232,10 @@ async fn set_up_lab(
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // Every PC is paired: nobody else may ask.
+    console
+        .room_command(ConsoleCommand::ClosePairing)
+        .map_err(|e| e.to_string())?;
     Ok(())
 }
 

@@ -143,6 +143,11 @@ pub async fn run(cfg: SimRoomConfig, hub: HubEndpoint) -> Result<SimRoomReport, 
     let (console, mut events) = ConsoleLink::connect(hub.addr, hub.pin, hub.session, &hub.password)
         .await
         .map_err(|e| e.to_string())?;
+    // The invigilator opens pairing for the lab's set-up.
+    console
+        .command(ConsoleCommand::OpenPairing { minutes: 60 })
+        .await
+        .map_err(|e| e.to_string())?;
     let console = Arc::new(console);
     let tiles: Arc<Mutex<HashMap<i64, Tile>>> = Arc::default();
 

@@ -52,6 +52,9 @@ async fn a_pc_paired_once_joins_the_next_session_after_the_console_restarted() {
     let console = set_up_console(&data).unwrap();
     let (first, _) = new_session(&console, 2).unwrap();
     let (addr, pin) = open(&console, &first).await;
+    console
+        .room_command(ConsoleCommand::OpenPairing { minutes: 60 })
+        .unwrap();
     let (link, _) = KioskLink::connect(addr, pin, pc_key.clone(), counter.clone())
         .await
         .unwrap();

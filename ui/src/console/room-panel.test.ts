@@ -422,6 +422,25 @@ describe("pairing and the room", () => {
     expect($("#room-stations").textContent).toBe("3 postes appairés.");
   });
 
+  it("opens pairing for 15 minutes, shows until when, and closes it; an expired window shows closed", async () => {
+    const { commands, push } = openRoom(roomView({ tiles: [lea] }));
+    await openSession12();
+    expect($("#pairing-window-state").textContent).toContain("Appairage fermé");
+    click(document, "#pairing-open");
+    await flush();
+    expect(commands().at(-1)).toEqual({ type: "open_pairing", minutes: 15 });
+    const until = new Date(Date.now() + 15 * 60_000).toISOString();
+    await push({ type: "room", room: roomView({ tiles: [lea], pairing_until: until }) });
+    expect($("#pairing-window-state").textContent).toMatch(/^Appairage ouvert jusqu'à \d\d:\d\d/);
+    expect($("#pairing-open")).toBeNull();
+    click(document, "#pairing-close");
+    await flush();
+    expect(commands().at(-1)).toEqual({ type: "close_pairing" });
+    await push({ type: "room", room: roomView({ tiles: [lea], pairing_until: new Date(Date.now() - 1000).toISOString() }) });
+    expect($("#pairing-window-state").textContent).toContain("Appairage fermé");
+    expect($("#pairing-open")).not.toBeNull();
+  });
+
   it("pauses with a reason and resumes, ends all tests after confirmation, saves the comment", async () => {
     const { commands, push } = openRoom(roomView({ tiles: [lea], comment: "RAS" }));
     await openSession12();

@@ -5,6 +5,9 @@ import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import { clock, Countdown, formatClock } from "../kiosk/timer";
 import "./form-dialog";
+
+/** How long "Open pairing" lets PCs ask: long enough to walk round a lab. */
+const PAIRING_MINUTES = 15;
 import { FieldError, type FormDialog, type FormRequest } from "./form-dialog";
 import {
   ALERT_CODES,
@@ -493,6 +496,7 @@ export class RoomPanel extends LocalizedElement {
       </dl>
       <p class="hint">${t("console.room.connectHint")}</p>
       <p id="room-stations">${t("console.room.stations", { count: v.stations.length })}</p>
+      ${v.finalized ? null : this.renderPairingWindow(v)}
       ${v.pairings.length
         ? html`<ul class="pairings" aria-label=${t("console.room.pairingsTitle")}>
             ${repeat(
@@ -512,6 +516,23 @@ export class RoomPanel extends LocalizedElement {
           <p class="hint">${t("console.room.pairingHint")}</p>`
         : null}
     </section>`;
+  }
+
+  /** PCs nobody paired may ask only while the invigilator holds pairing open (the hub refuses
+   *  them otherwise, and always while a test runs). */
+  private renderPairingWindow(v: RoomView) {
+    const until = v.pairing_until === null ? null : new Date(v.pairing_until);
+    const open = until !== null && until.getTime() > Date.now();
+    const time = until?.toLocaleTimeString(lang(), { hour: "2-digit", minute: "2-digit" }) ?? "";
+    return html`<p class="pairing-window">
+      <span id="pairing-window-state">${open ? t("console.room.pairingOpenUntil", { time }) : t("console.room.pairingClosed")}</span>
+      ${open
+        ? html`<button type="button" class="secondary" id="pairing-close" aria-describedby="pairing-window-state"
+            @click=${() => this.send({ type: "close_pairing" }, t("console.room.done.pairingClosed"))}>${t("console.room.closePairing")}</button>`
+        : html`<button type="button" id="pairing-open" aria-describedby="pairing-window-state"
+            @click=${() => this.send({ type: "open_pairing", minutes: PAIRING_MINUTES }, t("console.room.done.pairingOpened", { minutes: PAIRING_MINUTES }))}>
+            ${t("console.room.openPairing", { minutes: PAIRING_MINUTES })}</button>`}
+    </p>`;
   }
 
   private renderTile(v: RoomView, tile: Tile) {

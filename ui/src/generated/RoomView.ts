@@ -2,4 +2,8 @@
 import type { PairingRequest } from "./PairingRequest";
 import type { Tile } from "./Tile";
 
-export type RoomView = { session: number, paused: boolean, finalized: string | null, comment: string, tiles: Array<Tile>, pairings: Array<PairingRequest>, stations: Array<[string, string]>, };
+export type RoomView = { session: number, paused: boolean, finalized: string | null, comment: string, tiles: Array<Tile>, pairings: Array<PairingRequest>, 
+/**
+ * Until when PCs may ask to be paired (RFC 3339), if the invigilator opened pairing.
+ */
+pairing_until: string | null, stations: Array<[string, string]>, };

@@ -123,6 +123,12 @@ pub async fn pc(dir: &Path, bank: &Bank, hub: &RunningHub, auth: &Authority) -> 
     )
     .await
     .unwrap();
+    hub.hub
+        .command(
+            auth,
+            certroom_protocol::ConsoleCommand::OpenPairing { minutes: 60 },
+        )
+        .unwrap();
     let (_, enrolled) = live.pair("PC").await.unwrap();
     if !enrolled {
         hub.hub
