@@ -142,7 +142,7 @@ impl Console {
         });
     }
 
-    fn lab(&self) -> Result<Lab, ConsoleError> {
+    pub(crate) fn lab(&self) -> Result<Lab, ConsoleError> {
         Lab::open(&self.data.join(LAB_DIR)).map_err(|e| ConsoleError::internal("lab", e))
     }
 }

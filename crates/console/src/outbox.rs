@@ -192,12 +192,39 @@ impl Console {
             }
             let dir = self.data.join(format!("room-{session}"));
             if dir.is_dir() {
+                // The PCs keep their own journals of these tests: each is told to delete them
+                // at its next connection to any later room. The room's record must be read
+                // first, or the room is kept for next time.
+                if let Err(e) = self.forget_on_pcs(&dir) {
+                    tracing::warn!(session, error = %e, "room kept: its PCs' tests not listed");
+                    continue;
+                }
                 match std::fs::remove_dir_all(&dir) {
                     Ok(()) => tracing::info!(session, "room copies deleted after retention"),
                     Err(e) => tracing::warn!(session, error = %e, "room copies not deleted"),
                 }
             }
         }
+    }
+
+    /// Lists in the lab every test the PCs of the room in `dir` sent, for them to delete.
+    fn forget_on_pcs(&self, dir: &std::path::Path) -> Result<(), ConsoleError> {
+        let record = dir.join(certroom_hub::server::DB_FILE);
+        if !record.is_file() {
+            return Ok(());
+        }
+        let store = certroom_hub::store::Store::open(&record)
+            .map_err(|e| ConsoleError::internal("room record", e))?;
+        let tests = store
+            .tests_by_station()
+            .map_err(|e| ConsoleError::internal("room record", e))?;
+        let lab = self.lab()?;
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        for (station, test) in tests {
+            lab.forget_test(&station, &test, &now)
+                .map_err(|e| ConsoleError::internal("lab", e))?;
+        }
+        Ok(())
     }
 
     /// "Renvoyer": a refused or waiting bundle goes back in line at once (once the centre's

@@ -12,15 +12,28 @@ use crate::store::StoreError;
 /// The lab's own database, beside the hub identity file.
 pub const LAB_DB_FILE: &str = "lab.db";
 
-const MIGRATIONS: &[M<'static>] = &[M::up(
-    r#"
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(
+        r#"
 CREATE TABLE stations (
     public_key  TEXT PRIMARY KEY NOT NULL,
     label       TEXT NOT NULL,
     paired_at   TEXT NOT NULL
 ) STRICT;
 "#,
-)];
+    ),
+    // Tests a PC may delete from its journal: the service holds them, retention is over.
+    M::up(
+        r#"
+CREATE TABLE tests_to_forget (
+    station   TEXT NOT NULL,
+    test_id   TEXT NOT NULL,
+    since     TEXT NOT NULL,
+    PRIMARY KEY (station, test_id)
+) STRICT;
+"#,
+    ),
+];
 
 /// A PC paired with this console.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +83,24 @@ impl Lab {
 
     /// Forgets a PC: rooms opened from now on refuse it until it is paired again. False when
     /// no PC has that key.
+    /// Tells `station`, at its next `hello` in any later room, to delete `test_id`.
+    pub fn forget_test(&self, station: &str, test_id: &str, at: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO tests_to_forget (station, test_id, since) VALUES (?1, ?2, ?3)",
+            params![station, test_id, at],
+        )?;
+        Ok(())
+    }
+
+    /// `(station, test_id)` of every test a PC may delete.
+    pub fn tests_to_forget(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT station, test_id FROM tests_to_forget ORDER BY since, test_id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     pub fn remove(&self, key: &str) -> Result<bool, StoreError> {
         Ok(self
             .conn

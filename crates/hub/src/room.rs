@@ -269,6 +269,8 @@ pub struct Room {
     /// Until when (the input time, RFC 3339) a PC nobody paired may ask to be: the invigilator
     /// opens pairing on the console while setting up the lab.
     pairing_until: Option<String>,
+    /// Station → ended tests its kiosk may delete (see [`Room::forget_on`]).
+    forget: BTreeMap<String, Vec<String>>,
 }
 
 /// The station-signed head of an ended test, checked: it comes from the enrolled PC that sent it
@@ -347,6 +349,7 @@ impl Room {
             comment: String::new(),
             next_command: 1,
             pairing_until: None,
+            forget: BTreeMap::new(),
         }
     }
 
@@ -1085,7 +1088,21 @@ impl Room {
             synced_seq: sitter
                 .and_then(|s| s.mirror.as_ref())
                 .map_or(0, Mirror::last_seq),
+            forget: if self.is_enrolled(station) {
+                self.forget.get(station).cloned().unwrap_or_default()
+            } else {
+                Vec::new()
+            },
         }
+    }
+
+    /// An ended test of `station` that the kiosk may delete: the service holds its results and
+    /// the retention time is over (the console decides, from its receipts).
+    pub fn forget_on(&mut self, station: &str, test_id: &str) {
+        self.forget
+            .entry(station.to_owned())
+            .or_default()
+            .push(test_id.to_owned());
     }
 
     pub fn tile(&self, id: i64) -> Option<Tile> {

@@ -148,6 +148,11 @@ impl Store {
         for (key, label) in self.stations()? {
             room.enroll(&key, &label);
         }
+        if let Some(lab) = &self.lab {
+            for (station, test) in lab.tests_to_forget()? {
+                room.forget_on(&station, &test);
+            }
+        }
         let mut stmt = self
             .conn
             .prepare("SELECT id, at, body FROM inputs ORDER BY id")?;
@@ -170,6 +175,32 @@ impl Store {
             })?;
         }
         Ok(room)
+    }
+
+    /// `(station, test_id)` of every test a PC sent records of in this room: the copies a
+    /// kiosk keeps, which it may delete once the service holds the results.
+    pub fn tests_by_station(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, body FROM inputs ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let mut seen = std::collections::BTreeSet::new();
+        for row in rows {
+            let (id, body) = row?;
+            let input: Input = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
+                id,
+                detail: e.to_string(),
+            })?;
+            if let Input::Station {
+                station,
+                msg: certroom_protocol::KioskMessage::Records { test_id, .. },
+                ..
+            } = input
+            {
+                seen.insert((station, test_id));
+            }
+        }
+        Ok(seen.into_iter().collect())
     }
 
     /// Commits one accepted input (fsync). Only then may the hub answer.

@@ -500,6 +500,7 @@ fn state(station_candidate: Option<i64>, test: Option<&str>, synced: u64, paused
             candidate: station_candidate.map(card),
             test_id: test.map(str::to_owned),
             synced_seq: synced,
+            forget: vec![],
         },
     }
 }
@@ -752,6 +753,7 @@ fn cases(f: &Fixture) -> Vec<Case> {
                                 candidate: None,
                                 test_id: None,
                                 synced_seq: 0,
+                                forget: vec![],
                             },
                         })
                         .unrecorded(),
@@ -766,6 +768,7 @@ fn cases(f: &Fixture) -> Vec<Case> {
                                 candidate: None,
                                 test_id: None,
                                 synced_seq: 0,
+                                forget: vec![],
                             },
                         })
                         .unrecorded(),
@@ -803,6 +806,7 @@ fn cases(f: &Fixture) -> Vec<Case> {
                             candidate: None,
                             test_id: None,
                             synced_seq: 0,
+                            forget: vec![],
                         },
                     })
                     .unrecorded(),

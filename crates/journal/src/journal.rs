@@ -415,6 +415,47 @@ impl Journal {
         self.records(test_id).map(|r| resume::progress(&r))
     }
 
+    /// Deletes ended tests (records, header and signed head) once the service holds their
+    /// results and the retention time is over: pupils' data is kept no longer than needed. A
+    /// test that has not ended, or is open, is kept. Deleted pages are overwritten
+    /// (`secure_delete`) and the WAL truncated, so the answers do not linger in the file.
+    /// Returns how many tests were deleted.
+    pub fn forget_tests(&mut self, test_ids: &[String]) -> Result<u64, JournalError> {
+        self.conn
+            .pragma_update(None, "secure_delete", true)
+            .map_err(classify)?;
+        let tx = self.conn.transaction().map_err(classify)?;
+        tx.execute_batch(schema::LIFT_NO_DELETE).map_err(classify)?;
+        let mut forgotten = 0;
+        for id in test_ids {
+            if self.open.contains_key(id) {
+                continue;
+            }
+            let ended: bool = tx
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM records WHERE test_id = ?1 AND kind = 'Ended')",
+                    [id],
+                    |r| r.get(0),
+                )
+                .map_err(classify)?;
+            if !ended {
+                continue;
+            }
+            for table in ["heads", "records", "tests"] {
+                tx.execute(&format!("DELETE FROM {table} WHERE test_id = ?1"), [id])
+                    .map_err(classify)?;
+            }
+            forgotten += 1;
+        }
+        tx.execute_batch(schema::RESTORE_NO_DELETE)
+            .map_err(classify)?;
+        tx.commit().map_err(classify)?;
+        if forgotten > 0 {
+            self.checkpoint()?;
+        }
+        Ok(forgotten)
+    }
+
     /// Unverified overview, to find the test to resume after a launch; `open_test` verifies.
     pub fn tests(&self) -> Result<Vec<TestSummary>, JournalError> {
         let mut stmt = self

@@ -53,6 +53,19 @@ BEGIN SELECT RAISE(ABORT, 'signed heads are append-only'); END;
 "#,
 )];
 
+/// Lifted for the one transaction that forgets tests the service holds ([`crate::Journal::forget_tests`])
+/// and put back exactly as the first migration created them (a test compares `sqlite_master`).
+pub(crate) const LIFT_NO_DELETE: &str = "DROP TRIGGER records_no_delete;
+DROP TRIGGER tests_no_delete;
+DROP TRIGGER heads_no_delete;";
+pub(crate) const RESTORE_NO_DELETE: &str =
+    "CREATE TRIGGER records_no_delete BEFORE DELETE ON records
+BEGIN SELECT RAISE(ABORT, 'journal records are append-only'); END;
+CREATE TRIGGER tests_no_delete BEFORE DELETE ON tests
+BEGIN SELECT RAISE(ABORT, 'journal tests are append-only'); END;
+CREATE TRIGGER heads_no_delete BEFORE DELETE ON heads
+BEGIN SELECT RAISE(ABORT, 'signed heads are append-only'); END;";
+
 /// WAL size past which an append checkpoints first. Normally unreachable: the app checkpoints
 /// when idle, and a whole session writes a few MiB. It only stops a kiosk that never goes idle
 /// from filling the disk.

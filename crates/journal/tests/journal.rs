@@ -224,3 +224,50 @@ fn a_second_writer_is_refused_instead_of_forking_the_chain() {
     ));
     verify_file(&p).unwrap();
 }
+
+#[test]
+fn forgetting_deletes_ended_tests_for_good_and_keeps_the_rest_append_only() {
+    let d = tempfile::tempdir().unwrap();
+    let p = build(d.path(), 3, true);
+    let triggers = |p: &std::path::Path| -> Vec<String> {
+        let c = rusqlite::Connection::open(p).unwrap();
+        let mut stmt = c
+            .prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+            .unwrap();
+        let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    };
+    let before = triggers(&p);
+    let holds = |p: &std::path::Path, needle: &str| {
+        let mut bytes = std::fs::read(p).unwrap();
+        bytes.extend(std::fs::read(p.with_extension("db-wal")).unwrap_or_default());
+        bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+    };
+    assert!(holds(&p, "item-2"), "the answers are in the file before");
+    let mut j = Journal::open(&p).unwrap();
+    j.create_test(header("T-0002")).unwrap();
+    j.append("T-0002", &Event::Joined).unwrap();
+    let forgotten = j
+        .forget_tests(&[TEST.into(), "T-0002".into(), "T-absent".into()])
+        .unwrap();
+    assert_eq!(forgotten, 1, "only the ended test goes");
+    let left: Vec<String> = j.tests().unwrap().into_iter().map(|t| t.test_id).collect();
+    assert_eq!(left, vec!["T-0002".to_owned()]);
+    drop(j);
+    assert!(
+        !holds(&p, "item-2"),
+        "its answers are overwritten, not left in free pages"
+    );
+    assert_eq!(
+        triggers(&p),
+        before,
+        "the append-only triggers are back, unchanged"
+    );
+    let c = rusqlite::Connection::open(&p).unwrap();
+    let e = c
+        .execute("DELETE FROM records", [])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("append-only"), "{e}");
+    verify_file(&p).unwrap();
+}

@@ -88,6 +88,13 @@ impl LiveKiosk {
             return Err(LiveError::Unexpected);
         };
         self.candidate = station.candidate;
+        if !station.forget.is_empty() {
+            let forget = station.forget;
+            let gone = off_runtime(|| self.sitting().forget_tests(&forget))?;
+            if gone > 0 {
+                tracing::info!(tests = gone, "journals deleted after retention");
+            }
+        }
         let ours = self.sitting().test_id().map(str::to_owned);
         self.synced = if ours.is_some() && ours == station.test_id {
             station.synced_seq

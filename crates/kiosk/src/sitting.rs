@@ -668,6 +668,17 @@ impl Sitting {
         self.test.as_deref()
     }
 
+    /// Deletes ended tests the console says the service holds past retention (never the test
+    /// of this sitting). Returns how many went.
+    pub fn forget_tests(&mut self, test_ids: &[String]) -> Result<u64, KioskError> {
+        let others: Vec<String> = test_ids
+            .iter()
+            .filter(|id| self.test.as_deref() != Some(id.as_str()))
+            .cloned()
+            .collect();
+        Ok(self.journal.forget_tests(&others)?)
+    }
+
     /// Journal bytes after `after_seq`, to send to the room hub.
     pub fn chain_since(
         &self,

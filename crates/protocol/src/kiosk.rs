@@ -79,6 +79,10 @@ pub struct StationState {
     pub candidate: Option<CandidateCard>,
     pub test_id: Option<String>,
     pub synced_seq: u64,
+    /// Ended tests of this PC whose results the service holds and whose retention is over:
+    /// the kiosk deletes them from its journal.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forget: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
