@@ -9,6 +9,7 @@ mod commands;
 mod console;
 mod error;
 mod kiosk;
+mod logs;
 mod office;
 
 mod shell;
@@ -357,15 +358,12 @@ enum BenchCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // What goes wrong is written to standard error, with its context (RUST_LOG to tune).
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,certroom=info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let data = station::DataDir::resolve(cli.data_dir);
+    let window = matches!(
+        cli.command,
+        Command::Kiosk | Command::Console | Command::Office
+    );
+    logs::init(window.then(|| data.path()));
     let result: Result<(), String> = match cli.command {
         Command::Kiosk => shell::run(shell::Role::Kiosk, data).map_err(|e| e.to_string()),
         Command::Console => shell::run(shell::Role::Console, data).map_err(|e| e.to_string()),

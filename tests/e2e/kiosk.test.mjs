@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:http";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ARTIFACTS, EXIT_CODE, SCREEN, SESSION_CODE, certroom, newDataDir, requireTool, setUpKiosk, sleep, startApp, startDisplay, waitFor, xdotool } from "./harness.mjs";
 
@@ -66,6 +66,15 @@ describe("kiosk lockdown", () => {
     const heading = await browser.$("h1").getText();
     assert.equal(heading, "Certification des compétences numériques");
     await browser.saveScreenshot(join(ARTIFACTS, "kiosk-welcome.png"));
+  });
+
+  it("keeps a technical log in its data folder, one file a day", () => {
+    const logs = join(dataDir, "logs");
+    const files = readdirSync(logs).filter((f) => /^certroom\.\d{4}-\d\d-\d\d\.log$/.test(f));
+    assert.equal(files.length, 1, readdirSync(logs).join(","));
+    const text = readFileSync(join(logs, files[0]), "utf8");
+    assert.match(text, /certroom started/);
+    assert.doesNotMatch(text, /\x1b\[/, "no terminal colours in the file");
   });
 
   it("covers the whole screen", async () => {
