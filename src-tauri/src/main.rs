@@ -259,24 +259,11 @@ enum SimCommand {
     },
     /// N simulated kiosks (real journals) and a pushed console against a hub process on loopback.
     Room {
-        #[arg(long, default_value_t = 30)]
-        kiosks: usize,
+        #[command(flatten)]
+        room: SimRoomArgs,
         /// Seconds of answering before the remaining tests are ended.
         #[arg(long, default_value_t = 120)]
         duration: u64,
-        /// Think time per question in milliseconds, `min-max`.
-        #[arg(long, default_value = "1000-5000")]
-        think_ms: String,
-        #[arg(long, default_value_t = 2026)]
-        seed: u64,
-        /// Folder for the hub's record and the kiosks' journals (default: a new temporary folder).
-        #[arg(long)]
-        dir: Option<PathBuf>,
-        /// The question bank folder the kiosks sit.
-        #[arg(long, default_value = "assets/bank/sample")]
-        bank: PathBuf,
-        #[arg(long)]
-        json: bool,
     },
     /// Un réseau de salle hostile : pendant qu'une salle simulée passe l'épreuve, des trames
     /// falsifiées, rejouées et non appairées de chaque type, du bruit depuis 50 connexions, des
@@ -285,24 +272,14 @@ enum SimCommand {
     /// unpaired frames of every kind, junk from 50 connections, pairing requests and password
     /// guesses attack the hub. Fails if any got through.
     Attack {
-        #[arg(long, default_value_t = 30)]
-        kiosks: usize,
+        #[command(flatten)]
+        room: SimRoomArgs,
         /// Seconds of attack while the tests run.
         #[arg(long, default_value_t = 60)]
         seconds: u64,
         /// 1.0: 1,000 frames of each kind per category, 10,000 junk frames, 10,000 pairings.
         #[arg(long, default_value_t = 1.0)]
         scale: f64,
-        #[arg(long, default_value = "1000-5000")]
-        think_ms: String,
-        #[arg(long, default_value_t = 2026)]
-        seed: u64,
-        #[arg(long)]
-        dir: Option<PathBuf>,
-        #[arg(long, default_value = "assets/bank/sample")]
-        bank: PathBuf,
-        #[arg(long)]
-        json: bool,
     },
     /// The whole chain on loopback: a room, its signed bundle through the outbox to a
     /// certif-server process, publication, every code verified, certificates printed.
@@ -333,6 +310,45 @@ enum SimCommand {
         #[arg(long, default_value = "127.0.0.1:0")]
         bind: String,
     },
+}
+
+/// A simulated room, for `sim room` and `sim attack`.
+#[derive(clap::Args)]
+struct SimRoomArgs {
+    #[arg(long, default_value_t = 30)]
+    kiosks: usize,
+    /// Think time per question in milliseconds, `min-max`.
+    #[arg(long, default_value = "1000-5000")]
+    think_ms: String,
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+    /// Folder for the hub's record and the kiosks' journals (default: a new temporary folder).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// The question bank folder the kiosks sit.
+    #[arg(long, default_value = "assets/bank/sample")]
+    bank: PathBuf,
+    #[arg(long)]
+    json: bool,
+}
+
+impl SimRoomArgs {
+    /// The room's options for `duration_s` seconds of answering.
+    fn options(self, duration_s: u64) -> Result<certroom_simulation::measured::Options, String> {
+        let think_ms = self
+            .think_ms
+            .split_once('-')
+            .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
+            .ok_or_else(|| format!("--think-ms {:?}: expected min-max in ms", self.think_ms))?;
+        Ok(certroom_simulation::measured::Options {
+            kiosks: self.kiosks,
+            duration_s,
+            think_ms,
+            seed: self.seed,
+            dir: self.dir,
+            bank: self.bank,
+        })
+    }
 }
 
 #[derive(Subcommand)]
@@ -462,52 +478,24 @@ fn main() -> ExitCode {
                 json,
             } => cli::sim::crash(kills, dir.as_deref(), seed, json),
             SimCommand::CrashChild { dir } => cli::sim::crash_child(&dir),
-            SimCommand::Room {
-                kiosks,
-                duration,
-                think_ms,
-                seed,
-                dir,
-                bank,
-                json,
-            } => think_range(&think_ms).and_then(|think_ms| {
-                cli::room::sim(
-                    &certroom_simulation::measured::Options {
-                        kiosks,
-                        duration_s: duration,
-                        think_ms,
-                        seed,
-                        dir,
-                        bank,
-                    },
-                    json,
-                )
-            }),
+            SimCommand::Room { room, duration } => {
+                let json = room.json;
+                room.options(duration)
+                    .and_then(|o| cli::room::sim(&o, json))
+            }
             SimCommand::Attack {
-                kiosks,
+                room,
                 seconds,
                 scale,
-                think_ms,
-                seed,
-                dir,
-                bank,
-                json,
-            } => think_range(&think_ms).and_then(|think_ms| {
-                cli::room::attack(
-                    &certroom_simulation::attack::Options {
-                        room: certroom_simulation::measured::Options {
-                            kiosks,
-                            duration_s: seconds,
-                            think_ms,
-                            seed,
-                            dir,
-                            bank,
-                        },
-                        scale,
-                    },
-                    json,
-                )
-            }),
+            } => {
+                let json = room.json;
+                room.options(seconds).and_then(|o| {
+                    cli::room::attack(
+                        &certroom_simulation::attack::Options { room: o, scale },
+                        json,
+                    )
+                })
+            }
             SimCommand::HubChild { dir, setup, bind } => cli::room::hub_child(&dir, &setup, &bind),
             SimCommand::E2e {
                 candidates,
@@ -541,13 +529,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// `--think-ms min-max`.
-fn think_range(text: &str) -> Result<(u64, u64), String> {
-    text.split_once('-')
-        .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
-        .ok_or_else(|| format!("--think-ms {text:?}: expected min-max in ms"))
 }
 
 fn set_exit_code(data: &station::DataDir) -> Result<(), String> {

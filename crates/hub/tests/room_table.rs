@@ -545,6 +545,25 @@ fn pair(station: &str, label: &'static str, n: u64) -> Vec<Step> {
     ]
 }
 
+/// A PC nobody paired asks where it stands: told it is not enrolled, and nothing is recorded.
+fn stranger_hello(n: u64) -> Step {
+    accepted(
+        kiosk(STRANGER, n, KioskMessage::Hello),
+        fx().reply(Reply::State {
+            station: StationState {
+                enrolled: false,
+                session: Some(SESSION),
+                paused: false,
+                candidate: None,
+                test_id: None,
+                synced_seq: 0,
+                forget: vec![],
+            },
+        })
+        .unrecorded(),
+    )
+}
+
 /// The invigilator opens pairing for the lab's set-up.
 fn open_pairing() -> Step {
     accepted(
@@ -743,36 +762,8 @@ fn cases(f: &Fixture) -> Vec<Case> {
                     refused(kiosk(STRANGER, 0, K::Hello), "hub.replay"),
                     // A stranger's hello changes nothing: answered, never written down, and
                     // its number is not kept (made-up keys cost no record).
-                    accepted(
-                        kiosk(STRANGER, 5, K::Hello),
-                        fx().reply(Reply::State {
-                            station: StationState {
-                                enrolled: false,
-                                session: Some(SESSION),
-                                paused: false,
-                                candidate: None,
-                                test_id: None,
-                                synced_seq: 0,
-                                forget: vec![],
-                            },
-                        })
-                        .unrecorded(),
-                    ),
-                    accepted(
-                        kiosk(STRANGER, 5, K::Hello),
-                        fx().reply(Reply::State {
-                            station: StationState {
-                                enrolled: false,
-                                session: Some(SESSION),
-                                paused: false,
-                                candidate: None,
-                                test_id: None,
-                                synced_seq: 0,
-                                forget: vec![],
-                            },
-                        })
-                        .unrecorded(),
-                    ),
+                    stranger_hello(5),
+                    stranger_hello(5),
                 ],
                 lab(f),
                 vec![
@@ -796,21 +787,7 @@ fn cases(f: &Fixture) -> Vec<Case> {
         Case {
             name: "hello: a PC learns where it stands and gets its pending commands again",
             steps: steps(vec![
-                vec![accepted(
-                    kiosk(STRANGER, 1, K::Hello),
-                    fx().reply(Reply::State {
-                        station: StationState {
-                            enrolled: false,
-                            session: Some(SESSION),
-                            paused: false,
-                            candidate: None,
-                            test_id: None,
-                            synced_seq: 0,
-                            forget: vec![],
-                        },
-                    })
-                    .unrecorded(),
-                )],
+                vec![stranger_hello(1)],
                 lab(f),
                 seat(a, 2, 2),
                 vec![

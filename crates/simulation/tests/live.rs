@@ -92,12 +92,7 @@ async fn a_restarted_kiosk_waits_for_a_new_authorization_and_offline_answers_rea
     let (hub_dir, dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (h, auth) = hub(hub_dir.path(), 1).await;
     let mut k = pc(dir.path(), &bank, &h, &auth).await;
-    k.live.join(&identity(0)).await.unwrap();
-    k.live.ready(ACCESS).await.unwrap();
-    h.hub
-        .command(&auth, ConsoleCommand::Authorize { candidate: 1 })
-        .unwrap();
-    k.obey().await;
+    k.start(&h, &auth, 0).await;
     k.answer().await;
 
     // The hub goes away: the test goes on, answers are journaled on the PC.

@@ -4,22 +4,8 @@
 
 mod common;
 
-use certroom_hub::Hub;
 use certroom_protocol::ConsoleCommand;
-use common::{bank, identity, pc, setup, ACCESS, PASSWORD, SESSION};
-
-async fn room_in_lab(
-    lab: &std::path::Path,
-    room: &std::path::Path,
-) -> (certroom_hub::RunningHub, certroom_hub::Authority) {
-    let running = Hub::open_in_lab(lab, room, setup(1))
-        .unwrap()
-        .serve("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let auth = running.hub.sign_in(SESSION, PASSWORD).unwrap();
-    (running, auth)
-}
+use common::{bank, hub_in_lab, pc};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pc_deletes_its_journal_of_a_test_the_service_holds_at_its_next_connection() {
@@ -33,14 +19,9 @@ async fn a_pc_deletes_its_journal_of_a_test_the_service_holds_at_its_next_connec
 
     // Session 1: the PC is paired, a candidate sits a test, the invigilator ends it.
     let first = rooms.path().join("room-1");
-    let (h, auth) = room_in_lab(lab.path(), &first).await;
+    let (h, auth) = hub_in_lab(lab.path(), &first).await;
     let mut k = pc(kiosk.path(), &bank, &h, &auth).await;
-    k.live.join(&identity(0)).await.unwrap();
-    k.live.ready(ACCESS).await.unwrap();
-    h.hub
-        .command(&auth, ConsoleCommand::Authorize { candidate: 1 })
-        .unwrap();
-    k.obey().await;
+    k.start(&h, &auth, 0).await;
     k.answer().await;
     h.hub
         .command(
@@ -61,7 +42,7 @@ async fn a_pc_deletes_its_journal_of_a_test_the_service_holds_at_its_next_connec
     let test_id = on_pc.details[0].test_id.clone();
 
     // Until the console lists the test, a later room tells the PC nothing.
-    let (h2, auth2) = room_in_lab(lab.path(), &rooms.path().join("room-2")).await;
+    let (h2, auth2) = hub_in_lab(lab.path(), &rooms.path().join("room-2")).await;
     drop(pc(kiosk.path(), &bank, &h2, &auth2).await);
     assert_eq!(certroom_journal::verify_file(&journal).unwrap().tests, 1);
     h2.stop().await;
@@ -81,7 +62,7 @@ async fn a_pc_deletes_its_journal_of_a_test_the_service_holds_at_its_next_connec
     drop(lab_db);
 
     // The next day's room: at its hello, the PC deletes that test.
-    let (h3, auth3) = room_in_lab(lab.path(), &rooms.path().join("room-3")).await;
+    let (h3, auth3) = hub_in_lab(lab.path(), &rooms.path().join("room-3")).await;
     drop(pc(kiosk.path(), &bank, &h3, &auth3).await);
     let after = certroom_journal::verify_file(&journal).unwrap();
     assert_eq!(after.tests, 0, "the PC's journal of the test is gone");

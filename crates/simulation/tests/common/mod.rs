@@ -69,11 +69,16 @@ pub fn setup(n: usize) -> RoomSetup {
 }
 
 pub async fn hub(dir: &Path, n: usize) -> (RunningHub, Authority) {
-    let running = Hub::open(dir, setup(n))
-        .unwrap()
-        .serve("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    serve(Hub::open(dir, setup(n)).unwrap()).await
+}
+
+/// A room of one candidate whose hub identity and paired PCs live in the console's `lab`.
+pub async fn hub_in_lab(lab: &Path, room: &Path) -> (RunningHub, Authority) {
+    serve(Hub::open_in_lab(lab, room, setup(1)).unwrap()).await
+}
+
+async fn serve(hub: Hub) -> (RunningHub, Authority) {
+    let running = hub.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let auth = running.hub.sign_in(SESSION, PASSWORD).unwrap();
     (running, auth)
 }
@@ -150,6 +155,21 @@ pub async fn pc(dir: &Path, bank: &Bank, hub: &RunningHub, auth: &Authority) -> 
 }
 
 impl Pc {
+    /// Candidate `i` joins on this PC, types the access code, is authorized and starts.
+    pub async fn start(&mut self, hub: &RunningHub, auth: &Authority, i: usize) {
+        self.live.join(&identity(i)).await.unwrap();
+        self.live.ready(ACCESS).await.unwrap();
+        hub.hub
+            .command(
+                auth,
+                certroom_protocol::ConsoleCommand::Authorize {
+                    candidate: i as i64 + 1,
+                },
+            )
+            .unwrap();
+        self.obey().await;
+    }
+
     /// Waits for the next command from the invigilator and carries it out.
     pub async fn obey(&mut self) -> KioskCommand {
         let (id, cmd) =
