@@ -6,7 +6,7 @@ use certroom_centre::import::ImportError;
 use certroom_core::message::UserMessage;
 use serde::Serialize;
 
-#[derive(Debug, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(as = "AppErrorJson")]
 pub struct AppError {
     pub code: String,

@@ -30,14 +30,17 @@ pub struct AppState {
     console: Option<Arc<Console>>,
     /// A paired kiosk's connection to its room hub (set once the app runs).
     pub live_room: std::sync::OnceLock<Arc<LiveRoom>>,
+    /// Why this lab PC cannot sit a test (no bank, no exit code…): its screen says so.
+    not_ready: Option<AppError>,
 }
 
 impl AppState {
     pub fn sitting(&self) -> Result<MutexGuard<'_, Sitting>, AppError> {
-        let sitting = self
-            .sitting
-            .as_ref()
-            .ok_or_else(|| AppError::internal("kiosk", "not a kiosk"))?;
+        let sitting = match (&self.sitting, &self.not_ready) {
+            (Some(s), _) => s,
+            (None, Some(why)) => return Err(why.clone()),
+            (None, None) => return Err(AppError::internal("kiosk", "not a kiosk")),
+        };
         sitting
             .lock()
             .map_err(|_| AppError::internal("kiosk", "lock poisoned"))
@@ -85,17 +88,34 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
     let lockdown = Lockdown::from_env();
 
     let mut hub_pin = None;
+    let mut not_ready = None;
     let (lockdown_log, exit_code, console, sitting) = match role {
-        Role::Kiosk => {
-            let station = Station::open(&dir, lockdown.enforced)?;
-            hub_pin = station.hub;
-            (
-                Some(Arc::new(station.log)),
-                station.exit_code,
-                None,
-                Some(Arc::new(Mutex::new(station.sitting))),
-            )
-        }
+        Role::Kiosk => match Station::open(&dir, lockdown.enforced) {
+            Ok(station) => {
+                hub_pin = station.hub;
+                (
+                    Some(Arc::new(station.log)),
+                    station.exit_code,
+                    None,
+                    Some(Arc::new(Mutex::new(station.sitting))),
+                )
+            }
+            // A PC not set up shows why on its screen, in French, rather than exit and be
+            // restarted every second on a blank screen. Nothing can be sat on it.
+            Err(e) => {
+                tracing::error!(error = %e, "kiosk not ready");
+                not_ready = Some(AppError::from(e));
+                let path = dir.join(certroom_kiosk::station::LOCKDOWN_LOG_FILE);
+                let log = LockdownLog::open(&path)
+                    .map_err(|e| LaunchError::Io(path.display().to_string(), e))?;
+                let exit_code = certroom_kiosk::station::StationConfig::load(
+                    &dir.join(certroom_kiosk::station::CONFIG_FILE),
+                )
+                .ok()
+                .and_then(|c| c.exit_code().ok().flatten());
+                (Some(Arc::new(log)), exit_code, None, None)
+            }
+        },
         Role::Console | Role::Office => (None, None, Some(Arc::new(Console::open(&dir)?)), None),
     };
     let event_log = lockdown_log.clone();
@@ -107,12 +127,13 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
     }
     let state = AppState {
         data,
-        demo: hub_pin.is_none(),
+        demo: hub_pin.is_none() && not_ready.is_none(),
         sitting,
         lockdown_log,
         exit_code,
         console,
         live_room: std::sync::OnceLock::new(),
+        not_ready,
     };
     tracing_start(&dir);
 

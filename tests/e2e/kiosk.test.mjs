@@ -227,3 +227,34 @@ describe("kiosk lockdown", () => {
     await waitFor(() => kioskLog(dataDir).some((e) => e.event === "exit_authorized"), "exit", 5000);
   });
 });
+
+describe("a lab PC that is not set up", () => {
+  let screen, app, dataDir;
+
+  before(async () => {
+    dataDir = newDataDir("not-ready");
+    certroom(["--data-dir", dataDir, "station", "set-exit-code"], `${EXIT_CODE}\n`);
+    screen = await startDisplay();
+    app = await startApp(screen, ["--data-dir", dataDir, "kiosk"]);
+  });
+
+  after(async () => {
+    await app?.stop();
+    screen?.stop();
+  });
+
+  it("says in French what is missing and stays up, instead of exiting to a blank screen", async () => {
+    const alert = app.browser.$(".error[role=alert]");
+    await alert.waitForExist({ timeout: 20000 });
+    assert.match(await alert.getText(), /aucune banque de questions n'est installée.*certroom station install-bank/s);
+    await browserStillThere(app.browser);
+    assert.doesNotMatch(await app.browser.$("body").getText(), /Mode démonstration/, "not shown as a demo");
+    await app.browser.saveScreenshot(join(ARTIFACTS, "kiosk-not-ready.png"));
+  });
+});
+
+/** The window answers WebDriver after a pause: the process did not exit. */
+async function browserStillThere(browser) {
+  await sleep(2000);
+  assert.equal(await browser.execute(() => document.readyState), "complete");
+}

@@ -70,6 +70,34 @@ pub enum StationError {
     PublicKey(String),
 }
 
+/// What the lab PC's screen says when it cannot open (the window shows it instead of exiting).
+impl certroom_core::message::UserMessage for StationError {
+    fn code(&self) -> &str {
+        match self {
+            Self::NoExitCode => "station.no_exit_code",
+            Self::NoBank => "station.no_bank",
+            Self::Kiosk(k) => k.code(),
+            _ => "station.config",
+        }
+    }
+    fn message_fr(&self) -> String {
+        match self {
+            Self::NoExitCode => "Ce poste n'est pas prêt : aucun code de sortie du surveillant n'est enregistré. Le référent numérique doit lancer « certroom station set-exit-code ».".into(),
+            Self::NoBank => "Ce poste n'est pas prêt : aucune banque de questions n'est installée. Le référent numérique doit lancer « certroom station install-bank PAQUET --publisher CLÉ ».".into(),
+            Self::Kiosk(k) => k.message_fr(),
+            other => format!("Ce poste n'est pas prêt : sa configuration est invalide ({other}). Prévenez le référent numérique."),
+        }
+    }
+    fn message_en(&self) -> String {
+        match self {
+            Self::NoExitCode => "This PC is not ready: no invigilator exit code is set. The digital lead must run `certroom station set-exit-code`.".into(),
+            Self::NoBank => "This PC is not ready: no question bank is installed. The digital lead must run `certroom station install-bank PACK --publisher KEY`.".into(),
+            Self::Kiosk(k) => k.message_en(),
+            other => format!("This PC is not ready: its configuration is invalid ({other}). Tell the digital lead."),
+        }
+    }
+}
+
 pub fn parse_public_key(hex: &str) -> Result<[u8; 32], StationError> {
     certroom_core::hash::from_hex(hex.trim())
         .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
