@@ -38,6 +38,14 @@ pub fn init(data: Option<&Path>) {
         let _ = DIR.set(dir);
         Some(fmt::layer().with_ansi(false).with_writer(appender))
     });
+    if file.is_some() {
+        // A panic's message and place go to the log too: stderr of a kiosk under cage is lost.
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            tracing::error!(panic = %info, "panic");
+            default(info);
+        }));
+    }
     let _ = tracing_subscriber::registry()
         .with(filter)
         .with(fmt::layer().with_writer(std::io::stderr))
@@ -48,4 +56,44 @@ pub fn init(data: Option<&Path>) {
 /// Where this run writes its log, if it does.
 pub fn dir() -> Option<&'static Path> {
     DIR.get().map(PathBuf::as_path)
+}
+
+/// Packs every log file of the data folder `data` into the zip `out`, for whoever supports the
+/// school. Stored, not compressed: a day of log is small, and any tool opens it. Returns how
+/// many files went in.
+pub fn export(data: &Path, out: &Path) -> Result<usize, String> {
+    let dir = data.join(LOG_DIR);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{} : {e}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("certroom.") && n.ends_with(".log"))
+        })
+        .collect();
+    if files.is_empty() {
+        return Err(format!(
+            "{} : aucun journal technique / no technical log",
+            dir.display()
+        ));
+    }
+    files.sort();
+    let fail = |e: &dyn std::fmt::Display| format!("{} : {e}", out.display());
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(out).map_err(|e| fail(&e))?);
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for file in &files {
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("certroom.log");
+        zip.start_file(name, options).map_err(|e| fail(&e))?;
+        let mut input =
+            std::fs::File::open(file).map_err(|e| format!("{} : {e}", file.display()))?;
+        std::io::copy(&mut input, &mut zip).map_err(|e| fail(&e))?;
+    }
+    zip.finish().map_err(|e| fail(&e))?;
+    Ok(files.len())
 }

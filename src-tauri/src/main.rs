@@ -47,6 +47,11 @@ enum Command {
         #[command(subcommand)]
         command: StationCommand,
     },
+    /// Journal technique des fenêtres (dossier logs des données) / the windows' technical log.
+    Logs {
+        #[command(subcommand)]
+        command: LogsCommand,
+    },
     /// Certification sessions in the console's database.
     Session {
         /// The console database (default: console.db in the data folder).
@@ -85,6 +90,13 @@ enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum LogsCommand {
+    /// Emballe les journaux techniques dans un zip pour l'assistance (ex. :
+    /// `certroom logs export journaux.zip`) / packs the technical logs into a zip for support.
+    Export { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -400,6 +412,14 @@ fn main() -> ExitCode {
                 Ok(())
             }
         },
+        Command::Logs {
+            command: LogsCommand::Export { file },
+        } => logs::export(data.path(), &file).map(|n| {
+            out!(
+                "{n} fichier(s) de journal dans {} / log file(s) written",
+                file.display()
+            );
+        }),
         Command::Session { db, command } => {
             let db = db.unwrap_or_else(|| data.console_db());
             match command {

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ARTIFACTS, BIN, SESSION_CODE, answerCurrent, certroom, fill, freePort, newDataDir, setUpKiosk, startApp, startDisplay, waitFor, xdotool } from "./harness.mjs";
 
@@ -189,5 +189,18 @@ describe("live room", () => {
     // The kiosk goes back to a clean welcome screen for the next candidate.
     await k.$("#finish").click();
     await k.$("#session").waitForExist({ timeout: 10000 });
+  });
+
+  it("keeps technical logs that hold no secret, and exports them for support", () => {
+    for (const [dir, role] of [[consoleDir, "console"], [kioskDir, "kiosk"]]) {
+      const out = join(ARTIFACTS, `logs-${role}.zip`);
+      assert.match(certroom(["--data-dir", dir, "logs", "export", out]), /1 fichier\(s\) de journal/);
+      // Stored, not compressed: the zip's bytes are the logs' text.
+      const text = readFileSync(out, "latin1");
+      assert.match(text, /certroom started/, role);
+      for (const secret of [password, accessCode, SESSION_CODE, "administrateur-2026"]) {
+        assert.ok(!text.includes(secret), `${role}: the log holds a secret (${secret})`);
+      }
+    }
   });
 });
