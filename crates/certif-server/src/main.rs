@@ -121,8 +121,9 @@ enum Command {
         requests: usize,
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
-        /// Bank folder used by the simulated rooms.
-        #[arg(long, default_value = bench::SAMPLE_BANK_DIR)]
+        /// Bank folder used by the simulated rooms (relative to the current folder: run from the
+        /// repository).
+        #[arg(long, default_value = "assets/bank/sample")]
         bank: PathBuf,
         /// Measure the service under abuse instead: slow uploads, a code sweeper, and real
         /// verifications meanwhile.

@@ -169,7 +169,7 @@ fn serve_answers_on_the_bound_address() {
             let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
             let _ = write!(
                 s,
-                "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
             );
             let mut out = String::new();
             let _ = s.read_to_string(&mut out);
@@ -207,6 +207,7 @@ fn serve_answers_on_the_bound_address() {
     );
     assert!(body.starts_with("HTTP/1.1 200"), "{body}");
     assert!(body.contains("\"backend\":\"sqlite\""), "{body}");
+    assert!(body.contains("\"database\":\"ok\""), "{body}");
     assert!(body
         .to_ascii_lowercase()
         .contains("x-content-type-options: nosniff"));

@@ -94,6 +94,7 @@ fn build(max_bundle_bytes: usize) -> Routes {
     };
     routes
         .add(Method::GET, "/health", get(health))
+        .add(Method::GET, "/healthz", get(healthz))
         .add(Method::GET, "/openapi.json", get(openapi))
         .add(Method::GET, "/v1/server-key", get(server_key))
         .add(Method::POST, "/v1/bundles", post(post_bundle))
@@ -287,6 +288,24 @@ fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
 
 async fn health(State(s): State<AppState>) -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok", "backend": s.service.store.backend()}))
+}
+
+/// Readiness for a unit's or a load balancer's check: the database answers a read.
+async fn healthz(State(s): State<AppState>) -> Response {
+    let backend = s.service.store.backend();
+    // Any read that touches the database will do; no centre has an empty UAI.
+    match s.service.store.centre("").await {
+        Ok(_) => Json(serde_json::json!({"status": "ok", "backend": backend, "database": "ok"}))
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "healthz: the database does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({"status": "unavailable", "backend": backend, "database": "error"})),
+            )
+                .into_response()
+        }
+    }
 }
 
 pub const OPENAPI_JSON: &str = include_str!("../../openapi.json");
