@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "kiosk_access_code",
     "kiosk_finish",
     "centre_get",
+    "logs_folder",
     "centre_setup",
     "centre_sign_in",
     "centre_sign_out",

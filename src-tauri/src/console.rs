@@ -53,6 +53,12 @@ fn decode_upload(bytes_base64: &str) -> Result<Vec<u8>, AppError> {
         })
 }
 
+/// Where this window writes its technical log, shown at the foot of the console and the office.
+#[tauri::command]
+pub fn logs_folder() -> Option<String> {
+    crate::logs::dir().map(|d| d.display().to_string())
+}
+
 #[tauri::command]
 pub fn centre_get(state: State<'_, AppState>) -> Result<Option<CentreView>, AppError> {
     Ok(state.console()?.centre()?)

@@ -153,6 +153,7 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
             crate::commands::kiosk_access_code,
             crate::commands::kiosk_finish,
             crate::console::centre_get,
+            crate::console::logs_folder,
             crate::console::centre_setup,
             crate::console::centre_sign_in,
             crate::console::centre_sign_out,

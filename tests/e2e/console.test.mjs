@@ -54,6 +54,12 @@ describe("console: session set-up", () => {
     await browser.$("#sessions-title").waitForExist({ timeout: 10000 });
   });
 
+  it("shows where its technical log is, for support", async () => {
+    const footer = await browser.$("#log-folder").getText();
+    assert.ok(footer.includes(`${dataDir}/logs`), footer);
+    assert.match(footer, /^Journal technique de ce poste/);
+  });
+
   it("creates a session with its codes", async () => {
     await browser.$("#session-site").setValue("Lycée Henri-IV");
     await browser.$("#session-room").setValue("Salle B12");

@@ -1,4 +1,5 @@
 import { html } from "lit";
+import "../shared/log-folder";
 import { keyed } from "lit/directives/keyed.js";
 import { backend, errorText, type CentreView } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
@@ -105,7 +106,8 @@ export class ConsoleApp extends LocalizedElement {
         ${c ? html`<p id="centre-line">${t("console.centre", { name: c.name, uai: c.uai })}</p>` : null}
         ${this.error ? html`<p class="error" role="alert" id="console-error">${this.error}</p>` : null}
         ${this.screen === "setup" ? this.renderSetup() : this.screen === "signin" ? this.renderSignIn() : this.screen === "dashboard" ? this.renderDashboard() : html`<p>${t("app.loading")}</p>`}
-      </main>`;
+      </main>
+      <log-folder></log-folder>`;
   }
 }
 customElements.define("console-app", ConsoleApp);

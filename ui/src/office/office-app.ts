@@ -1,4 +1,5 @@
 import { html } from "lit";
+import "../shared/log-folder";
 import { backend, errorText, type CentreView } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
@@ -90,7 +91,8 @@ export class OfficeApp extends LocalizedElement {
         ${c ? html`<p id="centre-line">${t("office.centre", { name: c.name, uai: c.uai })}</p>` : null}
         ${this.error ? html`<p class="error" role="alert" id="office-error">${this.error}</p>` : null}
         ${this.renderScreen()}
-      </main>`;
+      </main>
+      <log-folder></log-folder>`;
   }
 }
 customElements.define("office-app", OfficeApp);

@@ -110,6 +110,8 @@ export const backend = {
   onFocusChanged: (h: (focused: boolean) => void) => transport.on<boolean>("kiosk://focus", h),
 
   centre: () => transport.call<CentreView | null>("centre_get"),
+  /** The console's and the office's technical log folder, if this window writes one. */
+  logsFolder: () => transport.call<string | null>("logs_folder"),
   centreSetup: (centre: CentreDraft, password: string) => transport.call<void>("centre_setup", { centre, password }),
   centreSignIn: (password: string) => transport.call<boolean>("centre_sign_in", { password }),
   centreSignOut: () => transport.call<void>("centre_sign_out"),
