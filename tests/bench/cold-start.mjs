@@ -7,7 +7,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { extname, join, normalize } from "node:path";
-import { ROOT, newDataDir, sleep, startDisplay, waitFor } from "../e2e/harness.mjs";
+import { ROOT, newDataDir, setUpKiosk, sleep, startDisplay, waitFor } from "../e2e/harness.mjs";
 
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf("--runs") + 1]) || 5;
@@ -51,7 +51,8 @@ function killTree(pid) {
 
 async function kioskRun(env) {
   const dir = newDataDir("bench");
-  execFileSync(BIN, ["--data-dir", dir, "station", "set-exit-code"], { input: "bench-2026\n", stdio: ["pipe", "ignore", "ignore"] });
+  // Set up as a lab technician does (exit code and bank): the kiosk paints its welcome screen.
+  setUpKiosk(dir);
   const log = join(dir, "kiosk-events.jsonl");
   const t0 = Date.now();
   const child = spawn(BIN, ["--data-dir", dir, "kiosk"], { env, stdio: "ignore" });
