@@ -3,8 +3,10 @@
 //! Kiosks and remote consoles reach it over TLS ([`tls`]: the hub's own certificate, which the
 //! kiosks pin) and speak certroom-protocol. The room's state ([`room`]) is a pure function of the
 //! inputs the hub accepted, which [`store`] commits before answering and replays after a
-//! restart; [`lab`] is what lasts across sessions (the hub identity, the paired PCs); [`server`] serves the connections. Protocol: docs/hub-protocol.md.
+//! restart; [`lab`] is what lasts across sessions (the hub identity, the paired PCs); [`server`] serves the connections, [`connections`] caps them
+//! and [`guard`] slows password guessing. Protocol: docs/hub-protocol.md.
 
+pub mod connections;
 pub mod guard;
 pub mod lab;
 pub mod room;

@@ -47,7 +47,8 @@ const BOUND_IDLE: Duration = Duration::from_secs(24 * 3600);
 /// Refused frames one connection may send before it is closed.
 pub const MAX_BAD_FRAMES: u32 = 32;
 /// Connections at once: a room of 40 PCs and a few consoles is far below.
-pub const MAX_CONNECTIONS: usize = 512;
+use crate::connections::{Refused, Slot};
+pub use crate::connections::{MAX_CONNECTIONS, MAX_PER_ADDRESS};
 
 /// The address a connection comes from.
 #[derive(Debug, Clone, Copy)]
@@ -401,20 +402,29 @@ impl Hub {
             .with_state(self.clone());
         let _ = self.inner.shutdown.send(false);
         let mut stop_rx = self.inner.shutdown.subscribe();
+        let connections = Arc::new(crate::connections::Connections::default());
+        let hub = self.clone();
         let task = tokio::spawn(async move {
             let mut conns = JoinSet::new();
             loop {
                 tokio::select! {
                     accepted = listener.accept() => {
                         let Ok((tcp, peer)) = accepted else { continue };
-                        // Beyond the cap the connection is dropped at once: whoever opens
+                        // Beyond the caps the connection is dropped at once: whoever opens
                         // hundreds is not a lab PC.
-                        if conns.len() >= MAX_CONNECTIONS {
-                            continue;
-                        }
+                        let slot = match connections.take(peer.ip()) {
+                            Ok(slot) => Arc::new(slot),
+                            Err(refused) => {
+                                hub.connection_refused(peer.ip(), refused);
+                                continue;
+                            }
+                        };
                         let _ = tcp.set_nodelay(true);
                         let acceptor = acceptor.clone();
-                        let app = app.clone().layer(axum::Extension(Peer(peer)));
+                        let app = app
+                            .clone()
+                            .layer(axum::Extension(Peer(peer)))
+                            .layer(axum::Extension(slot));
                         conns.spawn(async move {
                             let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await else {
                                 return;
@@ -475,10 +485,18 @@ fn text<T: serde::Serialize>(msg: &T) -> Message {
     Message::Text(serde_json::to_string(msg).unwrap_or_default().into())
 }
 
-async fn kiosk_socket(State(hub): State<Hub>, ws: WebSocketUpgrade) -> impl IntoResponse {
+async fn kiosk_socket(
+    State(hub): State<Hub>,
+    axum::Extension(slot): axum::Extension<Arc<Slot>>,
+    ws: WebSocketUpgrade,
+) -> impl IntoResponse {
     ws.max_message_size(MAX_FRAME_BYTES * 4)
         .max_frame_size(MAX_FRAME_BYTES * 4)
-        .on_upgrade(move |socket| kiosk_session(hub, socket))
+        .on_upgrade(move |socket| async move {
+            // The connection keeps its place until the WebSocket closes.
+            let _slot = slot;
+            kiosk_session(hub, socket).await;
+        })
 }
 
 async fn kiosk_session(hub: Hub, socket: WebSocket) {
@@ -564,13 +582,46 @@ async fn kiosk_session(hub: Hub, socket: WebSocket) {
 async fn console_socket(
     State(hub): State<Hub>,
     axum::Extension(Peer(peer)): axum::Extension<Peer>,
+    axum::Extension(slot): axum::Extension<Arc<Slot>>,
     ws: WebSocketUpgrade,
 ) -> impl IntoResponse {
     ws.max_message_size(64 * 1024)
-        .on_upgrade(move |socket| console_session(hub, socket, peer.ip()))
+        .on_upgrade(move |socket| async move {
+            let _slot = slot;
+            console_session(hub, socket, peer.ip()).await;
+        })
 }
 
 impl Hub {
+    /// A connection dropped at its first byte: recorded without an fsync, and raised on the
+    /// console the first time an address goes over its share (not at every try).
+    fn connection_refused(&self, from: std::net::IpAddr, why: Refused) {
+        let (code, first) = match why {
+            Refused::Full => ("room.connections_full", false),
+            Refused::TooMany { first } => ("room.connections_from", first),
+        };
+        let _ = self
+            .inner
+            .refusals
+            .refuse(&crate::now(), None, code, &from.to_string());
+        if first {
+            let _ = self.inner.console.send(ConsoleEvent::Error {
+                error: WireError {
+                    code: code.into(),
+                    message_fr: format!(
+                        "{from} ouvre plus de {MAX_PER_ADDRESS} connexions au poste surveillant : ce \
+                         n'est pas un poste de la salle, débranchez-le."
+                    ),
+                    message_en: format!(
+                        "{from} opens more than {MAX_PER_ADDRESS} connections to the console: it is \
+                         not a lab PC, unplug it."
+                    ),
+                    last_n: None,
+                },
+            });
+        }
+    }
+
     /// A sign-in over the network: refused without comparing while the address waits; a wrong
     /// password is recorded and raised on the console.
     fn remote_sign_in(

@@ -218,3 +218,55 @@ async fn a_connection_sending_junk_is_closed_and_made_up_pairings_are_capped() {
         .unwrap();
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_laptop_cannot_hold_the_hubs_connections_and_is_raised_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = start(dir.path()).await;
+    let mut raised = hub.hub.subscribe();
+    let laptop: IpAddr = "127.0.0.66".parse().unwrap();
+    let pin = hub.hub.fingerprint();
+    // Upgraded WebSockets, held open: each keeps its place after the HTTP exchange.
+    let mut held = Vec::new();
+    for _ in 0..certroom_hub::server::MAX_PER_ADDRESS {
+        held.push(
+            connect_socket_from(Some(laptop), hub.addr, pin, "/v1/kiosk")
+                .await
+                .unwrap(),
+        );
+    }
+    for _ in 0..3 {
+        assert!(
+            connect_socket_from(Some(laptop), hub.addr, pin, "/v1/kiosk")
+                .await
+                .is_err(),
+            "one address past its share is dropped at once"
+        );
+    }
+    let mut alerts = 0;
+    while let Ok(ev) = raised.try_recv() {
+        if let ConsoleEvent::Error { error } = ev {
+            assert_eq!(error.code, "room.connections_from");
+            assert!(error.message_fr.contains("127.0.0.66"), "{error:?}");
+            alerts += 1;
+        }
+    }
+    assert_eq!(alerts, 1, "raised once, not at every try");
+    // A lab PC (here the console's own machine) still connects and is answered.
+    let (link, _) = KioskLink::connect(hub.addr, pin, key(), Arc::new(AtomicU64::new(0)))
+        .await
+        .unwrap();
+    assert!(link.request(KioskMessage::Hello).await.is_ok());
+    // A closed connection gives its place back.
+    drop(held.pop());
+    let mut again = None;
+    for _ in 0..50 {
+        if let Ok(ws) = connect_socket_from(Some(laptop), hub.addr, pin, "/v1/kiosk").await {
+            again = Some(ws);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(again.is_some(), "the place came back");
+    hub.stop().await;
+}
