@@ -124,6 +124,7 @@ impl Console {
                 }
             }
         });
+        tracing::info!(session, %bind, "room hub opened");
         let hosted = HostedRoom {
             running,
             authority,

@@ -224,7 +224,21 @@ impl Hub {
             ConsoleCommand::ConfirmPairing { station } => Some(station.clone()),
             _ => None,
         };
-        let fx = self.accept(Input::Console { command }, None)?;
+        // For the technical log: the kind of command only, never its text (names, reasons).
+        let kind = serde_json::to_value(&command)
+            .ok()
+            .and_then(|v| v.get("type")?.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let fx = match self.accept(Input::Console { command }, None) {
+            Ok(fx) => {
+                tracing::info!(command = %kind, "room: command carried out");
+                fx
+            }
+            Err(e) => {
+                tracing::warn!(command = %kind, refused = %e.code, "room: command refused");
+                return Err(e);
+            }
+        };
         if let Some(station) = enroll {
             let guard = self.lock();
             let label = guard
