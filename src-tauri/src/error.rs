@@ -46,24 +46,21 @@ impl AppError {
     /// An unexpected failure (disk, database): the details go to the log, the user gets a sentence.
     pub fn internal(context: &str, e: impl std::fmt::Display) -> Self {
         tracing::error!(context, error = %e, "internal error");
-        match crate::logs::dir() {
-            Some(dir) => Self::new(
-                "internal",
+        let (where_fr, where_en) = match crate::logs::dir() {
+            Some(dir) => (
                 format!(
-                    "Erreur interne ({context}). Prévenez le référent numérique : le détail est dans le journal technique, {}.",
+                    " : le détail est dans le journal technique, {}",
                     dir.display()
                 ),
-                format!(
-                    "Internal error ({context}). Tell the digital lead: the details are in the technical log, {}.",
-                    dir.display()
-                ),
+                format!(": the details are in the technical log, {}", dir.display()),
             ),
-            None => Self::new(
-                "internal",
-                format!("Erreur interne ({context}). Prévenez le référent numérique."),
-                format!("Internal error ({context}). Tell the digital lead."),
-            ),
-        }
+            None => (String::new(), String::new()),
+        };
+        Self::new(
+            "internal",
+            format!("Erreur interne ({context}). Prévenez le référent numérique{where_fr}."),
+            format!("Internal error ({context}). Tell the digital lead{where_en}."),
+        )
     }
 }
 

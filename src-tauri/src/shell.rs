@@ -105,14 +105,7 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
             Err(e) => {
                 tracing::error!(error = %e, "kiosk not ready");
                 not_ready = Some(AppError::from(e));
-                let path = dir.join(certroom_kiosk::station::LOCKDOWN_LOG_FILE);
-                let log = LockdownLog::open(&path)
-                    .map_err(|e| LaunchError::Io(path.display().to_string(), e))?;
-                let exit_code = certroom_kiosk::station::StationConfig::load(
-                    &dir.join(certroom_kiosk::station::CONFIG_FILE),
-                )
-                .ok()
-                .and_then(|c| c.exit_code().ok().flatten());
+                let (log, exit_code) = Station::open_unready(&dir)?;
                 (Some(Arc::new(log)), exit_code, None, None)
             }
         },

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// Connections at once, all addresses together.
+/// Connections at once, all addresses together: a room of 40 PCs and a few consoles is far below.
 pub const MAX_CONNECTIONS: usize = 512;
 /// Connections at once from one address other than this machine's own.
 pub const MAX_PER_ADDRESS: usize = 16;

@@ -81,8 +81,6 @@ impl Lab {
         Ok(())
     }
 
-    /// Forgets a PC: rooms opened from now on refuse it until it is paired again. False when
-    /// no PC has that key.
     /// Tells `station`, at its next `hello` in any later room, to delete `test_id`.
     pub fn forget_test(&self, station: &str, test_id: &str, at: &str) -> Result<(), StoreError> {
         self.conn.execute(
@@ -101,6 +99,8 @@ impl Lab {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Forgets a PC: rooms opened from now on refuse it until it is paired again. False when
+    /// no PC has that key.
     pub fn remove(&self, key: &str) -> Result<bool, StoreError> {
         Ok(self
             .conn

@@ -19,6 +19,11 @@ pub use room::{EnrolledCandidate, RoomSetup};
 
 /// The hub's clock for what it records: RFC 3339 with milliseconds, UTC.
 pub(crate) fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    stamp(chrono::Utc::now())
+}
+
+/// A time as the hub writes it: RFC 3339 with milliseconds, UTC.
+pub(crate) fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 pub use server::{Authority, Hub, HubError, RunningHub};

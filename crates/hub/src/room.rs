@@ -266,9 +266,9 @@ pub struct Room {
     finalized: Option<String>,
     comment: String,
     next_command: u64,
-    /// Until when (the input time, RFC 3339) a PC nobody paired may ask to be: the invigilator
-    /// opens pairing on the console while setting up the lab.
-    pairing_until: Option<String>,
+    /// Until when (input time) a PC nobody paired may ask to be: the invigilator opens pairing
+    /// on the console while setting up the lab.
+    pairing_until: Option<chrono::DateTime<chrono::Utc>>,
     /// Station → ended tests its kiosk may delete (see [`Room::forget_on`]).
     forget: BTreeMap<String, Vec<String>>,
 }
@@ -363,10 +363,7 @@ impl Room {
 
     /// Whether a PC nobody paired may ask to be, at input time `at`.
     pub fn pairing_open(&self, at: &str) -> bool {
-        match (
-            self.pairing_until.as_deref().and_then(parse_at),
-            parse_at(at),
-        ) {
+        match (self.pairing_until, parse_at(at)) {
             (Some(until), Some(now)) => now < until,
             _ => false,
         }
@@ -743,10 +740,8 @@ impl Room {
                 if *minutes == 0 || *minutes > MAX_PAIRING_MINUTES {
                     return Err(RoomError::Invalid("minutes"));
                 }
-                let until = parse_at(at).ok_or(RoomError::Invalid("at"))?
-                    + chrono::Duration::minutes(i64::from(*minutes));
-                self.pairing_until =
-                    Some(until.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+                let from = parse_at(at).ok_or(RoomError::Invalid("at"))?;
+                self.pairing_until = Some(from + chrono::Duration::minutes(i64::from(*minutes)));
                 fx.room_changed = true;
             }
             ConsoleCommand::ClosePairing => {
@@ -1123,7 +1118,7 @@ impl Room {
             comment: self.comment.clone(),
             tiles,
             pairings: self.pairings.values().cloned().collect(),
-            pairing_until: self.pairing_until.clone(),
+            pairing_until: self.pairing_until.map(crate::stamp),
             stations: self
                 .enrolled
                 .iter()

@@ -46,7 +46,6 @@ const UNBOUND_IDLE: Duration = Duration::from_secs(30);
 const BOUND_IDLE: Duration = Duration::from_secs(24 * 3600);
 /// Refused frames one connection may send before it is closed.
 pub const MAX_BAD_FRAMES: u32 = 32;
-/// Connections at once: a room of 40 PCs and a few consoles is far below.
 use crate::connections::{Refused, Slot};
 pub use crate::connections::{MAX_CONNECTIONS, MAX_PER_ADDRESS};
 

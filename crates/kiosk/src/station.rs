@@ -171,11 +171,25 @@ pub struct Station {
     pub hub: Option<(SocketAddr, Fingerprint)>,
 }
 
+/// The kiosk's lockdown log in `dir`.
+fn lockdown_log(dir: &Path) -> Result<LockdownLog, StationError> {
+    let path = dir.join(LOCKDOWN_LOG_FILE);
+    LockdownLog::open(&path).map_err(|source| StationError::Io { path, source })
+}
+
 impl Station {
+    /// What a kiosk that cannot [`Station::open`] still has: its lockdown log and the exit code
+    /// if one is set. Its screen then says what is missing.
+    pub fn open_unready(dir: &Path) -> Result<(LockdownLog, Option<PasswordHash>), StationError> {
+        let exit_code = StationConfig::load(&dir.join(CONFIG_FILE))
+            .ok()
+            .and_then(|c| c.exit_code().ok().flatten());
+        Ok((lockdown_log(dir)?, exit_code))
+    }
+
     /// Opens the kiosk kept in `dir`. A kiosk whose lockdown is enforced needs an exit code; any
     /// kiosk needs a bank pack and the publisher key it must be signed by.
     pub fn open(dir: &Path, needs_exit_code: bool) -> Result<Self, StationError> {
-        let io = |path: PathBuf| move |source| StationError::Io { path, source };
         let config = StationConfig::load(&dir.join(CONFIG_FILE))?;
         let exit_code = config.exit_code()?;
         if exit_code.is_none() && needs_exit_code {
@@ -187,8 +201,7 @@ impl Station {
         ) else {
             return Err(StationError::NoBank);
         };
-        let log_path = dir.join(LOCKDOWN_LOG_FILE);
-        let log = LockdownLog::open(&log_path).map_err(io(log_path))?;
+        let log = lockdown_log(dir)?;
         let hub = match &config.hub {
             Some(pin) => Some((
                 pin.address
