@@ -208,14 +208,27 @@ enum BankCommand {
 
 #[derive(Subcommand)]
 enum CertificateCommand {
+    /// Vérifie une attestation hors ligne : le texte de son QR code, ou un PDF d'attestations
+    /// (chacune), avec la clé du service ou son jeu de clés publié (clés révoquées refusées).
     /// Checks a certificate offline: the text of its QR code, or a certificate PDF (every
-    /// certificate in it), against the certification service's public key.
+    /// certificate in it), against the service's key or its published key set.
+    ///
+    /// Exemple : certroom certificate verify --key-set cles-service.json attestations.pdf
     Verify {
         /// The QR code's text (https://…/v/P-…#…) or the path of a PDF.
         input: String,
-        /// Hex Ed25519 public key of the certification service.
-        #[arg(long, env = "CERTROOM_SERVICE_KEY")]
-        service_key: String,
+        /// Clé publique Ed25519 du service (64 caractères hexadécimaux). / The service's hex
+        /// Ed25519 public key.
+        #[arg(
+            long,
+            env = "CERTROOM_SERVICE_KEY",
+            required_unless_present = "key_set"
+        )]
+        service_key: Option<String>,
+        /// Jeu de clés du service (`certif-server keys export`, ou GET /v1/keys). / The
+        /// service's key set file.
+        #[arg(long, env = "CERTROOM_KEY_SET", conflicts_with = "service_key")]
+        key_set: Option<PathBuf>,
     },
 }
 
@@ -478,8 +491,13 @@ fn main() -> ExitCode {
             command: JournalCommand::Verify { file },
         } => cli::journal::verify(&file),
         Command::Certificate {
-            command: CertificateCommand::Verify { input, service_key },
-        } => cli::journal::verify_certificate(&input, &service_key),
+            command:
+                CertificateCommand::Verify {
+                    input,
+                    service_key,
+                    key_set,
+                },
+        } => cli::journal::verify_certificate(&input, service_key.as_deref(), key_set.as_deref()),
         Command::Bundle {
             command: BundleCommand::Verify { file, console },
         } => cli::journal::verify_bundle(&file, &console),

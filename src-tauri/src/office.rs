@@ -133,6 +133,10 @@ pub async fn office_fetch(state: State<'_, AppState>) -> Result<FetchDto, AppErr
         settings = lib.save_settings(settings)?;
         key_taken_from_service = Some(settings.service_key.clone());
     }
+    // Keys the service added or revoked since (docs/certificate-format.md §10), taken only if
+    // they follow from the key this office trusts.
+    let set = certroom_sync::fetch_key_set(&settings.service_url).await?;
+    lib.take_key_set(set)?;
     let bytes =
         certroom_sync::fetch_results(&settings.service_url, &uai, &settings.centre_token).await?;
     let summary = lib.import(&bytes, &uai)?;

@@ -131,6 +131,11 @@ describe("office: certificates", () => {
     assert.ok(!text.includes("Øystein"), "only class 3A");
     const verified = certroom(["certificate", "verify", path, "--service-key", serverKey]);
     assert.match(verified, /VALIDE \/ VALID .*Zoé N'DIAYE-LEFÈVRE/);
+    // The same offline, with the key set the service publishes (docs/certificate-format.md §10).
+    const keySet = join(dataDir, "service-keys.json");
+    writeFileSync(keySet, await (await fetch(`${base}/v1/keys`)).text());
+    const bySet = certroom(["certificate", "verify", path, "--key-set", keySet]);
+    assert.match(bySet, /VALIDE \/ VALID .*Zoé N'DIAYE-LEFÈVRE/);
     execFileSync("pdftoppm", ["-png", "-r", "80", "-singlefile", path, join(ARTIFACTS, "office-certificate")]);
     assert.ok(existsSync(join(ARTIFACTS, "office-certificate.png")));
   });

@@ -11,7 +11,7 @@
 //!
 //! Layers: [`service`] holds the rules and is what both [`http`] and the CLI call; [`store`] is
 //! the storage trait with its SQLite and PostgreSQL backends; [`replay`] and [`banks`] are the
-//! engine side; [`signer`] is the service key; [`stations`] holds a test to the PCs its centre
+//! engine side; [`signer`] signs with the service's newest key, [`keyring`] keeps its keys; [`stations`] holds a test to the PCs its centre
 //! declared before exam day. API and formats: docs/certif-server.md.
 
 #![forbid(unsafe_code)]
@@ -25,6 +25,7 @@ pub mod dto;
 pub mod error;
 pub mod http;
 pub mod jury;
+pub mod keyring;
 pub mod model;
 pub mod replay;
 pub mod results_file;

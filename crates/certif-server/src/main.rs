@@ -105,6 +105,17 @@ enum Command {
         #[command(subcommand)]
         action: JuryAction,
     },
+    /// Clés de signature du service : rotation, révocation, export du jeu de clés publié
+    /// (à faire service arrêté ; il relit ses clés au démarrage).
+    /// The service's signing keys: rotation, revocation, export of the published key set (with
+    /// the service stopped; it reads its keys at start).
+    Keys {
+        /// Dossier de données du service (server.key, keys.json). / The service's data folder.
+        #[arg(long, env = "CERTIF_DATA_DIR", default_value = "certif-data")]
+        data_dir: PathBuf,
+        #[command(subcommand)]
+        action: KeysAction,
+    },
     /// Measure ingest and public verification over loopback.
     Bench {
         /// Print one JSON object.
@@ -132,6 +143,31 @@ enum Command {
         /// How long the attack lasts, seconds.
         #[arg(long, default_value_t = 60)]
         attack_seconds: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysAction {
+    /// Crée la clé suivante, signée par l'actuelle, qui signera désormais ; les anciennes
+    /// vérifient toujours ce qu'elles ont signé. / Make the next key, endorsed by the current
+    /// one, and sign with it from now on; old keys keep verifying what they signed.
+    Rotate,
+    /// Révoque la clé N (fuite) : ce qu'elle a signé n'est plus accepté ; le service re-signe
+    /// avec la clé actuelle les QR codes qu'il distribue. La clé actuelle ne se révoque pas :
+    /// faites d'abord une rotation. / Revoke key N (leaked): what it signed is refused from
+    /// now on; the service re-signs the QR texts it hands out. Rotate before revoking the
+    /// current key.
+    Revoke {
+        id: u16,
+        /// Motif, publié avec la révocation. / Reason, published with the revocation.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Écrit le jeu de clés publié (celui de GET /v1/keys), pour les vérificateurs hors ligne.
+    /// Write the published key set (as GET /v1/keys serves it), for offline verifiers.
+    Export {
+        /// Fichier à écrire ; sans lui, la sortie standard. / File to write; default stdout.
+        file: Option<PathBuf>,
     },
 }
 
@@ -322,6 +358,7 @@ async fn main() -> ExitCode {
                 Err(e) => api_fail(&e),
             }
         }
+        Command::Keys { data_dir, action } => keys(&data_dir, action),
         Command::Admin { common, action } => {
             let app = match open(&common).await {
                 Ok(a) => a,
@@ -393,6 +430,40 @@ async fn main() -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
+    }
+}
+
+fn keys(data_dir: &std::path::Path, action: KeysAction) -> ExitCode {
+    use certif_server::keyring;
+    if let Err(e) = std::fs::create_dir_all(data_dir) {
+        return fail(&e);
+    }
+    let ring = match action {
+        KeysAction::Rotate => keyring::rotate(data_dir),
+        KeysAction::Revoke { id, reason } => keyring::revoke(data_dir, id, reason.trim()),
+        KeysAction::Export { file: Some(file) } => {
+            return match keyring::load_or_create(data_dir).map(|r| r.set) {
+                Ok(set) => {
+                    match std::fs::write(&file, serde_json::to_vec_pretty(&set).unwrap_or_default())
+                    {
+                        Ok(()) => {
+                            eprintln!(
+                                "Jeu de clés écrit dans {} / key set written to it",
+                                file.display()
+                            );
+                            ExitCode::SUCCESS
+                        }
+                        Err(e) => fail(&e),
+                    }
+                }
+                Err(e) => fail(&e),
+            };
+        }
+        KeysAction::Export { file: None } => keyring::load_or_create(data_dir),
+    };
+    match ring {
+        Ok(ring) => print_json(&ring.set),
+        Err(e) => fail(&e),
     }
 }
 

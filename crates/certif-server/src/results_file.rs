@@ -30,26 +30,29 @@ mod tests {
     fn round_trip_and_every_tamper_is_named() {
         let s = Signer::ephemeral("https://v.example.fr", None).unwrap();
         let file = write(&sample(&s), &s).unwrap();
-        let back = read(&file, &s.public_key()).unwrap();
+        let back = read(&file, &s.public_key().into()).unwrap();
         assert_eq!(back.uai, "0750654D");
 
         let other = Signer::ephemeral("https://v.example.fr", None).unwrap();
         assert_eq!(
-            read(&file, &other.public_key()),
+            read(&file, &other.public_key().into()),
             Err(ResultsFileError::WrongKey)
         );
         let text = String::from_utf8(file.clone()).unwrap();
         let tampered = text.replace("Collège Test", "Collège Faux");
         assert_eq!(
-            read(tampered.as_bytes(), &s.public_key()),
+            read(tampered.as_bytes(), &s.public_key().into()),
             Err(ResultsFileError::BadSignature)
         );
         assert_eq!(
-            read(b"hello", &s.public_key()),
+            read(b"hello", &s.public_key().into()),
             Err(ResultsFileError::NotResultsFile)
         );
         for cut in [0, 10, 30, 100, file.len() - 1] {
-            assert!(read(&file[..cut], &s.public_key()).is_err(), "cut {cut}");
+            assert!(
+                read(&file[..cut], &s.public_key().into()).is_err(),
+                "cut {cut}"
+            );
         }
     }
 }

@@ -1,13 +1,14 @@
 //! The service's Ed25519 key and everything it signs: receipts, certificate QR texts, results
-//! files. One key, three domain strings, so a signature made for one purpose never passes for
-//! another.
+//! files. One key at a time (the newest of the key set, [`crate::keyring`]), its number on
+//! everything it signs; several domain strings, so a signature made for one purpose never
+//! passes for another.
 
 use std::path::Path;
 use std::sync::Mutex;
 
+use certroom_certificate::keys::{KeySet, ServiceKeys};
 use certroom_core::codes;
 use certroom_core::hash::to_hex;
-use certroom_journal::StationKey;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use ring::rand::{SecureRandom, SystemRandom};
@@ -15,15 +16,16 @@ use ring::signature::Ed25519KeyPair;
 
 use certroom_protocol::Receipt;
 
+use crate::keyring::{Keyring, KeyringError};
 use crate::model::CertificateDraft;
 
+pub use crate::keyring::KEY_FILE;
 pub use certroom_certificate::results::RESULTS_DOMAIN;
-pub const KEY_FILE: &str = "server.key";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SignerError {
-    #[error("clé du serveur : {0}")]
-    Key(#[from] certroom_journal::StationError),
+    #[error(transparent)]
+    Keys(#[from] KeyringError),
     #[error("générateur aléatoire du système indisponible / system random generator failed")]
     Random,
     #[error("URL publique invalide pour les QR codes : {0}")]
@@ -32,6 +34,10 @@ pub enum SignerError {
 
 pub struct Signer {
     key: Ed25519KeyPair,
+    key_id: u16,
+    keys: KeySet,
+    /// The same set as a verifier holds it: what the public page checks a payload against.
+    trusted: ServiceKeys,
     public: [u8; 32],
     base_url: String,
     /// Seeded once from the OS: verification codes are drawn often and must never fail.
@@ -41,6 +47,7 @@ pub struct Signer {
 impl std::fmt::Debug for Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Signer")
+            .field("key_id", &self.key_id)
             .field("public_key", &self.public_key_hex())
             .field("base_url", &self.base_url)
             .finish_non_exhaustive()
@@ -55,20 +62,39 @@ pub struct Issued {
 }
 
 impl Signer {
-    /// Loads `data_dir/server.key`, creating it (mode 0600) on first start. The file discipline
-    /// is the station key's: created complete or not at all, refused if others can read it.
+    /// Loads the service's keys from `data_dir`, creating key 1 (`server.key`, mode 0600) and
+    /// the key set on first start. The file discipline is the station key's: created complete
+    /// or not at all, refused if others can read it.
     pub fn load_or_create(data_dir: &Path, base_url: &str) -> Result<Self, SignerError> {
-        let key = StationKey::load_or_create(&data_dir.join(KEY_FILE))?;
-        Self::from_key_pair(key.into_key_pair(), base_url, None)
+        Self::from_keyring(crate::keyring::load_or_create(data_dir)?, base_url, None)
     }
 
-    /// `code_seed` fixes the verification-code stream (tests of the collision retry); `None`
-    /// seeds it from the OS.
+    /// A service whose only key is `key` (number 1). `code_seed` fixes the verification-code
+    /// stream (tests of the collision retry); `None` seeds it from the OS.
     pub fn from_key_pair(
         key: Ed25519KeyPair,
         base_url: &str,
         code_seed: Option<u64>,
     ) -> Result<Self, SignerError> {
+        let set = KeySet::first(&key, &crate::now());
+        let ring = Keyring {
+            set,
+            current: key,
+            current_id: 1,
+        };
+        Self::from_keyring(ring, base_url, code_seed)
+    }
+
+    pub fn from_keyring(
+        ring: Keyring,
+        base_url: &str,
+        code_seed: Option<u64>,
+    ) -> Result<Self, SignerError> {
+        let Keyring {
+            set: keys,
+            current: key,
+            current_id: key_id,
+        } = ring;
         use ring::signature::KeyPair;
         let mut public = [0u8; 32];
         public.copy_from_slice(key.public_key().as_ref());
@@ -80,9 +106,11 @@ impl Signer {
             issued: "2000-01-01".into(),
             ..Default::default()
         };
-        if certroom_certificate::sign(&probe, &key, base_url).is_err() {
+        if certroom_certificate::sign(&probe, &key, key_id, base_url).is_err() {
             return Err(SignerError::BaseUrl(base_url.to_owned()));
         }
+        let trusted = ServiceKeys::from_set(keys.clone())
+            .map_err(|e| SignerError::Keys(KeyringError::Set(e)))?;
         let rng = match code_seed {
             Some(s) => ChaCha20Rng::seed_from_u64(s),
             None => {
@@ -95,6 +123,9 @@ impl Signer {
         };
         Ok(Signer {
             key,
+            key_id,
+            keys,
+            trusted,
             public,
             base_url: base_url.to_owned(),
             codes: Mutex::new(rng),
@@ -115,6 +146,21 @@ impl Signer {
 
     pub fn public_key_hex(&self) -> String {
         to_hex(&self.public)
+    }
+
+    /// Every key of the service, revocations applied.
+    pub fn trusted(&self) -> &ServiceKeys {
+        &self.trusted
+    }
+
+    /// The number of the key that signs now.
+    pub fn key_id(&self) -> u16 {
+        self.key_id
+    }
+
+    /// The published key set (`GET /v1/keys`).
+    pub fn key_set(&self) -> &KeySet {
+        &self.keys
     }
 
     pub fn base_url(&self) -> &str {
@@ -150,7 +196,7 @@ impl Signer {
             global_level: d.global_level,
             levels: d.levels,
         };
-        match certroom_certificate::sign(&claims, &self.key, &self.base_url) {
+        match certroom_certificate::sign(&claims, &self.key, self.key_id, &self.base_url) {
             Ok(t) => Some(t),
             Err(e) => {
                 tracing::warn!(code, error = %e, "certificate claims cannot be signed");
@@ -166,7 +212,14 @@ impl Signer {
         received_at: &str,
         status: &str,
     ) -> Receipt {
-        Receipt::sign(&self.key, bundle_id, content_hash, received_at, status)
+        Receipt::sign(
+            &self.key,
+            self.key_id,
+            bundle_id,
+            content_hash,
+            received_at,
+            status,
+        )
     }
 
     /// Where a bundle stands now, signed for the console that sent it.
@@ -176,7 +229,21 @@ impl Signer {
         status: &str,
         as_of: &str,
     ) -> certroom_protocol::BundleStatus {
-        certroom_protocol::BundleStatus::sign(&self.key, bundle_id, status, as_of)
+        certroom_protocol::BundleStatus::sign(&self.key, self.key_id, bundle_id, status, as_of)
+    }
+
+    /// The QR text to hand out for `stored`: itself, unless a revoked key signed it, in which
+    /// case the same claims signed again by the current key (so a reprint verifies). `None`
+    /// when the stored text is not one of ours.
+    pub fn current_qr(&self, stored: &str) -> Option<String> {
+        let id = certroom_certificate::key_id(stored).ok()?;
+        let key = self.keys.keys.iter().find(|k| k.id == id)?;
+        if key.revoked.is_none() {
+            return Some(stored.to_owned());
+        }
+        let public = self.keys.public_key(id)?;
+        let claims = certroom_certificate::verify_with(stored, &public).ok()?;
+        certroom_certificate::sign(&claims, &self.key, self.key_id, &self.base_url).ok()
     }
 
     pub fn sign_results(&self, payload: &[u8]) -> String {

@@ -56,7 +56,8 @@ async fn upload_publishes_and_the_code_resolves(b: &common::Backend) {
         codes[0]
     )));
     // The QR text verifies offline with the service key, and says what the server published.
-    let claims = certroom_certificate::verify(cert["qr_text"].as_str().unwrap(), &key).unwrap();
+    let claims =
+        certroom_certificate::verify(cert["qr_text"].as_str().unwrap(), &key.into()).unwrap();
     assert_eq!(claims.code, codes[0]);
     assert_eq!(u32::from(claims.pix), cert["pix"].as_u64().unwrap() as u32);
     assert_eq!(claims.last_name, first["birth_name"].as_str().unwrap());
@@ -163,7 +164,7 @@ async fn upload_publishes_and_the_code_resolves(b: &common::Backend) {
         .unwrap();
     assert_eq!(file.status().as_u16(), 200);
     let bytes = file.bytes().await.unwrap();
-    let results = certif_server::results_file::read(&bytes, &key).unwrap();
+    let results = certif_server::results_file::read(&bytes, &key.into()).unwrap();
     let s = results
         .sessions
         .iter()
@@ -186,7 +187,7 @@ async fn upload_publishes_and_the_code_resolves(b: &common::Backend) {
     let fetched = certroom_sync::fetch_results(&base, &env.uai, &env.centre_token)
         .await
         .unwrap();
-    let again = certif_server::results_file::read(&fetched, &key).unwrap();
+    let again = certif_server::results_file::read(&fetched, &key.into()).unwrap();
     assert_eq!(again.sessions, results.sessions);
     assert!(matches!(
         certroom_sync::fetch_results(&base, &env.uai, "not-the-token").await,

@@ -2,6 +2,7 @@
 
 use crate::claims::Claims;
 use crate::error::VerifyError;
+use crate::keys::ServiceKeys;
 use crate::pdf::find_payloads;
 use crate::qr::verify;
 
@@ -10,7 +11,7 @@ use crate::qr::verify;
 /// opens is read as a PDF here too. A QR text starts with `http`, so it is never mistaken.
 const PDF_HEADER_WINDOW: usize = 1024;
 
-/// Checks every certificate in `input` against the certification service's public key and
+/// Checks every certificate in `input` against the certification service's keys and
 /// returns each QR text with its result, in document order.
 ///
 /// `input` is either a PDF (its `%PDF-` header within the first 1024 bytes): every certificate
@@ -21,7 +22,7 @@ const PDF_HEADER_WINDOW: usize = 1024;
 /// to report.
 pub fn verify_document(
     input: &[u8],
-    service_public_key: &[u8; 32],
+    keys: &ServiceKeys,
 ) -> Vec<(String, Result<Claims, VerifyError>)> {
     let texts = if is_pdf(input) {
         find_payloads(input)
@@ -31,7 +32,7 @@ pub fn verify_document(
     texts
         .into_iter()
         .map(|text| {
-            let result = verify(&text, service_public_key);
+            let result = verify(&text, keys);
             (text, result)
         })
         .collect()
@@ -62,11 +63,11 @@ mod tests {
     fn text_input_always_gives_one_entry() {
         let key = [0u8; 32];
         for input in [&b""[..], b"  \n", b"\xFF\xFE garbage", b"%PDF"] {
-            let found = verify_document(input, &key);
+            let found = verify_document(input, &key.into());
             assert_eq!(found.len(), 1, "{input:?}");
             assert_eq!(found[0].1, Err(VerifyError::NotCertificateUrl), "{input:?}");
         }
         // A PDF with no certificate link has nothing to verify.
-        assert!(verify_document(b"%PDF-1.7\n%%EOF", &key).is_empty());
+        assert!(verify_document(b"%PDF-1.7\n%%EOF", &key.into()).is_empty());
     }
 }

@@ -3,6 +3,7 @@
 use certroom_core::message::UserMessage;
 
 use crate::claims::{Field, Problem};
+use crate::keys::KeyError;
 
 /// Why the service could not sign a certificate. Nothing was produced.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -76,6 +77,9 @@ pub enum VerifyError {
     /// Correctly signed, but a field breaks the format's rules: the signer is faulty.
     #[error("the signed {field} {problem}")]
     InvalidField { field: Field, problem: Problem },
+    /// The key the payload names is unknown to this verifier, or revoked.
+    #[error("{0}")]
+    Key(KeyError),
 }
 
 impl UserMessage for CertificateError {
@@ -136,6 +140,7 @@ impl UserMessage for VerifyError {
             Self::CodeMismatch { .. } => "certificate.code_mismatch",
             Self::BadSignature => "certificate.bad_signature",
             Self::InvalidField { .. } => "certificate.invalid_field",
+            Self::Key(e) => e.code(),
         }
     }
     fn message_fr(&self) -> String {
@@ -167,6 +172,7 @@ impl UserMessage for VerifyError {
                 field.label_fr(),
                 problem.describe_fr()
             ),
+            Self::Key(e) => e.message_fr(),
         }
     }
     fn message_en(&self) -> String {
@@ -197,6 +203,7 @@ impl UserMessage for VerifyError {
                 field.label_en(),
                 problem.describe_en()
             ),
+            Self::Key(e) => e.message_en(),
         }
     }
 }

@@ -1,4 +1,7 @@
-//! The QR text: `<base URL>/v/<code>#<base64url(version ‖ claims bytes ‖ signature)>`.
+//! The QR text: `<base URL>/v/<code>#<base64url(version ‖ key id ‖ claims bytes ‖ signature)>`.
+//!
+//! Version 2 names the service key that signed (a big-endian u16, docs/certificate-format.md
+//! §7); version 1, written before keys were numbered, has no id and was signed by key 1.
 //!
 //! The fragment never reaches a web server, so the public page can check the signature in the
 //! browser and a phone without network still has everything it needs.
@@ -10,9 +13,12 @@ use ring::signature::{Ed25519KeyPair, KeyPair, UnparsedPublicKey, ED25519};
 
 use crate::claims::{self, Claims};
 use crate::error::{CertificateError, Malformed, VerifyError};
+use crate::keys::ServiceKeys;
 
-/// Version byte of the payload this crate writes and the only one it reads.
-pub const VERSION: u8 = 1;
+/// Version byte of the payload this crate writes. It also reads [`VERSION_WITHOUT_KEY_ID`].
+pub const VERSION: u8 = 2;
+/// The first format: no key id, signed by key 1.
+pub const VERSION_WITHOUT_KEY_ID: u8 = 1;
 
 /// Prefixed to the payload before signing, so a signature made by the service's key for another
 /// purpose can never pass for a certificate's. The NUL ends it: no other domain string of ours
@@ -55,19 +61,21 @@ fn message(body: &[u8]) -> Vec<u8> {
     msg
 }
 
-/// Signs `claims` with the certification service's key and returns the QR text,
-/// `<base_url>/v/P-XXXXXXXX#<payload>` (docs/certificate-format.md). Names are signed in NFC,
-/// so [`verify`] returns them in NFC. `base_url` is the deployment's public verification site
-/// (`https://verifier.certroom.fr`); a trailing `/` is dropped.
+/// Signs `claims` with the certification service's key number `key_id` and returns the QR
+/// text, `<base_url>/v/P-XXXXXXXX#<payload>` (docs/certificate-format.md). Names are signed in
+/// NFC, so [`verify`] returns them in NFC. `base_url` is the deployment's public verification
+/// site (`https://verifier.certroom.fr`); a trailing `/` is dropped.
 pub fn sign(
     claims: &Claims,
     key: &Ed25519KeyPair,
+    key_id: u16,
     base_url: &str,
 ) -> Result<String, CertificateError> {
     let base = self::base_url(base_url)?;
     let invalid = |(field, problem)| CertificateError::InvalidField { field, problem };
     let canonical = claims.canonical().map_err(invalid)?;
     let mut payload = vec![VERSION];
+    payload.extend_from_slice(&key_id.to_be_bytes());
     canonical.encode(&mut payload).map_err(invalid)?;
     let signature = key.sign(&message(&payload));
     payload.extend_from_slice(signature.as_ref());
@@ -80,7 +88,7 @@ pub fn sign(
     // verifier would refuse.
     let public = <[u8; 32]>::try_from(key.public_key().as_ref())
         .map_err(|_| CertificateError::SelfCheck(VerifyError::BadSignature))?;
-    verify(&text, &public).map_err(CertificateError::SelfCheck)?;
+    verify_with(&text, &public).map_err(CertificateError::SelfCheck)?;
     Ok(text)
 }
 
@@ -100,50 +108,90 @@ fn split(text: &str) -> Result<(&str, &str), VerifyError> {
     Ok((code, fragment))
 }
 
-/// Checks a QR text against the certification service's Ed25519 public key and returns the
-/// signed claims. The host of the URL is not checked: the signature, not the address, is what
-/// makes a certificate authentic, and deployments choose their own address. Whitespace around
-/// the text (a scanner's trailing newline) is ignored.
-pub fn verify(qr_text: &str, service_public_key: &[u8; 32]) -> Result<Claims, VerifyError> {
+/// A QR text taken apart, its structure checked but nothing trusted yet.
+struct Parsed<'a> {
+    url_code: &'a str,
+    key_id: u16,
+    /// Version, key id when present, claims: the bytes that were signed after the domain.
+    body: Vec<u8>,
+    signature: Vec<u8>,
+    claims_at: usize,
+}
+
+fn parse(qr_text: &str) -> Result<Parsed<'_>, VerifyError> {
     let text = qr_text.trim_matches(|c: char| c.is_ascii_whitespace());
     let (url_code, fragment) = split(text)?;
-    let payload = URL_SAFE_NO_PAD
+    let mut payload = URL_SAFE_NO_PAD
         .decode(fragment)
         .map_err(|_| VerifyError::BadEncoding(Malformed::Base64))?;
-    let (&version, _) = payload
-        .split_first()
-        .ok_or(VerifyError::BadEncoding(Malformed::Truncated))?;
-    if version != VERSION {
-        return Err(VerifyError::UnknownVersion(version));
-    }
     let truncated = VerifyError::BadEncoding(Malformed::Truncated);
+    let (key_id, claims_at) = match payload.as_slice() {
+        [] => return Err(truncated),
+        [VERSION_WITHOUT_KEY_ID, ..] => (1, 1),
+        [VERSION, hi, lo, ..] => (u16::from_be_bytes([*hi, *lo]), 3),
+        [VERSION, ..] => return Err(truncated),
+        [other, ..] => return Err(VerifyError::UnknownVersion(*other)),
+    };
     let body_len = payload
         .len()
         .checked_sub(SIGNATURE_LEN)
-        .ok_or(truncated.clone())?;
-    let (body, signature) = payload
-        .split_at_checked(body_len)
-        .ok_or(truncated.clone())?;
+        .filter(|len| *len >= claims_at)
+        .ok_or(truncated)?;
+    let signature = payload.split_off(body_len);
     // The structure is read before the signature is checked only so that a QR text cut short
     // is reported as such rather than as a forgery; nothing read is trusted until it passes.
-    let raw = claims::decode(body.get(1..).ok_or(truncated)?).map_err(VerifyError::BadEncoding)?;
-    UnparsedPublicKey::new(&ED25519, service_public_key)
-        .verify(&message(body), signature)
+    claims::decode(payload.get(claims_at..).unwrap_or_default())
+        .map_err(VerifyError::BadEncoding)?;
+    Ok(Parsed {
+        url_code,
+        key_id,
+        body: payload,
+        signature,
+        claims_at,
+    })
+}
+
+/// The number of the service key a QR text says it was signed with (1 for version 1).
+pub fn key_id(qr_text: &str) -> Result<u16, VerifyError> {
+    parse(qr_text).map(|p| p.key_id)
+}
+
+/// Checks a QR text against the certification service's keys and returns the signed claims:
+/// the key it names must be trusted and not revoked. The host of the URL is not checked: the
+/// signature, not the address, is what makes a certificate authentic, and deployments choose
+/// their own address. Whitespace around the text (a scanner's trailing newline) is ignored.
+pub fn verify(qr_text: &str, keys: &ServiceKeys) -> Result<Claims, VerifyError> {
+    let parsed = parse(qr_text)?;
+    let public = keys.key(parsed.key_id).map_err(VerifyError::Key)?;
+    check(parsed, &public)
+}
+
+/// [`verify`] against one public key, whatever number the text names (the signer's self-check,
+/// and the service re-signing what a revoked key signed).
+pub fn verify_with(qr_text: &str, public: &[u8; 32]) -> Result<Claims, VerifyError> {
+    check(parse(qr_text)?, public)
+}
+
+fn check(p: Parsed<'_>, public: &[u8; 32]) -> Result<Claims, VerifyError> {
+    UnparsedPublicKey::new(&ED25519, public)
+        .verify(&message(&p.body), &p.signature)
         .map_err(|_| VerifyError::BadSignature)?;
+    let (header, claims_bytes) = p.body.split_at(p.claims_at);
+    let raw = claims::decode(claims_bytes).map_err(VerifyError::BadEncoding)?;
     let invalid = |(field, problem)| VerifyError::InvalidField { field, problem };
     let claims = raw.claims().map_err(invalid)?;
-    let mut again = vec![VERSION];
+    let mut again = header.to_vec();
     claims
         .canonical()
         .map_err(invalid)?
         .encode(&mut again)
         .map_err(invalid)?;
-    if again != body {
+    if again != p.body {
         return Err(VerifyError::BadEncoding(Malformed::NonCanonical));
     }
-    if claims.code != url_code {
+    if claims.code != p.url_code {
         return Err(VerifyError::CodeMismatch {
-            url: url_code.to_owned(),
+            url: p.url_code.to_owned(),
             signed: claims.code,
         });
     }

@@ -11,12 +11,14 @@
 //! ```
 //!
 //! The signature is Ed25519 over [`RESULTS_DOMAIN`] ‖ payload. [`read`] checks it over the
-//! payload bytes as they stand, against the service key the reader already trusts (the key line
-//! only says which key was used: trusting it would prove nothing), and only then parses the
+//! payload bytes as they stand, against the service keys the reader already trusts (the key line
+//! only says which of them was used: trusting the line alone would prove nothing), and only then parses the
 //! JSON. The service writes the file and the office reads it with these same types.
 
 use ring::signature::{UnparsedPublicKey, ED25519};
 use serde::{Deserialize, Serialize};
+
+use crate::keys::{KeyError, ServiceKeys};
 
 pub const MAGIC_LINE: &str = "certroom-results-v1";
 pub const RESULTS_DOMAIN: &[u8] = b"certroom-results-v1\0";
@@ -101,6 +103,9 @@ pub enum ResultsFileError {
     Header(&'static str),
     #[error("fichier signé par une autre clé que celle du service / signed by another key")]
     WrongKey,
+    /// Signed by a key of the service that is revoked.
+    #[error("{} / {}", .0.message_fr(), .0.message_en())]
+    Key(KeyError),
     #[error("signature invalide : le fichier a été modifié / signature does not verify")]
     BadSignature,
     #[error("contenu illisible ({0}) / unreadable payload")]
@@ -116,6 +121,7 @@ impl ResultsFileError {
             Self::NotResultsFile => "results.not_results_file",
             Self::Header(_) => "results.header",
             Self::WrongKey => "results.wrong_key",
+            Self::Key(e) => e.code(),
             Self::BadSignature => "results.bad_signature",
             Self::Payload(_) => "results.payload",
             Self::TooLarge => "results.too_large",
@@ -133,8 +139,9 @@ pub fn frame(payload: &[u8], public_key_hex: &str, signature_hex: &str) -> Vec<u
     out
 }
 
-/// Checks a results file against the service's public key and returns its contents.
-pub fn read(bytes: &[u8], service_key: &[u8; 32]) -> Result<CentreResults, ResultsFileError> {
+/// Checks a results file against the service's keys and returns its contents. The file says
+/// which key signed it; that key must be trusted and not revoked.
+pub fn read(bytes: &[u8], keys: &ServiceKeys) -> Result<CentreResults, ResultsFileError> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(ResultsFileError::TooLarge);
     }
@@ -163,10 +170,12 @@ pub fn read(bytes: &[u8], service_key: &[u8; 32]) -> Result<CentreResults, Resul
     if lines.next().is_some() {
         return Err(ResultsFileError::Header("extra header line"));
     }
-    if key != *service_key {
-        return Err(ResultsFileError::WrongKey);
+    match keys.trusts(&key) {
+        Ok(_) => {}
+        Err(KeyError::Untrusted) => return Err(ResultsFileError::WrongKey),
+        Err(e) => return Err(ResultsFileError::Key(e)),
     }
-    UnparsedPublicKey::new(&ED25519, service_key)
+    UnparsedPublicKey::new(&ED25519, &key)
         .verify(&[RESULTS_DOMAIN, payload].concat(), &signature)
         .map_err(|_| ResultsFileError::BadSignature)?;
     let results: CentreResults =
@@ -179,7 +188,7 @@ pub fn read(bytes: &[u8], service_key: &[u8; 32]) -> Result<CentreResults, Resul
     }
     if !results
         .server_public_key
-        .eq_ignore_ascii_case(&hex::encode(service_key))
+        .eq_ignore_ascii_case(&hex::encode(key))
     {
         return Err(ResultsFileError::Payload(
             "server_public_key differs from the signing key".into(),

@@ -19,13 +19,13 @@ proptest! {
 
     #[test]
     fn any_string_is_refused_or_verified_without_panic(text in any::<String>()) {
-        let _ = verify(&text, &public(&service_key()));
+        let _ = verify(&text, &trusted(&service_key()));
     }
 
     #[test]
     fn any_fragment_behind_a_real_url_is_refused(fragment in "[A-Za-z0-9_=+/#-]{0,400}") {
         let text = format!("{PREFIX}{fragment}");
-        prop_assert!(verify(&text, &public(&service_key())).is_err());
+        prop_assert!(verify(&text, &trusted(&service_key())).is_err());
     }
 
     #[test]
@@ -35,7 +35,7 @@ proptest! {
             bytes[0] = VERSION;
         }
         let text = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(&bytes));
-        prop_assert!(verify(&text, &public(&service_key())).is_err());
+        prop_assert!(verify(&text, &trusted(&service_key())).is_err());
     }
 
     /// Fields of the right sizes but arbitrary content, correctly signed (what a faulty signer
@@ -48,7 +48,7 @@ proptest! {
         last in proptest::collection::vec(prop_oneof![any::<u8>(), 0x41u8..0x5B], 0..12),
         tail in proptest::collection::vec(prop_oneof![any::<u8>(), 0u8..9], 21),
     ) {
-        let mut body = vec![VERSION];
+        let mut body = vec![VERSION, 0, 1];
         body.extend_from_slice(&code);
         for name in [&first, &last] {
             body.push(u8::try_from(name.len()).unwrap());
@@ -61,9 +61,9 @@ proptest! {
         payload.extend_from_slice(service_key().sign(&msg).as_ref());
         let url_code = String::from_utf8(code).unwrap();
         let text = format!("{BASE}/v/P-{url_code}#{}", URL_SAFE_NO_PAD.encode(&payload));
-        match verify(&text, &public(&service_key())) {
+        match verify(&text, &trusted(&service_key())) {
             Ok(claims) => {
-                let again = sign(&claims, &service_key(), BASE).unwrap();
+                let again = sign(&claims, &service_key(), 1, BASE).unwrap();
                 prop_assert_eq!(payload_of(&again), payload);
             }
             Err(e @ (VerifyError::BadSignature | VerifyError::BadEncoding(_) | VerifyError::CodeMismatch { .. })) => {
@@ -83,8 +83,8 @@ proptest! {
         levels in proptest::array::uniform16(0u8..10),
     ) {
         let claims = Claims { first_name: first, last_name: last, pix, pix_max, global_level, levels, ..sample() };
-        if let Ok(qr) = sign(&claims, &service_key(), BASE) {
-            let back = verify(&qr, &public(&service_key())).unwrap();
+        if let Ok(qr) = sign(&claims, &service_key(), 1, BASE) {
+            let back = verify(&qr, &trusted(&service_key())).unwrap();
             prop_assert_eq!(&back.first_name, &claims.first_name.nfc().collect::<String>());
             prop_assert_eq!(&back.last_name, &claims.last_name.nfc().collect::<String>());
             prop_assert_eq!((back.pix, back.pix_max, back.global_level, back.levels),

@@ -68,7 +68,7 @@ fn every_certificate_of_a_batch_is_found_and_verifies() {
     let claims = class();
     let qrs: Vec<String> = claims
         .iter()
-        .map(|c| sign(c, &key, BASE).unwrap())
+        .map(|c| sign(c, &key, 1, BASE).unwrap())
         .collect();
     let mut uris = qrs.clone();
     // A link that is not a certificate (the service's home page) is left out.
@@ -80,7 +80,7 @@ fn every_certificate_of_a_batch_is_found_and_verifies() {
     assert_eq!(found, qrs);
     let verified: Vec<Claims> = found
         .iter()
-        .map(|qr| verify(qr, &public(&key)).unwrap())
+        .map(|qr| verify(qr, &trusted(&key)).unwrap())
         .collect();
     assert_eq!(verified, claims);
 }
@@ -90,7 +90,7 @@ fn a_pdf_re_saved_with_compressed_object_streams_still_gives_its_certificates() 
     let key = service_key();
     let qrs: Vec<String> = class()
         .iter()
-        .map(|c| sign(c, &key, BASE).unwrap())
+        .map(|c| sign(c, &key, 1, BASE).unwrap())
         .collect();
     let pdf = batch(&qrs);
     let mut doc = lopdf::Document::load_mem(&pdf).unwrap();
@@ -112,7 +112,7 @@ fn a_pdf_re_saved_with_compressed_object_streams_still_gives_its_certificates() 
 #[test]
 fn a_tampered_uri_is_found_and_then_refused() {
     let key = service_key();
-    let qr = sign(&class()[0], &key, BASE).unwrap();
+    let qr = sign(&class()[0], &key, 1, BASE).unwrap();
     // One character of the signature changed, as by someone editing the PDF's link.
     let at = qr.len() - 10;
     let flipped = if &qr[at..=at] == "x" { "y" } else { "x" };
@@ -122,7 +122,7 @@ fn a_tampered_uri_is_found_and_then_refused() {
     let found = find_payloads(&pdf);
     assert_eq!(found, vec![forged.clone()]);
     assert_eq!(
-        verify(&found[0], &public(&key)),
+        verify(&found[0], &trusted(&key)),
         Err(certroom_certificate::VerifyError::BadSignature)
     );
 }

@@ -4,7 +4,7 @@ mod common;
 
 use certroom_certificate::{
     sign, verify, CertificateError, Claims, Field, Malformed, Problem, VerifyError, MAX_NAME_BYTES,
-    MAX_QR_TEXT, SIGNING_DOMAIN,
+    MAX_QR_TEXT, SIGNING_DOMAIN, VERSION_WITHOUT_KEY_ID,
 };
 use certroom_core::message::UserMessage;
 use common::*;
@@ -12,16 +12,16 @@ use common::*;
 #[test]
 fn a_signed_certificate_verifies_and_gives_back_its_claims() {
     let key = service_key();
-    let qr = sign(&sample(), &key, BASE).unwrap();
+    let qr = sign(&sample(), &key, 1, BASE).unwrap();
     assert!(
-        qr.starts_with("https://verifier.certroom.fr/v/P-4TK7BQ9M#ATRUSzdCUTlN"),
+        qr.starts_with("https://verifier.certroom.fr/v/P-4TK7BQ9M#AgABNFRLN0JROU0"),
         "{qr}"
     );
-    assert_eq!(verify(&qr, &public(&key)), Ok(sample()));
+    assert_eq!(verify(&qr, &trusted(&key)), Ok(sample()));
     // A scanner's trailing newline is not part of the text.
-    assert_eq!(verify(&format!("{qr}\r\n"), &public(&key)), Ok(sample()));
+    assert_eq!(verify(&format!("{qr}\r\n"), &trusted(&key)), Ok(sample()));
     // The same claims and key always give the same text (Ed25519 is deterministic).
-    assert_eq!(sign(&sample(), &key, &format!("{BASE}/")).unwrap(), qr);
+    assert_eq!(sign(&sample(), &key, 1, &format!("{BASE}/")).unwrap(), qr);
 }
 
 type Alteration = (&'static str, Box<dyn Fn(&mut Claims)>);
@@ -68,7 +68,7 @@ fn alterations() -> Vec<Alteration> {
 #[test]
 fn every_single_field_alteration_breaks_the_signature() {
     let key = service_key();
-    let qr = sign(&sample(), &key, BASE).unwrap();
+    let qr = sign(&sample(), &key, 1, BASE).unwrap();
     let original = payload(&qr);
     let signature = &original[original.len() - 64..];
     for (i, (what, alter)) in alterations().into_iter().enumerate() {
@@ -77,14 +77,14 @@ fn every_single_field_alteration_breaks_the_signature() {
         assert_ne!(claims, sample(), "{what} #{i}");
         // Sign the altered claims only to obtain their exact bytes and URL, then graft the
         // original signature onto them: what a forger who edits one field would print.
-        let altered = sign(&claims, &key, BASE).unwrap();
+        let altered = sign(&claims, &key, 1, BASE).unwrap();
         let mut bytes = payload(&altered);
         assert_ne!(bytes, original, "{what} #{i} is not in the signed bytes");
         let n = bytes.len();
         bytes[n - 64..].copy_from_slice(signature);
         let forged = with_payload(&altered, &bytes);
         assert_eq!(
-            verify(&forged, &public(&key)),
+            verify(&forged, &trusted(&key)),
             Err(VerifyError::BadSignature),
             "{what} #{i}"
         );
@@ -94,7 +94,7 @@ fn every_single_field_alteration_breaks_the_signature() {
 #[test]
 fn flipping_any_character_of_the_payload_fails() {
     let key = service_key();
-    let qr = sign(&sample(), &key, BASE).unwrap();
+    let qr = sign(&sample(), &key, 1, BASE).unwrap();
     let (url, fragment) = qr.split_once('#').unwrap();
     let replacements: Vec<char> =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/= .é"
@@ -106,7 +106,7 @@ fn flipping_any_character_of_the_payload_fails() {
             let mut flipped = String::from(fragment);
             flipped.replace_range(pos..pos + original.len_utf8(), r.encode_utf8(&mut [0; 4]));
             let text = format!("{url}#{flipped}");
-            let result = verify(&text, &public(&key));
+            let result = verify(&text, &trusted(&key));
             assert!(
                 matches!(
                     result,
@@ -122,21 +122,21 @@ fn flipping_any_character_of_the_payload_fails() {
     assert!(tried > 100 * 60, "{tried}");
     // Cutting or extending the payload fails too.
     for cut in 0..fragment.len() {
-        assert!(verify(&format!("{url}#{}", &fragment[..cut]), &public(&key)).is_err());
+        assert!(verify(&format!("{url}#{}", &fragment[..cut]), &trusted(&key)).is_err());
     }
-    assert!(verify(&format!("{qr}A"), &public(&key)).is_err());
-    assert!(verify(&format!("{qr}AAAA"), &public(&key)).is_err());
+    assert!(verify(&format!("{qr}A"), &trusted(&key)).is_err());
+    assert!(verify(&format!("{qr}AAAA"), &trusted(&key)).is_err());
 }
 
 #[test]
 fn another_key_is_refused() {
-    let qr = sign(&sample(), &service_key(), BASE).unwrap();
+    let qr = sign(&sample(), &service_key(), 1, BASE).unwrap();
     for other in [public(&key(1)), [0; 32], [0xFF; 32]] {
-        assert_eq!(verify(&qr, &other), Err(VerifyError::BadSignature));
+        assert_eq!(verify(&qr, &other.into()), Err(VerifyError::BadSignature));
     }
-    let forged = sign(&sample(), &key(1), BASE).unwrap();
+    let forged = sign(&sample(), &key(1), 1, BASE).unwrap();
     assert_eq!(
-        verify(&forged, &public(&service_key())),
+        verify(&forged, &trusted(&service_key())),
         Err(VerifyError::BadSignature)
     );
 }
@@ -144,10 +144,10 @@ fn another_key_is_refused() {
 #[test]
 fn a_swapped_code_in_the_url_is_caught() {
     let key = service_key();
-    let qr = sign(&sample(), &key, BASE).unwrap();
+    let qr = sign(&sample(), &key, 1, BASE).unwrap();
     let swapped = qr.replace("/v/P-4TK7BQ9M#", "/v/P-2346789B#");
     assert_eq!(
-        verify(&swapped, &public(&key)),
+        verify(&swapped, &trusted(&key)),
         Err(VerifyError::CodeMismatch {
             url: "P-2346789B".into(),
             signed: "P-4TK7BQ9M".into(),
@@ -157,12 +157,12 @@ fn a_swapped_code_in_the_url_is_caught() {
     let mut other = sample();
     other.code = "P-CDFGHJKM".into();
     other.last_name = "Bernard".into();
-    let other_qr = sign(&other, &key, BASE).unwrap();
+    let other_qr = sign(&other, &key, 1, BASE).unwrap();
     let (_, other_fragment) = other_qr.split_once('#').unwrap();
     let (url, _) = qr.split_once('#').unwrap();
     let grafted = format!("{url}#{other_fragment}");
     assert!(matches!(
-        verify(&grafted, &public(&key)),
+        verify(&grafted, &trusted(&key)),
         Err(VerifyError::CodeMismatch { .. })
     ));
     // Not a verification code at all: not a certificate URL.
@@ -175,7 +175,7 @@ fn a_swapped_code_in_the_url_is_caught() {
     ] {
         let text = qr.replace("P-4TK7BQ9M#", &format!("{bad}#"));
         assert_eq!(
-            verify(&text, &public(&key)),
+            verify(&text, &trusted(&key)),
             Err(VerifyError::NotCertificateUrl),
             "{bad}"
         );
@@ -185,9 +185,9 @@ fn a_swapped_code_in_the_url_is_caught() {
 #[test]
 fn the_host_is_free_but_the_shape_is_not() {
     let key = service_key();
-    let qr = sign(&sample(), &key, BASE).unwrap();
+    let qr = sign(&sample(), &key, 1, BASE).unwrap();
     let moved = qr.replace(BASE, "http://10.0.0.2:8080/certif");
-    assert_eq!(verify(&moved, &public(&key)), Ok(sample()));
+    assert_eq!(verify(&moved, &trusted(&key)), Ok(sample()));
     let (_, fragment) = qr.split_once('#').unwrap();
     for text in [
         String::new(),
@@ -201,7 +201,7 @@ fn the_host_is_free_but_the_shape_is_not() {
         format!("{qr}{}", "A".repeat(MAX_QR_TEXT)),
     ] {
         assert_eq!(
-            verify(&text, &public(&key)),
+            verify(&text, &trusted(&key)),
             Err(VerifyError::NotCertificateUrl),
             "{text}"
         );
@@ -211,8 +211,8 @@ fn the_host_is_free_but_the_shape_is_not() {
 #[test]
 fn each_error_is_precise() {
     let key = service_key();
-    let pk = public(&key);
-    let qr = sign(&sample(), &key, BASE).unwrap();
+    let pk = trusted(&key);
+    let qr = sign(&sample(), &key, 1, BASE).unwrap();
     let bytes = payload(&qr);
 
     let not_base64 = qr.replace('#', "#*");
@@ -243,7 +243,7 @@ fn each_error_is_precise() {
         Err(VerifyError::BadEncoding(Malformed::TrailingBytes))
     );
 
-    for version in [0u8, 2, 0xFF] {
+    for version in [0u8, 3, 0xFF] {
         let mut v = bytes.clone();
         v[0] = version;
         assert_eq!(
@@ -265,10 +265,12 @@ fn signed_raw(url: &str, body: &[u8]) -> String {
 
 #[test]
 fn a_signed_payload_that_breaks_the_format_is_still_refused() {
-    let pk = public(&service_key());
-    let qr = sign(&sample(), &service_key(), BASE).unwrap();
+    let pk = trusted(&service_key());
+    let qr = sign(&sample(), &service_key(), 1, BASE).unwrap();
     let good = payload(&qr);
-    let body = &good[..good.len() - 64];
+    // Written as version 1 (no key id), which verifiers still read, so that the offsets below
+    // are those of docs §2.
+    let body = &[&[VERSION_WITHOUT_KEY_ID][..], &good[3..good.len() - 64]].concat();
     // Offsets in the sample's body: version 0, code 1..9, first name 9 (len) 10..17,
     // last name 17 (len) 18..24, birthdate 24..28, issued 28..32, pix 32, pix max 34,
     // global level 36, levels 37..45.
@@ -354,8 +356,8 @@ fn names_from_everywhere_round_trip_exactly() {
             last_name: last.into(),
             ..sample()
         };
-        let qr = sign(&claims, &key, BASE).unwrap();
-        let back = verify(&qr, &public(&key)).unwrap();
+        let qr = sign(&claims, &key, 1, BASE).unwrap();
+        let back = verify(&qr, &trusted(&key)).unwrap();
         assert_eq!(back, claims, "{first} {last}");
         assert_eq!(back.last_name.as_bytes(), last.as_bytes());
     }
@@ -369,7 +371,7 @@ fn names_are_signed_in_nfc() {
         last_name: "Da\u{323}\u{302}ng".into(),
         ..sample()
     };
-    let back = verify(&sign(&decomposed, &key, BASE).unwrap(), &public(&key)).unwrap();
+    let back = verify(&sign(&decomposed, &key, 1, BASE).unwrap(), &trusted(&key)).unwrap();
     assert_eq!(back.first_name, "Zo\u{e9}");
     assert_eq!(back.last_name, "D\u{1ead}ng");
     let composed = Claims {
@@ -378,17 +380,17 @@ fn names_are_signed_in_nfc() {
         ..sample()
     };
     assert_eq!(
-        sign(&decomposed, &key, BASE).unwrap(),
-        sign(&composed, &key, BASE).unwrap()
+        sign(&decomposed, &key, 1, BASE).unwrap(),
+        sign(&composed, &key, 1, BASE).unwrap()
     );
 }
 
 #[test]
 fn qr_texts_stay_short() {
     let key = service_key();
-    let typical = sign(&sample(), &key, BASE).unwrap();
+    let typical = sign(&sample(), &key, 1, BASE).unwrap();
     assert_eq!(typical.len(), expected_len(BASE, "Camille", "Martin"));
-    assert_eq!(typical.len(), 188);
+    assert_eq!(typical.len(), 190);
 
     let first = "Marie-Bernadette Éléonore";
     let last = "de La Tour d'Auvergne-Lauraguais";
@@ -397,7 +399,7 @@ fn qr_texts_stay_short() {
         last_name: last.into(),
         ..sample()
     };
-    let qr = sign(&long, &key, BASE).unwrap();
+    let qr = sign(&long, &key, 1, BASE).unwrap();
     assert_eq!(qr.len(), expected_len(BASE, first, last));
     assert!(qr.len() <= 300, "{} characters: {qr}", qr.len());
 
@@ -406,13 +408,13 @@ fn qr_texts_stay_short() {
         last_name: "W".repeat(MAX_NAME_BYTES),
         ..sample()
     };
-    let qr = sign(&longest, &key, BASE).unwrap();
+    let qr = sign(&longest, &key, 1, BASE).unwrap();
     assert_eq!(
         qr.len(),
         expected_len(BASE, &longest.first_name, &longest.last_name)
     );
-    assert_eq!(qr.len(), 437);
-    assert_eq!(verify(&qr, &public(&key)), Ok(longest));
+    assert_eq!(qr.len(), 440);
+    assert_eq!(verify(&qr, &trusted(&key)), Ok(longest));
 }
 
 type Edit = fn(&mut Claims);
@@ -462,7 +464,7 @@ fn sign_refuses_what_it_could_not_verify() {
         let mut claims = sample();
         alter(&mut claims);
         assert_eq!(
-            sign(&claims, &key, BASE),
+            sign(&claims, &key, 1, BASE),
             Err(CertificateError::InvalidField {
                 field: *field,
                 problem: *problem
@@ -477,7 +479,7 @@ fn sign_refuses_what_it_could_not_verify() {
     edge.pix = edge.pix_max;
     edge.global_level = 8;
     edge.levels = [8; 16];
-    assert!(sign(&edge, &key, BASE).is_ok());
+    assert!(sign(&edge, &key, 1, BASE).is_ok());
 
     for bad in [
         "",
@@ -487,7 +489,7 @@ fn sign_refuses_what_it_could_not_verify() {
         "https://a b",
     ] {
         assert_eq!(
-            sign(&sample(), &key, bad),
+            sign(&sample(), &key, 1, bad),
             Err(CertificateError::BaseUrl(bad.into()))
         );
     }
@@ -553,7 +555,7 @@ fn every_error_speaks_french_first_then_english() {
 fn the_documented_example_is_current() {
     let doc = include_str!("../../../docs/certificate-format.md");
     let key = service_key();
-    let qr = sign(&sample(), &key, BASE).unwrap();
+    let qr = sign(&sample(), &key, 1, BASE).unwrap();
     let hex: String = public(&key).iter().map(|b| format!("{b:02x}")).collect();
     assert!(doc.contains(&qr), "docs/certificate-format.md lacks\n{qr}");
     assert!(
@@ -561,7 +563,7 @@ fn the_documented_example_is_current() {
         "docs/certificate-format.md lacks the public key {hex}"
     );
     assert!(doc.contains(&format!("{} characters", qr.len())));
-    let body: String = payload(&qr)[..45]
+    let body: String = payload(&qr)[..47]
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
@@ -569,4 +571,11 @@ fn the_documented_example_is_current() {
         doc.contains(&body),
         "docs/certificate-format.md lacks the body\n{body}"
     );
+    // The version-1 example (before key ids) still verifies, as key 1's.
+    let v1 = doc
+        .lines()
+        .find(|l| l.starts_with("https://verifier.certroom.fr/v/P-4TK7BQ9M#AT"))
+        .expect("the version-1 example");
+    assert_eq!(certroom_certificate::key_id(v1), Ok(1));
+    assert_eq!(verify(v1, &trusted(&key)), Ok(sample()));
 }

@@ -29,6 +29,10 @@ pub struct ServiceLink {
     pub url: String,
     /// Hex Ed25519 public key of the service (taken from it on the first send, and shown).
     pub key: String,
+    /// The service's key set last accepted for that key (docs/certificate-format.md §10):
+    /// fetched when a receipt names a key this console has not seen yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<certroom_certificate::KeySet>,
 }
 
 impl ServiceLink {
@@ -56,7 +60,9 @@ impl ServiceLink {
             .ok_or_else(|| {
                 format!("{SERVICE_FILE}: clé du service illisible / unreadable service key")
             })?;
-        Uploader::new(&self.url, key).map_err(|e| e.to_string())
+        let keys = certroom_certificate::ServiceKeys::pinned_with(key, self.keys.clone())
+            .map_err(|e| format!("{SERVICE_FILE}: {} / {}", e.message_fr(), e.message_en()))?;
+        Uploader::new(&self.url, keys).map_err(|e| e.to_string())
     }
 }
 
@@ -100,7 +106,7 @@ impl Sender {
                 }
                 let result = match ServiceLink::load(&dir) {
                     Ok(None) => Ok(()),
-                    Ok(Some(link)) => drain(&outbox, &link, BACKGROUND_SLICE).await,
+                    Ok(Some(link)) => drain(&outbox, &link, &dir, BACKGROUND_SLICE).await,
                     Err(e) => Err(e.message_fr),
                 };
                 if let Err(e) = &result {
@@ -113,12 +119,29 @@ impl Sender {
 }
 
 /// Sends what is due, then asks the service where the sent bundles stand (a jury may have
-/// decided since): the session page and list show it, after a restart too.
-async fn drain(outbox: &Outbox, link: &ServiceLink, within: Duration) -> Result<(), String> {
+/// decided since): the session page and list show it, after a restart too. Keys the service
+/// added meanwhile (a rotation) are kept with the link.
+async fn drain(
+    outbox: &Outbox,
+    link: &ServiceLink,
+    dir: &Path,
+    within: Duration,
+) -> Result<(), String> {
     let up = link.uploader()?;
-    up.drain(outbox, within).await.map_err(|e| e.to_string())?;
-    up.read_back(outbox).await?;
-    Ok(())
+    let sent = up.drain(outbox, within).await.map_err(|e| e.to_string());
+    let read = match sent {
+        Ok(_) => up.read_back(outbox).await.map(drop),
+        Err(e) => Err(e),
+    };
+    let keys = up.keys().set().cloned();
+    if keys.is_some() && keys != link.keys {
+        let grown = ServiceLink {
+            keys,
+            ..link.clone()
+        };
+        grown.save(dir).map_err(|e| e.message_fr)?;
+    }
+    read
 }
 
 pub(crate) fn parse_service_url(text: &str) -> Result<String, ConsoleError> {
@@ -167,8 +190,9 @@ impl Console {
         self.signed_in()?;
         if let Some(link) = ServiceLink::load(&self.data)? {
             let outbox = self.sender.outbox.clone();
+            let dir = self.data.clone();
             let result = self
-                .spawn(async move { drain(&outbox, &link, SEND_NOW).await })
+                .spawn(async move { drain(&outbox, &link, &dir, SEND_NOW).await })
                 .await?;
             *self.sender.error.lock().unwrap_or_else(|p| p.into_inner()) = result.err();
         }
@@ -262,8 +286,9 @@ impl Console {
         })?;
         let link = self.service_link(url).await?;
         let outbox = self.sender.outbox.clone();
+        let dir = self.data.clone();
         let sent = self
-            .spawn(async move { drain(&outbox, &link, SEND_NOW).await })
+            .spawn(async move { drain(&outbox, &link, &dir, SEND_NOW).await })
             .await?;
         if let Err(e) = sent {
             *self.sender.error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
@@ -289,7 +314,11 @@ impl Console {
                     format!("Cannot get the service's key: {e}"),
                 )
             })?;
-        let link = ServiceLink { url, key };
+        let link = ServiceLink {
+            url,
+            key,
+            keys: None,
+        };
         link.save(&self.data)?;
         Ok(link)
     }

@@ -11,6 +11,8 @@ pub enum OfficeError {
     Setting { field: &'static str, reason: String },
     #[error("results file: {0}")]
     File(#[from] ResultsFileError),
+    #[error("service keys: {0}")]
+    Keys(certroom_certificate::KeyError),
     #[error("results of centre {found}, this office is {expected}")]
     OtherCentre { expected: String, found: String },
     #[error("results generated at {file}, older than the ones kept ({kept})")]
@@ -47,6 +49,7 @@ impl UserMessage for OfficeError {
             Self::NoServiceKey => "office.no_service_key",
             Self::Setting { .. } => "office.setting",
             Self::File(e) => e.code(),
+            Self::Keys(e) => e.code(),
             Self::OtherCentre { .. } => "office.other_centre",
             Self::Older { .. } => "office.older",
             Self::NoResults => "office.no_results",
@@ -69,6 +72,7 @@ impl UserMessage for OfficeError {
                 "Fichier de résultats refusé, rien n'a été importé : {}.",
                 file_fr(e)
             ),
+            Self::Keys(e) => e.message_fr(),
             Self::OtherCentre { expected, found } => format!(
                 "Ces résultats sont ceux du centre {found}, pas de ce centre ({expected}) : \
                  rien n'a été importé."
@@ -106,6 +110,7 @@ impl UserMessage for OfficeError {
                 "Results file refused, nothing was imported: {}.",
                 file_en(e)
             ),
+            Self::Keys(e) => e.message_en(),
             Self::OtherCentre { expected, found } => format!(
                 "These are the results of centre {found}, not of this centre ({expected}): \
                  nothing was imported."
@@ -143,6 +148,7 @@ fn file_fr(e: &ResultsFileError) -> String {
         }
         ResultsFileError::Payload(why) => format!("contenu illisible ({why})"),
         ResultsFileError::TooLarge => "fichier trop volumineux".into(),
+        ResultsFileError::Key(k) => k.message_fr(),
     }
 }
 
@@ -158,5 +164,6 @@ fn file_en(e: &ResultsFileError) -> String {
         }
         ResultsFileError::Payload(why) => format!("unreadable content ({why})"),
         ResultsFileError::TooLarge => "file too large".into(),
+        ResultsFileError::Key(k) => k.message_en(),
     }
 }

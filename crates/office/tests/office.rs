@@ -58,7 +58,7 @@ fn candidate(
             pix_max: 1024,
             global_level: 3,
             levels: levels.to_vec(),
-            qr_text: Some(sign(&claims, key, BASE).unwrap()),
+            qr_text: Some(sign(&claims, key, 1, BASE).unwrap()),
             status: "valid".into(),
         }),
     }
@@ -298,7 +298,7 @@ fn a_selection_prints_whole_with_progress_and_every_qr_verifies() {
     }
     assert!(!text.contains("Lille"));
     let key = <[u8; 32]>::try_from(service.public_key().as_ref()).unwrap();
-    let checks = certroom_certificate::verify_document(&pdf, &key);
+    let checks = certroom_certificate::verify_document(&pdf, &key.into());
     assert_eq!(checks.len(), 3);
     assert!(checks.iter().all(|(_, r)| r.is_ok()), "{checks:?}");
 
@@ -344,4 +344,51 @@ fn a_selection_prints_whole_with_progress_and_every_qr_verifies() {
     assert_ne!(title("1.1", "en"), title("1.1", "fr"));
     assert!(en.contains(&title("1.1", "en")), "{en}");
     assert!(text.contains(&title("1.1", "fr")));
+}
+
+/// An office pinned on key 1 follows the service's rotation and revocation through the key set
+/// it downloads (docs/certificate-format.md §10), and keeps it across restarts.
+#[test]
+fn the_office_follows_the_services_key_set() {
+    use certroom_certificate::results::ResultsFileError;
+    use certroom_certificate::{KeyError, KeySet};
+    let (k1, k2) = (key(1), key(2));
+    let (_dir, lib) = office(&k1);
+    let by_key2 = signed_file(&k2, &results(&k2, "2027-03-20T10:00:00Z"));
+    assert!(matches!(
+        lib.import(&by_key2, UAI),
+        Err(OfficeError::File(ResultsFileError::WrongKey))
+    ));
+
+    let t = "2027-03-01T00:00:00Z";
+    let rotated = KeySet::first(&k1, t).rotate(&k1, &k2, t).unwrap();
+    // A set that does not grow from key 1 (an impostor's own chain) is refused and not kept.
+    let impostor = KeySet::first(&key(9), t).rotate(&key(9), &k2, t).unwrap();
+    assert!(matches!(
+        lib.take_key_set(impostor),
+        Err(OfficeError::Keys(KeyError::NotAnchored))
+    ));
+    assert!(lib.import(&by_key2, UAI).is_err());
+
+    assert!(lib.take_key_set(rotated.clone()).unwrap());
+    lib.import(&by_key2, UAI).unwrap();
+    let by_key1 = signed_file(&k1, &results(&k1, "2027-03-21T10:00:00Z"));
+    lib.import(&by_key1, UAI).unwrap();
+
+    // Key 1 revoked: what it signs is refused, and the set from before cannot undo it.
+    let revoked = rotated.revoke(&k2, 1, t, "fuite").unwrap();
+    assert!(lib.take_key_set(revoked).unwrap());
+    let later_by_key1 = signed_file(&k1, &results(&k1, "2027-03-22T10:00:00Z"));
+    assert!(matches!(
+        lib.import(&later_by_key1, UAI),
+        Err(OfficeError::File(ResultsFileError::Key(
+            KeyError::Revoked { id: 1, .. }
+        )))
+    ));
+    assert!(matches!(
+        lib.take_key_set(rotated),
+        Err(OfficeError::Keys(KeyError::Unrevoked(1)))
+    ));
+    // The kept results were signed by key 1 too: they no longer read.
+    assert!(lib.results().is_err());
 }

@@ -39,8 +39,11 @@ fn service_key() -> Ed25519KeyPair {
     key(0x2A)
 }
 
-fn public(key: &Ed25519KeyPair) -> [u8; 32] {
-    key.public_key().as_ref().try_into().unwrap()
+/// What a verifier pinned on `key` trusts.
+fn public(key: &Ed25519KeyPair) -> certroom_certificate::ServiceKeys {
+    <[u8; 32]>::try_from(key.public_key().as_ref())
+        .unwrap()
+        .into()
 }
 
 fn claims(i: usize) -> Claims {
@@ -97,7 +100,7 @@ fn signed_cert(claims: &Claims, signer: &Ed25519KeyPair, lang: CertificateLang) 
         per_competence_levels: false,
         verification_code: claims.code.clone(),
         verify_url: "https://certroom.example.fr/verifier".into(),
-        qr_text: sign(claims, signer, BASE).unwrap(),
+        qr_text: sign(claims, signer, 1, BASE).unwrap(),
     }
 }
 
@@ -288,7 +291,7 @@ fn long_qr_texts_still_decode_at_print_size() {
     };
     let service = service_key();
     for (stem, claims, len, version, min_side) in [
-        ("certificate-qr-250", long, 240..=260, 11, 40.0),
+        ("certificate-qr-250", long, 240..=260, 12, 40.0),
         ("certificate-qr-longest", longest, 430..=440, 16, 48.0),
     ] {
         let c = signed_cert(&claims, &service, CertificateLang::Fr);

@@ -23,12 +23,22 @@ pub struct Receipt {
     pub status: String,
     /// Hex Ed25519 signature by the service key over [`Receipt::message`].
     pub signature: String,
+    /// The number of the service key that signed (docs/certificate-format.md §10). Not signed:
+    /// it only says which key to check with, and a wrong number makes the check fail. Absent
+    /// in receipts from before keys were numbered: key 1.
+    #[serde(default = "first_key")]
+    pub key_id: u16,
+}
+
+fn first_key() -> u16 {
+    1
 }
 
 impl Receipt {
-    /// A receipt for these fields, signed with the service's key.
+    /// A receipt for these fields, signed with the service's key number `key_id`.
     pub fn sign(
         key: &Ed25519KeyPair,
+        key_id: u16,
         bundle_id: &str,
         content_hash: &str,
         received_at: &str,
@@ -40,6 +50,7 @@ impl Receipt {
             received_at: received_at.to_owned(),
             status: status.to_owned(),
             signature: String::new(),
+            key_id,
         };
         r.signature = to_hex(key.sign(&r.message()).as_ref());
         r
@@ -80,15 +91,25 @@ pub struct BundleStatus {
     pub as_of: String,
     /// Hex Ed25519 signature by the service key over [`BundleStatus::message`].
     pub signature: String,
+    /// As [`Receipt::key_id`].
+    #[serde(default = "first_key")]
+    pub key_id: u16,
 }
 
 impl BundleStatus {
-    pub fn sign(key: &Ed25519KeyPair, bundle_id: &str, status: &str, as_of: &str) -> Self {
+    pub fn sign(
+        key: &Ed25519KeyPair,
+        key_id: u16,
+        bundle_id: &str,
+        status: &str,
+        as_of: &str,
+    ) -> Self {
         let mut r = BundleStatus {
             bundle_id: bundle_id.to_owned(),
             status: status.to_owned(),
             as_of: as_of.to_owned(),
             signature: String::new(),
+            key_id,
         };
         r.signature = to_hex(key.sign(&r.message()).as_ref());
         r
@@ -142,8 +163,12 @@ mod tests {
         let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap();
         let key = Ed25519KeyPair::from_pkcs8(doc.as_ref()).unwrap();
         let public: [u8; 32] = key.public_key().as_ref().try_into().unwrap();
-        let r = Receipt::sign(&key, "B", "H", "2026-01-01T00:00:00Z", "published");
+        let r = Receipt::sign(&key, 1, "B", "H", "2026-01-01T00:00:00Z", "published");
         assert!(r.verify(&public));
+        // Receipts from before keys were numbered read as key 1's.
+        let mut old = serde_json::to_value(&r).unwrap();
+        old.as_object_mut().unwrap().remove("key_id");
+        assert_eq!(serde_json::from_value::<Receipt>(old).unwrap(), r);
         assert!(!r.verify(&[7; 32]));
         for forged in [
             Receipt {
@@ -176,7 +201,7 @@ mod tests {
         let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap();
         let key = Ed25519KeyPair::from_pkcs8(doc.as_ref()).unwrap();
         let public: [u8; 32] = key.public_key().as_ref().try_into().unwrap();
-        let s = BundleStatus::sign(&key, "B", "pending_jury", "2026-01-01T00:00:00Z");
+        let s = BundleStatus::sign(&key, 1, "B", "pending_jury", "2026-01-01T00:00:00Z");
         assert!(s.verify(&public));
         assert!(!s.is_published());
         let forged = BundleStatus {
@@ -185,12 +210,13 @@ mod tests {
         };
         assert!(!forged.verify(&public));
         // The same fields signed as a receipt do not pass for a status.
-        let r = Receipt::sign(&key, "B", "", "2026-01-01T00:00:00Z", "published");
+        let r = Receipt::sign(&key, 1, "B", "", "2026-01-01T00:00:00Z", "published");
         let as_status = BundleStatus {
             bundle_id: "B".into(),
             status: "published".into(),
             as_of: "2026-01-01T00:00:00Z".into(),
             signature: r.signature,
+            key_id: 1,
         };
         assert!(!as_status.verify(&public));
     }

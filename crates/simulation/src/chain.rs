@@ -636,7 +636,7 @@ async fn office(
         .ok()
         .and_then(|k| <[u8; 32]>::try_from(k).ok())
         .ok_or("server key")?;
-    let verified_offline = certroom_certificate::verify_document(&pdf, &server_key)
+    let verified_offline = certroom_certificate::verify_document(&pdf, &server_key.into())
         .into_iter()
         .filter(|(_, r)| r.is_ok())
         .count();

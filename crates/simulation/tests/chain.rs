@@ -39,7 +39,7 @@ fn kept_results(keep: &std::path::Path) -> certroom_certificate::results::Centre
     .try_into()
     .unwrap();
     let signed = std::fs::read(keep.join("results.signed")).unwrap();
-    certroom_certificate::results::read(&signed, &key).unwrap()
+    certroom_certificate::results::read(&signed, &key.into()).unwrap()
 }
 
 #[test]

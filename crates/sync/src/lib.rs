@@ -9,5 +9,5 @@ pub mod upload;
 
 pub use certroom_protocol::Receipt;
 pub use outbox::{Item, Outbox, OutboxError, State};
-pub use results::{declare_stations, fetch_results, fetch_server_key, FetchError};
+pub use results::{declare_stations, fetch_key_set, fetch_results, fetch_server_key, FetchError};
 pub use upload::{Progress, SyncError, Uploader};

@@ -101,6 +101,14 @@ pub async fn fetch_server_key(base: &str) -> Result<String, FetchError> {
         .map_err(|e| FetchError::Unreadable(e.to_string()))
 }
 
+/// `GET {base}/v1/keys`: the service's key set, as received (the caller checks it against the
+/// keys it trusts, `ServiceKeys::accept`).
+pub async fn fetch_key_set(base: &str) -> Result<certroom_certificate::KeySet, FetchError> {
+    let url = format!("{}/v1/keys", base.trim_end_matches('/'));
+    let body = get(&url, None).await?;
+    serde_json::from_slice(&body).map_err(|e| FetchError::Unreadable(e.to_string()))
+}
+
 /// `POST {base}/v1/stations`: the lab's PCs, declared with the console's signature
 /// (certroom_protocol::stations). The service keeps when it first saw each.
 pub async fn declare_stations(base: &str, signed: Vec<u8>) -> Result<(), FetchError> {

@@ -4,8 +4,10 @@
 //! retry: exponential backoff with jitter, so a room of consoles coming back online after an
 //! outage does not hit the service all at the same second.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use certroom_certificate::keys::{KeyError, ServiceKeys};
 
 use certroom_protocol::{BundleStatus, Receipt};
 use hyper_rustls::ConfigBuilderExt;
@@ -41,23 +43,66 @@ type Https = hyper_util::client::legacy::Client<
 pub struct Uploader {
     client: Https,
     base: String,
-    /// The service's public key, pinned by the console: a receipt it did not sign is no receipt.
-    service_key: [u8; 32],
+    /// The service's keys, pinned by the console: a receipt none of them signed is no receipt.
+    /// Grows when a receipt names a key the service added since (a rotation).
+    keys: Mutex<ServiceKeys>,
     /// Milliseconds: the retry schedule is counted from here (tests shrink it).
     base_delay_ms: u64,
 }
 
 impl Uploader {
-    /// `base` is the service's address, e.g. `https://certification.example.fr`; `service_key`
-    /// the key its receipts must be signed with.
-    pub fn new(base: &str, service_key: [u8; 32]) -> Result<Self, SyncError> {
+    /// `base` is the service's address, e.g. `https://certification.example.fr`; `keys` the
+    /// keys its receipts must be signed with (a pinned key, and the key set last accepted).
+    pub fn new(base: &str, keys: impl Into<ServiceKeys>) -> Result<Self, SyncError> {
         let client = client()?;
         Ok(Uploader {
             client,
             base: base.trim_end_matches('/').to_owned(),
-            service_key,
+            keys: Mutex::new(keys.into()),
             base_delay_ms: BASE_DELAY.as_millis() as u64,
         })
+    }
+
+    /// The keys trusted now: the caller keeps them when they grew.
+    pub fn keys(&self) -> ServiceKeys {
+        self.keys.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn key(&self, id: u16) -> Result<[u8; 32], KeyError> {
+        self.keys.lock().unwrap_or_else(|p| p.into_inner()).key(id)
+    }
+
+    /// Whether a key the console trusts, numbered `id`, passes `check`. When none does, the
+    /// key may be one the service added since (a rotation): its key set is fetched once and
+    /// taken if it follows from the keys trusted (docs/certificate-format.md §10).
+    /// The error says why in French, then English.
+    async fn signed_by_service(
+        &self,
+        id: u16,
+        check: impl Fn(&[u8; 32]) -> bool,
+    ) -> Result<(), String> {
+        const NOT_SIGNED: &str = "non signé par la clé du service / not signed by the \
+                                  service's key";
+        if self.key(id).is_ok_and(|k| check(&k)) {
+            return Ok(());
+        }
+        let set = crate::results::fetch_key_set(&self.base)
+            .await
+            .map_err(|e| format!("{NOT_SIGNED} ({e})"))?;
+        self.keys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .accept(set)
+            .map_err(|e| format!("{NOT_SIGNED} : {} / {}", e.message_fr(), e.message_en()))?;
+        match self.key(id) {
+            Ok(k) if check(&k) => Ok(()),
+            Ok(_) => Err(NOT_SIGNED.into()),
+            Err(e) => Err(format!(
+                "{NOT_SIGNED} : {} / {}",
+                e.message_fr(),
+                e.message_en()
+            )),
+        }
     }
 
     pub fn with_base_delay(mut self, delay: Duration) -> Self {
@@ -75,11 +120,19 @@ impl Uploader {
             pending: 0,
         };
         for (item, bytes) in outbox.due(now)? {
-            match self.send(&bytes).await {
-                Outcome::Receipt(r) if !r.verify(&self.service_key) => {
-                    let why = "reçu non signé par la clé du service / receipt not signed by the \
-                               service's key";
-                    outbox.record_failure(item.id, why, now + self.delay_ms(item.attempts))?;
+            let outcome = match self.send(&bytes).await {
+                Outcome::Receipt(r) => {
+                    match self.signed_by_service(r.key_id, |k| r.verify(k)).await {
+                        Ok(()) => Outcome::Receipt(r),
+                        Err(why) => Outcome::Forged(why),
+                    }
+                }
+                other => other,
+            };
+            match outcome {
+                Outcome::Forged(why) => {
+                    let why = format!("reçu / receipt: {why}");
+                    outbox.record_failure(item.id, &why, now + self.delay_ms(item.attempts))?;
                     p.failed += 1;
                 }
                 Outcome::Receipt(r)
@@ -216,12 +269,12 @@ impl Uploader {
         }
         let s: BundleStatus = serde_json::from_str(&body)
             .map_err(|e| format!("réponse illisible / unreadable answer: {e}"))?;
-        if s.bundle_id != bundle_id || !s.verify(&self.service_key) {
-            return Err(
-                "état non signé par la clé du service / status not signed by the service's key"
-                    .into(),
-            );
+        if s.bundle_id != bundle_id {
+            return Err("état d'un autre lot / status of another bundle".into());
         }
+        self.signed_by_service(s.key_id, |k| s.verify(k))
+            .await
+            .map_err(|why| format!("état / status: {why}"))?;
         Ok(s)
     }
 
@@ -296,6 +349,8 @@ pub(crate) fn client() -> Result<Https, SyncError> {
 
 enum Outcome {
     Receipt(Receipt),
+    /// A receipt no trusted key signed, and why.
+    Forged(String),
     Refused(String),
     Retry(String),
 }

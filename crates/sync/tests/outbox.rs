@@ -84,7 +84,7 @@ impl Service {
 async fn ingest(AxState(s): AxState<Service>, body: Bytes) -> (StatusCode, String) {
     let v = certroom_bundle::verify(&body, None).unwrap();
     let hash = hex::encode(ring::digest::digest(&ring::digest::SHA256, &body).as_ref());
-    let receipt = Receipt::sign(&s.key, &v.manifest.bundle_id, &hash, "now", "published");
+    let receipt = Receipt::sign(&s.key, 1, &v.manifest.bundle_id, &hash, "now", "published");
     let receipt = serde_json::to_string(&receipt).unwrap();
     s.records
         .lock()
@@ -238,6 +238,7 @@ async fn the_service_status_is_read_back_until_final_and_a_refusal_can_be_sent_a
                 let now = st.lock().unwrap().clone();
                 serde_json::to_string(&certroom_protocol::BundleStatus::sign(
                     &k,
+                    1,
                     &id,
                     &now,
                     "2026-12-05T02:00:00Z",

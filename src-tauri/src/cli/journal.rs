@@ -64,11 +64,39 @@ pub fn verify_bundle(file: &std::path::Path, consoles: &[String]) -> Result<(), 
     }
 }
 
-/// `certroom certificate verify`: offline, with the service's public key. Fails if any
-/// certificate in the input does not verify.
-pub fn verify_certificate(input: &str, service_key: &str) -> Result<(), String> {
+/// `certroom certificate verify`: offline, with the service's public key or its key set file.
+/// Fails if any certificate in the input does not verify.
+pub fn verify_certificate(
+    input: &str,
+    service_key: Option<&str>,
+    key_set: Option<&std::path::Path>,
+) -> Result<(), String> {
     use certroom_core::message::UserMessage;
-    let key = certroom_kiosk::station::parse_public_key(service_key).map_err(|e| e.to_string())?;
+    let key: certroom_certificate::ServiceKeys = match (key_set, service_key) {
+        (Some(file), _) => {
+            let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let set = serde_json::from_slice(&bytes).map_err(|e| {
+                format!(
+                    "{} : jeu de clés illisible / unreadable key set: {e}",
+                    file.display()
+                )
+            })?;
+            certroom_certificate::ServiceKeys::from_set(set).map_err(|e| {
+                format!(
+                    "{} : {} / {}",
+                    file.display(),
+                    e.message_fr(),
+                    e.message_en()
+                )
+            })?
+        }
+        (None, Some(hex)) => certroom_kiosk::station::parse_public_key(hex)
+            .map_err(|e| e.to_string())?
+            .into(),
+        (None, None) => {
+            return Err("--service-key ou --key-set attendu / expected".into());
+        }
+    };
     let path = std::path::Path::new(input);
     let bytes = if input.len() < 4096 && path.is_file() {
         std::fs::read(path).map_err(|e| format!("{input}: {e}"))?

@@ -97,6 +97,7 @@ fn build(max_bundle_bytes: usize) -> Routes {
         .add(Method::GET, "/healthz", get(healthz))
         .add(Method::GET, "/openapi.json", get(openapi))
         .add(Method::GET, "/v1/server-key", get(server_key))
+        .add(Method::GET, "/v1/keys", get(key_set))
         .add(Method::POST, "/v1/bundles", post(post_bundle))
         .add(
             Method::GET,
@@ -349,6 +350,12 @@ async fn server_key(State(s): State<AppState>) -> Json<ServerKey> {
     })
 }
 
+/// Every key the service signed with, numbered, endorsed, revocations included
+/// (docs/certificate-format.md §10).
+async fn key_set(State(s): State<AppState>) -> Json<certroom_certificate::KeySet> {
+    Json(s.service.signer.key_set().clone())
+}
+
 async fn post_bundle(State(s): State<AppState>, body: axum::body::Body) -> ApiResult<Response> {
     let service = s.service.clone();
     let stored = s
@@ -388,12 +395,26 @@ async fn centre_report(s: &AppState, uai: &str, headers: &HeaderMap) -> ApiResul
     let token = bearer(headers).unwrap_or_default();
     let centre = s.service.authorise_centre(uai, token).await?;
     let sessions = s.service.centre_results(uai).await?;
-    Ok(crate::dto::centre_results(
+    let mut report = crate::dto::centre_results(
         &centre.uai,
         &centre.name,
         s.service.signer.public_key_hex(),
         &sessions,
-    ))
+    );
+    // What a revoked key signed goes out signed again, so that the office's reprint verifies.
+    for session in &mut report.sessions {
+        for c in session
+            .candidates
+            .iter_mut()
+            .filter_map(|c| c.certification.as_mut())
+        {
+            c.qr_text = c
+                .qr_text
+                .as_deref()
+                .and_then(|t| s.service.signer.current_qr(t));
+        }
+    }
+    Ok(report)
 }
 
 async fn centre_results(
@@ -450,14 +471,23 @@ struct Proof {
 }
 
 /// Whether the visitor showed they hold the certificate (or know its holder's birthdate); a
-/// wrong birthdate counts as a miss.
-fn proof_holds(c: &crate::model::Certification, p: &Proof) -> Option<bool> {
+/// wrong birthdate counts as a miss. A payload counts when it is this code's, signed by a key
+/// of the service that is not revoked: the one stored, or the same claims signed again after a
+/// revocation.
+fn proof_holds(
+    c: &crate::model::Certification,
+    p: &Proof,
+    keys: &certroom_certificate::ServiceKeys,
+) -> Option<bool> {
     if let Some(b) = p.birthdate.as_deref().filter(|b| !b.trim().is_empty()) {
         return Some(b.trim() == c.draft.birthdate);
     }
     let payload = p.payload.as_deref()?.trim();
-    let stored = c.qr_text.as_deref()?.rsplit_once('#')?.1;
-    Some(!payload.is_empty() && payload == stored)
+    if payload.is_empty() {
+        return Some(false);
+    }
+    let text = format!("https://proof/v/{}#{payload}", c.code);
+    Some(certroom_certificate::verify(&text, keys).is_ok_and(|claims| claims.code == c.code))
 }
 
 fn too_many(wait: std::time::Duration, json: bool) -> Response {
@@ -505,7 +535,7 @@ async fn verify(
     };
     match found {
         Some(c) if c.status == "valid" => {
-            let held = proof_holds(&c, &proof);
+            let held = proof_holds(&c, &proof, s.service.signer.trusted());
             if held == Some(false) {
                 s.budget.charge_miss(client, std::time::Instant::now());
             }

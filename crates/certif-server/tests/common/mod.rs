@@ -60,6 +60,19 @@ pub async fn service_on(
     dir: &Path,
     code_seed: Option<u64>,
 ) -> (Arc<Service>, Option<(String, String)>) {
+    service_with(
+        backend,
+        dir,
+        Signer::ephemeral(BASE_URL, code_seed).unwrap(),
+    )
+    .await
+}
+
+pub async fn service_with(
+    backend: &Backend,
+    dir: &Path,
+    signer: Signer,
+) -> (Arc<Service>, Option<(String, String)>) {
     let (db, pg) = match backend {
         Backend::Sqlite => (Database::Sqlite(dir.join("certif.db")), None),
         Backend::Postgres(url) => {
@@ -74,9 +87,12 @@ pub async fn service_on(
         }
     };
     let store = certif_server::store::open(&db).await.unwrap();
-    let signer = Arc::new(Signer::ephemeral(BASE_URL, code_seed).unwrap());
     (
-        Arc::new(Service::new(store, signer, DEFAULT_MAX_BUNDLE_BYTES)),
+        Arc::new(Service::new(
+            store,
+            Arc::new(signer),
+            DEFAULT_MAX_BUNDLE_BYTES,
+        )),
         pg,
     )
 }
@@ -85,8 +101,13 @@ impl Env {
     /// A server with one centre enrolled, its console registered and the bank uploaded, all
     /// through the admin API.
     pub async fn new(backend: &Backend) -> Env {
+        Self::with_signer(backend, Signer::ephemeral(BASE_URL, None).unwrap()).await
+    }
+
+    /// As [`Env::new`], the service signing with `signer` (keys kept in a data folder).
+    pub async fn with_signer(backend: &Backend, signer: Signer) -> Env {
         let dir = tempfile::tempdir().unwrap();
-        let (service, pg) = service_on(backend, dir.path(), None).await;
+        let (service, pg) = service_with(backend, dir.path(), signer).await;
         let app = App::from_service(service, Some(ADMIN));
         let server = bench::spawn(&app).await.unwrap();
         let room_dir = dir.path().join("room");
@@ -127,6 +148,19 @@ impl Env {
         assert_eq!(status, 200, "{body}");
         env.jury = env.app.service.add_jury_member("Mme Durand").await.unwrap();
         env
+    }
+
+    /// The service restarted on the same database with other keys (after `certif-server keys
+    /// rotate` or `revoke`): a new server on a new port.
+    pub async fn restart_with(&mut self, signer: Signer) {
+        let store = self.app.service.store.clone();
+        let service = Arc::new(Service::new(
+            store,
+            Arc::new(signer),
+            DEFAULT_MAX_BUNDLE_BYTES,
+        ));
+        self.app = App::from_service(service, Some(ADMIN));
+        self.server = bench::spawn(&self.app).await.unwrap();
     }
 
     /// The console declares the lab's PC, as a centre does before exam day.

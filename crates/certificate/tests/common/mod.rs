@@ -17,6 +17,11 @@ pub fn key(seed: u8) -> Ed25519KeyPair {
     Ed25519KeyPair::from_seed_unchecked(&[seed; 32]).expect("any 32 bytes are a seed")
 }
 
+/// What a verifier pinned on `key` trusts.
+pub fn trusted(key: &Ed25519KeyPair) -> certroom_certificate::ServiceKeys {
+    public(key).into()
+}
+
 pub fn public(key: &Ed25519KeyPair) -> [u8; 32] {
     key.public_key()
         .as_ref()
@@ -60,6 +65,7 @@ pub fn with_payload(qr: &str, bytes: &[u8]) -> String {
 /// code and `#` (14 characters after the base), then 96 fixed payload bytes plus the names'
 /// UTF-8 bytes, in unpadded base64.
 pub fn expected_len(base: &str, first: &str, last: &str) -> usize {
-    let bytes = 96 + first.len() + last.len();
+    // version, key id, code, two length bytes, dates, scores, levels, signature.
+    let bytes = 98 + first.len() + last.len();
     base.len() + 14 + (bytes * 4).div_ceil(3)
 }
