@@ -28,6 +28,11 @@ pub enum KeyringError {
         "{KEY_SET_FILE} : la clé n° {0} ne correspond pas à son fichier / key {0} does not match its file"
     )]
     Mismatch(u16),
+    #[error(
+        "la clé n° {0} est celle qui signe : faites d'abord `certif-server keys rotate`, puis \
+         révoquez-la / key {0} is the one signing: rotate first, then revoke it"
+    )]
+    RevokeCurrent(u16),
 }
 
 /// Where key `id`'s private half lives.
@@ -115,6 +120,9 @@ pub fn rotate(data_dir: &Path) -> Result<Keyring, KeyringError> {
 /// public half (to re-sign what it signed), and deleting is the operator's decision.
 pub fn revoke(data_dir: &Path, id: u16, reason: &str) -> Result<Keyring, KeyringError> {
     let ring = load_or_create(data_dir)?;
+    if id == ring.current_id {
+        return Err(KeyringError::RevokeCurrent(id));
+    }
     let set = ring.set.revoke(&ring.current, id, &crate::now(), reason)?;
     save(data_dir, &set)?;
     Ok(Keyring { set, ..ring })
@@ -142,7 +150,11 @@ mod tests {
 
         assert!(matches!(
             revoke(dir.path(), 2, "x"),
-            Err(KeyringError::Set(KeyError::NewestRevoked))
+            Err(KeyringError::RevokeCurrent(2))
+        ));
+        assert!(matches!(
+            revoke(dir.path(), 7, "x"),
+            Err(KeyringError::Set(KeyError::Unknown(7)))
         ));
         let revoked = revoke(dir.path(), 1, "fuite").unwrap();
         let mut client = ServiceKeys::from(pinned);

@@ -21,15 +21,7 @@ async fn upload_publishes_and_the_code_resolves(b: &common::Backend) {
     let content = certroom_core::Hash::of(&[&bundle]).to_hex();
     assert_eq!(receipt["content_hash"], content);
     // The receipt is signed by the key the service publishes.
-    let key: Value = env
-        .http
-        .get(env.url("/v1/server-key"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let key: Value = env.get_public("/v1/server-key").await;
     let key: [u8; 32] = certroom_core::hash::from_hex(key["public_key"].as_str().unwrap())
         .unwrap()
         .try_into()

@@ -46,15 +46,7 @@ async fn rotation_keeps_what_key_1_signed_and_revocation_refuses_it_everywhere()
     let rotated = keyring::rotate(keys.path()).unwrap();
     assert_eq!(rotated.current_id, 2);
     env.restart_with(signer(keys.path())).await;
-    let set: certroom_certificate::KeySet = env
-        .http
-        .get(env.url("/v1/keys"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let set: certroom_certificate::KeySet = env.get_public("/v1/keys").await;
     assert_eq!(set.keys.len(), 2);
     assert_eq!(office.accept(set.clone()), Ok(true));
 
@@ -94,15 +86,7 @@ async fn rotation_keeps_what_key_1_signed_and_revocation_refuses_it_everywhere()
     // `certif-server keys revoke 1` (it leaked), then a restart.
     keyring::revoke(keys.path(), 1, "clé divulguée").unwrap();
     env.restart_with(signer(keys.path())).await;
-    let revoked: certroom_certificate::KeySet = env
-        .http
-        .get(env.url("/v1/keys"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let revoked: certroom_certificate::KeySet = env.get_public("/v1/keys").await;
     assert_eq!(office.accept(revoked.clone()), Ok(true));
     assert!(matches!(
         certroom_certificate::verify(&qr_a[0], &office),

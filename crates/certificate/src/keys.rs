@@ -50,6 +50,19 @@ pub struct ServiceKey {
     pub revoked: Option<Revocation>,
 }
 
+impl ServiceKey {
+    /// Its public key, unless it is revoked.
+    pub fn usable(&self) -> Result<[u8; 32], KeyError> {
+        if let Some(r) = &self.revoked {
+            return Err(KeyError::Revoked {
+                id: self.id,
+                at: r.at.clone(),
+            });
+        }
+        parse_key(&self.public_key).ok_or(KeyError::Unknown(self.id))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Revocation {
     /// RFC 3339, UTC.
@@ -229,12 +242,7 @@ impl KeySet {
         next: &Ed25519KeyPair,
         created: &str,
     ) -> Result<KeySet, KeyError> {
-        let newest = self.newest()?;
-        if parse_key(&newest.public_key) != Some(public_of(current)) {
-            return Err(KeyError::Malformed(
-                "the signing key is not the newest key of the set".into(),
-            ));
-        }
+        let newest = self.newest_held(current)?;
         let id = newest
             .id
             .checked_add(1)
@@ -262,12 +270,7 @@ impl KeySet {
         at: &str,
         reason: &str,
     ) -> Result<KeySet, KeyError> {
-        let last = self.newest()?;
-        if parse_key(&last.public_key) != Some(public_of(newest)) {
-            return Err(KeyError::Malformed(
-                "the signing key is not the newest key of the set".into(),
-            ));
-        }
+        let last = self.newest_held(newest)?;
         if id == last.id {
             return Err(KeyError::NewestRevoked);
         }
@@ -276,17 +279,23 @@ impl KeySet {
             .iter_mut()
             .find(|k| k.id == id)
             .ok_or(KeyError::Unknown(id))?;
-        if let Some(r) = &key.revoked {
-            return Err(KeyError::Revoked {
-                id,
-                at: r.at.clone(),
-            });
-        }
+        key.usable()?;
         key.revoked = Some(Revocation {
             at: at.to_owned(),
             reason: reason.to_owned(),
         });
         Ok(Self::signed(keys, newest))
+    }
+
+    /// The newest key, which `key` must be: only it signs the set.
+    fn newest_held(&self, key: &Ed25519KeyPair) -> Result<&ServiceKey, KeyError> {
+        let newest = self.newest()?;
+        if parse_key(&newest.public_key) != Some(public_of(key)) {
+            return Err(KeyError::Malformed(
+                "the signing key is not the newest key of the set".into(),
+            ));
+        }
+        Ok(newest)
     }
 
     pub fn newest(&self) -> Result<&ServiceKey, KeyError> {
@@ -423,20 +432,12 @@ impl ServiceKeys {
     /// pinned key (whose number this verifier does not know; the signature decides).
     pub fn key(&self, id: u16) -> Result<[u8; 32], KeyError> {
         match &self.set {
-            Some(set) => {
-                let key = set
-                    .keys
-                    .iter()
-                    .find(|k| k.id == id)
-                    .ok_or(KeyError::Unknown(id))?;
-                if let Some(r) = &key.revoked {
-                    return Err(KeyError::Revoked {
-                        id,
-                        at: r.at.clone(),
-                    });
-                }
-                parse_key(&key.public_key).ok_or(KeyError::Unknown(id))
-            }
+            Some(set) => set
+                .keys
+                .iter()
+                .find(|k| k.id == id)
+                .ok_or(KeyError::Unknown(id))?
+                .usable(),
             None => self.pinned.ok_or(KeyError::Unknown(id)),
         }
     }

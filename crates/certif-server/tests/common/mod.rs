@@ -150,6 +150,13 @@ impl Env {
         env
     }
 
+    /// `GET path` without a token, its JSON body read as `T` (public endpoints).
+    pub async fn get_public<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let r = self.http.get(self.url(path)).send().await.unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        r.json().await.unwrap()
+    }
+
     /// The service restarted on the same database with other keys (after `certif-server keys
     /// rotate` or `revoke`): a new server on a new port.
     pub async fn restart_with(&mut self, signer: Signer) {
