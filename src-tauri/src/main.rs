@@ -112,6 +112,17 @@ enum StationCommand {
     },
     /// Prints where this station keeps its data.
     Where,
+    /// Vérifie ce qui empêcherait le jour de l'examen sur ce poste : dossier de données, espace
+    /// disque, écriture durable, code de sortie, banque, appairage et poste du surveillant,
+    /// affichage, session verrouillée, bus d'accessibilité. Code de sortie 1 si un point bloque.
+    /// Checks what would stop exam day on this PC; exit status 1 if anything would.
+    ///
+    /// Exemple : sudo -u certroom-kiosk certroom station check
+    Check {
+        /// Une ligne JSON par point. / One JSON object per item.
+        #[arg(long)]
+        json: bool,
+    },
     /// Lab set-up: pairs this PC with the room hub shown on the console (address and certificate
     /// fingerprint), prints the pairing code to confirm there, and waits for the confirmation.
     Pair {
@@ -420,6 +431,7 @@ fn main() -> ExitCode {
                 label,
                 wait,
             } => cli::room::pair(&data, &hub, &fingerprint, &label, wait),
+            StationCommand::Check { json } => cli::station::check(data.path(), json),
             StationCommand::Where => {
                 out!("{}", data.path().display());
                 Ok(())

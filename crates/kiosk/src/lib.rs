@@ -5,6 +5,7 @@
 
 pub mod live;
 pub mod lockdown_log;
+pub mod readiness;
 pub mod screen;
 pub mod sitting;
 pub mod station;

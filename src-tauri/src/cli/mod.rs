@@ -16,6 +16,7 @@ pub mod journal;
 pub mod room;
 pub mod session;
 pub mod sim;
+pub mod station;
 
 /// What [`out!`] does with a line: written, or the process ends (exit 0 on a closed pipe).
 pub fn write_line(w: &mut impl std::io::Write, line: std::fmt::Arguments<'_>) {
