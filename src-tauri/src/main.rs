@@ -114,7 +114,8 @@ enum StationCommand {
     Where,
     /// Vérifie ce qui empêcherait le jour de l'examen sur ce poste : dossier de données, espace
     /// disque, écriture durable, code de sortie, banque, appairage et poste du surveillant,
-    /// affichage, session verrouillée, bus d'accessibilité. Code de sortie 1 si un point bloque.
+    /// version et horloge de la console, affichage, session verrouillée, bus d'accessibilité.
+    /// Code de sortie 1 si un point bloque.
     /// Checks what would stop exam day on this PC; exit status 1 if anything would.
     ///
     /// Exemple : sudo -u certroom-kiosk certroom station check

@@ -412,6 +412,7 @@ impl Hub {
             .route("/v1/kiosk", get(kiosk_socket))
             .route("/v1/console", get(console_socket))
             .route("/v1/health", get(|| async { "ok" }))
+            .route("/v1/about", get(about_socket))
             .with_state(self.clone());
         let _ = self.inner.shutdown.send(false);
         let mut stop_rx = self.inner.shutdown.subscribe();
@@ -496,6 +497,23 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
 
 fn text<T: serde::Serialize>(msg: &T) -> Message {
     Message::Text(serde_json::to_string(msg).unwrap_or_default().into())
+}
+
+/// What a lab PC's readiness check compares with its own (`certroom station check`): this
+/// software's version and the hub's clock. Nothing in it is secret; it is sent once, then the
+/// socket closes.
+async fn about_socket(
+    axum::Extension(slot): axum::Extension<Arc<Slot>>,
+    ws: WebSocketUpgrade,
+) -> impl IntoResponse {
+    ws.on_upgrade(move |mut socket| async move {
+        let _slot = slot;
+        let about = certroom_protocol::HubAbout::now();
+        if let Ok(text) = serde_json::to_string(&about) {
+            let _ = socket.send(Message::Text(text.into())).await;
+        }
+        let _ = socket.close().await;
+    })
 }
 
 async fn kiosk_socket(

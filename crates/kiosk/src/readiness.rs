@@ -3,7 +3,7 @@
 //! what it saw into findings, so that each item is tested by making it fail.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde::Serialize;
 
@@ -14,8 +14,9 @@ pub const MIN_FREE_BYTES: u64 = 500 * 1024 * 1024;
 /// Slowest acceptable durable write (p99 of [`FSYNC_SAMPLES`]): every answer waits for one.
 pub const MAX_FSYNC_MS: f64 = 50.0;
 const FSYNC_SAMPLES: usize = 20;
-/// How long the hub may take to accept a connection.
-const HUB_TIMEOUT: Duration = Duration::from_secs(2);
+/// Largest difference between this PC's clock and the hub's: journals are stamped by the PC, and
+/// the service holds a test whose start precedes its PC's declaration.
+pub const MAX_CLOCK_OFFSET_MS: i64 = 2000;
 
 /// Where to look; the defaults are this machine's, tests point them elsewhere.
 #[derive(Debug, Clone)]
@@ -60,11 +61,18 @@ pub struct Observed {
     pub config: Result<StationFacts, String>,
     /// What the bank pack's header says, or why there is none.
     pub bank: Result<String, String>,
-    /// Whether the paired hub accepted a connection, or why not.
-    pub hub: Option<Result<(), String>>,
+    /// What the paired hub said (over its pinned certificate), or why it could not be asked.
+    pub hub: Option<Result<HubFacts, String>>,
     pub display: Option<String>,
     pub cage: Option<PathBuf>,
     pub accessibility_bus: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HubFacts {
+    pub version: String,
+    /// The hub's clock minus this PC's, at the middle of the exchange.
+    pub clock_offset_ms: i64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -72,13 +80,14 @@ pub struct StationFacts {
     pub exit_code: bool,
     pub bank_publisher: bool,
     pub hub: Option<String>,
+    pub fingerprint: Option<String>,
 }
 
 /// One line of the report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     /// Stable: `data_folder`, `disk_space`, `fsync`, `exit_code`, `bank`, `pairing`, `hub`,
-    /// `display`, `cage`, `accessibility`.
+    /// `version`, `clock`, `display`, `cage`, `accessibility`.
     pub item: &'static str,
     pub ok: bool,
     pub fr: String,
@@ -97,14 +106,15 @@ pub fn observe(probe: &Probe) -> Observed {
         .map(|c| StationFacts {
             exit_code: c.exit_code.is_some(),
             bank_publisher: c.bank_publisher.is_some(),
+            fingerprint: c.hub.as_ref().map(|h| h.fingerprint.clone()),
             hub: c.hub.map(|h| h.address),
         })
         .map_err(|e| e.to_string());
     let hub = config
         .as_ref()
         .ok()
-        .and_then(|c| c.hub.clone())
-        .map(|address| knock(&address));
+        .and_then(|c| Some((c.hub.clone()?, c.fingerprint.clone()?)))
+        .map(|(address, pin)| ask_hub(&address, &pin));
     Observed {
         unwritable: fsync_latencies(dir).err(),
         free_bytes: rustix::fs::statvfs(dir)
@@ -174,11 +184,28 @@ fn bank_header(path: &Path) -> Result<String, String> {
     })
 }
 
-fn knock(address: &str) -> Result<(), String> {
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Connects as the kiosk does (TLS pinned on the hub's certificate) and asks its version and
+/// time.
+fn ask_hub(address: &str, pin: &str) -> Result<HubFacts, String> {
     let addr: std::net::SocketAddr = address.parse().map_err(|_| format!("adresse {address}"))?;
-    std::net::TcpStream::connect_timeout(&addr, HUB_TIMEOUT)
-        .map(drop)
-        .map_err(|e| e.to_string())
+    let pin = certroom_protocol::Fingerprint::parse(pin).map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let sent = now_ms();
+    let about = runtime
+        .block_on(certroom_protocol::hub_about(addr, pin))
+        .map_err(|e| e.to_string())?;
+    let received = now_ms();
+    Ok(HubFacts {
+        version: about.version,
+        clock_offset_ms: about.time_ms - (sent + received) / 2,
+    })
 }
 
 /// Every item, in the order a technician fixes them.
@@ -243,11 +270,24 @@ pub fn judge(o: &Observed) -> Vec<Finding> {
         Some(address) => finding("pairing", true, format!("Appairé au poste du surveillant ({address})"), format!("Paired with the invigilator's PC ({address})")),
         None => finding("pairing", false, "Poste non appairé : appairez-le depuis la console du surveillant (`certroom station pair`).".into(), "Not paired: pair it from the invigilator's console (`certroom station pair`).".into()),
     });
-    if let Some(hub) = &o.hub {
-        f.push(match hub {
-            Ok(()) => finding("hub", true, "Poste du surveillant joignable".into(), "Invigilator's PC reachable".into()),
-            Err(why) => finding("hub", false, format!("Poste du surveillant injoignable ({why}) : la console est-elle ouverte sur ce réseau ?"), format!("Invigilator's PC unreachable ({why}): is the console open on this network?")),
-        });
+    match &o.hub {
+        None => {}
+        Some(Err(why)) => f.push(finding("hub", false, format!("Poste du surveillant injoignable ({why}) : la console est-elle ouverte sur ce réseau ?"), format!("Invigilator's PC unreachable ({why}): is the console open on this network?"))),
+        Some(Ok(hub)) => {
+            f.push(finding("hub", true, "Poste du surveillant joignable (certificat épinglé)".into(), "Invigilator's PC reachable (pinned certificate)".into()));
+            let mine = env!("CARGO_PKG_VERSION");
+            f.push(if hub.version == mine {
+                finding("version", true, format!("Même version que la console ({mine})"), format!("Same version as the console ({mine})"))
+            } else {
+                finding("version", false, format!("Versions différentes : console {}, ce poste {mine}. Installez la même version partout avant l'examen.", hub.version), format!("Different versions: console {}, this PC {mine}. Install the same version everywhere before the exam.", hub.version))
+            });
+            let off = hub.clock_offset_ms;
+            f.push(if off.abs() <= MAX_CLOCK_OFFSET_MS {
+                finding("clock", true, format!("Horloge à l'heure de la console ({off} ms)"), format!("Clock in step with the console ({off} ms)"))
+            } else {
+                finding("clock", false, format!("Horloge décalée de {:.1} s par rapport à la console : réglez l'heure (NTP) sur ce poste.", off as f64 / 1000.0), format!("Clock {:.1} s off the console's: set the time (NTP) on this PC.", off as f64 / 1000.0))
+            });
+        }
     }
     f.push(match &o.display {
         Some(d) => finding("display", true, format!("Affichage : {d}"), format!("Display: {d}")),
@@ -288,9 +328,13 @@ mod tests {
                 exit_code: true,
                 bank_publisher: true,
                 hub: Some("10.0.0.2:4443".into()),
+                fingerprint: Some("00".repeat(32)),
             }),
             bank: Ok("banque abc".into()),
-            hub: Some(Ok(())),
+            hub: Some(Ok(HubFacts {
+                version: env!("CARGO_PKG_VERSION").into(),
+                clock_offset_ms: -MAX_CLOCK_OFFSET_MS,
+            })),
             display: Some(":0".into()),
             cage: Some("/usr/bin/cage".into()),
             accessibility_bus: Some("/usr/libexec/at-spi-bus-launcher".into()),
@@ -348,6 +392,22 @@ mod tests {
                 }),
             ),
             ("hub", Box::new(|o| o.hub = Some(Err("refusé".into())))),
+            (
+                "version",
+                Box::new(|o| {
+                    if let Some(Ok(h)) = &mut o.hub {
+                        h.version = "0.0.1".into()
+                    }
+                }),
+            ),
+            (
+                "clock",
+                Box::new(|o| {
+                    if let Some(Ok(h)) = &mut o.hub {
+                        h.clock_offset_ms = MAX_CLOCK_OFFSET_MS + 1
+                    }
+                }),
+            ),
             ("display", Box::new(|o| o.display = None)),
             ("cage", Box::new(|o| o.cage = None)),
             ("accessibility", Box::new(|o| o.accessibility_bus = None)),

@@ -106,6 +106,39 @@ pub async fn connect_socket_from(
     Ok(ws)
 }
 
+/// The hub's version and clock, as `GET /v1/about` sends them over the pinned connection.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HubAbout {
+    /// The certroom version the console runs.
+    pub version: String,
+    /// The hub's clock, milliseconds since the Unix epoch.
+    pub time_ms: i64,
+}
+
+impl HubAbout {
+    pub fn now() -> HubAbout {
+        HubAbout {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            time_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+        }
+    }
+}
+
+/// Asks the pinned hub its version and the time; also says the hub is up and is the one pinned.
+pub async fn hub_about(addr: SocketAddr, pin: Fingerprint) -> Result<HubAbout, LinkError> {
+    let mut socket = connect_socket(addr, pin, "/v1/about").await?;
+    let first = tokio::time::timeout(REQUEST_TIMEOUT, socket.next())
+        .await
+        .map_err(|_| LinkError::Timeout)?;
+    match first {
+        Some(Ok(Message::Text(text))) => serde_json::from_str(text.as_str())
+            .map_err(|e| LinkError::Unreachable(format!("about: {e}"))),
+        other => Err(LinkError::Unreachable(format!("about: {other:?}"))),
+    }
+}
+
 type Waiters<T = Reply> = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<T, WireError>>>>>;
 
 /// A kiosk's live connection. Requests are answered after the hub committed them; commands the

@@ -20,7 +20,7 @@ pub mod service;
 pub mod stations;
 
 #[cfg(feature = "client")]
-pub use client::{ConsoleLink, KioskLink, LinkError};
+pub use client::{hub_about, ConsoleLink, HubAbout, KioskLink, LinkError};
 pub use console::{
     AbortReason, ConsoleCommand, ConsoleEvent, ConsoleRequest, Incident, PairingRequest, RoomView,
     Tile, TileStatus, INCIDENT_CODES,
