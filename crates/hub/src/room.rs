@@ -1088,6 +1088,7 @@ impl Room {
             } else {
                 Vec::new()
             },
+            hub_version: env!("CARGO_PKG_VERSION").to_owned(),
         }
     }
 

@@ -501,6 +501,8 @@ fn state(station_candidate: Option<i64>, test: Option<&str>, synced: u64, paused
             test_id: test.map(str::to_owned),
             synced_seq: synced,
             forget: vec![],
+            // Every hello tells the kiosk which version the console runs.
+            hub_version: env!("CARGO_PKG_VERSION").into(),
         },
     }
 }
@@ -558,6 +560,7 @@ fn stranger_hello(n: u64) -> Step {
                 test_id: None,
                 synced_seq: 0,
                 forget: vec![],
+                hub_version: env!("CARGO_PKG_VERSION").into(),
             },
         })
         .unrecorded(),

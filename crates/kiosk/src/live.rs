@@ -29,6 +29,21 @@ pub enum LiveError {
     Unexpected,
     #[error("le surveillant n'a pas confirmé l'appairage à temps / the console did not confirm the pairing in time")]
     NotConfirmed,
+    #[error("ce poste est en version {mine}, la console en version {hub} / this PC runs version {mine}, the console {hub}")]
+    VersionMismatch { hub: String, mine: String },
+}
+
+/// Whether this kiosk may sit tests through a hub of `hub_version` (empty: a hub too old to say).
+fn same_version(hub_version: &str) -> Result<(), LiveError> {
+    let mine = env!("CARGO_PKG_VERSION");
+    if hub_version.is_empty() || hub_version == mine {
+        Ok(())
+    } else {
+        Err(LiveError::VersionMismatch {
+            hub: hub_version.to_owned(),
+            mine: mine.to_owned(),
+        })
+    }
 }
 
 pub struct LiveKiosk {
@@ -87,6 +102,7 @@ impl LiveKiosk {
         let Reply::State { station } = self.link.request(KioskMessage::Hello).await? else {
             return Err(LiveError::Unexpected);
         };
+        same_version(&station.hub_version)?;
         self.candidate = station.candidate;
         if !station.forget.is_empty() {
             let forget = station.forget;
@@ -299,6 +315,8 @@ pub struct LiveRoom {
     sitting: Arc<Mutex<Sitting>>,
     access_given: std::sync::atomic::AtomicBool,
     wake: Arc<tokio::sync::Notify>,
+    /// Why the hub that answers cannot be used (another version), shown instead of "unreachable".
+    refusal: Mutex<Option<WireError>>,
 }
 
 /// Called when the kiosk's screen may have changed (the window then asks for it again).
@@ -318,6 +336,20 @@ fn refused(e: LiveError) -> WireError {
     match e {
         LiveError::Link(LinkError::Refused(w)) => w,
         LiveError::Kiosk(k) => WireError::from(&k),
+        LiveError::VersionMismatch { hub, mine } => WireError {
+            code: "kiosk.version_mismatch".into(),
+            message_fr: format!(
+                "Ce poste (certroom {mine}) et la console du surveillant (certroom {hub}) n'ont \
+                 pas la même version : aucune épreuve ne peut commencer ici. Prévenez le \
+                 référent numérique pour mettre ce poste à jour."
+            ),
+            message_en: format!(
+                "This PC (certroom {mine}) and the invigilator's console (certroom {hub}) run \
+                 different versions: no test can start here. Ask the school's IT contact to \
+                 update this PC."
+            ),
+            last_n: None,
+        },
         other => WireError {
             code: "kiosk.hub_unreachable".into(),
             message_fr: format!(
@@ -346,6 +378,7 @@ impl LiveRoom {
             sitting: sitting.clone(),
             access_given: std::sync::atomic::AtomicBool::new(false),
             wake: Arc::new(tokio::sync::Notify::new()),
+            refusal: Mutex::new(None),
         });
         let r = room.clone();
         let counter = Arc::new(AtomicU64::new(0));
@@ -356,7 +389,14 @@ impl LiveRoom {
                         .await;
                 if let Ok(mut live) = connected {
                     let commands = live.take_commands();
-                    let _ = live.hello().await;
+                    if let Err(e @ LiveError::VersionMismatch { .. }) = live.hello().await {
+                        tracing::error!(error = %e, "hub of another version");
+                        *r.refusal.lock().unwrap_or_else(|p| p.into_inner()) = Some(refused(e));
+                        on_change();
+                        tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+                        continue;
+                    }
+                    *r.refusal.lock().unwrap_or_else(|p| p.into_inner()) = None;
                     *r.live.lock().await = Some(live);
                     on_change();
                     if let Some(mut commands) = commands {
@@ -420,7 +460,12 @@ impl LiveRoom {
     async fn connected(&self) -> Result<tokio::sync::MutexGuard<'_, Option<LiveKiosk>>, WireError> {
         let guard = self.live.lock().await;
         if guard.is_none() {
-            return Err(unreachable());
+            let refusal = self
+                .refusal
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            return Err(refusal.unwrap_or_else(unreachable));
         }
         Ok(guard)
     }
@@ -539,4 +584,24 @@ pub async fn pair(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hub_of_another_version_is_named_on_the_screen_in_french() {
+        assert!(same_version(env!("CARGO_PKG_VERSION")).is_ok());
+        assert!(
+            same_version("").is_ok(),
+            "a hub too old to say is not refused"
+        );
+        let e = same_version("0.0.1").unwrap_err();
+        let shown = refused(e);
+        assert_eq!(shown.code, "kiosk.version_mismatch");
+        assert!(shown.message_fr.contains("0.0.1"), "{}", shown.message_fr);
+        assert!(shown.message_fr.contains(env!("CARGO_PKG_VERSION")));
+        assert!(shown.message_fr.contains("référent numérique"));
+    }
 }

@@ -83,6 +83,10 @@ pub struct StationState {
     /// the kiosk deletes them from its journal.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub forget: Vec<String>,
+    /// The certroom version the console runs: a kiosk of another version does not sit tests
+    /// through it (it says so on its screen). Empty from hubs that did not send it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hub_version: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
