@@ -1,5 +1,5 @@
 // The lab PC session: the kiosk inside cage, the Wayland compositor that shows one application
-// and nothing else (assets/lab-pc/certroom-kiosk.service). Run on wlroots' headless backend, as
+// and nothing else (packaging/lab-pc/certroom-kiosk.service). Run on wlroots' headless backend, as
 // an unprivileged user like the real unit: cage refuses to run as root.
 import { after, it } from "node:test";
 import assert from "node:assert/strict";
