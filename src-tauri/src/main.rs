@@ -24,7 +24,16 @@ use std::process::ExitCode;
 #[command(
     name = "certroom",
     version,
-    about = "Salles de certification des compétences numériques, hors ligne d'abord"
+    about = "Salles de certification des compétences numériques, hors ligne d'abord",
+    after_help = "Exemples / examples:
+  certroom console                                   console du surveillant (menu : « Console du surveillant »)
+  certroom office                                    secrétariat : attestations
+  certroom session create --site \"Collège J. Moulin\" --room B12 --date 12/03/2027 \\
+    --start-time 09:00 --invigilator \"M. Durand\"    une session
+  certroom session import --session 1 eleves.ods     candidats, tout ou rien
+  sudo -u certroom-kiosk certroom station check      ce poste est-il prêt ?
+  certroom certificate verify --key-set cles.json attestations.pdf
+  certroom logs export journaux.zip                  pour l'assistance"
 )]
 struct Cli {
     /// Folder holding this station's databases, keys and logs.
@@ -36,13 +45,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Candidate kiosk (locked-down fullscreen window).
+    /// Kiosque du candidat (plein écran verrouillé) / candidate kiosk.
     Kiosk,
-    /// Invigilator console.
+    /// Console du surveillant / invigilator console.
     Console,
-    /// School office: certificates.
+    /// Secrétariat : attestations / school office: certificates.
     Office,
-    /// Lab PC set-up.
+    /// Installation d'un poste de salle / lab PC set-up.
     Station {
         #[command(subcommand)]
         command: StationCommand,
@@ -52,7 +61,7 @@ enum Command {
         #[command(subcommand)]
         command: LogsCommand,
     },
-    /// Certification sessions in the console's database.
+    /// Sessions de certification de la console / certification sessions.
     Session {
         /// The console database (default: console.db in the data folder).
         #[arg(long, global = true)]
@@ -60,22 +69,22 @@ enum Command {
         #[command(subcommand)]
         command: SessionCommand,
     },
-    /// Question banks.
+    /// Banques de questions / question banks.
     Bank {
         #[command(subcommand)]
         command: BankCommand,
     },
-    /// Candidate journals.
+    /// Journaux des candidats / candidate journals.
     Journal {
         #[command(subcommand)]
         command: JournalCommand,
     },
-    /// Certificates printed by the office.
+    /// Attestations imprimées par le secrétariat / certificates.
     Certificate {
         #[command(subcommand)]
         command: CertificateCommand,
     },
-    /// Signed result bundles.
+    /// Lots de résultats signés / signed result bundles.
     Bundle {
         #[command(subcommand)]
         command: BundleCommand,
@@ -597,4 +606,43 @@ fn set_exit_code(data: &station::DataDir) -> Result<(), String> {
     config.save(&path).map_err(|e| e.to_string())?;
     eprintln!("certroom: exit code set in {}", path.display());
     Ok(())
+}
+
+#[cfg(test)]
+mod help_examples {
+    use clap::{CommandFactory, Parser};
+
+    /// The examples under `certroom --help` are commands as written: a renamed option fails here.
+    #[test]
+    fn every_example_in_the_help_parses() {
+        let help = super::Cli::command()
+            .get_after_help()
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        let mut examples = Vec::new();
+        let mut pending = String::new();
+        for line in help.lines().skip(1) {
+            // The command, then two spaces or more before what it does.
+            let command = line.trim().split("  ").next().unwrap_or_default();
+            let command = command
+                .strip_prefix("sudo -u certroom-kiosk ")
+                .unwrap_or(command);
+            match command.strip_suffix('\\') {
+                Some(head) => pending.push_str(head),
+                None => examples.push(std::mem::take(&mut pending) + command),
+            }
+        }
+        assert!(examples.len() >= 6, "{examples:?}");
+        for example in examples {
+            let words = shlex::split(&example).unwrap_or_default();
+            assert_eq!(
+                words.first().map(String::as_str),
+                Some("certroom"),
+                "{example}"
+            );
+            if let Err(e) = super::Cli::try_parse_from(&words) {
+                panic!("{example}: {e}");
+            }
+        }
+    }
 }
