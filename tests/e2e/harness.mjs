@@ -158,15 +158,22 @@ export function setUpKiosk(dataDir) {
 
 /** Gives some answer to the kiosk's current question, whatever its format, and validates it. */
 export async function answerCurrent(browser) {
-  const radio = await browser.$$("#answer-form input[type=radio]");
-  const boxes = await browser.$$("#answer-form input[type=checkbox]");
-  if (radio.length) await radio[0].click();
-  else if (boxes.length) await boxes[0].click();
-  else {
-    for (const input of await browser.$$("#answer-form input[type=text], #answer-form input:not([type])")) await input.setValue("12");
-    for (const select of await browser.$$("#answer-form select")) await select.selectByIndex(1);
+  // The form stays disabled while the previous answer is acknowledged, and a click on a disabled
+  // control is silently lost: wait for it, and answer again (once nothing took) before validating.
+  await browser.$("#answer-form input, #answer-form select").waitForEnabled({ timeout: 10000 });
+  const validate = browser.$("#validate");
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const radio = await browser.$$("#answer-form input[type=radio]");
+    const boxes = await browser.$$("#answer-form input[type=checkbox]");
+    if (radio.length) await radio[0].click();
+    else if (boxes.length) await boxes[0].click();
+    else {
+      for (const input of await browser.$$("#answer-form input[type=text], #answer-form input:not([type])")) await input.setValue("12");
+      for (const select of await browser.$$("#answer-form select")) await select.selectByIndex(1);
+    }
+    if (await validate.waitForEnabled({ timeout: 2000 }).then(() => true, () => false)) break;
   }
-  await browser.$("#validate").click();
+  await validate.click();
 }
 
 /** Sets a field through the page: WebKitWebDriver drops the second of two identical key presses,
