@@ -115,12 +115,13 @@ pub fn observe(probe: &Probe) -> Observed {
         .ok()
         .and_then(|c| Some((c.hub.clone()?, c.fingerprint.clone()?)))
         .map(|(address, pin)| ask_hub(&address, &pin));
+    let latencies = fsync_latencies(dir);
     Observed {
-        unwritable: fsync_latencies(dir).err(),
+        unwritable: latencies.as_ref().err().cloned(),
         free_bytes: rustix::fs::statvfs(dir)
             .ok()
             .map(|s| s.f_bavail.saturating_mul(s.f_frsize)),
-        fsync_p99_ms: fsync_latencies(dir).ok().map(|l| p99(&l)),
+        fsync_p99_ms: latencies.ok().map(|l| p99(&l)),
         config,
         bank: bank_header(&dir.join(BANK_PACK_FILE)),
         hub,
