@@ -11,7 +11,7 @@ use certroom_centre::centre::CentreDraft;
 use certroom_centre::enrolment::CandidateFields;
 use certroom_centre::session::SessionDraft;
 use certroom_console::{
-    CandidateView, CentreView, LabStation, OutboxStatus, RoomInfo, SessionView,
+    CandidateView, CentreView, LabStation, OutboxStatus, RoomInfo, SessionView, StandbyStatus,
 };
 use certroom_core::Response;
 use certroom_kiosk::screen::AttachmentView;
@@ -108,6 +108,7 @@ fn bindings() {
     files.export::<ConsoleEvent>();
     files.export::<OutboxStatus>();
     files.export::<LabStation>();
+    files.export::<StandbyStatus>();
     // The office's commands, and `office://progress`.
     files.export::<OfficeSettingsDto>();
     files.export::<OfficeSettingsInput>();

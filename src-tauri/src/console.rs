@@ -10,6 +10,7 @@ use certroom_centre::enrolment::{CandidateFields, ExportFormat};
 use certroom_centre::session::SessionDraft;
 use certroom_console::{
     CandidateView, CentreView, Console, LabStation, OutboxStatus, RoomInfo, SessionView,
+    StandbyStatus,
 };
 use certroom_protocol::ConsoleCommand;
 use serde::Serialize;
@@ -203,12 +204,16 @@ pub async fn room_open(
     bind: String,
 ) -> Result<RoomInfo, AppError> {
     let console: Arc<Console> = state.console()?.clone();
-    let pushes = Arc::new(move |event| {
-        let _ = app.emit_to("console", "room://event", event);
-    });
     Ok(console
-        .open_room(session, &password, &bank_key, &bind, pushes)
+        .open_room(session, &password, &bank_key, &bind, room_pushes(app))
         .await?)
+}
+
+/// The hub's pushes, delivered to the console window as `room://event`.
+pub fn room_pushes(app: AppHandle) -> certroom_console::Pushes {
+    Arc::new(move |event| {
+        let _ = app.emit_to("console", "room://event", event);
+    })
 }
 
 #[tauri::command]
@@ -219,6 +224,38 @@ pub fn room_view(state: State<'_, AppState>) -> Result<Option<RoomInfo>, AppErro
 #[tauri::command]
 pub fn room_command(state: State<'_, AppState>, command: ConsoleCommand) -> Result<(), AppError> {
     Ok(state.console()?.room_command(command)?)
+}
+
+/// Sends the session's sealed bank pack (the file the invigilator chose) to the room's PCs.
+#[tauri::command]
+pub fn room_offer_bank(state: State<'_, AppState>, pack: Vec<u8>) -> Result<(), AppError> {
+    Ok(state.console()?.offer_bank(pack)?)
+}
+
+/// Where the console's standby copy stands (`None`: no medium given yet).
+#[tauri::command]
+pub fn standby_status(state: State<'_, AppState>) -> Result<Option<StandbyStatus>, AppError> {
+    Ok(state.console()?.standby_status()?)
+}
+
+/// The invigilator chooses the medium for the standby copy (a USB key, a share): the copy
+/// starts there, and the recovery code is shown. `None` if the choice was cancelled.
+#[tauri::command]
+pub async fn standby_choose(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Option<StandbyStatus>, AppError> {
+    let console = state.console()?.clone();
+    let chooser = state.save_as.clone();
+    let chosen = tauri::async_runtime::spawn_blocking(move || {
+        chooser.choose_folder(&app, "Support de la copie de secours")
+    })
+    .await
+    .map_err(|e| AppError::internal("standby", e))?;
+    let Some(folder) = chosen else {
+        return Ok(None);
+    };
+    Ok(Some(console.start_standby(&folder)?))
 }
 
 /// The session report (procès-verbal), once the room is finalized.

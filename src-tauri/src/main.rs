@@ -12,6 +12,7 @@ mod kiosk;
 mod logs;
 mod office;
 
+mod save_as;
 mod shell;
 mod station;
 
@@ -48,7 +49,12 @@ enum Command {
     /// Kiosque du candidat (plein écran verrouillé) / candidate kiosk.
     Kiosk,
     /// Console du surveillant / invigilator console.
-    Console,
+    Console {
+        /// Démonstration : ouvre directement la salle préparée par `certroom sim demo-room`
+        /// (lue dans le dossier de données). / Demo: opens the room `sim demo-room` prepared.
+        #[arg(long)]
+        open_demo_room: bool,
+    },
     /// Secrétariat : attestations / school office: certificates.
     Office,
     /// Installation d'un poste de salle / lab PC set-up.
@@ -60,6 +66,12 @@ enum Command {
     Logs {
         #[command(subcommand)]
         command: LogsCommand,
+    },
+    /// Copie de secours de la console, pour qu'un PC de secours reprenne la salle si le poste
+    /// surveillant tombe / the console's standby copy, for a spare PC to take the room over.
+    Standby {
+        #[command(subcommand)]
+        command: StandbyCommand,
     },
     /// Sessions de certification de la console / certification sessions.
     Session {
@@ -112,9 +124,11 @@ enum LogsCommand {
 enum StationCommand {
     /// Sets the invigilator's exit code of this kiosk (read from standard input, one line).
     SetExitCode,
-    /// Installs a bank pack on this kiosk and pins the publisher key it must be signed by.
+    /// Fixe l'éditeur de confiance des banques et, si un paquet est donné, l'installe (sinon la
+    /// console l'enverra au poste appairé). / Pins the bank publisher and installs a pack, if
+    /// given (otherwise the paired console sends it).
     InstallBank {
-        pack: PathBuf,
+        pack: Option<PathBuf>,
         /// Hex Ed25519 public key printed by `certroom bank pack`.
         #[arg(long)]
         publisher: String,
@@ -133,20 +147,56 @@ enum StationCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Lab set-up: pairs this PC with the room hub shown on the console (address and certificate
-    /// fingerprint), prints the pairing code to confirm there, and waits for the confirmation.
+    /// Appaire ce poste avec la console du surveillant : donnez son nom (ou son adresse) ;
+    /// les deux écrans affichent le même code à 6 chiffres, à confirmer sur la console.
+    /// / Pairs this PC with the invigilator's console by its name; confirm the same code on both
+    /// screens.
+    ///
+    /// Exemple : sudo -u certroom-kiosk certroom --data-dir /var/lib/certroom station pair --hub salle12-console --label PC-07
     Pair {
+        /// Nom ou adresse de la console, port 7443 par défaut (ex. salle12-console,
+        /// 192.168.1.10:7443). / The console's name or address.
         #[arg(long)]
         hub: String,
-        /// The fingerprint the console shows (hex, spaces allowed).
+        /// Empreinte affichée par la console, si vous préférez la recopier (facultatif : le code
+        /// à comparer suffit). / The fingerprint the console shows (optional).
         #[arg(long)]
-        fingerprint: String,
-        /// How the console lists this PC.
+        fingerprint: Option<String>,
+        /// Nom du poste sur la console. / How the console lists this PC.
         #[arg(long, default_value = "PC")]
         label: String,
-        /// Seconds to wait for the console's confirmation.
+        /// Secondes d'attente de la confirmation. / Seconds to wait for the confirmation.
         #[arg(long, default_value_t = 600)]
         wait: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum StandbyCommand {
+    /// Copie en continu ce qu'il faut pour reprendre la salle (identité de la salle, clé de la
+    /// console, sessions, décisions) dans un dossier d'un autre support : clé USB, partage d'un
+    /// autre PC. Chiffrée ; affiche le code de reprise à noter. La copie commence à l'ouverture
+    /// de la salle (ou tout de suite si elle est ouverte dans la console).
+    /// / Keeps an encrypted copy of what the room needs on another medium; prints the recovery code.
+    ///
+    /// Exemple : certroom standby start --to /media/cle-usb
+    Start {
+        /// Dossier du support (monté). / The medium's folder.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Sur le PC de secours : recrée les données de la console à partir de la copie (dans le
+    /// dossier de données, qui doit être vide), avec le code de reprise lu sur l'entrée standard.
+    /// Ouvrez ensuite la console et la salle comme d'habitude.
+    /// / On the spare PC: rebuilds the console's data from the copy (recovery code on stdin).
+    ///
+    /// Exemple : certroom standby restore --from /media/cle-usb
+    Restore {
+        /// Le support, ou le dossier de la copie. / The medium, or the copy's folder.
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -347,6 +397,23 @@ enum SimCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Prépare la salle de démonstration : une console (centre, session de six candidats, banque
+    /// scellée) et un poste déjà appairé avec elle, sur cette machine. / Prepares the demo room.
+    DemoRoom {
+        /// Dossier de données de la console (nouveau). / The console's data folder (new).
+        #[arg(long)]
+        console: PathBuf,
+        /// Dossier de données du poste (nouveau). / The lab PC's data folder (new).
+        #[arg(long)]
+        kiosk: PathBuf,
+        /// Port d'écoute de la console sur 127.0.0.1. / The console's port on loopback.
+        #[arg(long, default_value_t = 7443)]
+        port: u16,
+        #[arg(long)]
+        json: bool,
+    },
+    #[command(hide = true)]
+    ConsoleChild,
     #[command(hide = true)]
     HubChild {
         #[arg(long)]
@@ -423,24 +490,26 @@ fn main() -> ExitCode {
     let data = station::DataDir::resolve(cli.data_dir);
     let window = matches!(
         cli.command,
-        Command::Kiosk | Command::Console | Command::Office
+        Command::Kiosk | Command::Console { .. } | Command::Office
     );
     logs::init(window.then(|| data.path()));
     let result: Result<(), String> = match cli.command {
-        Command::Kiosk => shell::run(shell::Role::Kiosk, data).map_err(|e| e.to_string()),
-        Command::Console => shell::run(shell::Role::Console, data).map_err(|e| e.to_string()),
-        Command::Office => shell::run(shell::Role::Office, data).map_err(|e| e.to_string()),
+        Command::Kiosk => shell::run(shell::Role::Kiosk, data, false).map_err(|e| e.to_string()),
+        Command::Console { open_demo_room } => {
+            shell::run(shell::Role::Console, data, open_demo_room).map_err(|e| e.to_string())
+        }
+        Command::Office => shell::run(shell::Role::Office, data, false).map_err(|e| e.to_string()),
         Command::Station { command } => match command {
             StationCommand::SetExitCode => set_exit_code(&data),
             StationCommand::InstallBank { pack, publisher } => {
-                cli::bank::install(&data, &pack, &publisher)
+                cli::bank::install(&data, pack.as_deref(), &publisher)
             }
             StationCommand::Pair {
                 hub,
                 fingerprint,
                 label,
                 wait,
-            } => cli::room::pair(&data, &hub, &fingerprint, &label, wait),
+            } => cli::room::pair(&data, &hub, fingerprint.as_deref(), &label, wait),
             StationCommand::Check { json } => cli::station::check(data.path(), json),
             StationCommand::Where => {
                 out!("{}", data.path().display());
@@ -494,6 +563,12 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Standby { command } => match command {
+            StandbyCommand::Start { to } => cli::standby::start(data.path(), &to),
+            StandbyCommand::Restore { from, json } => {
+                read_secret_line().and_then(|code| cli::standby::restore(data.path(), &from, &code, json))
+            }
+        },
         Command::Bank {
             command: BankCommand::Check { bank },
         } => cli::bank::check(&bank),
@@ -543,6 +618,22 @@ fn main() -> ExitCode {
                 room.options(duration)
                     .and_then(|o| cli::room::sim(&o, json))
             }
+            SimCommand::DemoRoom {
+                console,
+                kiosk,
+                port,
+                json,
+            } => certroom_simulation::demo::prepare(&console, &kiosk, port).and_then(|room| {
+                if json {
+                    out!("{}", serde_json::to_string(&room).map_err(|e| e.to_string())?);
+                } else {
+                    out!("Session {} : code d'accès des candidats {}, mot de passe des surveillants {}", room.session, room.access_code, room.invigilator_password);
+                    for (first, birth, date) in &room.candidates {
+                        out!("  candidat : {first} {birth}, né(e) le {date}");
+                    }
+                }
+                Ok(())
+            }),
             SimCommand::Attack {
                 room,
                 seconds,
@@ -557,6 +648,9 @@ fn main() -> ExitCode {
                 })
             }
             SimCommand::HubChild { dir, setup, bind } => cli::room::hub_child(&dir, &setup, &bind),
+            SimCommand::ConsoleChild => {
+                certroom_simulation::console_process::serve_child(data.path())
+            }
             SimCommand::E2e {
                 candidates,
                 keep,
@@ -591,13 +685,19 @@ fn main() -> ExitCode {
     }
 }
 
-fn set_exit_code(data: &station::DataDir) -> Result<(), String> {
+/// One line of standard input, without its end: a secret is never an argument (`ps` shows those).
+fn read_secret_line() -> Result<String, String> {
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
         .map_err(|e| e.to_string())?;
-    let code = line.trim_end_matches(['\r', '\n']);
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn set_exit_code(data: &station::DataDir) -> Result<(), String> {
+    let code = read_secret_line()?;
+    let code = code.as_str();
     data.ensure().map_err(|e| e.to_string())?;
     let path = data.station_config();
     let mut config =

@@ -220,15 +220,7 @@ pub async fn office_print(
 #[tauri::command]
 pub fn office_open(state: State<'_, AppState>, path: String) -> Result<(), AppError> {
     centre(&state)?;
-    let exports = state.data.path().join("exports");
-    let file =
-        certroom_office::exported_pdf(&exports, std::path::Path::new(&path)).ok_or_else(|| {
-            AppError::new(
-                "office.not_an_export",
-                "Seuls les PDF imprimés par le secrétariat peuvent être ouverts.",
-                "Only PDFs printed by the school office can be opened.",
-            )
-        })?;
+    let file = own_export(&state, &path)?;
     std::process::Command::new("xdg-open")
         .arg(&file)
         .stdin(std::process::Stdio::null())
@@ -249,6 +241,67 @@ pub fn office_open(state: State<'_, AppState>, path: String) -> Result<(), AppEr
                 ),
             )
         })
+}
+
+/// A PDF this office wrote in its `exports/` folder, or the refusal the page gets for any other.
+fn own_export(state: &AppState, path: &str) -> Result<std::path::PathBuf, AppError> {
+    let exports = state.data.path().join("exports");
+    certroom_office::exported_pdf(&exports, std::path::Path::new(path)).ok_or_else(|| {
+        AppError::new(
+            "office.not_an_export",
+            "Seuls les PDF imprimés par le secrétariat peuvent être ouverts.",
+            "Only PDFs printed by the school office can be opened.",
+        )
+    })
+}
+
+/// Sends a printed PDF to this PC's default printer; returns the print job's id.
+#[tauri::command]
+pub async fn office_print_paper(
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<String, AppError> {
+    centre(&state)?;
+    let file = own_export(&state, &path)?;
+    Ok(
+        tauri::async_runtime::spawn_blocking(move || certroom_office::printer::send("lp", &file))
+            .await
+            .map_err(|e| AppError::internal("print", e))??,
+    )
+}
+
+/// « Enregistrer sous… »: a copy of a printed PDF where the secretary chooses, with the
+/// desktop's own dialog. `None` when the dialog was cancelled.
+#[tauri::command]
+pub async fn office_save_as(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<Option<String>, AppError> {
+    centre(&state)?;
+    let file = own_export(&state, &path)?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let save_as = state.save_as.clone();
+    let chosen = tauri::async_runtime::spawn_blocking(move || save_as.choose(&app, &name))
+        .await
+        .map_err(|e| AppError::internal("save as", e))?;
+    let Some(target) = chosen else {
+        return Ok(None);
+    };
+    let bytes = std::fs::read(&file).map_err(|e| AppError::internal("save as", e))?;
+    certroom_durable::write_atomically(&target, &bytes, certroom_durable::Access::Shared).map_err(
+        |e| {
+            AppError::new(
+                "office.save_failed",
+                format!("Impossible d'enregistrer {} : {e}", target.display()),
+                format!("Cannot save {}: {e}", target.display()),
+            )
+        },
+    )?;
+    Ok(Some(target.display().to_string()))
 }
 
 /// Birthplaces of the selected candidates from this PC's own candidate lists, when the office

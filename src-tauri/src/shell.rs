@@ -32,6 +32,8 @@ pub struct AppState {
     pub live_room: std::sync::OnceLock<Arc<LiveRoom>>,
     /// Why this lab PC cannot sit a test (no bank, no exit code…): its screen says so.
     not_ready: Option<AppError>,
+    /// Where the office's « Enregistrer sous… » saves.
+    pub save_as: Arc<dyn crate::save_as::SaveAs>,
 }
 
 impl AppState {
@@ -65,6 +67,32 @@ pub enum LaunchError {
     Console(#[from] certroom_console::ConsoleError),
     #[error("window system: {0}")]
     Tauri(#[from] tauri::Error),
+    #[error("salle de démonstration / demo room: {0}")]
+    DemoRoom(String),
+}
+
+/// Signs the console in and opens the demo room, its pushes going to the console window (the
+/// page then finds the room open and shows it).
+fn open_demo(app: &tauri::AppHandle, dir: &std::path::Path) -> Result<(), LaunchError> {
+    let demo = certroom_simulation::demo::read(dir).map_err(LaunchError::DemoRoom)?;
+    let state = app.state::<AppState>();
+    let console = state
+        .console()
+        .map_err(|e| LaunchError::DemoRoom(e.message_fr.clone()))?
+        .clone();
+    if !console.sign_in(&demo.admin_password)? {
+        return Err(LaunchError::DemoRoom(
+            "mot de passe administrateur refusé".into(),
+        ));
+    }
+    tauri::async_runtime::block_on(console.open_room(
+        demo.session,
+        &demo.invigilator_password,
+        &demo.bank_key,
+        &demo.bind,
+        crate::console::room_pushes(app.clone()),
+    ))?;
+    Ok(())
 }
 
 fn role_name(role: Role) -> &'static str {
@@ -75,7 +103,9 @@ fn role_name(role: Role) -> &'static str {
     }
 }
 
-pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
+/// `open_demo_room`: the console signs in and opens the room `certroom sim demo-room` prepared
+/// in its data folder, so a newcomer sees the live room at once.
+pub fn run(role: Role, data: DataDir, open_demo_room: bool) -> Result<(), LaunchError> {
     let has_display =
         std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
     if !has_display {
@@ -127,10 +157,12 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
         console,
         live_room: std::sync::OnceLock::new(),
         not_ready,
+        save_as: crate::save_as::from_env(),
     };
     tracing_start(&dir);
 
     tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             crate::commands::kiosk_status,
@@ -165,6 +197,11 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
             crate::console::room_open,
             crate::console::room_view,
             crate::console::room_command,
+            crate::console::room_offer_bank,
+            crate::console::standby_status,
+            crate::console::standby_choose,
+            crate::office::office_print_paper,
+            crate::office::office_save_as,
             crate::console::room_report,
             crate::console::room_bundle,
             crate::console::room_send,
@@ -205,6 +242,7 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
                         let room = LiveRoom::start(
                             tauri::async_runtime::handle().inner(),
                             address,
+                            certroom_kiosk::hub_address::system_lookup(),
                             fingerprint,
                             Arc::new(key.into_key_pair()),
                             sitting.clone(),
@@ -217,14 +255,18 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
                     kiosk::open_window(handle, lockdown, log)?;
                 }
                 Role::Console => {
-                    WebviewWindowBuilder::new(
-                        handle,
-                        "console",
-                        WebviewUrl::App("index.html#/console".into()),
-                    )
-                    .title("certroom — console")
-                    .inner_size(1200.0, 800.0)
-                    .build()?;
+                    let page = if open_demo_room {
+                        open_demo(handle, &dir)?;
+                        "index.html#/console/live-room"
+                    } else {
+                        "index.html#/console"
+                    };
+                    WebviewWindowBuilder::new(handle, "console", WebviewUrl::App(page.into()))
+                        .title("certroom — console")
+                        .inner_size(1200.0, 800.0)
+                        // The invigilator watches the whole room: as much of the screen as it has.
+                        .maximized(true)
+                        .build()?;
                 }
                 Role::Office => {
                     WebviewWindowBuilder::new(
@@ -234,6 +276,7 @@ pub fn run(role: Role, data: DataDir) -> Result<(), LaunchError> {
                     )
                     .title("certroom — secrétariat")
                     .inner_size(1100.0, 800.0)
+                    .maximized(true)
                     .build()?;
                 }
             }

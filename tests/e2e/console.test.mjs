@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ARTIFACTS, newDataDir, startApp, startDisplay } from "./harness.mjs";
+import { ARTIFACTS, newDataDir, startApp, startDisplay , assertReflows } from "./harness.mjs";
 
 const HEADER = "* Nom de naissance;* Prénom;Identifiant local;Temps majoré ?;* Date de naissance (format : jj/mm/aaaa);Nom de la commune;Code postal;Code Insee;Pays;E-mail de convocation;E-mail du destinataire des résultats;* Sexe (M ou F)";
 const GOOD = [
@@ -52,6 +52,7 @@ describe("console: session set-up", () => {
     await browser.$("#uai").setValue("0750654D");
     await browser.$("form button[type=submit]").click();
     await browser.$("#sessions-title").waitForExist({ timeout: 10000 });
+    await assertReflows(browser, "the sessions screen");
   });
 
   it("shows where its technical log is, for support", async () => {

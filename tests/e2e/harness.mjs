@@ -1,6 +1,7 @@
 // Starts what a real kiosk needs under test: an X server (Xvfb), a window manager (openbox: with
 // no WM, fullscreen is not applied), tauri-driver in front of WebKitWebDriver, and a WebDriver
 // session on the real `certroom` binary. Everything binds to loopback and is torn down at the end.
+import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
 import { accessSync, constants, existsSync, mkdtempSync, mkdirSync, statSync } from "node:fs";
 import * as net from "node:net";
@@ -76,7 +77,7 @@ async function portOpen(port) {
 }
 
 /** A display of our own, so the suite never touches the developer's screen. */
-export async function startDisplay() {
+export async function startDisplay(size = SCREEN) {
   const children = [];
   let display;
   for (let n = 90 + Math.floor(Math.random() * 100); ; n++) {
@@ -84,7 +85,7 @@ export async function startDisplay() {
   }
   requireTool("Xvfb");
   requireTool("openbox");
-  const xvfb = spawn("Xvfb", [display, "-screen", "0", `${SCREEN.width}x${SCREEN.height}x24`, "-nolisten", "tcp"], { stdio: "ignore" });
+  const xvfb = spawn("Xvfb", [display, "-screen", "0", `${size.width}x${size.height}x24`, "-nolisten", "tcp"], { stdio: "ignore" });
   children.push(xvfb);
   await waitFor(() => existsSync(`/tmp/.X11-unix/X${display.slice(1)}`), "Xvfb");
   const env = { ...process.env, DISPLAY: display };
@@ -146,14 +147,16 @@ export const EXIT_CODE = "surv-2026";
 export const SESSION_CODE = "sale-B12-2026";
 
 /** A kiosk station as a lab technician sets it up: exit code, then the sample bank as a pack. */
-export function setUpKiosk(dataDir) {
+export function setUpKiosk(dataDir, { bank = true } = {}) {
   certroom(["--data-dir", dataDir, "station", "set-exit-code"], `${EXIT_CODE}\n`);
   const pack = join(dataDir, "..", `${dataDir.split("/").pop()}-sample.pack`);
   const publisher = certroom(
     ["bank", "pack", join(ROOT, "assets/bank/sample"), "--out", pack, "--publisher-key", `${pack}.publisher.key`, "--iterations", "100000"],
     `${SESSION_CODE}\n`,
   ).trim();
-  certroom(["--data-dir", dataDir, "station", "install-bank", pack, "--publisher", publisher]);
+  // Without the pack: only its publisher is pinned, and the console sends the pack through the room.
+  certroom(["--data-dir", dataDir, "station", "install-bank", ...(bank ? [pack] : []), "--publisher", publisher]);
+  return { pack, publisher };
 }
 
 /** Gives some answer to the kiosk's current question, whatever its format, and validates it. */
@@ -186,6 +189,31 @@ export async function fill(browser, selector, value) {
     el.dispatchEvent(new Event("input", { bubbles: true }));
     el.dispatchEvent(new Event("change", { bubbles: true }));
   }, selector, value);
+}
+
+/** WCAG 1.4.10 (reflow): at the window's width, at 100 % and at 200 % text, the page does not
+ *  scroll sideways (a table may scroll inside its own region). Fails naming what sticks out. */
+export async function assertReflows(browser, label) {
+  const seen = await browser.execute(() => {
+    const root = document.documentElement;
+    const before = root.style.getPropertyValue("--scale");
+    const measure = () => {
+      const width = window.innerWidth;
+      const wide = [...document.querySelectorAll("body *")]
+        .map((e) => [e.getBoundingClientRect().right, e])
+        .filter(([r, e]) => r > width + 1 && !e.parentElement?.closest(".table-scroll, .table-wrap"))
+        .sort((a, b) => b[0] - a[0]);
+      return { width, scrollWidth: root.scrollWidth, wide: wide.slice(0, 3).map(([r, e]) => `${Math.round(r)} ${e.tagName.toLowerCase()}.${e.className}`) };
+    };
+    const at100 = measure();
+    root.style.setProperty("--scale", "2");
+    const at200 = measure();
+    root.style.setProperty("--scale", before || "1");
+    return { at100, at200 };
+  });
+  for (const [text, m] of Object.entries(seen)) {
+    assert.ok(m.scrollWidth <= m.width, `${label}: the page scrolls sideways at ${text} text: ${JSON.stringify(m)}`);
+  }
 }
 
 export function certroom(args, input) {

@@ -4,9 +4,9 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:http";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ARTIFACTS, EXIT_CODE, SCREEN, SESSION_CODE, certroom, newDataDir, requireTool, setUpKiosk, sleep, startApp, startDisplay, waitFor, xdotool } from "./harness.mjs";
+import { ARTIFACTS, EXIT_CODE, SCREEN, SESSION_CODE, certroom, newDataDir, requireTool, setUpKiosk, sleep, startApp, startDisplay, waitFor, xdotool , assertReflows } from "./harness.mjs";
 
 function kioskLog(dir) {
   try {
@@ -66,6 +66,7 @@ describe("kiosk lockdown", () => {
     const heading = await browser.$("h1").getText();
     assert.equal(heading, "Certification des compétences numériques");
     await browser.saveScreenshot(join(ARTIFACTS, "kiosk-welcome.png"));
+    await assertReflows(browser, "the welcome screen");
   });
 
   it("keeps a technical log in its data folder, one file a day", () => {
@@ -146,6 +147,7 @@ describe("kiosk lockdown", () => {
     await browser.keys("Enter");
     await browser.$("#question-title").waitForExist({ timeout: 15000 });
     await browser.saveScreenshot(join(ARTIFACTS, "kiosk-question.png"));
+    await assertReflows(browser, "the question screen");
   });
 
   // Under a desktop session (openbox here; the lab runs cage, which has no key bindings and no
@@ -250,6 +252,34 @@ describe("a lab PC that is not set up", () => {
     await browserStillThere(app.browser);
     assert.doesNotMatch(await app.browser.$("body").getText(), /Mode démonstration/, "not shown as a demo");
     await app.browser.saveScreenshot(join(ARTIFACTS, "kiosk-not-ready.png"));
+  });
+});
+
+describe("a lab PC whose journal is damaged", () => {
+  let screen, app, dataDir;
+
+  before(async () => {
+    dataDir = newDataDir("damaged");
+    setUpKiosk(dataDir);
+    // A disk fault: the journal's file no longer holds a database.
+    writeFileSync(join(dataDir, "journal.db"), Buffer.alloc(8192, 0x5a));
+    screen = await startDisplay();
+    app = await startApp(screen, ["--data-dir", dataDir, "kiosk"]);
+  });
+
+  after(async () => {
+    await app?.stop();
+    screen?.stop();
+  });
+
+  it("says so in French and who can help, and stays up", async () => {
+    const alert = app.browser.$(".error[role=alert]");
+    await alert.waitForExist({ timeout: 20000 });
+    assert.match(await alert.getText(), /son journal est endommagé.*autre poste.*référent numérique/s);
+    await browserStillThere(app.browser);
+    assert.equal(await app.browser.$("#session").isExisting(), false, "no candidate can join");
+    assert.equal(readFileSync(join(dataDir, "journal.db"))[0], 0x5a, "the damaged file is kept as it is, for whoever examines it");
+    await app.browser.saveScreenshot(join(ARTIFACTS, "kiosk-journal-damaged.png"));
   });
 });
 

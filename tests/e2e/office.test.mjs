@@ -2,13 +2,15 @@
 // a published session and its signed results; the office PC sets the centre up and signs in,
 // imports the results file as an offline centre would (a forged copy refused first), then fetches newer results from the service,
 // previews a certificate, and prints a class and a selection as PDFs read back with poppler and
-// verified offline with `certroom certificate verify`.
+// verified offline with `certroom certificate verify`; then saves one where the secretary chooses
+// and prints it on the default printer (CUPS-PDF).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { ARTIFACTS, BIN, ROOT, certroom, fill, freePort, newDataDir, startApp, startDisplay, waitFor } from "./harness.mjs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { basename, join } from "node:path";
+import { ARTIFACTS, BIN, ROOT, certroom, fill, freePort, newDataDir, requireTool, startApp, startDisplay, waitFor , assertReflows } from "./harness.mjs";
 
 const UAI = "0750654D";
 const SERVER_BIN = process.env.CERTIF_SERVER_BIN ?? join(ROOT, "target/debug/certif-server");
@@ -37,7 +39,7 @@ async function printedPdf(browser) {
 }
 
 describe("office: certificates", () => {
-  let screen, app, browser, dataDir, keep, service, base, serverKey;
+  let screen, app, browser, dataDir, keep, service, base, serverKey, saveDir;
 
   before(async () => {
     keep = newDataDir("office-chain");
@@ -48,8 +50,10 @@ describe("office: certificates", () => {
     service = spawn(SERVER_BIN, ["serve", "--bind", `127.0.0.1:${port}`, "--data-dir", join(keep, "service"), "--base-url", base], { stdio: "ignore" });
     await waitFor(async () => (await fetch(`${base}/health`).catch(() => null))?.ok, "certif-server", 30000);
     dataDir = newDataDir("office");
-    screen = await startDisplay();
-    app = await startApp(screen, ["--data-dir", dataDir, "office"]);
+    // The smallest screen WCAG's reflow criterion names (1280×720): nothing may scroll sideways.
+    screen = await startDisplay({ width: 1280, height: 720 });
+    saveDir = newDataDir("office-save-as");
+    app = await startApp(screen, ["--data-dir", dataDir, "office"], { CERTROOM_SAVE_AS_DIR: saveDir });
     browser = app.browser;
   });
 
@@ -124,6 +128,15 @@ describe("office: certificates", () => {
     await browser.$("#group-by-class").click();
     await browser.waitUntil(async () => /Classe 3A/.test(await browser.$("#group-0").getText()), { timeout: 5000 });
     await browser.saveScreenshot(join(ARTIFACTS, "office-roster.png"));
+    // On a 1280×720 screen nothing scrolls sideways: every print button is in view.
+    const fit = await browser.execute(() => ({
+      width: window.innerWidth,
+      scrollWidth: document.documentElement.scrollWidth,
+      right: Math.max(...[...document.querySelectorAll(".roster .actions button, #print-selection")].map((b) => b.getBoundingClientRect().right)),
+      wrapped: [...document.querySelectorAll(".table-scroll")].some((w) => w.scrollWidth > w.clientWidth),
+    }));
+    assert.ok(fit.width >= 1200 && fit.scrollWidth <= fit.width && fit.right <= fit.width && !fit.wrapped, `the roster scrolls sideways: ${JSON.stringify(fit)}`);
+    await assertReflows(browser, "the roster");
     await browser.$("#print-group-0").click();
     const path = await printedPdf(browser);
     const text = execFileSync("pdftotext", [path, "-"], { encoding: "utf8" });
@@ -161,5 +174,36 @@ describe("office: certificates", () => {
     assert.ok(!text.includes("Zoé"));
     assert.match(await browser.$("#print-result").getText(), /3 page/);
     writeFileSync(join(ARTIFACTS, "office-selection.txt"), text);
+  });
+
+  it("saves the PDF where the secretary chooses, and prints it on the default printer", async () => {
+    const path = await printedPdf(browser);
+    // « Enregistrer sous… »: the native dialog's choice is the folder the suite gave the window.
+    await browser.$("#save-as").click();
+    await browser.$("#after-print").waitForExist({ timeout: 10000 });
+    const saved = join(saveDir, basename(path));
+    assert.equal(await browser.$("#after-print").getText(), `Enregistré : ${saved}`);
+    assert.deepEqual(readFileSync(saved), readFileSync(path));
+    // The default printer is CUPS-PDF (scripts/start-printer): the printed job lands in ~/PDF.
+    requireTool("lp");
+    const spool = join(homedir(), "PDF");
+    const before = new Set(existsSync(spool) ? readdirSync(spool) : []);
+    await browser.$("#print-paper").click();
+    await browser.waitUntil(async () => /Envoyé à l'imprimante par défaut \(travail PDF-\d+\)/.test(await browser.$("#after-print").getText()), { timeout: 15000 });
+    let printed;
+    await waitFor(() => {
+      printed = (existsSync(spool) ? readdirSync(spool) : []).find((f) => !before.has(f) && f.endsWith(".pdf"));
+      return printed !== undefined;
+    }, "the job printed by CUPS-PDF", 30000);
+    // CUPS-PDF writes the file as the job goes (through Ghostscript, which re-encodes the text):
+    // once complete, it is our document's three pages, under its name.
+    await waitFor(() => {
+      try {
+        const info = execFileSync("pdfinfo", [join(spool, printed)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+        return /^Pages:\s+3$/m.test(info) && info.includes(basename(path));
+      } catch {
+        return false;
+      }
+    }, "the three printed pages", 30000);
   });
 });

@@ -8,20 +8,31 @@ import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ARTIFACTS, BIN, SESSION_CODE, answerCurrent, certroom, fill, freePort, newDataDir, setUpKiosk, startApp, startDisplay, waitFor, xdotool } from "./harness.mjs";
+import { ARTIFACTS, BIN, SESSION_CODE, answerCurrent, certroom, fill, freePort, newDataDir, setUpKiosk, startApp, startDisplay, waitFor, xdotool , assertReflows } from "./harness.mjs";
 
 const HEADER = "* Nom de naissance;* Prénom;Identifiant local;Temps majoré ?;* Date de naissance (format : jj/mm/aaaa);Nom de la commune;Code postal;Code Insee;Pays;E-mail de convocation;E-mail du destinataire des résultats;* Sexe (M ou F)";
-const CANDIDATES = ["N'Diaye-Lefèvre;Zoé;3A;;14/02/2010;;;75105;;;;F", "Martin;Léo;3B;;28/02/2010;;;75105;;;;M"];
+const SURNAMES = ["Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier", "Dupont", "Lambert", "Bonnet", "François", "Martinez"];
+const FIRST_NAMES = ["Adam", "Inès", "Jade", "Louis", "Emma", "Gabriel", "Lina", "Raphaël", "Chloé", "Arthur", "Léna", "Hugo", "Mila", "Jules", "Rose", "Nathan", "Alice", "Sacha", "Anna", "Tom", "Lou", "Noé", "Eva", "Paul", "Nina", "Yanis", "Manon", "Ethan"];
+// A full room: thirty candidates, who must all fit one 1366×768 console screen.
+const CANDIDATES = [
+  "N'Diaye-Lefèvre;Zoé;3A;;14/02/2010;;;75105;;;;F",
+  "Martin;Léo;3B;;28/02/2010;;;75105;;;;M",
+  ...SURNAMES.map((name, i) => `${name};${FIRST_NAMES[i]};3C${i + 1};;${String((i % 28) + 1).padStart(2, "0")}/03/2010;;;75105;;;;${i % 2 ? "M" : "F"}`),
+];
+const CONSOLE_SCREEN = { width: 1366, height: 768 };
 
 const tile = (console_, id) => console_.$(`.tile[data-candidate="${id}"]`);
 const tileStatus = async (console_, id) => (await tile(console_, id)).getAttribute("data-status");
 
 describe("live room", () => {
-  let screen, consoleApp, kioskApp, consoleDir, kioskDir, session, password, accessCode, hubPort, fingerprint;
+  let bankPack;
+  let screen, consoleApp, kioskApp, consoleDir, kioskDir, session, password, accessCode, hubPort, fingerprint, usbDir, recoveryCode;
   before(async () => {
     consoleDir = newDataDir("room-console");
+    // The "USB key" the invigilator chooses for the standby copy (the folder chooser's answer).
+    usbDir = newDataDir("room-usb");
     kioskDir = newDataDir("room-kiosk");
-    setUpKiosk(kioskDir);
+    ({ pack: bankPack } = setUpKiosk(kioskDir, { bank: false }));
     const created = certroom(["--data-dir", consoleDir, "session", "create", "--site", "Lycée Henri-IV", "--room", "Salle B12", "--date", "12/03/2027", "--start-time", "08:30", "--invigilator", "Mme Hélène Lefèvre"]);
     session = Number(created.match(/session (\d+)/)[1]);
     accessCode = created.match(/candidats : (\S+)/)[1];
@@ -30,7 +41,7 @@ describe("live room", () => {
     writeFileSync(file, [HEADER, ...CANDIDATES].join("\n"));
     certroom(["--data-dir", consoleDir, "session", "import", "--session", String(session), file]);
     hubPort = await freePort();
-    screen = await startDisplay();
+    screen = await startDisplay(CONSOLE_SCREEN);
   });
   after(async () => {
     await kioskApp?.stop();
@@ -39,7 +50,7 @@ describe("live room", () => {
   });
 
   it("opens the room on the console", async () => {
-    consoleApp = await startApp(screen, ["--data-dir", consoleDir, "console"]);
+    consoleApp = await startApp(screen, ["--data-dir", consoleDir, "console"], { CERTROOM_SAVE_AS_DIR: usbDir });
     const c = consoleApp.browser;
     await c.$("#uai").waitForExist({ timeout: 20000 });
     await c.$("#uai").setValue("0750654D");
@@ -70,7 +81,9 @@ describe("live room", () => {
     assert.equal((await c.$$(".pairing")).length, 0);
     await c.$("#pairing-open").click();
     await waitFor(async () => (await c.$("#pairing-window-state").getText()).startsWith("Appairage ouvert jusqu'à"), "the pairing window open");
-    const pairing = spawn(BIN, ["--data-dir", kioskDir, "station", "pair", "--hub", `127.0.0.1:${hubPort}`, "--fingerprint", fingerprint, "--label", "PC-01"], { stdio: ["ignore", "pipe", "pipe"] });
+    // The technician gives the console's name; nobody types the fingerprint: the code compared
+    // on both screens is what says the PC speaks to this console.
+    const pairing = spawn(BIN, ["--data-dir", kioskDir, "station", "pair", "--hub", `localhost:${hubPort}`, "--label", "PC-01"], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     pairing.stdout.on("data", (d) => (out += d));
     const exited = new Promise((res) => pairing.on("exit", res));
@@ -80,14 +93,61 @@ describe("live room", () => {
     assert.ok((await c.$(".pairing").getText()).includes(code), "the console shows the PC's code");
     await c.$(".pairing .pairing-confirm").click();
     assert.equal(await exited, 0, out);
+    const kept = JSON.parse(readFileSync(join(kioskDir, "station.json"), "utf8")).hub;
+    assert.equal(kept.address, `localhost:${hubPort}`, "the PC keeps the console's name, not an address");
+    assert.equal(kept.fingerprint.toUpperCase(), fingerprint.replace(/\s/g, "").toUpperCase(), "and pins the certificate the console shows");
     await c.$("#pairing-close").click();
     await waitFor(async () => (await c.$("#pairing-window-state").getText()).startsWith("Appairage fermé"), "the pairing window closed");
     // A PC that pins another certificate is refused before it can say anything.
     assert.throws(() => certroom(["--data-dir", newDataDir("impostor"), "station", "pair", "--hub", `127.0.0.1:${hubPort}`, "--fingerprint", "00".repeat(32), "--wait", "1"]));
   });
 
-  it("refuses a wrong birthdate, then the candidate joins and waits", async () => {
+  it("sends the session's bank from the console to the paired PC, which had none", async () => {
     kioskApp = await startApp(screen, ["--data-dir", kioskDir, "kiosk"]);
+    const k = kioskApp.browser;
+    const c = consoleApp.browser;
+    assert.equal(existsSync(join(kioskDir, "bank.pack")), false);
+    // Before the bank arrives, a candidate is told to call the invigilator.
+    await k.$("#session").waitForExist({ timeout: 20000 });
+    await k.$("#session").setValue(String(session));
+    await k.$("#firstName").setValue("zoe");
+    await k.$("#birthName").setValue("NDIAYE LEFEVRE");
+    await k.$("#birthdate").setValue("14/02/2010");
+    await k.$("form button[type=submit]").click();
+    if (!(await k.$("#ack").isSelected())) await k.$("#ack").click();
+    await k.$("#start").click();
+    await k.$("#join-errors").waitForExist({ timeout: 15000 });
+    assert.match(await k.$("#join-errors").getText(), /pas encore reçu la banque de questions/);
+    // The invigilator unfolds the room's set-up (folded once the PCs are paired) and chooses the
+    // session's pack: the PC fetches it, checks it and keeps it.
+    assert.equal(await c.$("#room-bank-file").isDisplayed(), false, "the set-up is folded once paired");
+    await c.$("#room-setup-summary").click();
+    await c.$("#room-bank-file").addValue(bankPack);
+    await c.$(".bank-station[data-state=installed]").waitForExist({ timeout: 30000 }).catch(async (e) => {
+      await c.saveScreenshot(join(ARTIFACTS, "room-console-bank-failed.png"));
+      throw e;
+    });
+    assert.match(await c.$(".bank-station").getText(), /PC-01 : installée/);
+    assert.deepEqual(readFileSync(join(kioskDir, "bank.pack")), readFileSync(bankPack));
+    // The PC's own check, as it stands with its bank, reaches the console.
+    await waitFor(async () => {
+      const line = c.$('.readiness-station');
+      return (await line.isExisting()) && (await line.getText()).startsWith("PC-01") && !(await c.$('.readiness-item[data-item="bank"]').isExisting());
+    }, "the PC's readiness, with its bank");
+    await c.saveScreenshot(join(ARTIFACTS, "room-console-bank.png"));
+    // Before the candidates come, the invigilator gives the console a USB key for its copy.
+    await c.$("#standby-choose").click();
+    await c.$("#standby-code").waitForExist({ timeout: 15000 });
+    recoveryCode = (await c.$("#standby-code").getText()).trim();
+    assert.match(recoveryCode, /^[2-9A-Z]{4}(-[2-9A-Z]{4}){4}$/);
+    const copy = join(usbDir, "certroom-secours", `session-${session}`);
+    assert.ok(existsSync(join(copy, "copie.json")) && existsSync(join(copy, "base.bin")), copy);
+    await c.$("#standby-code").scrollIntoView();
+    await c.saveScreenshot(join(ARTIFACTS, "room-console-standby.png"));
+    await c.$("#room-setup-summary").click();
+  });
+
+  it("refuses a wrong birthdate, then the candidate joins and waits", async () => {
     const k = kioskApp.browser;
     const join_ = async (birthdate) => {
       await k.$("#session").waitForExist({ timeout: 20000 });
@@ -124,13 +184,15 @@ describe("live room", () => {
     await waiting.$(".authorize").click();
     await k.$("#question-title").waitForExist({ timeout: 15000 });
     for (let n = 0; n < 3; n++) {
-      const before = await k.$("#instruction").getText();
+      // The progress line, not the instruction: two questions in a row may share their wording.
+      const before = await k.$("#progress-text").getText();
       await answerCurrent(k);
-      await k.waitUntil(async () => (await k.$("#instruction").getText()) !== before, { timeout: 10000 });
+      await k.waitUntil(async () => (await k.$("#progress-text").getText()) !== before, { timeout: 10000 });
     }
     // Another window takes the focus away from the kiosk, then gives it back.
     xdotool(screen, "search", "--name", "certroom — console", "windowactivate");
-    await c.waitUntil(async () => Number((await tile(c, id).$(".focus-losses").getText()).match(/\d+/)?.[0] ?? 0) >= 1, { timeout: 10000 });
+    // The count is in the tile's folded details: read from the page, not from what is drawn.
+    await c.waitUntil(async () => Number((await tile(c, id).$(".focus-losses").getProperty("textContent")).match(/\d+/)?.[0] ?? 0) >= 1, { timeout: 10000 });
     await c.saveScreenshot(join(ARTIFACTS, "room-console-live.png"));
     xdotool(screen, "search", "--name", "certroom", "windowactivate");
     this_id = id;
@@ -146,6 +208,18 @@ describe("live room", () => {
     await c.waitUntil(async () => (await tileStatus(c, this_id)) === "alert", { timeout: 10000 });
     const first = await c.$(".tile");
     assert.equal(await first.getAttribute("data-candidate"), this_id, "the alert comes first");
+    // Thirty candidates on one screen: with the room's list at the top, every tile is in view.
+    await c.execute(() => document.querySelector("#tiles-title").scrollIntoView({ block: "start" }));
+    const fit = await c.execute(() => {
+      const tiles = [...document.querySelectorAll(".tile")];
+      const bottom = Math.max(...tiles.map((t) => t.getBoundingClientRect().bottom));
+      const right = Math.max(...tiles.map((t) => t.getBoundingClientRect().right));
+      return { count: tiles.length, bottom, right, width: window.innerWidth, height: window.innerHeight, sideways: document.documentElement.scrollWidth > window.innerWidth };
+    });
+    await c.saveScreenshot(join(ARTIFACTS, "room-console-30.png"));
+    await assertReflows(c, "the live room of 30");
+    assert.equal(fit.count, 30, JSON.stringify(fit));
+    assert.ok(fit.bottom <= fit.height && fit.right <= fit.width && !fit.sideways, `the room does not fit the screen: ${JSON.stringify(fit)}`);
     await tile(c, this_id).$(".alert-validate").click();
     await c.$("#alert-incident").waitForExist({ timeout: 5000 });
     await c.$("#alert-incident").selectByAttribute("value", "E1");
@@ -157,6 +231,7 @@ describe("live room", () => {
   it("is ended by the invigilator; the session is finalized and reported", async () => {
     const c = consoleApp.browser;
     const k = kioskApp.browser;
+    await tile(c, this_id).$(".tile-more summary").click();
     await tile(c, this_id).$(".end-test").click();
     await c.$("#end-reason").waitForExist({ timeout: 5000 });
     await c.$("#end-reason").setValue("Fin anticipée (test e2e)");
@@ -191,6 +266,18 @@ describe("live room", () => {
     await k.$("#session").waitForExist({ timeout: 10000 });
   });
 
+  it("kept a copy on the USB key that a spare PC restores with the recovery code", () => {
+    const copy = join(usbDir, "certroom-secours", `session-${session}`);
+    assert.ok(readFileSync(join(copy, "inputs.log")).length > 0, "every decision went to the key");
+    const spare = newDataDir("room-spare");
+    assert.throws(() => certroom(["--data-dir", spare, "standby", "restore", "--from", usbDir], "AAAA-AAAA-AAAA-AAAA-AAAA\n"), /Code de reprise incorrect/);
+    const restored = certroom(["--data-dir", spare, "standby", "restore", "--from", usbDir], `${recoveryCode}\n`);
+    assert.match(restored, new RegExp(`Session ${session} : \\d+ fichiers`), restored);
+    // The spare console is this console: same key, same lab identity, the room's record.
+    assert.deepEqual(readFileSync(join(spare, "station.key")), readFileSync(join(consoleDir, "station.key")));
+    assert.ok(existsSync(join(spare, `room-${session}`, "hub.db")));
+  });
+
   it("keeps technical logs that hold no secret, and exports them for support", () => {
     for (const [dir, role] of [[consoleDir, "console"], [kioskDir, "kiosk"]]) {
       const out = join(ARTIFACTS, `logs-${role}.zip`);
@@ -201,7 +288,7 @@ describe("live room", () => {
       // What the invigilator did is there (its kind, never its text), so the grep below reads
       // a real session's log.
       if (role === "console") assert.match(text, /room hub opened[\s\S]*command carried out.*command=authorize[\s\S]*command=finalize/, text);
-      for (const secret of [password, accessCode, SESSION_CODE, "administrateur-2026"]) {
+      for (const secret of [password, accessCode, SESSION_CODE, "administrateur-2026", recoveryCode]) {
         assert.ok(!text.includes(secret), `${role}: the log holds a secret (${secret})`);
       }
     }

@@ -337,17 +337,39 @@ pub fn read_header(pack: &[u8]) -> Result<PackHeader, PackError> {
     })
 }
 
+/// Reads the header and verifies the publisher's signature over the whole pack, without the
+/// key: what a PC checks before it keeps a pack it was sent.
+pub fn check_signature(
+    pack: &[u8],
+    publisher_public_key: &[u8; 32],
+) -> Result<PackHeader, PackError> {
+    let header = read_header(pack)?;
+    let (signed, sig) = pack.split_at(pack.len() - SIG_LEN);
+    UnparsedPublicKey::new(&ED25519, publisher_public_key)
+        .verify(&[SIGN_DOMAIN, signed].concat(), sig)
+        .map_err(|_| PackError::BadSignature)?;
+    Ok(header)
+}
+
 /// Verifies the publisher's signature, then decrypts and checks the bank hash.
 pub fn open(
     pack: &[u8],
     key: &PackKey,
     publisher_public_key: &[u8; 32],
 ) -> Result<Vec<(String, Vec<u8>)>, PackError> {
+    let header = check_signature(pack, publisher_public_key)?;
+    parse_container(&decrypt(pack, &header, key)?)
+}
+
+/// Whether `key` opens the pack (its bank hash checked), whoever signed it: what the console
+/// checks before it offers the room a pack, so a pack of another session is caught there.
+pub fn opens_with(pack: &[u8], key: &PackKey) -> Result<(), PackError> {
     let header = read_header(pack)?;
-    let (signed, sig) = pack.split_at(pack.len() - SIG_LEN);
-    UnparsedPublicKey::new(&ED25519, publisher_public_key)
-        .verify(&[SIGN_DOMAIN, signed].concat(), sig)
-        .map_err(|_| PackError::BadSignature)?;
+    decrypt(pack, &header, key).map(drop)
+}
+
+fn decrypt(pack: &[u8], header: &PackHeader, key: &PackKey) -> Result<Vec<u8>, PackError> {
+    let signed = &pack[..pack.len() - SIG_LEN];
     let aes = match (&header.key, key) {
         (KeyInfo::Session { key_id: id }, PackKey::Session(k)) => {
             if key_id(k) != *id {
@@ -380,7 +402,10 @@ pub fn open(
     if Hash::of(&[BANK_DOMAIN, plain]) != header.bank_hash {
         return Err(PackError::BankHashMismatch);
     }
-    parse_container(plain)
+    // The plaintext is the start of the buffer, the tag after it.
+    let len = plain.len();
+    buf.truncate(len);
+    Ok(buf)
 }
 
 /// Public key of a publisher key pair, as `open` expects it.

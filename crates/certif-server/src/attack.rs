@@ -100,8 +100,8 @@ pub async fn run(o: &AttackOptions) -> Result<AttackReport, BenchError> {
     let sim = work.path().join("room");
     std::fs::create_dir_all(&sim)?;
     let mut room = RoomSim::new(&sim, &o.bank_dir, 7)?;
-    let app = crate::bench::bench_app(Database::Sqlite(work.path().join("certif.db")), work.path())
-        .await?;
+    let app =
+        crate::bench::bench_app(Database::Sqlite(work.path().join("certif.db")), None).await?;
     room.register(&app.service, &uai, "Collège Jean Moulin")
         .await?;
     for n in 0..2 {

@@ -564,6 +564,9 @@ pub struct BenchOptions {
     pub verify_requests: usize,
     pub verify_concurrency: usize,
     pub postgres: Option<String>,
+    /// Servers sharing the PostgreSQL database during its ingest: this one, and `servers - 1`
+    /// `certif-server serve` processes (this program) with the same key files.
+    pub servers: usize,
     pub bank_dir: PathBuf,
     /// Hard cap on each timed phase, so the bench always stops by itself.
     pub phase_timeout: Duration,
@@ -578,6 +581,7 @@ impl Default for BenchOptions {
             verify_requests: 20_000,
             verify_concurrency: 32,
             postgres: None,
+            servers: 1,
             bank_dir: PathBuf::from(SAMPLE_BANK_DIR),
             phase_timeout: Duration::from_secs(120),
         }
@@ -598,6 +602,38 @@ pub struct BenchReport {
     pub verify_requests: usize,
     pub verify_errors: usize,
     pub simulate_s: f64,
+    /// Where each ingest's time went, per session, on SQLite (and PostgreSQL).
+    pub stages_sqlite: crate::stages::StageBreakdown,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stages_postgres: Option<crate::stages::StageBreakdown>,
+    /// SQLite, a second batch of sessions ingested while the public verifies codes.
+    pub while_ingesting: WhileIngesting,
+    /// The servers sharing PostgreSQL during its ingest.
+    pub servers: usize,
+    /// With several servers: bundles sent to two of them at the same moment, and how many got
+    /// the same receipt from both.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicates: Option<Duplicates>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Duplicates {
+    pub sent: usize,
+    pub identical_receipts: usize,
+}
+
+/// Both loads at once: ingest at full rate and verification, each measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct WhileIngesting {
+    pub ingest_sessions_per_s: f64,
+    pub verify_per_s: f64,
+    pub verify_p99_ms: f64,
+    pub verify_p50_ms: f64,
+    pub verify_errors: usize,
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// A server on a loopback port that stops when dropped.
@@ -642,40 +678,8 @@ async fn ingest_all(
     concurrency: usize,
     timeout: Duration,
 ) -> Result<f64, BenchError> {
-    let client = reqwest::Client::new();
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..concurrency.max(1) {
-        let (client, next, base) = (client.clone(), next.clone(), base.to_owned());
-        let bundles = bundles.to_vec();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(b) = bundles.get(i) else {
-                    return Ok(());
-                };
-                if started.elapsed() > timeout {
-                    return Err(BenchError::Other("ingest phase timed out".into()));
-                }
-                let res = client
-                    .post(format!("{base}/v1/bundles"))
-                    .body(b.as_ref().clone())
-                    .send()
-                    .await
-                    .map_err(|e| BenchError::Http(e.to_string()))?;
-                if !res.status().is_success() {
-                    let status = res.status();
-                    let text = res.text().await.unwrap_or_default();
-                    return Err(BenchError::Http(format!("ingest {status}: {text}")));
-                }
-            }
-        }));
-    }
-    for t in tasks {
-        t.await.map_err(|e| BenchError::Other(e.to_string()))??;
-    }
-    Ok(bundles.len() as f64 / started.elapsed().as_secs_f64().max(1e-9))
+    let (rate, _) = ingest_across(&[base.to_owned()], bundles, concurrency, timeout).await?;
+    Ok(rate)
 }
 
 /// The `q` quantile of sorted latencies, in milliseconds (0 when there are none).
@@ -684,12 +688,15 @@ pub(crate) fn percentile_ms(sorted: &[Duration], q: f64) -> f64 {
     sorted.get(k).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
+/// `total` verifications of `codes`, `concurrency` at a time; or, with `until`, as many as fit
+/// until it is set.
 async fn verify_load(
     base: &str,
     codes: &[String],
     total: usize,
     concurrency: usize,
     timeout: Duration,
+    until: Option<Arc<std::sync::atomic::AtomicBool>>,
 ) -> Result<(f64, f64, f64, usize, usize), BenchError> {
     if codes.is_empty() {
         return Err(BenchError::Other("no published code to verify".into()));
@@ -700,14 +707,22 @@ async fn verify_load(
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..concurrency.max(1) {
-        let (client, next, base, codes) =
-            (client.clone(), next.clone(), base.to_owned(), codes.clone());
+        let (client, next, base, codes, until) = (
+            client.clone(),
+            next.clone(),
+            base.to_owned(),
+            codes.clone(),
+            until.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut errors = 0usize;
             loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if i >= total || started.elapsed() > timeout {
+                let stopped = until
+                    .as_ref()
+                    .is_some_and(|u| u.load(std::sync::atomic::Ordering::Relaxed));
+                if i >= total || stopped || started.elapsed() > timeout {
                     return (lat, errors);
                 }
                 let code = &codes[i % codes.len()];
@@ -744,15 +759,19 @@ async fn verify_load(
     ))
 }
 
-pub(crate) async fn bench_app(db: Database, data_dir: &Path) -> Result<App, BenchError> {
-    let signer = Arc::new(
-        Signer::ephemeral("https://verifier.certroom.example", None)
-            .map_err(|e| BenchError::Other(e.to_string()))?,
-    );
+const BENCH_BASE_URL: &str = "https://verifier.certroom.example";
+
+/// A service on `db`, signing with a key of its own, or with the key files in `keys` (which
+/// other servers are then given).
+pub(crate) async fn bench_app(db: Database, keys: Option<&Path>) -> Result<App, BenchError> {
+    let signer = match keys {
+        Some(dir) => Signer::load_or_create(dir, BENCH_BASE_URL),
+        None => Signer::ephemeral(BENCH_BASE_URL, None),
+    };
+    let signer = Arc::new(signer.map_err(|e| BenchError::Other(e.to_string()))?);
     let store = crate::store::open(&db)
         .await
         .map_err(|e| BenchError::Other(e.to_string()))?;
-    let _ = data_dir;
     let service = Arc::new(Service::new(store, signer, DEFAULT_MAX_BUNDLE_BYTES));
     Ok(App::from_service(service, None))
 }
@@ -789,14 +808,21 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
         let spec = SessionSpec::new(&uai, 1000 + n as i64, opts.candidates);
         bundles.push(Arc::new(room.session(&spec)?));
     }
+    // A second batch, ingested while the public verifies: what a national peak looks like.
+    let mut peak = Vec::with_capacity(opts.sessions);
+    for n in 0..opts.sessions {
+        let spec = SessionSpec::new(&uai, 5000 + n as i64, opts.candidates);
+        peak.push(Arc::new(room.session(&spec)?));
+    }
     let simulate_s = t0.elapsed().as_secs_f64();
     let bundle_bytes_mean = bundles.iter().map(|b| b.len()).sum::<usize>() / bundles.len().max(1);
 
     let sqlite_dir = work.path().join("sqlite");
-    let app = bench_app(Database::Sqlite(sqlite_dir.join("certif.db")), &sqlite_dir).await?;
+    let app = bench_app(Database::Sqlite(sqlite_dir.join("certif.db")), None).await?;
     room.register(&app.service, &uai, "Collège Jean Moulin")
         .await?;
     let server = spawn(&app).await?;
+    app.service.stages.reset();
     let ingest_sqlite = ingest_all(
         &server.base,
         &bundles,
@@ -804,6 +830,7 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
         opts.phase_timeout,
     )
     .await?;
+    let stages_sqlite = app.service.stages.breakdown(cores());
     let codes: Vec<String> = app
         .service
         .centre_results(&uai)
@@ -818,8 +845,41 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
         opts.verify_requests,
         opts.verify_concurrency,
         opts.phase_timeout,
+        None,
     )
     .await?;
+    // Verification while ingest runs at full rate: both loads at once, each measured, the
+    // verifications stopping when the ingest is done.
+    let ingested = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (ingest_during, verify_during) = tokio::join!(
+        async {
+            let rate = ingest_all(
+                &server.base,
+                &peak,
+                opts.ingest_concurrency,
+                opts.phase_timeout,
+            )
+            .await;
+            ingested.store(true, std::sync::atomic::Ordering::Relaxed);
+            rate
+        },
+        verify_load(
+            &server.base,
+            &codes,
+            usize::MAX,
+            opts.verify_concurrency,
+            opts.phase_timeout,
+            Some(ingested.clone()),
+        )
+    );
+    let (during_per_s, during_p99, during_p50, _, during_errors) = verify_during?;
+    let while_ingesting = WhileIngesting {
+        ingest_sessions_per_s: ingest_during?,
+        verify_per_s: during_per_s,
+        verify_p99_ms: during_p99,
+        verify_p50_ms: during_p50,
+        verify_errors: during_errors,
+    };
     drop(server);
 
     let ingest_pg = match &opts.postgres {
@@ -827,29 +887,48 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
         Some(url) => {
             let schema = random_schema();
             let result = async {
+                let keys = work.path().join("keys");
+                std::fs::create_dir_all(&keys)?;
                 let app = bench_app(
                     Database::Postgres {
                         url: url.clone(),
                         schema: Some(schema.clone()),
                     },
-                    work.path(),
+                    Some(&keys),
                 )
                 .await?;
                 room.register(&app.service, &uai, "Collège Jean Moulin")
                     .await?;
                 let server = spawn(&app).await?;
-                ingest_all(
-                    &server.base,
+                let mut others = Vec::new();
+                for _ in 1..opts.servers.max(1) {
+                    let exe = std::env::current_exe()?;
+                    let database = schema_url(url, &schema);
+                    others.push(ServerProcess::start(&exe, &keys, &database, &[]).await?);
+                }
+                let bases: Vec<String> = std::iter::once(server.base.clone())
+                    .chain(others.iter().map(|p| p.base.clone()))
+                    .collect();
+                app.service.stages.reset();
+                let (rate, duplicates) = ingest_across(
+                    &bases,
                     &bundles,
                     opts.ingest_concurrency,
                     opts.phase_timeout,
                 )
-                .await
+                .await?;
+                let duplicates = (bases.len() > 1).then_some(duplicates);
+                drop(others);
+                Ok::<_, BenchError>((rate, app.service.stages.breakdown(cores()), duplicates))
             }
             .await;
             drop_schema(url, &schema).await;
             Some(result?)
         }
+    };
+    let (ingest_pg, stages_postgres, duplicates) = match ingest_pg {
+        Some((rate, stages, duplicates)) => (Some(rate), Some(stages), duplicates),
+        None => (None, None, None),
     };
     Ok(BenchReport {
         ingest_sessions_per_s_sqlite: ingest_sqlite,
@@ -863,5 +942,148 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
         verify_requests: done,
         verify_errors: errors,
         simulate_s,
+        stages_sqlite,
+        stages_postgres,
+        while_ingesting,
+        servers: if opts.postgres.is_some() {
+            opts.servers.max(1)
+        } else {
+            1
+        },
+        duplicates,
     })
+}
+
+/// A PostgreSQL URL whose connections use `schema` (what a `serve` process is given to share a
+/// bench's or a test's schema).
+pub fn schema_url(url: &str, schema: &str) -> String {
+    let joiner = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{joiner}options=-c%20search_path%3D{schema}")
+}
+
+/// Another server: `certif-server serve` on a loopback port, with the given key files and
+/// database; killed when dropped.
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub port: u16,
+    pub base: String,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl ServerProcess {
+    /// Starts `exe serve` (the certif-server binary) and waits until it answers; `extra` are
+    /// more `serve` arguments.
+    pub async fn start(
+        exe: &Path,
+        keys: &Path,
+        database: &str,
+        extra: &[&str],
+    ) -> Result<Self, BenchError> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let child = std::process::Command::new(exe)
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .arg("--data-dir")
+            .arg(keys)
+            .args(["--database", database, "--base-url", BENCH_BASE_URL])
+            .args(extra)
+            .env_remove("CERTIF_ADMIN_TOKEN")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        let process = ServerProcess {
+            child,
+            port,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let client = reqwest::Client::new();
+        let end = Instant::now() + Duration::from_secs(30);
+        loop {
+            let up = client.get(format!("{}/health", process.base)).send().await;
+            if up.is_ok_and(|r| r.status().is_success()) {
+                return Ok(process);
+            }
+            if Instant::now() > end {
+                return Err(BenchError::Other(format!("{} did not start", process.base)));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// Uploads spread across `bases`, `concurrency` per server at most, each bundle to one server
+/// and, with several servers, every fourth to the next one too at the same moment; returns the
+/// rate and how the duplicates were answered.
+async fn ingest_across(
+    bases: &[String],
+    bundles: &[Arc<Vec<u8>>],
+    concurrency: usize,
+    timeout: Duration,
+) -> Result<(f64, Duplicates), BenchError> {
+    let slots = Arc::new(tokio::sync::Semaphore::new(
+        concurrency.max(1) * bases.len(),
+    ));
+    let client = reqwest::Client::new();
+    let post = |base: &String, b: &Arc<Vec<u8>>| {
+        let request = client
+            .post(format!("{base}/v1/bundles"))
+            .body(b.as_ref().clone())
+            .send();
+        async move {
+            let r = request.await.map_err(|e| BenchError::Http(e.to_string()))?;
+            let status = r.status();
+            let body = r.text().await.unwrap_or_default();
+            if !status.is_success() {
+                return Err(BenchError::Http(format!("ingest {status}: {body}")));
+            }
+            Ok(body)
+        }
+    };
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut duplicates = Duplicates {
+        sent: 0,
+        identical_receipts: 0,
+    };
+    for (i, b) in bundles.iter().enumerate() {
+        let slot = slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| BenchError::Other(e.to_string()))?;
+        let first = post(&bases[i % bases.len()], b);
+        if bases.len() > 1 && i % 4 == 0 {
+            duplicates.sent += 1;
+            let second = post(&bases[(i + 1) % bases.len()], b);
+            tasks.spawn(async move {
+                let (a, b) = tokio::join!(first, second);
+                drop(slot);
+                Ok::<_, BenchError>(Some(a? == b?))
+            });
+        } else {
+            tasks.spawn(async move {
+                let done = first.await.map(|_| None);
+                drop(slot);
+                done
+            });
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        if started.elapsed() > timeout {
+            return Err(BenchError::Other("ingest phase timed out".into()));
+        }
+        let same = done.map_err(|e| BenchError::Other(e.to_string()))??;
+        duplicates.identical_receipts += usize::from(same == Some(true));
+    }
+    Ok((
+        bundles.len() as f64 / started.elapsed().as_secs_f64().max(1e-9),
+        duplicates,
+    ))
 }

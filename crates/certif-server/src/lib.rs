@@ -31,6 +31,7 @@ pub mod replay;
 pub mod results_file;
 pub mod service;
 pub mod signer;
+pub mod stages;
 pub mod stations;
 pub mod store;
 

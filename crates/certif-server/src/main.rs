@@ -124,6 +124,10 @@ enum Command {
         /// Also measure ingest on this PostgreSQL database (in a throw-away schema).
         #[arg(long)]
         postgres: Option<String>,
+        /// Servers sharing that PostgreSQL database during its ingest (this one and N−1
+        /// `serve` processes with the same keys); some bundles go to two at once.
+        #[arg(long, default_value_t = 1, requires = "postgres")]
+        servers: usize,
         #[arg(long, default_value_t = 20)]
         sessions: usize,
         #[arg(long, default_value_t = 30)]
@@ -383,6 +387,7 @@ async fn main() -> ExitCode {
             bank,
             attack,
             attack_seconds,
+            servers,
         } => {
             if attack {
                 let o = certif_server::attack::AttackOptions {
@@ -401,6 +406,7 @@ async fn main() -> ExitCode {
                 verify_requests: requests,
                 verify_concurrency: concurrency,
                 postgres,
+                servers,
                 bank_dir: bank,
                 ..BenchOptions::default()
             };
@@ -412,10 +418,32 @@ async fn main() -> ExitCode {
                         r.ingest_sessions_per_s_sqlite
                     );
                     if let Some(pg) = r.ingest_sessions_per_s_postgres {
-                        println!("ingest_sessions_per_s_postgres {pg:.1}");
+                        println!(
+                            "ingest_sessions_per_s_postgres {pg:.1} ({} servers)",
+                            r.servers
+                        );
+                    }
+                    if let Some(d) = &r.duplicates {
+                        println!(
+                            "duplicates {} sent to two servers at once, {} with the same receipt",
+                            d.sent, d.identical_receipts
+                        );
                     }
                     println!("verify_per_s {:.0}", r.verify_per_s);
                     println!("verify_p99_ms {:.2}", r.verify_p99_ms);
+                    let w = &r.while_ingesting;
+                    println!(
+                        "while_ingesting ingest {:.1} sessions/s, verify {:.0}/s p99 {:.2} ms ({} errors)",
+                        w.ingest_sessions_per_s, w.verify_per_s, w.verify_p99_ms, w.verify_errors
+                    );
+                    let stages = std::iter::once(("sqlite", &r.stages_sqlite))
+                        .chain(r.stages_postgres.as_ref().map(|s| ("postgres", s)));
+                    for (db, s) in stages {
+                        println!(
+                            "stages_{db}_ms_per_session hash {:.2} parse {:.2} lookups {:.2} verify {:.2} replay {:.2} store {:.2} → cpu_limit {:.1} sessions/s on {} cores",
+                            s.hash_ms, s.parse_ms, s.lookups_ms, s.verify_ms, s.replay_ms, s.store_ms, s.cpu_limit_sessions_per_s, s.cores
+                        );
+                    }
                     println!(
                         "({} sessions × {} candidates, bundle {} KiB, {} verifications, {} errors, simulation {:.1} s)",
                         r.sessions,

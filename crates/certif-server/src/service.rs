@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use std::time::Instant;
 
 use certroom_bundle::container::Container;
 use certroom_bundle::VerifiedBundle;
@@ -20,6 +21,7 @@ use crate::model::{
 };
 use crate::replay::{replay_candidate, KnownConfigs};
 use crate::signer::Signer;
+use crate::stages::Stage;
 use crate::store::Store;
 
 pub struct Service {
@@ -27,6 +29,8 @@ pub struct Service {
     pub banks: Banks,
     pub signer: Arc<Signer>,
     pub max_bundle_bytes: usize,
+    /// Where ingest time goes (read by the bench).
+    pub stages: crate::stages::IngestStages,
 }
 
 /// Letters of the UAI check key: the alphabet without I, O and Q, indexed by the number mod 23.
@@ -103,6 +107,7 @@ impl Service {
             banks: Banks::default(),
             signer,
             max_bundle_bytes,
+            stages: crate::stages::IngestStages::default(),
         }
     }
 
@@ -218,6 +223,8 @@ impl Service {
             }
             .into());
         }
+        let clock = &self.stages;
+        let t = Instant::now();
         let content_sha256 = Hash::of(&[&bytes]).to_hex();
         // The very same bytes were verified and stored before, whatever happened to the console
         // key since: the receipt stands.
@@ -227,11 +234,13 @@ impl Service {
                 created: false,
             });
         }
+        let t = clock.record(Stage::Hash, t);
         // Layout only, to learn which key signed; the key decides whether the full (costly)
         // verification is worth running at all.
         let console_key = Container::parse(&bytes)
             .map_err(Rejection::Bundle)?
             .console_key;
+        let mut t = clock.record(Stage::Parse, t);
         let key_hex = to_hex(&console_key);
         let console =
             self.store
@@ -247,12 +256,16 @@ impl Service {
             }
             .into());
         }
-        let (verified, bytes) = tokio::task::spawn_blocking(move || {
+        clock.record(Stage::Lookups, t);
+        let (verified, bytes, spent) = tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
             let v = certroom_bundle::verify(&bytes, Some(&[console_key]));
-            (v, bytes)
+            (v, bytes, started.elapsed())
         })
         .await
         .map_err(|e| ApiError::internal(format!("verification task failed: {e}")))?;
+        clock.add(Stage::Verify, spent);
+        t = Instant::now();
         let verified = verified.map_err(Rejection::Bundle)?;
         let m = &verified.manifest;
         if m.centre.uai != console.uai {
@@ -301,24 +314,31 @@ impl Service {
             .into_iter()
             .map(|s| (s.public_key.clone(), s))
             .collect();
-        let new = tokio::task::spawn_blocking(move || {
+        clock.record(Stage::Lookups, t);
+        let (new, spent) = tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
             let received = Received {
                 bytes,
                 content_sha256,
                 centre,
                 received_at,
             };
-            build_bundle(verified, &bank, &known, &declared, received)
+            let new = build_bundle(verified, &bank, &known, &declared, received);
+            (new, started.elapsed())
         })
         .await
         .map_err(|e| ApiError::internal(format!("replay task failed: {e}")))?;
+        clock.add(Stage::Replay, spent);
+        let t = Instant::now();
         let bundle_id = new.bundle_id.clone();
-        match self
+        let stored = self
             .store
             .store_bundle(new, self.signer.clone(), crate::today())
-            .await
-        {
+            .await;
+        clock.record(Stage::Store, t);
+        match stored {
             Ok(s) => {
+                clock.session_done();
                 tracing::info!(
                     bundle_id,
                     status = s.receipt.status,

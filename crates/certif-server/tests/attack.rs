@@ -22,6 +22,13 @@ async fn the_bench_measures_publications_and_verifications() {
     .unwrap();
     assert!(r.ingest_sessions_per_s_sqlite > 0.0);
     assert_eq!((r.verify_requests, r.verify_errors), (400, 0), "{r:?}");
+    // The second batch was ingested while the codes were being verified, none refused.
+    let w = &r.while_ingesting;
+    assert!(
+        w.ingest_sessions_per_s > 0.0 && w.verify_per_s > 0.0,
+        "{w:?}"
+    );
+    assert_eq!(w.verify_errors, 0, "{w:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,76 +6,8 @@
 mod common;
 
 use certif_server::bench::Plan;
+use common::browser::{csrf, Browser};
 use common::{codes, Env};
-use reqwest::redirect::Policy;
-
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-    cookie: Option<String>,
-}
-
-impl Browser {
-    fn new(env: &Env) -> Self {
-        Browser {
-            http: reqwest::Client::builder()
-                .redirect(Policy::none())
-                .build()
-                .unwrap(),
-            base: env.url(""),
-            cookie: None,
-        }
-    }
-
-    async fn get(&self, path: &str) -> (u16, String, Option<String>) {
-        let mut r = self.http.get(format!("{}{path}", self.base));
-        if let Some(c) = &self.cookie {
-            r = r.header("cookie", c);
-        }
-        let r = r.send().await.unwrap();
-        let location = r
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_owned());
-        (r.status().as_u16(), r.text().await.unwrap(), location)
-    }
-
-    async fn post(
-        &mut self,
-        path: &str,
-        form: &[(&str, &str)],
-        origin: Option<&str>,
-    ) -> (u16, String) {
-        let mut r = self.http.post(format!("{}{path}", self.base)).form(form);
-        if let Some(c) = &self.cookie {
-            r = r.header("cookie", c);
-        }
-        if let Some(o) = origin {
-            r = r.header("origin", o);
-        }
-        let r = r.send().await.unwrap();
-        if let Some(set) = r.headers().get("set-cookie") {
-            let set = set.to_str().unwrap().to_owned();
-            let pair = set.split(';').next().unwrap().to_owned();
-            if pair.ends_with('=') {
-                self.cookie = None;
-            } else {
-                assert!(
-                    set.contains("HttpOnly") && set.contains("SameSite=Strict"),
-                    "{set}"
-                );
-                self.cookie = Some(pair);
-            }
-        }
-        (r.status().as_u16(), r.text().await.unwrap())
-    }
-}
-
-/// The value of the first hidden `csrf` field of a page.
-fn csrf(page: &str) -> String {
-    let at = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
-    page[at..at + 64].to_owned()
-}
 
 #[tokio::test]
 async fn a_member_rejects_a_fraud_and_validates_the_session_through_the_pages() {

@@ -4,9 +4,10 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use certroom_bank::pack::PackKey;
 use certroom_centre::candidate::Sex;
 use certroom_hub::server::BundleRefusal;
 use certroom_hub::{Authority, EnrolledCandidate, Hub, RoomSetup, RunningHub};
@@ -15,6 +16,7 @@ use certroom_protocol::{ConsoleCommand, ConsoleEvent, RoomView, WireError};
 use serde::Serialize;
 
 use crate::error::store_error;
+use crate::standby::{Standby, StandbyConfig, StandbyStatus};
 use crate::{Console, ConsoleError};
 
 /// Where the console's own key lives: it signs the result bundles.
@@ -28,14 +30,27 @@ pub(crate) struct HostedRoom {
     running: RunningHub,
     authority: Authority,
     session: i64,
+    /// The key of the session's bank pack: a pack offered to the room must open with it.
+    bank_key: String,
+    /// The copy on a second medium, when the console was given one (or why it could not start).
+    standby: Option<Result<Arc<Standby>, ConsoleError>>,
 }
 
 /// What the room panel shows: where kiosks reach the hub, the fingerprint they pin, the room.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct RoomInfo {
     pub address: String,
+    /// This PC's host name: what a technician types on each lab PC to pair it.
+    pub host_name: String,
     pub fingerprint: String,
     pub view: RoomView,
+}
+
+/// The name the lab's PCs find this console by (empty if the system does not say).
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|n| n.trim().to_owned())
+        .unwrap_or_default()
 }
 
 impl HostedRoom {
@@ -46,6 +61,7 @@ impl HostedRoom {
     fn info(&self) -> RoomInfo {
         RoomInfo {
             address: self.running.addr.to_string(),
+            host_name: host_name(),
             fingerprint: self.running.hub.fingerprint().display(),
             view: self.running.hub.view(),
         }
@@ -85,6 +101,7 @@ impl Console {
         pushes: Pushes,
     ) -> Result<RoomInfo, ConsoleError> {
         let setup = self.room_setup(session, password, bank_key)?;
+        let bank_key = setup.bank_key.clone();
         if let Some(h) = self.hosted()?.as_ref() {
             if h.session == session {
                 return Ok(h.info());
@@ -125,11 +142,16 @@ impl Console {
             }
         });
         tracing::info!(session, %bind, "room hub opened");
-        let hosted = HostedRoom {
+        let mut hosted = HostedRoom {
             running,
             authority,
             session,
+            bank_key,
+            standby: None,
         };
+        if let Some(config) = StandbyConfig::load(&self.data) {
+            hosted.standby = Some(self.copy_room(&hosted, &config));
+        }
         let info = hosted.info();
         *self.hosted()? = Some(hosted);
         Ok(info)
@@ -236,6 +258,27 @@ impl Console {
         Ok(())
     }
 
+    /// Sends the session's sealed bank pack to every paired PC through the room (each PC checks
+    /// its publisher's signature). Refused here if the pack does not open with the session's
+    /// key: a pack of another session is caught before any PC fetches it.
+    pub fn offer_bank(&self, pack: Vec<u8>) -> Result<(), ConsoleError> {
+        self.signed_in()?;
+        let guard = self.hosted()?;
+        let h = guard.as_ref().ok_or_else(no_room)?;
+        certroom_bank::pack::opens_with(&pack, &PackKey::Passphrase(h.bank_key.clone())).map_err(
+            |e| {
+                ConsoleError::new(
+                    "room.bank_pack",
+                    format!("Ce paquet ne s'ouvre pas avec la clé de la session : {e}"),
+                    format!("This pack does not open with the session's key: {e}"),
+                )
+            },
+        )?;
+        h.running.hub.offer_bank(&h.authority, pack).map_err(wire)?;
+        tracing::info!(session = h.session, "bank pack offered to the room");
+        Ok(())
+    }
+
     /// The session report (procès-verbal) of the finalized room, written in the exports folder.
     pub fn room_report(&self) -> Result<PathBuf, ConsoleError> {
         self.signed_in()?;
@@ -327,6 +370,73 @@ impl Console {
             })?;
         let path = self.write_export(&format!("session-{}.bundle", h.session), &bytes)?;
         Ok((path, bytes))
+    }
+
+    /// Starts the room's copy in `config`'s medium: the base now, every input from now on.
+    fn copy_room(
+        &self,
+        h: &HostedRoom,
+        config: &StandbyConfig,
+    ) -> Result<Arc<Standby>, ConsoleError> {
+        // The key that signs the room's bundle must be in the copy from its first write: a
+        // spare console with a key of its own would sign bundles the service does not know.
+        self.console_key()?;
+        let standby = Arc::new(Standby::start(config, h.session)?);
+        h.running.hub.copy_inputs_to(standby.clone());
+        standby.keep_base(self.data.clone(), self.db.clone());
+        tracing::info!(session = h.session, folder = %standby.status().folder, "standby copy started");
+        Ok(standby)
+    }
+
+    /// Keeps a continuous copy of what the room needs in `medium` (a USB key, a share of
+    /// another PC), from the room open now or the next one, until another medium is given. The
+    /// recovery code stays the same: the one written down keeps working.
+    pub fn start_standby(&self, medium: &Path) -> Result<StandbyStatus, ConsoleError> {
+        self.signed_in()?;
+        if !medium.is_dir() {
+            return Err(ConsoleError::new(
+                "standby.medium",
+                format!("{} n'est pas un dossier accessible.", medium.display()),
+                format!("{} is not a folder this PC can reach.", medium.display()),
+            ));
+        }
+        let code = match StandbyConfig::load(&self.data) {
+            Some(c) => c.code,
+            None => crate::standby::new_code()?,
+        };
+        let config = StandbyConfig {
+            medium: medium.to_owned(),
+            code,
+        };
+        config.save(&self.data)?;
+        let mut guard = self.hosted()?;
+        if let Some(h) = guard.as_mut() {
+            let standby = self.copy_room(h, &config);
+            h.standby = Some(standby);
+        }
+        drop(guard);
+        Ok(self
+            .standby_status()?
+            .unwrap_or_else(|| StandbyStatus::waiting(&config)))
+    }
+
+    /// Where the copy stands: `None` when the console was given no medium.
+    pub fn standby_status(&self) -> Result<Option<StandbyStatus>, ConsoleError> {
+        self.signed_in()?;
+        let Some(config) = StandbyConfig::load(&self.data) else {
+            return Ok(None);
+        };
+        let guard = self.hosted()?;
+        Ok(Some(
+            match guard.as_ref().and_then(|h| h.standby.as_ref()) {
+                Some(Ok(standby)) => standby.status(),
+                Some(Err(e)) => StandbyStatus {
+                    error: Some((e.message_fr.clone(), e.message_en.clone())),
+                    ..StandbyStatus::waiting(&config)
+                },
+                None => StandbyStatus::waiting(&config),
+            },
+        ))
     }
 
     /// Stops the hub this console hosts (the window closing, a test ending).

@@ -15,6 +15,7 @@ pub mod lab;
 pub mod lifecycle;
 pub mod outbox;
 pub mod sessions;
+pub mod standby;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,7 @@ pub use lab::{LabStation, LAB_DIR};
 pub use lifecycle::SessionStage;
 pub use outbox::{OutboxStatus, ServiceLink};
 pub use sessions::{CandidateView, SessionView};
+pub use standby::{Restored, StandbyStatus};
 
 /// The console's database, in its data folder.
 pub const CONSOLE_DB: &str = "console.db";
@@ -40,6 +42,8 @@ pub const EXPORTS_DIR: &str = "exports";
 /// One console: its data folder, its database, the room it hosts and its outbox.
 pub struct Console {
     data: PathBuf,
+    /// The centre's database (`data/console.db` unless the command line said otherwise).
+    db: PathBuf,
     store: Mutex<ConsoleStore>,
     /// Set by a successful administrator sign-in (or the centre's set-up) in this process.
     signed_in: AtomicBool,
@@ -72,6 +76,7 @@ impl Console {
         sender.start(&runtime, data.to_owned());
         let console = Console {
             data: data.to_owned(),
+            db: db.to_owned(),
             store: Mutex::new(store),
             signed_in: AtomicBool::new(false),
             hosted: Mutex::new(None),

@@ -162,6 +162,16 @@ pub struct Attachment {
     pub name: Text,
     /// One of [`ATTACHMENT_TYPES`].
     pub media_type: String,
+    /// What an image shows, for who cannot see it (required for an image, unused otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alt: Option<Text>,
+}
+
+impl Attachment {
+    /// Images need alt text; text files speak for themselves.
+    pub fn is_image(&self) -> bool {
+        self.media_type.starts_with("image/")
+    }
 }
 
 /// 2PL parameters.
@@ -501,6 +511,16 @@ pub enum BankError {
         /// Item id.
         item: String,
     },
+    /// An attachment of an image type without alt text.
+    #[error(
+        "question {item} : la pièce jointe « {src} » est une image sans texte alternatif (alt)"
+    )]
+    MissingAttachmentAlt {
+        /// Item id.
+        item: String,
+        /// The attachment's `attachments/…` path.
+        src: String,
+    },
     /// `timer_s` outside 10–600.
     #[error("question {item} : minuteur {value} s invalide (10 à 600 s)")]
     BadTimer {
@@ -643,6 +663,9 @@ impl BankError {
                 format!("item {item}, field \"{field}\": file not in bank \"{path}\"")
             }
             MissingAlt { item } => format!("item {item}: illustration without alt text"),
+            MissingAttachmentAlt { item, src } => {
+                format!("item {item}: attachment \"{src}\" is an image without alt text")
+            }
             BadTimer { item, value } => {
                 format!("item {item}: invalid timer {value} s (10 to 600 s)")
             }
@@ -1162,6 +1185,12 @@ fn parse_item(
         }
         if att.name.fr.trim().is_empty() {
             r.bad(&format!("attachments[{i}].name"), "vide".into());
+        }
+        if att.is_image() && att.alt.as_ref().is_none_or(|a| a.fr.trim().is_empty()) {
+            r.errs.push(BankError::MissingAttachmentAlt {
+                item: item.clone(),
+                src: att.src.clone(),
+            });
         }
     }
     let accessible: Option<bool> = r.opt("accessible");

@@ -12,9 +12,9 @@ use certroom_core::message::UserMessage;
 use certroom_journal::{progress, verify_head_pinned, EndedBy, Event, Mirror, SignedHead};
 
 use certroom_protocol::{
-    pairing_code, AbortReason, CandidateCard, ChainCopy, ConsoleCommand, Incident, KioskCommand,
-    KioskMessage, PairingRequest, Reply, RoomView, StationState, Tile, TileStatus, WireHead,
-    INCIDENT_CODES,
+    pairing, AbortReason, BankOffer, BankState, CandidateCard, ChainCopy, ConsoleCommand, Incident,
+    KioskCommand, KioskMessage, PairingRequest, ReadinessItem, Reply, RoomView, StationBank,
+    StationReadiness, StationState, Tile, TileStatus, WireHead, INCIDENT_CODES,
 };
 
 /// The session this hub runs, as the console set it up.
@@ -66,7 +66,18 @@ pub struct Effects {
     /// The input changed nothing and is answered without being written down: a `hello` from a
     /// PC not enrolled. Made-up keys then cost the hub no write and no counter.
     pub unrecorded: bool,
+    /// A PC asks for the offered bank pack from this offset: the server, which holds the
+    /// bytes, answers with them.
+    pub bank_chunk: Option<(String, u64)>,
+    /// A bank pack was offered: tell the connected PCs.
+    pub bank_offered: Option<BankOffer>,
 }
+
+/// Items of a readiness check a PC may report (`certroom station check` has 12).
+pub const MAX_READINESS_ITEMS: usize = 32;
+
+/// The largest bank pack the console may offer (the sample bank seals to a few hundred KB).
+pub const MAX_BANK_PACK: u64 = 256 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RoomError {
@@ -256,10 +267,20 @@ impl Sitter {
 #[derive(Debug, Clone)]
 pub struct Room {
     hub: String,
+    /// Keys the hub's pairing nonces (`pairing::hub_nonce`): unpredictable to a man in the
+    /// middle, the same when the hub replays its inputs.
+    pairing_secret: [u8; 32],
     setup: RoomSetup,
     sitters: BTreeMap<i64, Sitter>,
     enrolled: BTreeMap<String, String>,
     pairings: BTreeMap<String, PairingRequest>,
+    /// Pairing requests whose PC has not yet revealed its nonce: station → (label, commitment).
+    commitments: BTreeMap<String, (String, String)>,
+    /// The bank pack the console offers, and what each PC said of it: station → (hash, error).
+    bank: Option<BankOffer>,
+    bank_results: BTreeMap<String, (String, Option<String>)>,
+    /// What each PC's readiness check said, and when (input time).
+    readiness: BTreeMap<String, (String, Vec<ReadinessItem>)>,
     last_n: HashMap<String, u64>,
     frames_after: u64,
     paused: Option<String>,
@@ -295,7 +316,7 @@ fn checked_head(station: &str, mirror: &Mirror, h: &WireHead) -> Result<SignedHe
 }
 
 impl Room {
-    pub fn new(hub_fingerprint: &str, setup: RoomSetup) -> Self {
+    pub fn new(hub_fingerprint: &str, pairing_secret: [u8; 32], setup: RoomSetup) -> Self {
         let sitters = setup
             .candidates
             .iter()
@@ -338,6 +359,11 @@ impl Room {
             .collect();
         Room {
             hub: hub_fingerprint.to_owned(),
+            pairing_secret,
+            commitments: BTreeMap::new(),
+            bank: None,
+            bank_results: BTreeMap::new(),
+            readiness: BTreeMap::new(),
             setup,
             sitters,
             enrolled: BTreeMap::new(),
@@ -367,6 +393,18 @@ impl Room {
             (Some(until), Some(now)) => now < until,
             _ => false,
         }
+    }
+
+    /// Whether a PC nobody paired may ask now: the window is open and no test runs (a PC nobody
+    /// paired appearing during the exam is most likely not a lab PC).
+    fn may_pair(&self, at: &str) -> Result<(), RoomError> {
+        if !self.live_stations().is_empty() {
+            return Err(RoomError::PairingDuringTests);
+        }
+        if !self.pairing_open(at) {
+            return Err(RoomError::PairingClosed);
+        }
+        Ok(())
     }
 
     pub fn is_enrolled(&self, station: &str) -> bool {
@@ -404,7 +442,10 @@ impl Room {
             return Err(RoomError::Replay { last_n: last });
         }
         // An unknown PC may only ask to be paired and ask whether it is.
-        let open = matches!(msg, KioskMessage::Pair { .. } | KioskMessage::Hello);
+        let open = matches!(
+            msg,
+            KioskMessage::Pair { .. } | KioskMessage::PairReveal { .. } | KioskMessage::Hello
+        );
         if !open && !self.is_enrolled(station) {
             return Err(RoomError::UnknownStation);
         }
@@ -426,7 +467,11 @@ impl Room {
                     });
                 }
                 let fx = self.station_message(station, msg, at)?;
-                self.last_n.insert(station.clone(), *n);
+                // What is answered without a record moves no counter (a replayed fetch only
+                // gets the same bytes again).
+                if !fx.unrecorded {
+                    self.last_n.insert(station.clone(), *n);
+                }
                 Ok(fx)
             }
             Input::Console { command } => self.console_command(command, at),
@@ -441,33 +486,98 @@ impl Room {
     ) -> Result<Effects, RoomError> {
         let mut fx = Effects::default();
         match msg {
-            KioskMessage::Pair { label } => {
+            KioskMessage::Pair { label, commitment } => {
                 let label = clean(label, 64, "label")?;
-                let code = pairing_code(&self.hub, station);
+                if !pairing::is_commitment(commitment) {
+                    return Err(RoomError::Invalid("commitment"));
+                }
                 let enrolled = self.is_enrolled(station);
-                if !enrolled && !self.pairings.contains_key(station) {
-                    // A PC nobody paired appears during the exam: most likely not a lab PC.
-                    if !self.live_stations().is_empty() {
-                        return Err(RoomError::PairingDuringTests);
-                    }
-                    if !self.pairing_open(at) {
-                        return Err(RoomError::PairingClosed);
-                    }
-                    if self.pairings.len() >= MAX_PENDING_PAIRINGS {
+                if !enrolled {
+                    let asked = self.pairings.contains_key(station)
+                        || self.commitments.contains_key(station);
+                    if !asked
+                        && self.pairings.len() + self.commitments.len() >= MAX_PENDING_PAIRINGS
+                    {
                         return Err(RoomError::PairingsFull);
                     }
+                    self.may_pair(at)?;
+                    // A new request replaces the one before (a technician who started again);
+                    // the console hears of it only once the code can be shown.
+                    fx.room_changed = self.pairings.remove(station).is_some();
+                    self.commitments
+                        .insert(station.to_owned(), (label, commitment.clone()));
                 }
-                if !enrolled {
-                    let req = PairingRequest {
-                        station: station.to_owned(),
-                        label,
-                        code: code.clone(),
-                    };
-                    self.pairings.insert(station.to_owned(), req.clone());
-                    fx.pairing = Some(req);
-                    fx.room_changed = true;
+                fx.reply = Some(Reply::Pairing {
+                    hub_nonce: pairing::hub_nonce(&self.pairing_secret, station, commitment),
+                    enrolled,
+                });
+            }
+            KioskMessage::PairReveal { nonce } => {
+                if self.is_enrolled(station) {
+                    return Ok(Effects {
+                        reply: Some(Reply::CodeShown),
+                        ..fx
+                    });
                 }
-                fx.reply = Some(Reply::Pairing { code, enrolled });
+                self.may_pair(at)?;
+                let (label, commitment) = self
+                    .commitments
+                    .get(station)
+                    .cloned()
+                    .ok_or(RoomError::NoPairing)?;
+                if !pairing::is_nonce(nonce) || pairing::commitment(station, nonce) != commitment {
+                    return Err(RoomError::Invalid("nonce"));
+                }
+                self.commitments.remove(station);
+                let hub_nonce = pairing::hub_nonce(&self.pairing_secret, station, &commitment);
+                let req = PairingRequest {
+                    station: station.to_owned(),
+                    label,
+                    code: pairing::pairing_code(&self.hub, station, nonce, &hub_nonce),
+                };
+                self.pairings.insert(station.to_owned(), req.clone());
+                fx.pairing = Some(req);
+                fx.room_changed = true;
+                fx.reply = Some(Reply::CodeShown);
+            }
+            KioskMessage::FetchBank { hash, offset } => {
+                self.offered(hash)?;
+                return Ok(Effects {
+                    bank_chunk: Some((hash.clone(), *offset)),
+                    unrecorded: true,
+                    ..fx
+                });
+            }
+            KioskMessage::Readiness { items } => {
+                if items.len() > MAX_READINESS_ITEMS {
+                    return Err(RoomError::Invalid("items"));
+                }
+                let items = items
+                    .iter()
+                    .map(|i| {
+                        Ok(ReadinessItem {
+                            item: clean(&i.item, 32, "item")?,
+                            ok: i.ok,
+                            fr: clean(&i.fr, 500, "fr")?,
+                            en: clean(&i.en, 500, "en")?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, RoomError>>()?;
+                self.readiness
+                    .insert(station.to_owned(), (at.to_owned(), items));
+                fx.room_changed = true;
+                fx.reply = Some(Reply::Done);
+            }
+            KioskMessage::BankResult { hash, error } => {
+                self.offered(hash)?;
+                let error = match error {
+                    Some(e) => Some(clean(e, 500, "error")?),
+                    None => None,
+                };
+                self.bank_results
+                    .insert(station.to_owned(), (hash.clone(), error));
+                fx.room_changed = true;
+                fx.reply = Some(Reply::Done);
             }
             KioskMessage::Hello => {
                 let state = self.station_state(station);
@@ -736,6 +846,20 @@ impl Room {
                 }
                 self.pairings.remove(station);
             }
+            ConsoleCommand::OfferBank { offer } => {
+                if certroom_core::Hash::from_hex(&offer.hash).is_none() {
+                    return Err(RoomError::Invalid("hash"));
+                }
+                if offer.size == 0 || offer.size > MAX_BANK_PACK {
+                    return Err(RoomError::Invalid("size"));
+                }
+                if self.bank.as_ref() != Some(offer) {
+                    self.bank = Some(offer.clone());
+                    self.bank_results.clear();
+                    fx.room_changed = true;
+                }
+                fx.bank_offered = Some(offer.clone());
+            }
             ConsoleCommand::OpenPairing { minutes } => {
                 if *minutes == 0 || *minutes > MAX_PAIRING_MINUTES {
                     return Err(RoomError::Invalid("minutes"));
@@ -748,6 +872,7 @@ impl Room {
                 self.pairing_until = None;
                 // Requests not yet confirmed go with the window.
                 self.pairings.clear();
+                self.commitments.clear();
                 fx.room_changed = true;
             }
             ConsoleCommand::ConfirmPresence { candidate, present } => {
@@ -1089,7 +1214,55 @@ impl Room {
                 Vec::new()
             },
             hub_version: env!("CARGO_PKG_VERSION").to_owned(),
+            bank: self.bank.clone().filter(|_| self.is_enrolled(station)),
         }
+    }
+
+    /// The bank pack the console offers, if any.
+    pub fn bank_offer(&self) -> Option<&BankOffer> {
+        self.bank.as_ref()
+    }
+
+    /// `hash` is the pack on offer: what a PC may fetch and report on.
+    fn offered(&self, hash: &str) -> Result<(), RoomError> {
+        if self.bank.as_ref().is_some_and(|b| b.hash == hash) {
+            Ok(())
+        } else {
+            Err(RoomError::Invalid("bank"))
+        }
+    }
+
+    /// Where each paired PC stands with the offered bank pack (`received` is the server's to
+    /// fill: it sends the bytes).
+    fn banks(&self) -> Vec<StationBank> {
+        let Some(offer) = &self.bank else {
+            return Vec::new();
+        };
+        self.enrolled
+            .iter()
+            .map(|(station, label)| {
+                let said = self
+                    .bank_results
+                    .get(station)
+                    .filter(|(hash, _)| *hash == offer.hash);
+                let (state, reason) = match said {
+                    Some((_, None)) => (BankState::Installed, None),
+                    Some((_, Some(e))) => (BankState::Refused, Some(e.clone())),
+                    None => (BankState::Waiting, None),
+                };
+                StationBank {
+                    station: station.clone(),
+                    label: label.clone(),
+                    received: if state == BankState::Installed {
+                        offer.size
+                    } else {
+                        0
+                    },
+                    state,
+                    reason,
+                }
+            })
+            .collect()
     }
 
     /// An ended test of `station` that the kiosk may delete: the service holds its results and
@@ -1124,6 +1297,20 @@ impl Room {
                 .enrolled
                 .iter()
                 .map(|(k, l)| (k.clone(), l.clone()))
+                .collect(),
+            bank: self.bank.clone(),
+            banks: self.banks(),
+            readiness: self
+                .readiness
+                .iter()
+                .filter_map(|(station, (at, items))| {
+                    Some(StationReadiness {
+                        station: station.clone(),
+                        label: self.enrolled.get(station)?.clone(),
+                        at: at.clone(),
+                        items: items.clone(),
+                    })
+                })
                 .collect(),
         }
     }

@@ -90,7 +90,17 @@ struct Inner {
     kiosks: Mutex<HashMap<String, mpsc::UnboundedSender<Message>>>,
     console: broadcast::Sender<ConsoleEvent>,
     shutdown: tokio::sync::watch::Sender<bool>,
+    /// Where the room is kept: the offered bank pack is written there, beside `hub.db`.
+    room_dir: std::path::PathBuf,
+    /// The offered bank pack's bytes, and how far each PC has fetched them.
+    bank: Mutex<Option<Arc<Vec<u8>>>>,
+    bank_sent: Mutex<HashMap<String, u64>>,
 }
+
+/// The offered bank pack, kept in the room's folder.
+pub const BANK_PACK_FILE: &str = "bank.pack";
+/// Bytes of the bank pack per answer (sent as hex, well under a frame's limit).
+const BANK_CHUNK: usize = 64 * 1024;
 
 #[derive(Clone)]
 pub struct Hub {
@@ -117,7 +127,13 @@ impl Hub {
         })?;
         let store = Store::open(&room.join(DB_FILE))?.with_lab(Lab::open(lab)?);
         let refusals = RefusalLog::open(room)?;
-        let room = store.load_room(&fingerprint.to_hex(), setup)?;
+        let room_dir = room.to_owned();
+        let room = store.load_room(&fingerprint.to_hex(), identity.pairing_secret(), setup)?;
+        // The pack offered before a restart, if its bytes are still the ones offered.
+        let bank = room.bank_offer().and_then(|offer| {
+            let bytes = std::fs::read(room_dir.join(BANK_PACK_FILE)).ok()?;
+            (certroom_protocol::BankOffer::of(&bytes) == *offer).then(|| Arc::new(bytes))
+        });
         let (console, _) = broadcast::channel(4096);
         Ok(Hub {
             inner: Arc::new(Inner {
@@ -130,8 +146,17 @@ impl Hub {
                 kiosks: Mutex::new(HashMap::new()),
                 console,
                 shutdown: tokio::sync::watch::channel(false).0,
+                room_dir,
+                bank: Mutex::new(bank),
+                bank_sent: Mutex::new(HashMap::new()),
             }),
         })
+    }
+
+    /// From now on every input the hub commits also goes to `copy`, before the hub answers
+    /// (what came before is in `hub.db`, which the copy's base holds).
+    pub fn copy_inputs_to(&self, copy: Arc<dyn crate::store::InputCopy>) {
+        self.lock().1.copy_to(copy);
     }
 
     pub fn fingerprint(&self) -> Fingerprint {
@@ -145,7 +170,77 @@ impl Hub {
     }
 
     pub fn view(&self) -> RoomView {
-        self.lock().0.view()
+        let view = self.lock().0.view();
+        self.with_bank_progress(view)
+    }
+
+    /// The room's view with the bytes each PC has fetched of the offered bank pack.
+    fn with_bank_progress(&self, mut view: RoomView) -> RoomView {
+        let sent = self
+            .inner
+            .bank_sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        for b in &mut view.banks {
+            if b.state != certroom_protocol::BankState::Installed {
+                b.received = sent.get(&b.station).copied().unwrap_or(0);
+            }
+        }
+        view
+    }
+
+    /// Offers the room's PCs this bank pack: kept in the room's folder (a restarted console
+    /// offers it again), then announced; each PC fetches it, checks its publisher's signature
+    /// and says what it made of it. The console checked the pack opens with the session's key.
+    pub fn offer_bank(&self, authority: &Authority, pack: Vec<u8>) -> Result<(), WireError> {
+        let offer = certroom_protocol::BankOffer::of(&pack);
+        let path = self.inner.room_dir.join(BANK_PACK_FILE);
+        certroom_durable::write_atomically(&path, &pack, certroom_durable::Access::Private)
+            .map_err(|e| WireError {
+                code: "hub.storage".into(),
+                message_fr: format!("Impossible d'enregistrer la banque ({e})."),
+                message_en: format!("Cannot store the bank pack ({e})."),
+                last_n: None,
+            })?;
+        *self.inner.bank.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(pack));
+        self.inner
+            .bank_sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        self.run(authority, ConsoleCommand::OfferBank { offer })
+    }
+
+    /// Bytes of the offered pack from `offset`, as a PC asks for them.
+    fn bank_chunk(&self, station: &str, hash: String, offset: u64) -> Reply {
+        let bank = self
+            .inner
+            .bank
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let (total, data) = match bank {
+            Some(bytes) => {
+                let start = usize::try_from(offset)
+                    .unwrap_or(usize::MAX)
+                    .min(bytes.len());
+                let end = (start + BANK_CHUNK).min(bytes.len());
+                self.inner
+                    .bank_sent
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(station.to_owned(), end as u64);
+                (bytes.len() as u64, hex::encode(&bytes[start..end]))
+            }
+            // Offered before a restart whose folder lost the bytes: nothing to send.
+            None => (0, String::new()),
+        };
+        Reply::BankChunk {
+            hash,
+            offset,
+            total,
+            data,
+        }
     }
 
     /// The session report's candidate rows and the room's comment and finalization time.
@@ -211,6 +306,19 @@ impl Hub {
 
     /// Runs an invigilator's command.
     pub fn command(&self, authority: &Authority, command: ConsoleCommand) -> Result<(), WireError> {
+        // An offer comes with its bytes, which only `offer_bank` has.
+        if matches!(command, ConsoleCommand::OfferBank { .. }) {
+            return Err(WireError {
+                code: "room.invalid".into(),
+                message_fr: "La banque s'envoie depuis la console du surveillant.".into(),
+                message_en: "The bank pack is sent from the invigilator's console.".into(),
+                last_n: None,
+            });
+        }
+        self.run(authority, command)
+    }
+
+    fn run(&self, authority: &Authority, command: ConsoleCommand) -> Result<(), WireError> {
         if authority.session != self.lock().0.session() {
             return Err(WireError {
                 code: "room.password".into(),
@@ -289,7 +397,8 @@ impl Hub {
             // The room moved ahead of its record: go back to what the record says.
             tracing::error!("hub log write failed: {e}");
             let hub = self.inner.fingerprint_hex.clone();
-            if let Ok(reloaded) = store.load_room(&hub, room.setup().clone()) {
+            let secret = self.inner.identity.pairing_secret();
+            if let Ok(reloaded) = store.load_room(&hub, secret, room.setup().clone()) {
                 *room = reloaded;
             }
             return Err(WireError {
@@ -309,8 +418,19 @@ impl Hub {
             let room = fx.room_changed.then(|| guard.0.view());
             (tiles, room)
         };
+        let room = room.map(|v| self.with_bank_progress(v));
         {
             let kiosks = self.inner.kiosks.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(offer) = fx.bank_offered {
+                // Not journaled and never `done`: a PC that misses it learns it from `hello`.
+                let msg = text(&HubMessage::Command {
+                    id: 0,
+                    command: certroom_protocol::KioskCommand::BankOffered { offer },
+                });
+                for tx in kiosks.values() {
+                    let _ = tx.send(msg.clone());
+                }
+            }
             for (station, id, command) in fx.commands {
                 if let Some(tx) = kiosks.get(&station) {
                     let _ = tx.send(text(&HubMessage::Command { id, command }));
@@ -381,9 +501,16 @@ impl Hub {
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
                         .insert(station.clone(), tx.clone());
-                    *bound = Some(station);
+                    *bound = Some(station.clone());
                 }
-                let reply = fx.reply.take();
+                let reply = match fx.bank_chunk.take() {
+                    Some((hash, offset)) => Some(self.bank_chunk(&station, hash, offset)),
+                    None => fx.reply.take(),
+                };
+                if matches!(reply, Some(Reply::BankChunk { .. })) {
+                    // The console shows each PC's progress.
+                    fx.room_changed = true;
+                }
                 let msg = match reply {
                     Some(reply) => HubMessage::Ok { n, reply },
                     None => HubMessage::Ok {

@@ -61,6 +61,32 @@ pub struct Store {
     conn: Connection,
     /// Where pairings last beyond this room; without one they stay in this room's database.
     lab: Option<Lab>,
+    /// Receives every input once committed (the console's standby copy on a second medium).
+    copy: Option<std::sync::Arc<dyn InputCopy>>,
+}
+
+/// Where each committed input goes next, in order, before the hub answers: a copy on another
+/// medium that a spare console can take over from. It never refuses an input: a copy that
+/// cannot write says so to whoever shows it, and the room goes on.
+pub trait InputCopy: Send + Sync {
+    fn append(&self, input: &LoggedInput);
+}
+
+/// One committed input as `hub.db` keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedInput {
+    pub id: i64,
+    pub at: String,
+    pub body: String,
+}
+
+/// Why copied inputs could not be put back.
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("entrée n°{found} copiée après la n°{last} : il en manque / input {found} copied after {last}: some are missing")]
+    Gap { last: i64, found: i64 },
 }
 
 impl Store {
@@ -70,7 +96,11 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
-        Ok(Store { conn, lab: None })
+        Ok(Store {
+            conn,
+            lab: None,
+            copy: None,
+        })
     }
 
     /// Pairings go to `lab` and a new room starts with the lab's stations.
@@ -107,7 +137,14 @@ impl Store {
 
     /// Opens the room recorded here, or records `setup` as a new one. A database holds one
     /// session: opening it for another session is refused rather than mixed.
-    pub fn load_room(&self, hub: &str, setup: RoomSetup) -> Result<Room, StoreError> {
+    /// `hub` is the hub's fingerprint, `pairing_secret` keys its pairing nonces (both from its
+    /// identity, which outlives the room).
+    pub fn load_room(
+        &self,
+        hub: &str,
+        pairing_secret: [u8; 32],
+        setup: RoomSetup,
+    ) -> Result<Room, StoreError> {
         let stored: Option<(String, String, i64)> = self
             .conn
             .query_row(
@@ -143,7 +180,7 @@ impl Store {
                 (setup, frames_after)
             }
         };
-        let mut room = Room::new(hub, setup);
+        let mut room = Room::new(hub, pairing_secret, setup);
         room.refuse_frames_until(frames_after);
         for (key, label) in self.stations()? {
             room.enroll(&key, &label);
@@ -203,7 +240,8 @@ impl Store {
         Ok(seen.into_iter().collect())
     }
 
-    /// Commits one accepted input (fsync). Only then may the hub answer.
+    /// Commits one accepted input (fsync), then hands it to the copy if there is one. Only
+    /// then may the hub answer.
     pub fn log(&self, at: &str, input: &Input) -> Result<(), StoreError> {
         let body = serde_json::to_string(input).map_err(|e| StoreError::Corrupt {
             id: 0,
@@ -212,7 +250,57 @@ impl Store {
         self.conn
             .prepare_cached("INSERT INTO inputs (at, body) VALUES (?1, ?2)")?
             .execute(params![at, body])?;
+        if let Some(copy) = &self.copy {
+            copy.append(&LoggedInput {
+                id: self.conn.last_insert_rowid(),
+                at: at.to_owned(),
+                body,
+            });
+        }
         Ok(())
+    }
+
+    /// From now on every committed input also goes to `copy`.
+    pub fn copy_to(&mut self, copy: std::sync::Arc<dyn InputCopy>) {
+        self.copy = Some(copy);
+    }
+
+    /// The number of the last input committed (0 before the first).
+    pub fn last_input(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT coalesce(max(id), 0) FROM inputs", [], |r| r.get(0))?)
+    }
+
+    /// Puts back, in one transaction, the inputs a copy holds beyond those this database has:
+    /// each must follow the last without a gap. Returns how many were added.
+    pub fn restore_inputs(
+        &mut self,
+        copied: impl IntoIterator<Item = LoggedInput>,
+    ) -> Result<u64, RestoreError> {
+        let mut last = self.last_input()?;
+        let tx = self.conn.transaction().map_err(StoreError::from)?;
+        let mut added = 0;
+        for input in copied {
+            if input.id <= last {
+                continue;
+            }
+            if input.id != last + 1 {
+                return Err(RestoreError::Gap {
+                    last,
+                    found: input.id,
+                });
+            }
+            tx.execute(
+                "INSERT INTO inputs (id, at, body) VALUES (?1, ?2, ?3)",
+                params![input.id, input.at, input.body],
+            )
+            .map_err(StoreError::from)?;
+            last = input.id;
+            added += 1;
+        }
+        tx.commit().map_err(StoreError::from)?;
+        Ok(added)
     }
 
     pub fn input_count(&self) -> Result<u64, StoreError> {

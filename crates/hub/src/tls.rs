@@ -88,6 +88,12 @@ impl HubIdentity {
         Fingerprint::of(&self.cert)
     }
 
+    /// The secret behind the hub's pairing nonces: derived from its private key, so it lasts as
+    /// long as the identity the kiosks pin and is never written anywhere else.
+    pub fn pairing_secret(&self) -> [u8; 32] {
+        certroom_core::Hash::of(&[b"certroom-pairing-secret-v1\0", &self.key]).0
+    }
+
     pub fn server_config(&self) -> Result<Arc<ServerConfig>, TlsError> {
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key.clone()));
         let config = ServerConfig::builder_with_provider(provider())

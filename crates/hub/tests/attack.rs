@@ -167,10 +167,7 @@ async fn a_connection_sending_junk_is_closed_and_made_up_pairings_are_capped() {
         let (link, _) = KioskLink::connect(addr, pin, key(), Arc::new(AtomicU64::new(0)))
             .await
             .unwrap();
-        link.request(KioskMessage::Pair {
-            label: format!("X-{i}"),
-        })
-        .await
+        link.pair(&format!("X-{i}")).await
     };
     match ask(0).await {
         Err(LinkError::Refused(w)) => assert_eq!(w.code, "room.pairing_closed"),

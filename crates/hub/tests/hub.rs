@@ -87,19 +87,11 @@ async fn link(hub: &certroom_hub::RunningHub, k: &Arc<Ed25519KeyPair>) -> KioskL
 /// Pairs a station the way a lab is set up: the kiosk asks, the console confirms.
 async fn enrol(hub: &certroom_hub::RunningHub, k: &Arc<Ed25519KeyPair>) {
     let l = link(hub, k).await;
-    let reply = l
-        .request(KioskMessage::Pair {
-            label: "PC-01".into(),
-        })
-        .await
-        .unwrap();
-    let Reply::Pairing { code, enrolled } = reply else {
-        panic!("{reply:?}")
-    };
-    assert!(!enrolled);
+    let code = l.pair("PC-01").await.unwrap().expect("not enrolled yet");
     assert_eq!(
+        hub.hub.view().pairings[0].code,
         code,
-        certroom_protocol::pairing_code(&hub.hub.fingerprint().to_hex(), &station(k))
+        "the console shows the code the PC shows"
     );
     let auth = hub.hub.sign_in(4217, PASSWORD).unwrap();
     hub.hub
@@ -191,15 +183,7 @@ async fn an_unknown_station_cannot_join_until_the_console_confirms_its_pairing()
         events.recv().await,
         Some(ConsoleEvent::SignedIn { .. })
     ));
-    let Reply::Pairing { code, .. } = l
-        .request(KioskMessage::Pair {
-            label: "PC-07".into(),
-        })
-        .await
-        .unwrap()
-    else {
-        panic!()
-    };
+    let code = l.pair("PC-07").await.unwrap().expect("not enrolled yet");
     let shown = loop {
         if let Some(ConsoleEvent::Pairing { code, .. }) = events.recv().await {
             break code;
@@ -249,6 +233,7 @@ async fn malformed_oversized_forged_and_replayed_frames_are_refused_and_the_hub_
         10,
         KioskMessage::Pair {
             label: "x".repeat(300 * 1024),
+            commitment: String::new(),
         },
     );
     let r = raw_exchange(&mut ws, serde_json::to_string(&big).unwrap()).await;

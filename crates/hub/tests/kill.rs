@@ -21,7 +21,7 @@ use certroom_journal::{EndedBy, Event, FocusCause, Journal, StationKey, TestHead
 use certroom_protocol::client::connect_socket;
 use certroom_protocol::frame;
 use certroom_protocol::{
-    pairing_code, ConsoleCommand, ConsoleEvent, ConsoleLink, Fingerprint, HubMessage, KioskCommand,
+    pairing, ConsoleCommand, ConsoleEvent, ConsoleLink, Fingerprint, HubMessage, KioskCommand,
     KioskLink, KioskMessage, Reply, RoomView, Tile, TileStatus, WireHead,
 };
 use chrono::NaiveDate;
@@ -474,19 +474,30 @@ async fn scenario(report: &mut Report) -> Result<(), String> {
     // Round 1: paired through the console, a candidate joined; killed after the join's answer.
     command(&hub, ConsoleCommand::OpenPairing { minutes: 60 }).await?;
     let (link, _commands) = kiosk.connect(&hub).await?;
+    let nonce = pairing::new_nonce();
     let reply = kiosk
         .send(
             &link,
             KioskMessage::Pair {
                 label: "PC-01".into(),
+                commitment: pairing::commitment(&station, &nonce),
             },
         )
         .await?;
-    let want = Reply::Pairing {
-        code: pairing_code(&hub.pin.to_hex(), &station),
-        enrolled: false,
-    };
-    expect(reply == want, || format!("{reply:?}, expected {want:?}"))?;
+    expect(
+        matches!(
+            reply,
+            Reply::Pairing {
+                enrolled: false,
+                ..
+            }
+        ),
+        || format!("{reply:?}, expected a hub nonce"),
+    )?;
+    let reply = kiosk
+        .send(&link, KioskMessage::PairReveal { nonce })
+        .await?;
+    expect(reply == Reply::CodeShown, || format!("{reply:?}"))?;
     command(
         &hub,
         ConsoleCommand::ConfirmPairing {

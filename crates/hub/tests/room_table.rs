@@ -16,14 +16,19 @@ use certroom_hub::room::{Effects, Input, Room};
 use certroom_hub::{EnrolledCandidate, RoomSetup};
 use certroom_journal::{EndedBy, Event, FocusCause, Journal, StationKey, TestHeader};
 use certroom_protocol::{
-    pairing_code, AbortReason, CandidateCard, ChainCopy, ConsoleCommand, KioskCommand,
-    KioskMessage, PairingRequest, Reply, StationState, Tile, TileStatus, WireHead,
+    pairing, AbortReason, BankOffer, BankState, CandidateCard, ChainCopy, ConsoleCommand,
+    KioskCommand, KioskMessage, PairingRequest, ReadinessItem, Reply, StationState, Tile,
+    TileStatus, WireHead,
 };
 use chrono::NaiveDate;
 use serde_json::json;
 
 /// Any fingerprint will do: the room only binds pairing codes to it.
 const HUB: &str = "5ea1c0de5ea1c0de5ea1c0de5ea1c0de5ea1c0de5ea1c0de5ea1c0de5ea1c0de";
+/// The hub's pairing secret (any will do here).
+const SECRET: [u8; 32] = [7; 32];
+/// The nonce every PC of the table commits to when it asks to be paired.
+const PC_NONCE: &str = "0123456789abcdef0123456789abcdef";
 /// A PC nobody paired.
 const STRANGER: &str = "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
 const SESSION: i64 = 4217;
@@ -391,6 +396,10 @@ enum Check {
     Comment(&'static str),
     Pairings(Vec<String>),
     Stations(Vec<(String, &'static str)>),
+    /// Each PC that reported its readiness, with the items that fail.
+    Readiness(Vec<(String, Vec<&'static str>)>),
+    /// Each paired PC's state with the offered bank pack, and the refusal's reason.
+    Banks(Vec<(String, BankState, Option<&'static str>)>),
 }
 
 struct Case {
@@ -430,12 +439,22 @@ impl Fx {
         self.0.commands.push((station.to_owned(), id, command));
         self
     }
+    fn bank_chunk(mut self, hash: &str, offset: u64) -> Self {
+        self.0.bank_chunk = Some((hash.to_owned(), offset));
+        self
+    }
+    fn bank_offered(mut self, offer: BankOffer) -> Self {
+        self.0.bank_offered = Some(offer);
+        self
+    }
 }
 
+/// Frame `n` of the table is sent as `10 n`, which leaves room for the first step of a pairing
+/// (`pair`, then `pair_reveal` as frame `n`).
 fn kiosk(station: &str, n: u64, msg: KioskMessage) -> Input {
     Input::Station {
         station: station.to_owned(),
-        n,
+        n: n * 10,
         msg,
     }
 }
@@ -503,6 +522,7 @@ fn state(station_candidate: Option<i64>, test: Option<&str>, synced: u64, paused
             forget: vec![],
             // Every hello tells the kiosk which version the console runs.
             hub_version: env!("CARGO_PKG_VERSION").into(),
+            bank: None,
         },
     }
 }
@@ -515,29 +535,71 @@ fn start() -> KioskCommand {
     }
 }
 
-/// A PC paired the way a lab is set up: it asks (frame `n`), the console confirms.
+/// A readiness item as a PC reports it.
+fn item(name: &str, ok: bool) -> ReadinessItem {
+    ReadinessItem {
+        item: name.into(),
+        ok,
+        fr: format!("{name} : vérifié"),
+        en: format!("{name}: checked"),
+    }
+}
+
+/// The bank pack the console offers in the bank case.
+fn offer() -> BankOffer {
+    BankOffer {
+        hash: "ba".repeat(32),
+        size: 300_000,
+    }
+}
+
+/// A PC's request to be paired, committing to [`PC_NONCE`].
+fn ask(station: &str, label: &str) -> KioskMessage {
+    KioskMessage::Pair {
+        label: label.into(),
+        commitment: pairing::commitment(station, PC_NONCE),
+    }
+}
+
+fn reveal() -> KioskMessage {
+    KioskMessage::PairReveal {
+        nonce: PC_NONCE.into(),
+    }
+}
+
+fn hub_nonce(station: &str) -> String {
+    pairing::hub_nonce(&SECRET, station, &pairing::commitment(station, PC_NONCE))
+}
+
+/// What the hub answers a request: its nonce, and whether the PC is already enrolled.
+fn asked(station: &str, enrolled: bool) -> Fx {
+    fx().reply(Reply::Pairing {
+        hub_nonce: hub_nonce(station),
+        enrolled,
+    })
+}
+
+/// What the hub answers the revealed nonce: the console now shows the code the PC shows.
+fn code_shown(station: &str, label: &str) -> Fx {
+    fx().reply(Reply::CodeShown)
+        .pairing(PairingRequest {
+            station: station.into(),
+            label: label.into(),
+            code: pairing::pairing_code(HUB, station, PC_NONCE, &hub_nonce(station)),
+        })
+        .room_changed()
+}
+
+/// A PC paired the way a lab is set up: it asks (just before frame `n`), reveals its nonce
+/// (frame `n`), the console confirms.
 fn pair(station: &str, label: &'static str, n: u64) -> Vec<Step> {
-    let code = pairing_code(HUB, station);
+    let mut asking = kiosk(station, n, ask(station, label));
+    if let Input::Station { n, .. } = &mut asking {
+        *n -= 1;
+    }
     vec![
-        accepted(
-            kiosk(
-                station,
-                n,
-                KioskMessage::Pair {
-                    label: label.into(),
-                },
-            ),
-            fx().reply(Reply::Pairing {
-                code: code.clone(),
-                enrolled: false,
-            })
-            .pairing(PairingRequest {
-                station: station.into(),
-                label: label.into(),
-                code,
-            })
-            .room_changed(),
-        ),
+        accepted(asking, asked(station, false)),
+        accepted(kiosk(station, n, reveal()), code_shown(station, label)),
         accepted(
             console(ConsoleCommand::ConfirmPairing {
                 station: station.into(),
@@ -561,6 +623,7 @@ fn stranger_hello(n: u64) -> Step {
                 synced_seq: 0,
                 forget: vec![],
                 hub_version: env!("CARGO_PKG_VERSION").into(),
+                bank: None,
             },
         })
         .unrecorded(),
@@ -651,33 +714,24 @@ fn cases(f: &Fixture) -> Vec<Case> {
             name: "pair: a PC asks, the console confirms, and only then may it seat anyone",
             steps: vec![
                 // Nobody opened pairing: a PC asking is refused, and the console sees nothing.
-                refused(
-                    kiosk(a, 1, K::Pair {
-                        label: "PC-A".into(),
-                    }),
-                    "room.pairing_closed",
-                )
-                .then([Pairings(vec![])]),
+                refused(kiosk(a, 1, ask(a, "PC-A")), "room.pairing_closed")
+                    .then([Pairings(vec![])]),
                 refused(console(C::OpenPairing { minutes: 0 }), "room.invalid"),
                 refused(console(C::OpenPairing { minutes: 61 }), "room.invalid"),
                 open_pairing(),
-                accepted(
-                    kiosk(a, 1, K::Pair {
-                        label: "  PC-A  ".into(),
+                // The PC commits to its nonce: nothing for the console until it reveals it.
+                accepted(kiosk(a, 1, ask(a, "  PC-A  ")), asked(a, false))
+                    .then([Pairings(vec![]), Stations(vec![])]),
+                // Another nonce than the one committed to (someone who would choose it late).
+                refused(
+                    kiosk(a, 2, K::PairReveal {
+                        nonce: "f".repeat(32),
                     }),
-                    fx().reply(Reply::Pairing {
-                        code: pairing_code(HUB, a),
-                        enrolled: false,
-                    })
-                    .pairing(PairingRequest {
-                        station: a.into(),
-                        label: "PC-A".into(),
-                        code: pairing_code(HUB, a),
-                    })
-                    .room_changed(),
-                )
-                .then([Pairings(vec![a.into()]), Stations(vec![])]),
-                refused(kiosk(a, 2, join_as(3)), "room.unknown_station"),
+                    "room.invalid",
+                ),
+                accepted(kiosk(a, 2, reveal()), code_shown(a, "PC-A"))
+                    .then([Pairings(vec![a.into()]), Stations(vec![])]),
+                refused(kiosk(a, 3, join_as(3)), "room.unknown_station"),
                 refused(
                     console(C::ConfirmPairing { station: b.into() }),
                     "room.no_pairing",
@@ -687,42 +741,25 @@ fn cases(f: &Fixture) -> Vec<Case> {
                     fx().room_changed(),
                 )
                 .then([Pairings(vec![]), Stations(vec![(a.into(), "PC-A")])]),
-                // Asking again once enrolled: the same code, and nothing for the console.
-                accepted(
-                    kiosk(a, 3, K::Pair {
-                        label: "PC-A".into(),
-                    }),
-                    fx().reply(Reply::Pairing {
-                        code: pairing_code(HUB, a),
-                        enrolled: true,
-                    }),
-                ),
+                // Asking again once enrolled: told so, and nothing for the console.
+                accepted(kiosk(a, 4, ask(a, "PC-A")), asked(a, true)),
+                accepted(kiosk(a, 5, reveal()), fx().reply(Reply::CodeShown)),
                 // A double click on the console: nothing to do, nothing refused.
                 accepted(console(C::ConfirmPairing { station: a.into() }), fx())
                     .then([Stations(vec![(a.into(), "PC-A")])]),
+                refused(kiosk(b, 1, ask(b, &"x".repeat(65))), "room.invalid")
+                    .then([Pairings(vec![])]),
                 refused(
                     kiosk(b, 1, K::Pair {
-                        label: "x".repeat(65),
+                        label: "PC-B".into(),
+                        commitment: "pas un condensat".into(),
                     }),
                     "room.invalid",
-                )
-                .then([Pairings(vec![])]),
-                accepted(
-                    kiosk(b, 2, K::Pair {
-                        label: "PC-B".into(),
-                    }),
-                    fx().reply(Reply::Pairing {
-                        code: pairing_code(HUB, b),
-                        enrolled: false,
-                    })
-                    .pairing(PairingRequest {
-                        station: b.into(),
-                        label: "PC-B".into(),
-                        code: pairing_code(HUB, b),
-                    })
-                    .room_changed(),
-                )
-                .then([Pairings(vec![b.into()])]),
+                ),
+                // Nothing asked, nothing to reveal.
+                refused(kiosk(b, 1, reveal()), "room.no_pairing"),
+                accepted(kiosk(b, 2, ask(b, "PC-B")), asked(b, false)),
+                accepted(kiosk(b, 3, reveal()), code_shown(b, "PC-B")).then([Pairings(vec![b.into()])]),
                 // Closing the window drops what was not confirmed; a PC already paired may
                 // still ask where it stands.
                 accepted(console(C::ClosePairing), fx().room_changed())
@@ -731,22 +768,134 @@ fn cases(f: &Fixture) -> Vec<Case> {
                     console(C::ConfirmPairing { station: b.into() }),
                     "room.no_pairing",
                 ),
-                refused(
-                    kiosk(b, 3, K::Pair {
-                        label: "PC-B".into(),
-                    }),
-                    "room.pairing_closed",
-                ),
-                accepted(
-                    kiosk(a, 4, K::Pair {
-                        label: "PC-A".into(),
-                    }),
-                    fx().reply(Reply::Pairing {
-                        code: pairing_code(HUB, a),
-                        enrolled: true,
-                    }),
-                ),
+                refused(kiosk(b, 4, ask(b, "PC-B")), "room.pairing_closed"),
+                accepted(kiosk(a, 6, ask(a, "PC-A")), asked(a, true)),
             ],
+        },
+        Case {
+            name: BANK_CASE,
+            steps: steps(vec![
+                lab(f),
+                vec![
+                    // Nothing offered: nothing to fetch, nothing to say.
+                    refused(
+                        kiosk(a, 2, K::FetchBank { hash: offer().hash, offset: 0 }),
+                        "room.invalid",
+                    ),
+                    refused(
+                        console(C::OfferBank {
+                            offer: BankOffer { hash: "pas un condensat".into(), size: 1 },
+                        }),
+                        "room.invalid",
+                    ),
+                    refused(
+                        console(C::OfferBank {
+                            offer: BankOffer { hash: offer().hash, size: 0 },
+                        }),
+                        "room.invalid",
+                    ),
+                    accepted(
+                        console(C::OfferBank { offer: offer() }),
+                        fx().room_changed().bank_offered(offer()),
+                    )
+                    .then([Banks(vec![
+                        (a.into(), BankState::Waiting, None),
+                        (b.into(), BankState::Waiting, None),
+                    ])]),
+                    // Offered again (a console that restarted): the PCs are told again.
+                    accepted(
+                        console(C::OfferBank { offer: offer() }),
+                        fx().bank_offered(offer()),
+                    ),
+                    // A PC fetches: answered by the server, never written down.
+                    accepted(
+                        kiosk(a, 2, K::FetchBank { hash: offer().hash, offset: 65_536 }),
+                        fx().bank_chunk(&offer().hash, 65_536).unrecorded(),
+                    ),
+                    refused(
+                        kiosk(a, 3, K::FetchBank { hash: "cd".repeat(32), offset: 0 }),
+                        "room.invalid",
+                    ),
+                    refused(
+                        kiosk(STRANGER, 1, K::FetchBank { hash: offer().hash, offset: 0 }),
+                        "room.unknown_station",
+                    ),
+                    accepted(
+                        kiosk(a, 4, K::BankResult { hash: offer().hash, error: None }),
+                        fx().reply(Reply::Done).room_changed(),
+                    ),
+                    accepted(
+                        kiosk(b, 2, K::BankResult {
+                            hash: offer().hash,
+                            error: Some("banque refusée : signature de l'éditeur invalide".into()),
+                        }),
+                        fx().reply(Reply::Done).room_changed(),
+                    )
+                    .then([Banks(vec![
+                        (a.into(), BankState::Installed, None),
+                        (
+                            b.into(),
+                            BankState::Refused,
+                            Some("banque refusée : signature de l'éditeur invalide"),
+                        ),
+                    ])]),
+                    refused(
+                        kiosk(b, 3, K::BankResult { hash: "cd".repeat(32), error: None }),
+                        "room.invalid",
+                    ),
+                    // Another pack: every PC starts again.
+                    accepted(
+                        console(C::OfferBank {
+                            offer: BankOffer { hash: "cd".repeat(32), size: 10 },
+                        }),
+                        fx().room_changed().bank_offered(BankOffer { hash: "cd".repeat(32), size: 10 }),
+                    )
+                    .then([Banks(vec![
+                        (a.into(), BankState::Waiting, None),
+                        (b.into(), BankState::Waiting, None),
+                    ])]),
+                ],
+            ]),
+        },
+        Case {
+            name: "readiness: a paired PC says what would stop exam day; the console sees the last word",
+            steps: steps(vec![
+                lab(f),
+                vec![
+                    refused(
+                        kiosk(STRANGER, 1, K::Readiness { items: vec![item("fsync", true)] }),
+                        "room.unknown_station",
+                    ),
+                    refused(
+                        kiosk(a, 2, K::Readiness { items: vec![item("fsync", true); 33] }),
+                        "room.invalid",
+                    ),
+                    refused(
+                        kiosk(a, 2, K::Readiness {
+                            items: vec![ReadinessItem { fr: "x".repeat(501), ..item("cage", false) }],
+                        }),
+                        "room.invalid",
+                    ),
+                    accepted(
+                        kiosk(a, 2, K::Readiness {
+                            items: vec![item("fsync", true), item("cage", false), item("clock", false)],
+                        }),
+                        fx().reply(Reply::Done).room_changed(),
+                    )
+                    .then([Readiness(vec![(a.into(), vec!["cage", "clock"])])]),
+                    // After the technician's fix, the next connection's report replaces it.
+                    accepted(
+                        kiosk(a, 3, K::Readiness { items: vec![item("fsync", true), item("cage", true)] }),
+                        fx().reply(Reply::Done).room_changed(),
+                    )
+                    .then([Readiness(vec![(a.into(), vec![])])]),
+                    accepted(
+                        kiosk(b, 2, K::Readiness { items: vec![item("disk_space", false)] }),
+                        fx().reply(Reply::Done).room_changed(),
+                    )
+                    .then([Readiness(vec![(a.into(), vec![]), (b.into(), vec!["disk_space"])])]),
+                ],
+            ]),
         },
         Case {
             name: "unknown PC: anything but pair and hello is refused",
@@ -820,16 +969,10 @@ fn cases(f: &Fixture) -> Vec<Case> {
                     authorize(a, 2, 1),
                     sync(a, 4, c2, 0, 3),
                     refused(
-                        kiosk("cc".repeat(32).as_str(), 1, K::Pair { label: "Portable".into() }),
+                        kiosk(&"cc".repeat(32), 1, ask(&"cc".repeat(32), "Portable")),
                         "room.pairing_during_tests",
                     ),
-                    accepted(
-                        kiosk(b, 2, K::Pair { label: "PC-B".into() }),
-                        fx().reply(Reply::Pairing {
-                            code: pairing_code(HUB, b),
-                            enrolled: true,
-                        }),
-                    ),
+                    accepted(kiosk(b, 2, ask(b, "PC-B")), asked(b, true)),
                 ],
             ]),
         },
@@ -1968,7 +2111,7 @@ fn flip_first_hex(hex: &str) -> String {
 
 fn kiosk_case(m: &KioskMessage) -> &'static str {
     match m {
-        KioskMessage::Pair { .. } => {
+        KioskMessage::Pair { .. } | KioskMessage::PairReveal { .. } => {
             "pair: a PC asks, the console confirms, and only then may it seat anyone"
         }
         KioskMessage::Hello => {
@@ -1985,11 +2128,19 @@ fn kiosk_case(m: &KioskMessage) -> &'static str {
         }
         KioskMessage::Done { .. } => "done: a command the kiosk carried out is not sent again",
         KioskMessage::Leave => "leave: the PC is freed, but never in the middle of a test",
+        KioskMessage::FetchBank { .. } | KioskMessage::BankResult { .. } => BANK_CASE,
+        KioskMessage::Readiness { .. } => {
+            "readiness: a paired PC says what would stop exam day; the console sees the last word"
+        }
     }
 }
 
+const BANK_CASE: &str =
+    "bank: the console offers a pack, the PCs fetch it without a record and say what they made of it";
+
 fn console_case(c: &ConsoleCommand) -> &'static str {
     match c {
+        ConsoleCommand::OfferBank { .. } => BANK_CASE,
         ConsoleCommand::ConfirmPairing { .. }
         | ConsoleCommand::OpenPairing { .. }
         | ConsoleCommand::ClosePairing => {
@@ -2034,7 +2185,20 @@ fn every_kiosk_message() -> Vec<KioskMessage> {
     vec![
         KioskMessage::Pair {
             label: String::new(),
+            commitment: String::new(),
         },
+        KioskMessage::PairReveal {
+            nonce: String::new(),
+        },
+        KioskMessage::FetchBank {
+            hash: String::new(),
+            offset: 0,
+        },
+        KioskMessage::BankResult {
+            hash: String::new(),
+            error: None,
+        },
+        KioskMessage::Readiness { items: vec![] },
         KioskMessage::Hello,
         join_as(1),
         ready(),
@@ -2052,6 +2216,7 @@ fn every_kiosk_message() -> Vec<KioskMessage> {
 fn every_console_command() -> Vec<ConsoleCommand> {
     use ConsoleCommand as C;
     vec![
+        C::OfferBank { offer: offer() },
         C::ConfirmPairing {
             station: String::new(),
         },
@@ -2113,17 +2278,9 @@ fn at(step: usize) -> String {
 
 #[test]
 fn the_pairing_window_closes_by_itself() {
-    let mut room = Room::new(HUB, setup());
+    let mut room = Room::new(HUB, SECRET, setup());
     let pc = "dd".repeat(32);
-    let ask = |n| {
-        kiosk(
-            &pc,
-            n,
-            KioskMessage::Pair {
-                label: "PC-D".into(),
-            },
-        )
-    };
+    let ask = |n| kiosk(&pc, n, ask(&"dd".repeat(32), "PC-D"));
     room.apply(
         &console(ConsoleCommand::OpenPairing { minutes: 1 }),
         "2026-06-02T09:00:00.000Z",
@@ -2141,7 +2298,7 @@ fn the_pairing_window_closes_by_itself() {
 
 /// Runs a case on a fresh room; the first broken expectation is the error.
 fn check(case: &Case) -> Result<(), String> {
-    let mut room = Room::new(HUB, setup());
+    let mut room = Room::new(HUB, SECRET, setup());
     let mut log: Vec<(Input, String)> = Vec::new();
     for (i, step) in case.steps.iter().enumerate() {
         let here = |what: String| format!("step {} ({}): {what}", i + 1, describe(&step.input));
@@ -2205,7 +2362,7 @@ fn check(case: &Case) -> Result<(), String> {
     }
     // What a restarted hub does (store.rs): the enrolled stations first, then every logged
     // input. It must come back to the same room.
-    let mut replayed = Room::new(HUB, setup());
+    let mut replayed = Room::new(HUB, SECRET, setup());
     for (key, label) in room.enrolled_stations() {
         replayed.enroll(key, label);
     }
@@ -2314,6 +2471,12 @@ fn compare_effects(got: &Effects, want: &Effects) -> Result<(), String> {
         wrong.push(format!(
             "pairing {:?}, expected {:?}",
             got.pairing, want.pairing
+        ));
+    }
+    if got.bank_chunk != want.bank_chunk || got.bank_offered != want.bank_offered {
+        wrong.push(format!(
+            "bank {:?} {:?}, expected {:?} {:?}",
+            got.bank_chunk, got.bank_offered, want.bank_chunk, want.bank_offered
         ));
     }
     if wrong.is_empty() {
@@ -2434,6 +2597,33 @@ fn verify(room: &Room, check: &Check) -> Result<(), String> {
         Check::Paused(v) => same("room paused".into(), view.paused, v),
         Check::Finalized(v) => same("room finalized".into(), view.finalized.is_some(), v),
         Check::Comment(v) => same("room comment".into(), view.comment.as_str(), v),
+        Check::Readiness(v) => {
+            let mut got: Vec<(String, Vec<&str>)> = view
+                .readiness
+                .iter()
+                .map(|r| {
+                    let failing = r.items.iter().filter(|i| !i.ok).map(|i| i.item.as_str());
+                    (r.station.clone(), failing.collect())
+                })
+                .collect();
+            let mut want = v.clone();
+            got.sort();
+            want.sort();
+            same("readiness".into(), got, &want)
+        }
+        Check::Banks(v) => {
+            // Listed in the room's order of stations: compared as sets.
+            let key = |s: &(String, BankState, Option<&str>)| s.0.clone();
+            let mut got: Vec<_> = view
+                .banks
+                .iter()
+                .map(|b| (b.station.clone(), b.state, b.reason.as_deref()))
+                .collect();
+            let mut want = v.clone();
+            got.sort_by_key(key);
+            want.sort_by_key(key);
+            same("banks".into(), got, &want)
+        }
         Check::Pairings(v) => same(
             "pairing requests".into(),
             view.pairings.iter().map(|p| p.station.clone()).collect(),

@@ -3,6 +3,7 @@
 //! bank or a solution. No Tauri here: the desktop shell's commands are thin adapters over
 //! [`Sitting`], and the whole sitting is tested headless.
 
+pub mod hub_address;
 pub mod live;
 pub mod lockdown_log;
 pub mod readiness;

@@ -10,12 +10,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use certroom_bank::pack::PackKey;
 use certroom_journal::ChainBytes;
 use certroom_protocol::{
-    CandidateCard, Fingerprint, KioskCommand, KioskLink, KioskMessage, LinkError, Reply, WireError,
-    WireHead,
+    BankOffer, CandidateCard, Fingerprint, KioskCommand, KioskLink, KioskMessage, LinkError,
+    ReadinessItem, Reply, WireError, WireHead,
 };
 use ring::signature::Ed25519KeyPair;
 use tokio::sync::mpsc::UnboundedReceiver;
 
+use crate::hub_address::{HubAddress, Lookup};
 use crate::sitting::{Identity, KioskError, Sitting, TestFor};
 use certroom_journal::JoinedIdentity;
 
@@ -54,6 +55,9 @@ pub struct LiveKiosk {
     /// The hub's last sequence of the current test.
     synced: u64,
     last_ack: Option<std::time::Duration>,
+    /// The bank pack the console offers, and one this PC refused (not fetched again).
+    bank_offer: Option<BankOffer>,
+    refused_bank: Option<String>,
 }
 
 impl LiveKiosk {
@@ -72,6 +76,8 @@ impl LiveKiosk {
             candidate: None,
             synced: 0,
             last_ack: None,
+            bank_offer: None,
+            refused_bank: None,
         })
     }
 
@@ -83,18 +89,10 @@ impl LiveKiosk {
         &self.link
     }
 
-    /// Lab set-up: the pairing code to show, and whether the console already confirmed it.
-    pub async fn pair(&self, label: &str) -> Result<(String, bool), LiveError> {
-        match self
-            .link
-            .request(KioskMessage::Pair {
-                label: label.to_owned(),
-            })
-            .await?
-        {
-            Reply::Pairing { code, enrolled } => Ok((code, enrolled)),
-            _ => Err(LiveError::Unexpected),
-        }
+    /// Lab set-up: the pairing code to show (the console shows the same one until the
+    /// invigilator confirms it), or `None` when this PC is already enrolled.
+    pub async fn pair(&self, label: &str) -> Result<Option<String>, LiveError> {
+        Ok(self.link.pair(label).await?)
     }
 
     /// After (re)connecting: learns where the hub stands, then sends what it lacks.
@@ -103,6 +101,7 @@ impl LiveKiosk {
             return Err(LiveError::Unexpected);
         };
         same_version(&station.hub_version)?;
+        self.bank_offer = station.bank;
         self.candidate = station.candidate;
         if !station.forget.is_empty() {
             let forget = station.forget;
@@ -226,8 +225,88 @@ impl LiveKiosk {
         self.candidate.as_ref()
     }
 
+    /// Fetches the bank pack the console offers when this PC does not hold it and nobody sits
+    /// here, keeps it if the publisher pinned here signed it, and tells the hub either way.
+    pub async fn take_bank(&mut self) -> Result<(), LiveError> {
+        let Some(offer) = self.bank_offer.clone() else {
+            return Ok(());
+        };
+        let (held, busy) = {
+            let s = self.sitting();
+            (s.holds(&offer), s.busy())
+        };
+        if held || busy || self.refused_bank.as_ref() == Some(&offer.hash) {
+            return Ok(());
+        }
+        let result = match self.fetch_bank(&offer).await? {
+            Ok(pack) => off_runtime(|| self.sitting().install_pack(pack)),
+            Err(why) => Err(why),
+        };
+        match &result {
+            Ok(()) => tracing::info!(hash = %offer.hash, "bank pack installed from the room"),
+            Err(why) => {
+                tracing::warn!(hash = %offer.hash, reason = %why, "bank pack refused");
+                self.refused_bank = Some(offer.hash.clone());
+            }
+        }
+        self.link
+            .request(KioskMessage::BankResult {
+                hash: offer.hash,
+                error: result.err(),
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// The offered pack's bytes, piece by piece; `Ok(Err(why))` when what came is not it.
+    async fn fetch_bank(&self, offer: &BankOffer) -> Result<Result<Vec<u8>, String>, LiveError> {
+        let mut pack = Vec::new();
+        while (pack.len() as u64) < offer.size {
+            let reply = self
+                .link
+                .request(KioskMessage::FetchBank {
+                    hash: offer.hash.clone(),
+                    offset: pack.len() as u64,
+                })
+                .await?;
+            let Reply::BankChunk {
+                hash,
+                offset,
+                total,
+                data,
+            } = reply
+            else {
+                return Err(LiveError::Unexpected);
+            };
+            let bytes = hex::decode(&data).unwrap_or_default();
+            if hash != offer.hash
+                || offset != pack.len() as u64
+                || total != offer.size
+                || bytes.is_empty()
+                || pack.len() as u64 + bytes.len() as u64 > offer.size
+            {
+                return Ok(Err(
+                    "la console n'a pas envoyé la banque annoncée / the console did not send the pack it offered"
+                        .into(),
+                ));
+            }
+            pack.extend_from_slice(&bytes);
+        }
+        if BankOffer::of(&pack) != *offer {
+            return Ok(Err(
+                "banque reçue altérée (empreinte différente) / the pack received differs from the one offered"
+                    .into(),
+            ));
+        }
+        Ok(Ok(pack))
+    }
+
     /// Carries out one command in the journal, sends the records, then tells the hub it is done.
     pub async fn carry_out(&mut self, id: u64, command: KioskCommand) -> Result<(), LiveError> {
+        if let KioskCommand::BankOffered { offer } = command {
+            self.bank_offer = Some(offer);
+            return self.take_bank().await;
+        }
         let card = self.candidate.clone();
         off_runtime(|| -> Result<(), LiveError> {
             let mut s = self.sitting();
@@ -275,6 +354,8 @@ impl LiveKiosk {
                 KioskCommand::ExtraTime { minutes } => s.grant_extra_time(minutes)?,
                 KioskCommand::Pause { reason } => s.pause(&reason)?,
                 KioskCommand::Resume => s.resume_authorized("room")?,
+                // Handled above: not journaled.
+                KioskCommand::BankOffered { .. } => {}
             }
             Ok(())
         })?;
@@ -367,7 +448,8 @@ impl LiveRoom {
     /// Starts the connection manager on `runtime`.
     pub fn start(
         runtime: &tokio::runtime::Handle,
-        address: SocketAddr,
+        address: HubAddress,
+        lookup: Lookup,
         pin: Fingerprint,
         key: Arc<Ed25519KeyPair>,
         sitting: Arc<Mutex<Sitting>>,
@@ -384,9 +466,16 @@ impl LiveRoom {
         let counter = Arc::new(AtomicU64::new(0));
         runtime.spawn(async move {
             loop {
-                let connected =
-                    LiveKiosk::connect(address, pin, key.clone(), counter.clone(), sitting.clone())
-                        .await;
+                // Looked up again each time: the console may have come back on another address.
+                let connected = reach(
+                    &address,
+                    &lookup,
+                    pin,
+                    key.clone(),
+                    counter.clone(),
+                    sitting.clone(),
+                )
+                .await;
                 if let Ok(mut live) = connected {
                     let commands = live.take_commands();
                     if let Err(e @ LiveError::VersionMismatch { .. }) = live.hello().await {
@@ -397,7 +486,12 @@ impl LiveRoom {
                         continue;
                     }
                     *r.refusal.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                    if let Err(e) = live.take_bank().await {
+                        tracing::warn!(error = %e, "offered bank pack not fetched");
+                    }
+                    let dir = live.sitting().dir().to_owned();
                     *r.live.lock().await = Some(live);
+                    report_readiness(r.live.clone(), dir);
                     on_change();
                     if let Some(mut commands) = commands {
                         r.serve(&on_change, &mut commands).await;
@@ -420,12 +514,18 @@ impl LiveRoom {
             tokio::select! {
                 cmd = commands.recv() => {
                     let Some((id, cmd)) = cmd else { return };
+                    let bank = matches!(cmd, KioskCommand::BankOffered { .. });
                     let mut guard = self.live.lock().await;
                     let Some(live) = guard.as_mut() else { return };
                     if let Err(e) = live.carry_out(id, cmd).await {
                         tracing::warn!(command = id, error = %e, "hub command not carried out");
                     }
+                    let dir = live.sitting().dir().to_owned();
                     drop(guard);
+                    if bank {
+                        // The check's `bank` item changed.
+                        report_readiness(self.live.clone(), dir);
+                    }
                     on_change();
                 }
                 _ = self.wake.notified() => {
@@ -498,6 +598,11 @@ impl LiveRoom {
 
     /// The welcome form: the hub matches the identity, the kiosk shows the enrolled names.
     pub async fn join(&self, who: Identity, lang: crate::Lang) -> Result<crate::Screen, WireError> {
+        self.sitting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .has_bank()
+            .map_err(|e| WireError::from(&e))?;
         let card = {
             let mut guard = self.connected().await?;
             let live = guard.as_mut().ok_or_else(unreachable)?;
@@ -543,6 +648,10 @@ impl LiveRoom {
             let mut guard = self.connected().await?;
             let live = guard.as_mut().ok_or_else(unreachable)?;
             live.leave().await.map_err(refused)?;
+            // A pack offered while a candidate sat here is taken now, between candidates.
+            if let Err(e) = live.take_bank().await {
+                tracing::warn!(error = %e, "offered bank pack not fetched");
+            }
         }
         self.access_given
             .store(false, std::sync::atomic::Ordering::SeqCst);
@@ -550,40 +659,101 @@ impl LiveRoom {
     }
 }
 
-/// Lab set-up: asks the hub to enrol this PC's key, shows the pairing code with `show_code`
-/// (the console shows the same one), and waits for the invigilator's confirmation.
-pub async fn pair(
-    addr: SocketAddr,
+/// Tells the console what would stop exam day on this PC (`certroom station check`), after
+/// connecting and after a bank arrived, without holding up the connection while the PC is
+/// looked at.
+fn report_readiness(live: Arc<tokio::sync::Mutex<Option<LiveKiosk>>>, dir: std::path::PathBuf) {
+    tokio::spawn(async move {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        // A plain thread: the check asks the hub on a runtime of its own.
+        std::thread::spawn(move || {
+            let probe = crate::readiness::Probe::of_this_machine(&dir);
+            let findings = crate::readiness::judge(&crate::readiness::observe(&probe));
+            let _ = tx.send(findings);
+        });
+        let Ok(findings) = rx.await else { return };
+        let items = findings
+            .into_iter()
+            .map(|f| ReadinessItem {
+                item: f.item.to_owned(),
+                ok: f.ok,
+                fr: f.fr,
+                en: f.en,
+            })
+            .collect();
+        if let Some(live) = live.lock().await.as_ref() {
+            if let Err(e) = live.link().request(KioskMessage::Readiness { items }).await {
+                tracing::warn!(error = %e, "readiness not reported");
+            }
+        }
+    });
+}
+
+/// Why a hub name gave no address, as the kiosk reports an unreachable hub.
+fn unresolved(why: String) -> LiveError {
+    LinkError::Unreachable(why).into()
+}
+
+/// The first of `address`'s addresses where the pinned hub answers.
+async fn reach(
+    address: &HubAddress,
+    lookup: &Lookup,
     pin: Fingerprint,
+    key: Arc<Ed25519KeyPair>,
+    counter: Arc<AtomicU64>,
+    sitting: Arc<Mutex<Sitting>>,
+) -> Result<LiveKiosk, LiveError> {
+    address
+        .first_answering(lookup, unresolved, |addr| {
+            LiveKiosk::connect(addr, pin, key.clone(), counter.clone(), sitting.clone())
+        })
+        .await
+}
+
+/// Lab set-up: asks the hub at `address` to enrol this PC's key, shows the pairing code with
+/// `show_code` (the console shows the same one), and waits for the invigilator's confirmation.
+/// Without `pin`, the certificate the hub presents is taken and the code comparison is what
+/// authenticates it. Returns the fingerprint to pin.
+pub async fn pair(
+    address: &HubAddress,
+    lookup: &Lookup,
+    pin: Option<Fingerprint>,
     key: Ed25519KeyPair,
     label: &str,
     wait: std::time::Duration,
     show_code: impl FnOnce(&str),
-) -> Result<(), LiveError> {
-    let counter = Arc::new(AtomicU64::new(0));
-    let (link, _) = KioskLink::connect(addr, pin, Arc::new(key), counter).await?;
-    let reply = link
-        .request(KioskMessage::Pair {
-            label: label.to_owned(),
+) -> Result<Fingerprint, LiveError> {
+    let key = Arc::new(key);
+    let (link, pin) = address
+        .first_answering(lookup, unresolved, |addr| {
+            let key = key.clone();
+            async move {
+                let pin = match pin {
+                    Some(pin) => pin,
+                    None => certroom_protocol::fetch_fingerprint(addr).await?,
+                };
+                let (link, _) =
+                    KioskLink::connect(addr, pin, key, Arc::new(AtomicU64::new(0))).await?;
+                Ok((link, pin))
+            }
         })
         .await?;
-    let Reply::Pairing { code, mut enrolled } = reply else {
-        return Err(LiveError::Unexpected);
+    let Some(code) = link.pair(label).await? else {
+        return Ok(pin);
     };
-    if !enrolled {
-        show_code(&code);
-    }
+    show_code(&code);
     let deadline = tokio::time::Instant::now() + wait;
-    while !enrolled {
+    loop {
         if tokio::time::Instant::now() > deadline {
             return Err(LiveError::NotConfirmed);
         }
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         if let Ok(Reply::State { station }) = link.request(KioskMessage::Hello).await {
-            enrolled = station.enrolled;
+            if station.enrolled {
+                return Ok(pin);
+            }
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]

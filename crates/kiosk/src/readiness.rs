@@ -192,17 +192,26 @@ fn now_ms() -> i64 {
 /// Connects as the kiosk does (TLS pinned on the hub's certificate) and asks its version and
 /// time.
 fn ask_hub(address: &str, pin: &str) -> Result<HubFacts, String> {
-    let addr: std::net::SocketAddr = address.parse().map_err(|_| format!("adresse {address}"))?;
+    let address = crate::hub_address::HubAddress::parse(address).map_err(|e| e.to_string())?;
     let pin = certroom_protocol::Fingerprint::parse(pin).map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    let sent = now_ms();
-    let about = runtime
-        .block_on(certroom_protocol::hub_about(addr, pin))
-        .map_err(|e| e.to_string())?;
-    let received = now_ms();
+    // Each address the name stands for, as the kiosk tries them; the clock is read around the
+    // exchange that answered.
+    let lookup = crate::hub_address::system_lookup();
+    let (sent, about, received) = runtime.block_on(address.first_answering(
+        &lookup,
+        |why| why,
+        |addr| async move {
+            let sent = now_ms();
+            let about = certroom_protocol::hub_about(addr, pin)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok((sent, about, now_ms()))
+        },
+    ))?;
     Ok(HubFacts {
         version: about.version,
         clock_offset_ms: about.time_ms - (sent + received) / 2,

@@ -148,6 +148,8 @@ pub enum AttachmentView {
     Image {
         name: String,
         src: String,
+        /// What the image shows (the bank requires it): its name alone describes nothing.
+        alt: String,
     },
 }
 
@@ -227,10 +229,11 @@ pub fn attachment_view(item: &Item, id: usize, lang: Lang, bytes: &[u8]) -> Opti
             name,
             rows: csv_rows(bytes),
         }
-    } else if media.starts_with("image/") {
+    } else if att.is_image() {
         AttachmentView::Image {
             name,
             src: data_url(media, bytes),
+            alt: att.alt.as_ref().map(|a| lang.text(a)).unwrap_or_default(),
         }
     } else {
         AttachmentView::Text {
@@ -404,6 +407,27 @@ mod tests {
                 field: "only".into()
             }]
         );
+    }
+
+    #[test]
+    fn every_image_attachment_of_the_sample_bank_is_described_not_just_named() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/bank/sample");
+        let loaded =
+            certroom_bank::load::load(certroom_bank::folder::read_dir(&dir).unwrap()).unwrap();
+        let mut images = 0;
+        for item in loaded.bank.items() {
+            for (i, att) in item.attachments.iter().enumerate() {
+                for lang in [Lang::Fr, Lang::En] {
+                    if let Some(AttachmentView::Image { name, alt, .. }) =
+                        attachment_view(item, i, lang, b"<svg/>")
+                    {
+                        images += 1;
+                        assert!(alt.len() > name.len(), "{}: {alt:?}", att.src);
+                    }
+                }
+            }
+        }
+        assert_eq!(images, 4, "two image attachments, in two languages");
     }
 
     #[test]

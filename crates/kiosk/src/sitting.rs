@@ -70,6 +70,8 @@ pub enum KioskError {
     Bank(#[from] OpenError),
     #[error("random generator failed")]
     Random,
+    #[error("no bank pack")]
+    NoBank,
 }
 
 impl UserMessage for KioskError {
@@ -84,6 +86,7 @@ impl UserMessage for KioskError {
             Self::Journal(_) | Self::Replay(_) | Self::Steps(_) => "kiosk.journal",
             Self::Bank(_) => "kiosk.bank",
             Self::Random => "kiosk.random",
+            Self::NoBank => "kiosk.no_bank",
         }
     }
     fn message_fr(&self) -> String {
@@ -97,6 +100,7 @@ impl UserMessage for KioskError {
             Self::Journal(_) | Self::Replay(_) | Self::Steps(_) => "Le journal de ce poste est endommagé : prévenez le surveillant.".into(),
             Self::Bank(_) => "La banque de questions de ce poste est inutilisable : prévenez le surveillant.".into(),
             Self::Random => "Erreur interne du poste : prévenez le surveillant.".into(),
+            Self::NoBank => "Ce poste n'a pas encore reçu la banque de questions : appelez le surveillant (il l'envoie depuis la console).".into(),
         }
     }
     fn message_en(&self) -> String {
@@ -116,6 +120,7 @@ impl UserMessage for KioskError {
             }
             Self::Bank(_) => "This PC's question bank is unusable: tell the invigilator.".into(),
             Self::Random => "Internal error on this PC: tell the invigilator.".into(),
+            Self::NoBank => "This PC has not received the question bank yet: call the invigilator (who sends it from the console).".into(),
         }
     }
 }
@@ -128,6 +133,7 @@ pub struct AnswerAck {
 }
 
 pub struct Sitting {
+    dir: std::path::PathBuf,
     journal: Journal,
     key: StationKey,
     pack: Vec<u8>,
@@ -177,6 +183,7 @@ impl Sitting {
             }
         }
         Ok(Self {
+            dir: dir.to_owned(),
             journal,
             key,
             pack,
@@ -191,6 +198,48 @@ impl Sitting {
 
     pub fn public_key_hex(&self) -> String {
         self.key.public_key_hex()
+    }
+
+    /// This PC's data folder.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
+    /// A PC set up to receive its bank through the room has none until then.
+    pub fn has_bank(&self) -> Result<(), KioskError> {
+        if self.pack.is_empty() {
+            Err(KioskError::NoBank)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Whether the bank pack this PC holds is the one offered.
+    pub fn holds(&self, offer: &certroom_protocol::BankOffer) -> bool {
+        certroom_protocol::BankOffer::of(&self.pack) == *offer
+    }
+
+    /// Whether a candidate is here: joined, waiting or sitting. A bank is replaced only between
+    /// candidates.
+    pub fn busy(&self) -> bool {
+        self.test.is_some() || self.joining.is_some()
+    }
+
+    /// Keeps a bank pack the room sent, if the publisher pinned on this PC signed it; written
+    /// to the data folder, so it is the bank after a restart too. The refusal is said in French,
+    /// then English, for the console.
+    pub fn install_pack(&mut self, pack: Vec<u8>) -> Result<(), String> {
+        if self.busy() {
+            return Err("un candidat est sur ce poste : réessayez entre deux candidats / a candidate is on this PC".into());
+        }
+        certroom_bank::pack::check_signature(&pack, &self.config.publisher)
+            .map_err(|e| format!("banque refusée : {e}"))?;
+        let path = self.dir.join(crate::station::BANK_PACK_FILE);
+        certroom_durable::write_atomically(&path, &pack, certroom_durable::Access::Shared)
+            .map_err(|e| format!("banque non enregistrée ({e}) / bank not stored"))?;
+        self.pack = pack;
+        self.bank = None;
+        Ok(())
     }
 
     /// The screen to show now. Ends the test when its time is up.
@@ -307,6 +356,7 @@ impl Sitting {
         if self.test.is_some() {
             return self.screen(lang);
         }
+        self.has_bank()?;
         let blank = [
             &who.session,
             &who.first_name,

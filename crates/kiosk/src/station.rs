@@ -2,7 +2,6 @@
 //! opens on it: the exit code's digest, the publisher whose signature a bank pack must carry, the
 //! room hub it was paired with, and the files it keeps in its data folder.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use certroom_core::password::{PasswordError, PasswordHash};
@@ -10,6 +9,7 @@ use certroom_durable::{write_atomically, Access};
 use certroom_protocol::Fingerprint;
 use serde::{Deserialize, Serialize};
 
+use crate::hub_address::HubAddress;
 use crate::lockdown_log::LockdownLog;
 use crate::sitting::{KioskConfig, KioskError, Sitting};
 
@@ -28,13 +28,15 @@ pub struct StationConfig {
     /// Hex Ed25519 public key whose signature a bank pack must carry (pinned at set-up).
     #[serde(default)]
     pub bank_publisher: Option<String>,
-    /// The room hub this PC was paired with at lab set-up: its address and pinned certificate.
+    /// The room hub this PC was paired with at lab set-up: its name (or address) and pinned
+    /// certificate.
     #[serde(default)]
     pub hub: Option<HubPin>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HubPin {
+    /// `name:port` as the technician gave it, looked up at each connection.
     pub address: String,
     /// Hex SHA-256 of the hub's certificate.
     pub fingerprint: String,
@@ -44,9 +46,9 @@ pub struct HubPin {
 pub enum StationError {
     #[error("no exit code is configured for this kiosk: run `certroom station set-exit-code` first (the invigilator needs it to close the kiosk)")]
     NoExitCode,
-    #[error("no question bank on this kiosk: run `certroom station install-bank PACK --publisher KEY` first")]
+    #[error("no question bank on this kiosk: pin the publisher and pair the PC (`certroom station install-bank --publisher KEY`), or install a pack (`certroom station install-bank PACK --publisher KEY`)")]
     NoBank,
-    #[error("hub address {0} in station.json is not an address:port")]
+    #[error("hub address {0} in station.json is not a name or address with a port")]
     HubAddress(String),
     #[error("hub fingerprint in station.json: {0}")]
     HubPin(String),
@@ -83,7 +85,8 @@ impl certroom_core::message::UserMessage for StationError {
     fn message_fr(&self) -> String {
         match self {
             Self::NoExitCode => "Ce poste n'est pas prêt : aucun code de sortie du surveillant n'est enregistré. Le référent numérique doit lancer « certroom station set-exit-code ».".into(),
-            Self::NoBank => "Ce poste n'est pas prêt : aucune banque de questions n'est installée. Le référent numérique doit lancer « certroom station install-bank PAQUET --publisher CLÉ ».".into(),
+            Self::NoBank => "Ce poste n'est pas prêt : aucune banque de questions n'est installée. Le référent numérique doit fixer l'éditeur de confiance (« certroom station install-bank --publisher CLÉ ») et appairer le poste : la console lui enverra la banque ; ou installer un paquet (« certroom station install-bank PAQUET --publisher CLÉ »).".into(),
+            Self::Kiosk(KioskError::Journal(_)) => "Ce poste n'est pas utilisable : son journal est endommagé (il est conservé tel quel pour être examiné). Installez le candidat sur un autre poste et prévenez le référent numérique.".into(),
             Self::Kiosk(k) => k.message_fr(),
             other => format!("Ce poste n'est pas prêt : sa configuration est invalide ({other}). Prévenez le référent numérique."),
         }
@@ -91,7 +94,8 @@ impl certroom_core::message::UserMessage for StationError {
     fn message_en(&self) -> String {
         match self {
             Self::NoExitCode => "This PC is not ready: no invigilator exit code is set. The digital lead must run `certroom station set-exit-code`.".into(),
-            Self::NoBank => "This PC is not ready: no question bank is installed. The digital lead must run `certroom station install-bank PACK --publisher KEY`.".into(),
+            Self::NoBank => "This PC is not ready: no question bank is installed. The digital lead must pin the trusted publisher (`certroom station install-bank --publisher KEY`) and pair the PC, and the console will send the bank; or install a pack (`certroom station install-bank PACK --publisher KEY`).".into(),
+            Self::Kiosk(KioskError::Journal(_)) => "This PC cannot be used: its journal is damaged (it is kept as it is, to be examined). Seat the candidate at another PC and tell the digital lead.".into(),
             Self::Kiosk(k) => k.message_en(),
             other => format!("This PC is not ready: its configuration is invalid ({other}). Tell the digital lead."),
         }
@@ -168,7 +172,7 @@ pub struct Station {
     pub sitting: Sitting,
     pub log: LockdownLog,
     pub exit_code: Option<PasswordHash>,
-    pub hub: Option<(SocketAddr, Fingerprint)>,
+    pub hub: Option<(HubAddress, Fingerprint)>,
 }
 
 /// The kiosk's lockdown log in `dir`.
@@ -195,17 +199,19 @@ impl Station {
         if exit_code.is_none() && needs_exit_code {
             return Err(StationError::NoExitCode);
         }
-        let (Some(publisher), Ok(pack)) = (
-            config.bank_publisher()?,
-            std::fs::read(dir.join(BANK_PACK_FILE)),
-        ) else {
+        let Some(publisher) = config.bank_publisher()? else {
             return Err(StationError::NoBank);
+        };
+        // A paired PC may wait for its bank from the console (it comes through the room).
+        let pack = match std::fs::read(dir.join(BANK_PACK_FILE)) {
+            Ok(pack) => pack,
+            Err(_) if config.hub.is_some() => Vec::new(),
+            Err(_) => return Err(StationError::NoBank),
         };
         let log = lockdown_log(dir)?;
         let hub = match &config.hub {
             Some(pin) => Some((
-                pin.address
-                    .parse()
+                HubAddress::parse(&pin.address)
                     .map_err(|_| StationError::HubAddress(pin.address.clone()))?,
                 Fingerprint::parse(&pin.fingerprint)
                     .map_err(|e| StationError::HubPin(e.to_string()))?,

@@ -7,12 +7,14 @@
 //!   key every time it is read, whether it came from the service or from a USB key;
 //! - [`roster`]: the candidates as the office lists them (by session, by class), with what
 //!   would stop their certificate from printing;
-//! - [`print`]: the chosen candidates' certificates, one PDF, with progress.
+//! - [`print`]: the chosen candidates' certificates, one PDF, with progress;
+//! - [`printer`]: that PDF sent to the office's default printer (CUPS `lp`).
 
 #![forbid(unsafe_code)]
 
 pub mod library;
 pub mod print;
+pub mod printer;
 pub mod roster;
 pub mod settings;
 

@@ -21,7 +21,9 @@ use crate::console::{ConsoleCommand, ConsoleEvent, ConsoleRequest};
 use crate::error::WireError;
 use crate::frame;
 use crate::kiosk::{HubMessage, KioskCommand, KioskMessage, Reply};
-use crate::pin::{pinned_client_config, server_name, Fingerprint, SERVER_NAME};
+use crate::pin::{
+    pinned_client_config, recording_client_config, server_name, Fingerprint, SERVER_NAME,
+};
 
 pub type Socket = WebSocketStream<TlsStream<TcpStream>>;
 
@@ -70,6 +72,19 @@ pub async fn connect_socket_from(
     path: &str,
 ) -> Result<Socket, LinkError> {
     let config = pinned_client_config(pin).map_err(|e| LinkError::Unreachable(e.to_string()))?;
+    let tls = connect_tls(local, addr, config).await?;
+    let url = format!("wss://{}{path}", SERVER_NAME);
+    let (ws, _) = tokio_tungstenite::client_async(url, tls)
+        .await
+        .map_err(|e| LinkError::Unreachable(e.to_string()))?;
+    Ok(ws)
+}
+
+async fn connect_tls(
+    local: Option<std::net::IpAddr>,
+    addr: SocketAddr,
+    config: Arc<rustls::ClientConfig>,
+) -> Result<TlsStream<TcpStream>, LinkError> {
     let connect = async {
         match local {
             None => TcpStream::connect(addr).await,
@@ -89,7 +104,7 @@ pub async fn connect_socket_from(
         .map_err(|_| LinkError::Timeout)?
         .map_err(|e| LinkError::Unreachable(e.to_string()))?;
     let _ = tcp.set_nodelay(true);
-    let tls = TlsConnector::from(config)
+    TlsConnector::from(config)
         .connect(server_name(), tcp)
         .await
         .map_err(|e| {
@@ -98,12 +113,18 @@ pub async fn connect_socket_from(
             } else {
                 LinkError::Unreachable(e.to_string())
             }
-        })?;
-    let url = format!("wss://{}{path}", SERVER_NAME);
-    let (ws, _) = tokio_tungstenite::client_async(url, tls)
-        .await
-        .map_err(|e| LinkError::Unreachable(e.to_string()))?;
-    Ok(ws)
+        })
+}
+
+/// The fingerprint of the certificate the hub at `addr` presents (its key signed the TLS 1.3
+/// handshake). Nothing authenticates it yet: a PC paired by name pins it only once the
+/// technician has seen the same pairing code on both screens.
+pub async fn fetch_fingerprint(addr: SocketAddr) -> Result<Fingerprint, LinkError> {
+    let (config, seen) =
+        recording_client_config().map_err(|e| LinkError::Unreachable(e.to_string()))?;
+    drop(connect_tls(None, addr, config).await?);
+    let seen = *seen.lock().unwrap_or_else(|p| p.into_inner());
+    seen.ok_or_else(|| LinkError::Unreachable("no certificate".into()))
 }
 
 /// The hub's version and clock, as `GET /v1/about` sends them over the pinned connection.
@@ -206,6 +227,35 @@ impl KioskLink {
                 Ok(_) => return next,
                 Err(actual) => cur = actual,
             }
+        }
+    }
+
+    /// Lab set-up: asks the hub to enrol this PC's key. `None`: it already is; otherwise the
+    /// pairing code to show, which the console shows too until the invigilator confirms it.
+    pub async fn pair(&self, label: &str) -> Result<Option<String>, LinkError> {
+        let station = frame::station_id(&self.key);
+        let nonce = crate::pairing::new_nonce();
+        let reply = self
+            .request(KioskMessage::Pair {
+                label: label.to_owned(),
+                commitment: crate::pairing::commitment(&station, &nonce),
+            })
+            .await?;
+        let hub_nonce = match reply {
+            Reply::Pairing { enrolled: true, .. } => return Ok(None),
+            Reply::Pairing { hub_nonce, .. } => hub_nonce,
+            other => return Err(LinkError::Unreachable(format!("pair: {other:?}"))),
+        };
+        match self
+            .request(KioskMessage::PairReveal {
+                nonce: nonce.clone(),
+            })
+            .await?
+        {
+            Reply::CodeShown => Ok(Some(crate::pairing::pairing_code(
+                &self.hub, &station, &nonce, &hub_nonce,
+            ))),
+            other => Err(LinkError::Unreachable(format!("pair_reveal: {other:?}"))),
         }
     }
 

@@ -26,6 +26,11 @@ pub enum ConsoleCommand {
     ConfirmPairing {
         station: String,
     },
+    /// Offers the room's PCs the bank pack the console holds (its bytes are handed to the hub
+    /// apart: `Hub::offer_bank`); each PC fetches it when no test runs there.
+    OfferBank {
+        offer: crate::kiosk::BankOffer,
+    },
     ConfirmPresence {
         candidate: i64,
         present: bool,
@@ -152,6 +157,43 @@ pub struct RoomView {
     /// Until when PCs may ask to be paired (RFC 3339), if the invigilator opened pairing.
     pub pairing_until: Option<String>,
     pub stations: Vec<(String, String)>,
+    /// The bank pack offered to the room's PCs, and where each paired PC stands with it.
+    #[serde(default)]
+    pub bank: Option<crate::kiosk::BankOffer>,
+    #[serde(default)]
+    pub banks: Vec<StationBank>,
+    /// What each paired PC's readiness check said when it last connected.
+    #[serde(default)]
+    pub readiness: Vec<StationReadiness>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct StationReadiness {
+    pub station: String,
+    pub label: String,
+    /// When the PC said it (the hub's clock, RFC 3339).
+    pub at: String,
+    pub items: Vec<crate::kiosk::ReadinessItem>,
+}
+
+/// One paired PC and the offered bank pack.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct StationBank {
+    pub station: String,
+    pub label: String,
+    /// Bytes the hub has sent it.
+    pub received: u64,
+    pub state: BankState,
+    /// Why the PC refused the pack (its own words, French first).
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum BankState {
+    Waiting,
+    Installed,
+    Refused,
 }
 
 /// Console side, version 1: the invigilator's client (a remote one; the console window calls the

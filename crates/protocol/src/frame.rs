@@ -101,12 +101,17 @@ impl UserMessage for FrameError {
     }
 }
 
+/// How a PC is named on the wire: its station key's public half, in hex.
+pub fn station_id(key: &Ed25519KeyPair) -> String {
+    hex::encode(ring::signature::KeyPair::public_key(key).as_ref())
+}
+
 /// Signs a kiosk message for `hub`.
 pub fn seal(key: &Ed25519KeyPair, hub: &str, n: u64, msg: KioskMessage) -> Frame {
     let signed = Signed {
         v: PROTOCOL_VERSION,
         hub: hub.to_owned(),
-        station: hex::encode(ring::signature::KeyPair::public_key(key).as_ref()),
+        station: station_id(key),
         n,
         msg,
     };

@@ -7,8 +7,21 @@ use crate::error::WireError;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum KioskMessage {
-    /// Lab set-up: asks to be enrolled. The only message an unknown station may send.
-    Pair { label: String },
+    /// Lab set-up, first step: asks to be enrolled, with the commitment to a nonce
+    /// (`pairing::commitment`) revealed once the hub has answered with its own.
+    Pair { label: String, commitment: String },
+    /// Lab set-up, second step: the nonce committed to; both screens can then show the code.
+    PairReveal { nonce: String },
+    /// A piece of the bank pack the console offers, from `offset` (answered `bank_chunk`).
+    FetchBank { hash: String, offset: u64 },
+    /// What would stop exam day on this PC (`certroom station check`), sent after connecting.
+    Readiness { items: Vec<ReadinessItem> },
+    /// What became of the offered pack on this PC: installed, or refused and why.
+    BankResult {
+        hash: String,
+        #[serde(default)]
+        error: Option<String>,
+    },
     /// After (re)connecting: where this station stands, and commands not yet carried out.
     Hello,
     /// The welcome form.
@@ -49,10 +62,19 @@ pub enum HubMessage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Reply {
-    /// The pairing code both screens show; the console confirms it.
+    /// The answer to `pair`: the hub's nonce for the pairing code, or that this PC is enrolled.
     Pairing {
-        code: String,
+        hub_nonce: String,
         enrolled: bool,
+    },
+    /// The answer to `pair_reveal`: the console shows the code and waits for the invigilator.
+    CodeShown,
+    /// Bytes `offset ..` of the offered bank pack (hex), of `total` bytes in all.
+    BankChunk {
+        hash: String,
+        offset: u64,
+        total: u64,
+        data: String,
     },
     State {
         station: StationState,
@@ -87,6 +109,9 @@ pub struct StationState {
     /// through it (it says so on its screen). Empty from hubs that did not send it.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub hub_version: String,
+    /// The bank pack the console offers, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank: Option<BankOffer>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,6 +160,41 @@ pub enum KioskCommand {
         reason: String,
     },
     Resume,
+    /// The console offers a bank pack: fetch it when no test runs here. Not journaled, never
+    /// answered with `done`; a kiosk that missed it learns the offer from `hello`.
+    BankOffered {
+        offer: BankOffer,
+    },
+}
+
+/// One item of a PC's readiness check, as `certroom station check` says it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct ReadinessItem {
+    /// Stable: `data_folder`, `disk_space`, `fsync`, `bank`, `clock`, `display`, `cage`…
+    pub item: String,
+    pub ok: bool,
+    pub fr: String,
+    pub en: String,
+}
+
+/// The sealed bank pack the console sends the room's PCs before the session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct BankOffer {
+    /// Hex SHA-256 of the pack's bytes.
+    pub hash: String,
+    pub size: u64,
+}
+
+impl BankOffer {
+    /// The offer of these pack bytes: what the hub announces and what a PC checks it received.
+    pub fn of(pack: &[u8]) -> Self {
+        BankOffer {
+            hash: certroom_core::Hash::of(&[pack]).to_hex(),
+            size: pack.len() as u64,
+        }
+    }
 }
 
 /// A signed head as the journal stores it: the exact signed body and the signature (hex).

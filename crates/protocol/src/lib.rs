@@ -20,15 +20,16 @@ pub mod service;
 pub mod stations;
 
 #[cfg(feature = "client")]
-pub use client::{hub_about, ConsoleLink, HubAbout, KioskLink, LinkError};
+pub use client::{fetch_fingerprint, hub_about, ConsoleLink, HubAbout, KioskLink, LinkError};
 pub use console::{
-    AbortReason, ConsoleCommand, ConsoleEvent, ConsoleRequest, Incident, PairingRequest, RoomView,
-    Tile, TileStatus, INCIDENT_CODES,
+    AbortReason, BankState, ConsoleCommand, ConsoleEvent, ConsoleRequest, Incident, PairingRequest,
+    RoomView, StationBank, StationReadiness, Tile, TileStatus, INCIDENT_CODES,
 };
 pub use error::WireError;
 pub use frame::{FrameError, PROTOCOL_VERSION};
 pub use kiosk::{
-    CandidateCard, ChainCopy, HubMessage, KioskCommand, KioskMessage, Reply, StationState, WireHead,
+    BankOffer, CandidateCard, ChainCopy, HubMessage, KioskCommand, KioskMessage, ReadinessItem,
+    Reply, StationState, WireHead,
 };
 pub use pairing::pairing_code;
 pub use pin::Fingerprint;

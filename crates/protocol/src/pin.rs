@@ -60,12 +60,12 @@ impl Fingerprint {
 }
 
 #[cfg(feature = "client")]
-pub use verifier::{pinned_client_config, provider, server_name};
+pub use verifier::{pinned_client_config, provider, recording_client_config, server_name, Seen};
 
 /// The kiosk's half: a TLS client that accepts exactly the pinned certificate.
 #[cfg(feature = "client")]
 mod verifier {
-    use std::sync::Arc;
+    use std::sync::{Arc, Mutex};
 
     use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
     use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
@@ -81,9 +81,25 @@ mod verifier {
 
     /// A client configuration that accepts exactly one server certificate.
     pub fn pinned_client_config(pin: Fingerprint) -> Result<Arc<ClientConfig>, PinError> {
+        client_config(Some(pin), Seen::default())
+    }
+
+    /// The certificate a server presented, as its fingerprint.
+    pub type Seen = Arc<Mutex<Option<Fingerprint>>>;
+
+    /// A client configuration that accepts any certificate whose key signs the handshake and
+    /// writes down its fingerprint: only to learn what a PC paired by name will pin, which the
+    /// pairing code then confirms.
+    pub fn recording_client_config() -> Result<(Arc<ClientConfig>, Seen), PinError> {
+        let seen = Seen::default();
+        Ok((client_config(None, seen.clone())?, seen))
+    }
+
+    fn client_config(pin: Option<Fingerprint>, seen: Seen) -> Result<Arc<ClientConfig>, PinError> {
         let provider = provider();
         let verifier = Arc::new(PinnedHub {
             pin,
+            seen,
             provider: provider.clone(),
         });
         let config = ClientConfig::builder_with_provider(provider)
@@ -100,7 +116,9 @@ mod verifier {
 
     #[derive(Debug)]
     struct PinnedHub {
-        pin: Fingerprint,
+        /// `None`: any certificate, recorded in `seen`.
+        pin: Option<Fingerprint>,
+        seen: Seen,
         provider: Arc<CryptoProvider>,
     }
 
@@ -114,8 +132,9 @@ mod verifier {
             _now: UnixTime,
         ) -> Result<ServerCertVerified, rustls::Error> {
             let seen = Fingerprint::of(end_entity);
+            *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(seen);
             // A fingerprint is public: a plain comparison leaks nothing.
-            if seen == self.pin {
+            if self.pin.is_none_or(|pin| pin == seen) {
                 Ok(ServerCertVerified::assertion())
             } else {
                 Err(rustls::Error::InvalidCertificate(

@@ -30,7 +30,16 @@ use crate::measured::{self, one_decimal, Prepared};
 use crate::room::{self, SimRoomReport};
 
 /// Every kind of message a kiosk sends; each is forged, replayed and sent unpaired.
-pub const KINDS: [&str; 7] = ["pair", "hello", "join", "ready", "records", "done", "leave"];
+pub const KINDS: [&str; 8] = [
+    "pair",
+    "pair_reveal",
+    "hello",
+    "join",
+    "ready",
+    "records",
+    "done",
+    "leave",
+];
 /// Frames sent per connection: the hub closes a connection after 32 refusals, and the attack
 /// wants each frame's answer.
 const VOLLEY: usize = 32;
@@ -186,6 +195,12 @@ fn kind_of(text: &str) -> Option<(&'static str, Option<String>)> {
 fn kind(msg: &KioskMessage) -> &'static str {
     match msg {
         KioskMessage::Pair { .. } => "pair",
+        KioskMessage::PairReveal { .. } => "pair_reveal",
+        // Sent only by a kiosk's window (readiness) or when the console offers a bank, which
+        // the attack's room of headless kiosks does not do.
+        KioskMessage::FetchBank { .. } => "fetch_bank",
+        KioskMessage::BankResult { .. } => "bank_result",
+        KioskMessage::Readiness { .. } => "readiness",
         KioskMessage::Hello => "hello",
         KioskMessage::Join { .. } => "join",
         KioskMessage::Ready { .. } => "ready",
@@ -201,6 +216,10 @@ fn sample(kind: &str, endpoint: &room::HubEndpoint, test_id: &str, i: usize) -> 
     match kind {
         "pair" => KioskMessage::Pair {
             label: format!("PC-{i:03}"),
+            commitment: "0".repeat(64),
+        },
+        "pair_reveal" => KioskMessage::PairReveal {
+            nonce: "0".repeat(32),
         },
         "hello" => KioskMessage::Hello,
         "join" => KioskMessage::Join {

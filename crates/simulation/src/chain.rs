@@ -25,7 +25,7 @@ use serde_json::{json, Value};
 use crate::room::{self, HubEndpoint, SimRoomConfig};
 use certroom_kiosk::sitting::STATION_KEY_FILE;
 
-const BANK_KEY: &str = "salle-e2e-2026";
+pub(crate) const BANK_KEY: &str = "salle-e2e-2026";
 pub const ADMIN_PASSWORD: &str = "secretariat-2026";
 const UAI: &str = "0750654D";
 const CENTRE: &str = "Lycée Henri-IV";
@@ -73,7 +73,7 @@ impl Report {
 }
 
 /// Kills the service when the run ends, however it ends.
-struct Service(Child);
+pub(crate) struct Service(Child);
 
 impl Drop for Service {
     fn drop(&mut self) {
@@ -185,9 +185,33 @@ pub fn new_session(
     Ok((session, enrolled))
 }
 
+/// The session's room, hosted by `console` on a loopback port of its own: where the kiosks
+/// reach it and the certificate they pin.
+pub async fn open_room_on_loopback(
+    console: &Console,
+    session: &SessionView,
+) -> Result<(std::net::SocketAddr, Fingerprint), String> {
+    let info = console
+        .open_room(
+            session.number,
+            &session.invigilator_password,
+            BANK_KEY,
+            "127.0.0.1:0",
+            Arc::new(|_| {}),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let addr = info
+        .address
+        .parse()
+        .map_err(|e| format!("hub address: {e}"))?;
+    let pin = Fingerprint::parse(&info.fingerprint).map_err(|e| e.to_string())?;
+    Ok((addr, pin))
+}
+
 /// The lab technician's set-up: each PC (its station key where the simulated kiosk keeps it)
 /// asks to pair, and the console confirms the request.
-async fn set_up_lab(
+pub(crate) async fn set_up_lab(
     console: &Console,
     addr: std::net::SocketAddr,
     pin: Fingerprint,
@@ -203,10 +227,13 @@ async fn set_up_lab(
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         let key = certroom_journal::StationKey::load_or_create(&dir.join(STATION_KEY_FILE))
             .map_err(|e| e.to_string())?;
+        let address = certroom_kiosk::hub_address::HubAddress::parse(&addr.to_string())
+            .map_err(|e| e.to_string())?;
         pairing.spawn(async move {
             certroom_kiosk::live::pair(
-                addr,
-                pin,
+                &address,
+                &certroom_kiosk::hub_address::system_lookup(),
+                Some(pin),
                 key.into_key_pair(),
                 &room::kiosk_label(i),
                 Duration::from_secs(60),
@@ -284,23 +311,9 @@ fn run_in(o: &Options, dir: &Path) -> Result<Report, String> {
         .await?;
 
         // The room, hosted by the console; the candidates' kiosks, each with its journal.
-        let info = console
-            .open_room(
-                session.number,
-                &session.invigilator_password,
-                BANK_KEY,
-                "127.0.0.1:0",
-                Arc::new(|_| {}),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
         // Before exam day: the lab's PCs are paired with the console and declared to the
         // service, so their tests publish without the jury.
-        let hub_addr: std::net::SocketAddr = info
-            .address
-            .parse()
-            .map_err(|e| format!("hub address: {e}"))?;
-        let pin = Fingerprint::parse(&info.fingerprint).map_err(|e| e.to_string())?;
+        let (hub_addr, pin) = open_room_on_loopback(&console, &session).await?;
         set_up_lab(&console, hub_addr, pin, &dir.join("kiosks"), o.candidates).await?;
         console
             .declare_stations(&base)
@@ -405,7 +418,7 @@ fn run_in(o: &Options, dir: &Path) -> Result<Report, String> {
 
 /// The service's administrator enrols the bank, the centre and the console's key; returns the
 /// centre's token.
-async fn enrol(
+pub(crate) async fn enrol(
     http: &reqwest::Client,
     base: &str,
     admin: &str,
@@ -648,13 +661,17 @@ async fn office(
     })
 }
 
-fn random_token() -> Result<String, String> {
+pub(crate) fn random_token() -> Result<String, String> {
     let mut b = [0u8; 24];
     SystemRandom::new().fill(&mut b).map_err(|_| "random")?;
     Ok(hex::encode(b))
 }
 
-fn start_service(bin: &Path, dir: &Path, token: &str) -> Result<(Service, String), String> {
+pub(crate) fn start_service(
+    bin: &Path,
+    dir: &Path,
+    token: &str,
+) -> Result<(Service, String), String> {
     if !bin.exists() {
         return Err(format!(
             "{} not found: build it (cargo build -p certif-server) or pass --server-bin",
@@ -682,7 +699,7 @@ fn start_service(bin: &Path, dir: &Path, token: &str) -> Result<(Service, String
     Ok((Service(child), base))
 }
 
-async fn wait_healthy(http: &reqwest::Client, base: &str) -> Result<(), String> {
+pub(crate) async fn wait_healthy(http: &reqwest::Client, base: &str) -> Result<(), String> {
     let end = Instant::now() + Duration::from_secs(30);
     while Instant::now() < end {
         if let Ok(r) = http.get(format!("{base}/health")).send().await {

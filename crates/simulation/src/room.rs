@@ -298,6 +298,22 @@ fn percentiles(v: &[f64]) -> (f64, f64) {
     (at(0.50), at(0.99))
 }
 
+/// An answer to `question`, whatever its format: proposal `proposal` (from 1), or "42" in every
+/// field.
+pub fn any_answer(question: &certroom_kiosk::screen::QuestionView, proposal: i64) -> Response {
+    match question.kind {
+        QuestionKind::Qcu => Response::Choice(proposal),
+        QuestionKind::Qcm => Response::Choices(vec![proposal]),
+        _ => Response::Fields(
+            question
+                .fields
+                .iter()
+                .map(|f| (f.key.clone(), "42".to_owned()))
+                .collect(),
+        ),
+    }
+}
+
 /// Where simulated kiosk `i` keeps its journal and station key, under the room's folder.
 pub fn kiosk_dir_name(i: usize) -> String {
     format!("kiosk-{i:03}")
@@ -343,7 +359,7 @@ async fn kiosk(
     if let Some(tap) = &cfg.tap {
         live.link().tap(tap.clone());
     }
-    let (_, mut enrolled) = live.pair(&kiosk_label(i)).await?;
+    let mut enrolled = live.pair(&kiosk_label(i)).await?.is_none();
     while !enrolled {
         tokio::time::sleep(Duration::from_millis(50)).await;
         enrolled = live.hello().await?;
@@ -421,17 +437,7 @@ async fn kiosk(
                         let response =
                             match knows.and_then(|k| k.right_response(&question, Lang::Fr)) {
                                 Some(right) => right,
-                                None => match question.kind {
-                                    QuestionKind::Qcu => Response::Choice(n),
-                                    QuestionKind::Qcm => Response::Choices(vec![n]),
-                                    _ => Response::Fields(
-                                        question
-                                            .fields
-                                            .iter()
-                                            .map(|f| (f.key.clone(), "42".to_owned()))
-                                            .collect(),
-                                    ),
-                                },
+                                None => any_answer(&question, n),
                             };
                         s.answer(&question.item_id, response, Lang::Fr)?;
                         lock(shared).answers += 1;

@@ -11,26 +11,13 @@ use certroom_simulation::chain::{new_session, set_up_console, ADMIN_PASSWORD};
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
-const BANK_KEY: &str = "cle-de-banque";
-
 async fn open(
     console: &certroom_console::Console,
     session: &certroom_console::SessionView,
 ) -> (std::net::SocketAddr, Fingerprint) {
-    let info = console
-        .open_room(
-            session.number,
-            &session.invigilator_password,
-            BANK_KEY,
-            "127.0.0.1:0",
-            Arc::new(|_| {}),
-        )
+    certroom_simulation::chain::open_room_on_loopback(console, session)
         .await
-        .unwrap();
-    (
-        info.address.parse().unwrap(),
-        Fingerprint::parse(&info.fingerprint).unwrap(),
-    )
+        .unwrap()
 }
 
 async fn state(link: &KioskLink) -> certroom_protocol::StationState {
@@ -58,16 +45,10 @@ async fn a_pc_paired_once_joins_the_next_session_after_the_console_restarted() {
     let (link, _) = KioskLink::connect(addr, pin, pc_key.clone(), counter.clone())
         .await
         .unwrap();
-    let Reply::Pairing { enrolled, .. } = link
-        .request(KioskMessage::Pair {
-            label: "PC-07".into(),
-        })
-        .await
-        .unwrap()
-    else {
-        panic!("no pairing reply")
-    };
-    assert!(!enrolled);
+    assert!(
+        link.pair("PC-07").await.unwrap().is_some(),
+        "not enrolled yet"
+    );
     let station = pc_key_hex(&pc_key);
     console
         .room_command(ConsoleCommand::ConfirmPairing {

@@ -40,20 +40,29 @@ pub fn pack(bank: &Path, out: &Path, publisher_key: &Path, iterations: u32) -> R
 }
 
 /// Copies a pack onto this station and pins the publisher key it must be signed by.
-pub fn install(data: &DataDir, pack_file: &Path, publisher: &str) -> Result<(), String> {
+pub fn install(data: &DataDir, pack_file: Option<&Path>, publisher: &str) -> Result<(), String> {
     let publisher_key = parse_public_key(publisher).map_err(|e| e.to_string())?;
-    let bytes = std::fs::read(pack_file).map_err(|e| format!("{}: {e}", pack_file.display()))?;
-    pack::read_header(&bytes).map_err(|e| format!("{}: {e}", pack_file.display()))?;
     data.ensure().map_err(|e| e.to_string())?;
-    write_atomically(&data.bank_pack(), &bytes)?;
+    if let Some(pack_file) = pack_file {
+        let bytes =
+            std::fs::read(pack_file).map_err(|e| format!("{}: {e}", pack_file.display()))?;
+        pack::check_signature(&bytes, &publisher_key)
+            .map_err(|e| format!("{}: {e}", pack_file.display()))?;
+        write_atomically(&data.bank_pack(), &bytes)?;
+    }
     let path = data.station_config();
     let mut config = StationConfig::load(&path).map_err(|e| e.to_string())?;
     config.bank_publisher = Some(certroom_core::hash::to_hex(&publisher_key));
     config.save(&path).map_err(|e| e.to_string())?;
-    eprintln!(
-        "certroom: bank pack installed in {}",
-        data.bank_pack().display()
-    );
+    match pack_file {
+        Some(_) => eprintln!(
+            "certroom : banque installée dans {} / bank pack installed",
+            data.bank_pack().display()
+        ),
+        None => eprintln!(
+            "certroom : éditeur de confiance fixé ; la console enverra la banque / publisher pinned; the console will send the bank"
+        ),
+    }
     Ok(())
 }
 

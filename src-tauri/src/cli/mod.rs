@@ -16,6 +16,7 @@ pub mod journal;
 pub mod room;
 pub mod session;
 pub mod sim;
+pub mod standby;
 pub mod station;
 
 /// What [`out!`] does with a line: written, or the process ends (exit 0 on a closed pipe).

@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use certroom_kiosk::hub_address::HubAddress;
 use certroom_protocol::Fingerprint;
 use certroom_simulation::{hub_process, measured};
 
@@ -40,14 +41,15 @@ pub fn hub_child(dir: &Path, setup: &Path, bind: &str) -> Result<(), String> {
 pub fn pair(
     data: &crate::station::DataDir,
     hub: &str,
-    fingerprint: &str,
+    fingerprint: Option<&str>,
     label: &str,
     wait_s: u64,
 ) -> Result<(), String> {
-    let addr: std::net::SocketAddr = hub
-        .parse()
-        .map_err(|_| format!("--hub {hub:?}: expected address:port, e.g. 192.168.1.10:7443"))?;
-    let pin = Fingerprint::parse(fingerprint).map_err(|e| e.to_string())?;
+    let address = HubAddress::parse(hub).map_err(|e| format!("--hub : {e}"))?;
+    let pin = fingerprint
+        .map(Fingerprint::parse)
+        .transpose()
+        .map_err(|e| format!("--fingerprint : {e}"))?;
     let dir = data.ensure().map_err(|e| e.to_string())?.to_owned();
     let key = certroom_journal::StationKey::load_or_create(
         &dir.join(certroom_kiosk::sitting::STATION_KEY_FILE),
@@ -57,16 +59,19 @@ pub fn pair(
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    runtime
+    let pin = runtime
         .block_on(certroom_kiosk::live::pair(
-            addr,
+            &address,
+            &certroom_kiosk::hub_address::system_lookup(),
             pin,
             key.into_key_pair(),
             label,
             Duration::from_secs(wait_s),
             |code| {
-                out!("Code d'appairage : {code} — confirmez-le sur le poste surveillant.");
-                out!("Pairing code: {code} — confirm it on the invigilator's console.");
+                out!("Code d'appairage : {code}");
+                out!("  Vérifiez que la console du surveillant affiche le même code, puis confirmez-le sur la console.");
+                out!("  Si les codes diffèrent, ne confirmez pas : ce poste ne parle pas à votre console.");
+                out!("Pairing code: {code} — check that the console shows the same code, then confirm it there.");
             },
         ))
         .map_err(|e| e.to_string())?;
@@ -74,10 +79,10 @@ pub fn pair(
     let mut config =
         certroom_kiosk::station::StationConfig::load(&path).map_err(|e| e.to_string())?;
     config.hub = Some(certroom_kiosk::station::HubPin {
-        address: addr.to_string(),
+        address: address.to_string(),
         fingerprint: pin.to_hex(),
     });
     config.save(&path).map_err(|e| e.to_string())?;
-    out!("Poste appairé / PC paired: {}", pin.display());
+    out!("Poste appairé à {address} / PC paired: {}", pin.display());
     Ok(())
 }

@@ -1,7 +1,8 @@
 import { html } from "lit";
 import "../shared/log-folder";
 import { keyed } from "lit/directives/keyed.js";
-import { backend, errorText, type CentreView } from "../shared/backend";
+import { backend, consoleBackend, errorText, type CentreView } from "../shared/backend";
+import { restoreStationDisplay } from "../shared/display-controls";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import { settled } from "../kiosk/flow";
@@ -13,6 +14,9 @@ import "./sessions-view";
 
 type Screen = "loading" | "setup" | "signin" | "dashboard";
 
+/** The console window's address when it opens on the room it already hosts. */
+export const LIVE_ROOM_HASH = "#/console/live-room";
+
 export class ConsoleApp extends LocalizedElement {
   static properties = { screen: { state: true }, centre: { state: true }, error: { state: true }, openSession: { state: true } };
   screen: Screen = "loading";
@@ -23,11 +27,16 @@ export class ConsoleApp extends LocalizedElement {
 
   async connectedCallback() {
     super.connectedCallback();
+    restoreStationDisplay();
     this.addEventListener(OPEN_SESSION, this.onOpen as EventListener);
     this.addEventListener(BACK_TO_SESSIONS, this.onBack);
     try {
       this.centre = await backend.centre();
       this.screen = this.centre ? "signin" : "setup";
+      // Opened on its live room (the demo signs in and opens one at start): straight to it.
+      const live = this.centre !== null && location.hash === LIVE_ROOM_HASH;
+      const room = live ? await consoleBackend.roomView().catch(() => null) : null;
+      if (room) await this.go("dashboard", room.view.session);
     } catch (e) {
       this.error = errorText(e, lang());
     }
@@ -98,6 +107,8 @@ export class ConsoleApp extends LocalizedElement {
   }
 
   render() {
+    // The window's title names the role in the reader's language (WCAG 2.4.2).
+    document.title = t("app.title.console");
     const c = this.centre;
     return html`
       <header class="toolbar"><strong>${t("console.title")}</strong><display-controls></display-controls></header>

@@ -5,6 +5,7 @@ import { pick } from "../kiosk/test-support";
 import type { ConsoleCommand, ConsoleEvent, RoomView } from "./room";
 import { $, $$, click, fakeConsole, flush, polyfillDialog, roomInfo, roomView, session, signedIn, tile, type } from "./test-support";
 import type { Handler } from "../kiosk/test-support";
+import type { StandbyStatus } from "../shared/backend";
 
 polyfillDialog();
 
@@ -135,7 +136,7 @@ describe("live tiles", () => {
     const t3 = tileEl(3);
     expect(t3.querySelector(".badge")?.textContent).toBe("Pas encore arrivé");
     expect(t3.querySelector(".focus-losses")?.textContent).toBe("Aucune sortie de la fenêtre du test.");
-    expect(t3.querySelector(".tile-station")?.textContent).toBe("—");
+    expect(t3.querySelector(".tile-station"), "no PC yet: nothing said").toBeNull();
     expect(t3.querySelector(".time-left")).toBeNull();
     expect(t3.querySelector(".end-test")).toBeNull();
     expect($("#tiles-summary").textContent).toBe("1 candidat attend une action (en tête de liste).");
@@ -404,6 +405,83 @@ describe("actions on a candidate", () => {
   });
 });
 
+describe("the bank through the room", () => {
+  it("sends the chosen pack's bytes, then shows each PC's progress, installation or refusal as the hub pushes them", async () => {
+    const { calls, push } = openRoom(roomView(), { room_offer_bank: () => null });
+    await openSession12();
+    expect($("#room-host-name").textContent).toBe("salle12-console");
+    expect($("label[for=room-bank-file]").textContent).toBe("Paquet de la session");
+    expect($("#room-banks")).toBeNull();
+    const input = $<HTMLInputElement>("#room-bank-file");
+    const file = new File([new Uint8Array([1, 2, 3, 250])], "session-12.pack");
+    Object.defineProperty(input, "files", { value: [file], configurable: true });
+    input.dispatchEvent(new Event("change"));
+    await vi.waitFor(() => expect(calls.some((c) => c.command === "room_offer_bank")).toBe(true));
+    expect(calls.find((c) => c.command === "room_offer_bank")?.args).toEqual({ pack: [1, 2, 3, 250] });
+    await flush();
+    expect($("#room-message").textContent).toContain("Banque envoyée aux postes : session-12.pack.");
+    const bank = { hash: "ab".repeat(32), size: 1000 };
+    const pushBanks = (banks: RoomView["banks"]) => push({ type: "room", room: roomView({ bank, banks }) });
+    await pushBanks([
+      { station: "s1", label: "PC-01", received: 450, state: "waiting", reason: null },
+      { station: "s2", label: "PC-02", received: 0, state: "waiting", reason: null },
+    ]);
+    const line = (s: string) => $(`.bank-station[data-station="${s}"]`).textContent?.trim();
+    expect(line("s1")).toBe("PC-01 : réception : 45 %");
+    expect(line("s2")).toBe("PC-02 : en attente");
+    await pushBanks([
+      { station: "s1", label: "PC-01", received: 1000, state: "installed", reason: null },
+      { station: "s2", label: "PC-02", received: 1000, state: "refused", reason: "banque refusée : signature de l'éditeur invalide" },
+    ]);
+    expect(line("s1")).toBe("PC-01 : installée");
+    expect(line("s2")).toBe("PC-02 : refusée : banque refusée : signature de l'éditeur invalide");
+  });
+
+  it("says why the console refuses a pack that does not open with the session's key", async () => {
+    openRoom(roomView(), {
+      room_offer_bank: () => Promise.reject({ code: "room.bank_pack", message_fr: "Ce paquet ne s'ouvre pas avec la clé de la session : clé incorrecte", message_en: "x" }),
+    });
+    await openSession12();
+    const input = $<HTMLInputElement>("#room-bank-file");
+    Object.defineProperty(input, "files", { value: [new File([new Uint8Array([9])], "autre.pack")], configurable: true });
+    input.dispatchEvent(new Event("change"));
+    await vi.waitFor(() => expect($("#room-message").getAttribute("role")).toBe("alert"));
+    expect($("#room-message").textContent).toContain("ne s'ouvre pas avec la clé de la session");
+  });
+});
+
+describe("the state of the PCs", () => {
+  it("lists each PC's check, ready or with what blocks, in the reader's language", async () => {
+    const item = (name: string, ok: boolean, fr: string) => ({ item: name, ok, fr, en: `${name} (en)` });
+    const { push } = openRoom(roomView());
+    await openSession12();
+    expect($("#room-readiness")).toBeNull();
+    await push({
+      type: "room",
+      room: roomView({
+        readiness: [
+          { station: "s1", label: "PC-01", at: "2026-12-05T08:00:00Z", items: [item("fsync", true, "Écriture durable : 3 ms")] },
+          {
+            station: "s2",
+            label: "PC-02",
+            at: "2026-12-05T08:00:00Z",
+            items: [item("fsync", true, "ok"), item("cage", false, "cage absent : installez le paquet cage."), item("clock", false, "Horloge décalée de 5 s.")],
+          },
+        ],
+      }),
+    });
+    const line = (s: string) => $(`.readiness-station[data-station="${s}"]`);
+    expect(line("s1").textContent?.trim()).toBe("PC-01 : prêt");
+    expect(line("s1").dataset.ready).toBe("true");
+    expect(line("s2").dataset.ready).toBe("false");
+    expect(line("s2").textContent).toContain("PC-02 : 2 points bloquent");
+    expect([...line("s2").querySelectorAll(".readiness-item")].map((li) => li.textContent)).toEqual(["cage absent : installez le paquet cage.", "Horloge décalée de 5 s."]);
+    await setLang("en");
+    await flush();
+    expect([...line("s2").querySelectorAll(".readiness-item")].map((li) => li.textContent)).toEqual(["cage (en)", "clock (en)"]);
+  });
+});
+
 describe("pairing and the room", () => {
   it("shows pushed pairing requests with their code and confirms them", async () => {
     const { commands, push } = openRoom(roomView({ tiles: [lea] }));
@@ -527,5 +605,47 @@ describe("pairing and the room", () => {
     expect(item.textContent).toContain("reçu par le service");
     expect(item.textContent).toContain("reçu : published");
     expect(item.textContent).toContain("2 tentative(s)");
+  });
+});
+
+describe("the standby copy", () => {
+  const status = (over: Partial<StandbyStatus> = {}): StandbyStatus => ({
+    folder: "/media/cle/certroom-secours/session-12",
+    code: "BCDF-2346-GHJK-7896-MPQR",
+    inputs_copied: 3,
+    last_copy_at: "2026-12-05T09:15:02.000Z",
+    error: null,
+    ...over,
+  });
+
+  it("starts the copy on the medium the invigilator chooses and shows the recovery code to write down", async () => {
+    const { calls } = openRoom(roomView(), { standby_status: () => null, standby_choose: () => status() });
+    await openSession12();
+    expect($("#standby-code")).toBeNull();
+    const choose = $<HTMLButtonElement>("#standby-choose");
+    expect(choose.textContent?.trim()).toBe("Choisir le support de la copie…");
+    choose.click();
+    await vi.waitFor(() => expect(calls.some((c) => c.command === "standby_choose")).toBe(true));
+    await flush();
+    expect($("#standby-code").textContent).toBe("BCDF-2346-GHJK-7896-MPQR");
+    expect($("#standby-folder").textContent).toBe("/media/cle/certroom-secours/session-12");
+    expect($("#standby-last").textContent).toContain("3 décisions copiées");
+    expect($("#room-message").textContent).toContain("Copie de secours en cours dans /media/cle/certroom-secours/session-12.");
+    expect($("#standby-choose").textContent?.trim()).toBe("Changer de support…");
+    expect($("#standby-error")).toBeNull();
+  });
+
+  it("says above the candidates, as an alert, when the copy can no longer be written", async () => {
+    openRoom(roomView({ tiles: [lea] }), {
+      standby_status: () => status({ error: ["La copie de secours ne s'écrit plus dans /media/cle : clé retirée. Vérifiez le support.", "x"] }),
+    });
+    await openSession12();
+    await flush();
+    const alert = $("#standby-error");
+    expect(alert.getAttribute("role")).toBe("alert");
+    expect(alert.textContent).toContain("ne s'écrit plus");
+    // Outside the folded set-up, before the candidates.
+    expect(alert.closest("details")).toBeNull();
+    expect(alert.compareDocumentPosition($("#tiles-title")) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
   });
 });

@@ -1,6 +1,6 @@
 import { html, nothing } from "lit";
 import { repeat } from "lit/directives/repeat.js";
-import { consoleBackend, errorText, type OutboxStatus } from "../shared/backend";
+import { consoleBackend, errorText, type OutboxStatus, type StandbyStatus } from "../shared/backend";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import { clock, Countdown, formatClock } from "../kiosk/timer";
@@ -32,6 +32,21 @@ export const DEFAULT_BIND = "0.0.0.0:7443";
 /** The result of the last action, shown in `#room-message`: a status, or an alert for a refusal. */
 type Message = { ok: string; path?: string } | { error: unknown };
 
+/** Whether PCs nobody paired may ask now. */
+function pairingOpen(v: RoomView): boolean {
+  return v.pairing_until !== null && new Date(v.pairing_until).getTime() > Date.now();
+}
+
+/** A chosen file's bytes (FileReader: older webviews lack `Blob.arrayBuffer`). */
+function readBytes(file: Blob): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(new Uint8Array(reader.result as ArrayBuffer));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsArrayBuffer(file);
+  });
+}
+
 const fullName = (tile: Tile) => `${tile.first_name} ${tile.birth_name}`;
 
 /** The value of a dialog's field, trimmed. */
@@ -54,7 +69,14 @@ export class RoomPanel extends LocalizedElement {
     now: { state: true },
     outbox: { state: true },
     sending: { state: true },
+    setupChoice: { state: true },
+    standby: { state: true },
   };
+  /** The copy a spare PC would take the room over from; null: no medium chosen yet. */
+  standby: StandbyStatus | null = null;
+  /** Whether the invigilator unfolded (or folded) the room's set-up: address, pairing, bank, PCs.
+   *  Until then it is unfolded only while it is needed, so the candidates get the screen. */
+  setupChoice: boolean | null = null;
   outbox: OutboxStatus | null = null;
   sending = false;
   number = 0;
@@ -75,13 +97,18 @@ export class RoomPanel extends LocalizedElement {
   connectedCallback() {
     super.connectedCallback();
     this.unlisten = consoleBackend.onRoomEvent((ev) => void this.onEvent(ev));
+    let ticks = 0;
     this.ticker = window.setInterval(() => {
-      if (this.info) this.now = clock.now();
+      if (!this.info) return;
+      this.now = clock.now();
+      // The copy is the console's own affair, not pushed by the hub: looked at every 5 s.
+      if (++ticks % 5 === 0) void this.loadStandby();
     }, 1000);
     void this.load();
   }
 
   disconnectedCallback() {
+    document.documentElement.classList.remove("room-live");
     window.clearInterval(this.ticker);
     void this.unlisten?.then((off) => off()).catch(() => {});
     this.unlisten = null;
@@ -92,7 +119,14 @@ export class RoomPanel extends LocalizedElement {
   private async load() {
     try {
       const info = await consoleBackend.roomView();
-      if (info && info.view.session === this.number) this.setInfo(info);
+      if (info && info.view.session === this.number) {
+        this.setInfo(info);
+      void this.loadStandby();
+        void this.loadStandby();
+        // The room is live: it is what the invigilator came for.
+        await this.updateComplete;
+        this.querySelector("#room-title")?.scrollIntoView?.({ block: "start" });
+      }
       else this.otherSession = info ? info.view.session : null;
     } catch (err) {
       this.message = { error: err };
@@ -101,10 +135,61 @@ export class RoomPanel extends LocalizedElement {
     }
   }
 
+  private async loadStandby() {
+    try {
+      this.standby = await consoleBackend.standbyStatus();
+    } catch {
+      // Shown at the next look; the room itself does not depend on it.
+    }
+  }
+
+  private async chooseStandby() {
+    this.message = null;
+    try {
+      const status = await consoleBackend.standbyChoose();
+      if (status) {
+        this.standby = status;
+        this.message = { ok: t("console.room.standby.started", { folder: status.folder }) };
+      }
+    } catch (err) {
+      this.message = { error: err };
+    }
+  }
+
+  /** The copy on a USB key or another PC's share: where it goes, the code to write down, when
+   *  it last wrote. */
+  private renderStandby() {
+    const s = this.standby;
+    const when = s?.last_copy_at ? new Date(s.last_copy_at).toLocaleTimeString(lang(), { hour: "2-digit", minute: "2-digit", second: "2-digit" }) : null;
+    return html`<div class="room-standby">
+      <h5 id="room-standby-title">${t("console.room.standby.title")}</h5>
+      <p class="hint" id="room-standby-hint">${t("console.room.standby.hint")}</p>
+      ${s
+        ? html`<dl class="details">
+            <div class="wide"><dt>${t("console.room.standby.folder")}</dt><dd id="standby-folder" class="mono path">${s.folder}</dd></div>
+            <div class="wide"><dt>${t("console.room.standby.code")}</dt><dd id="standby-code" class="mono standby-code">${s.code}</dd></div>
+            <div><dt>${t("console.room.standby.last")}</dt><dd id="standby-last">${when ? t("console.room.standby.lastAt", { time: when, count: s.inputs_copied }) : t("console.room.standby.never")}</dd></div>
+          </dl>
+          <p class="hint">${t("console.room.standby.codeHint")}</p>`
+        : null}
+      <p><button type="button" class="secondary" id="standby-choose" aria-describedby="room-standby-hint" @click=${() => void this.chooseStandby()}>
+        ${s ? t("console.room.standby.change") : t("console.room.standby.choose")}</button></p>
+    </div>`;
+  }
+
+  /** A copy that stopped writing is shown above the candidates, folded set-up or not. */
+  private renderStandbyError() {
+    const e = this.standby?.error;
+    if (!e) return null;
+    return html`<p class="error" id="standby-error" role="alert">${lang() === "fr" ? e[0] : e[1]}</p>`;
+  }
+
   private setInfo(info: RoomInfo) {
     this.stamp(info.view.tiles);
     this.info = info;
     this.otherSession = null;
+    // The live room takes the whole width: thirty candidates on one screen.
+    document.documentElement.classList.add("room-live");
   }
 
   private stamp(tiles: Tile[]) {
@@ -488,9 +573,19 @@ export class RoomPanel extends LocalizedElement {
 
   private renderConnect(info: RoomInfo) {
     const v = info.view;
-    return html`<section aria-labelledby="room-connect-title">
+    const needed = v.stations.length === 0 || v.pairings.length > 0 || pairingOpen(v);
+    const open = this.setupChoice ?? needed;
+    return html`<details class="room-setup" ?open=${open} @toggle=${(e: Event) => {
+      const now = (e.target as HTMLDetailsElement).open;
+      if (now !== (this.setupChoice ?? needed)) this.setupChoice = now;
+    }}>
+      <summary id="room-setup-summary">${t("console.room.setup")}</summary>
+      <section aria-labelledby="room-connect-title">
       <h4 id="room-connect-title" tabindex="-1">${t("console.room.connectTitle")}</h4>
       <dl class="details room-connect">
+        ${info.host_name
+          ? html`<div><dt>${t("console.room.hostName")}</dt><dd id="room-host-name" class="mono">${info.host_name}</dd></div>`
+          : null}
         <div><dt>${t("console.room.address")}</dt><dd id="room-address" class="mono">${info.address}</dd></div>
         <div class="wide"><dt>${t("console.room.fingerprint")}</dt><dd id="room-fingerprint" class="fingerprint">${info.fingerprint}</dd></div>
       </dl>
@@ -515,14 +610,87 @@ export class RoomPanel extends LocalizedElement {
           </ul>
           <p class="hint">${t("console.room.pairingHint")}</p>`
         : null}
-    </section>`;
+      ${v.finalized ? null : this.renderBank(v)}
+      ${v.readiness.length ? this.renderReadiness(v) : null}
+      ${v.finalized ? null : this.renderStandby()}
+    </section>
+    </details>`;
+  }
+
+  /** What each PC's own check said when it connected: the items that block, in the reader's
+   *  language. */
+  private renderReadiness(v: RoomView) {
+    const french = lang() === "fr";
+    return html`<div class="room-readiness">
+      <h5 id="room-readiness-title">${t("console.room.readiness.title")}</h5>
+      <p class="hint" id="room-readiness-hint">${t("console.room.readiness.hint")}</p>
+      <ul id="room-readiness" aria-labelledby="room-readiness-title" aria-describedby="room-readiness-hint">
+        ${repeat(
+          v.readiness,
+          (r) => r.station,
+          (r) => {
+            const blocking = r.items.filter((i) => !i.ok);
+            return html`<li class="readiness-station" data-station=${r.station} data-ready=${blocking.length === 0 ? "true" : "false"}>
+              ${blocking.length === 0
+                ? t("console.room.readiness.ready", { label: r.label })
+                : html`${t("console.room.readiness.blocked", { label: r.label, count: blocking.length })}
+                    <ul>
+                      ${blocking.map((i) => html`<li class="readiness-item" data-item=${i.item}>${french ? i.fr : i.en}</li>`)}
+                    </ul>`}
+            </li>`;
+          },
+        )}
+      </ul>
+    </div>`;
+  }
+
+  /** The session's sealed bank pack, sent to every paired PC through the room, and where each
+   *  PC stands with it (pushed by the hub as it sends). */
+  private renderBank(v: RoomView) {
+    const state = (b: RoomView["banks"][number]) => {
+      if (b.state === "installed") return t("console.room.bank.installed");
+      if (b.state === "refused") return t("console.room.bank.refused", { reason: b.reason ?? "" });
+      if (b.received > 0 && v.bank) return t("console.room.bank.receiving", { percent: Math.floor((100 * b.received) / v.bank.size) });
+      return t("console.room.bank.waiting");
+    };
+    return html`<div class="room-bank">
+      <h5 id="room-bank-title">${t("console.room.bank.title")}</h5>
+      <p class="hint" id="room-bank-hint">${t("console.room.bank.hint")}</p>
+      <label for="room-bank-file">${t("console.room.bank.file")}</label>
+      <input id="room-bank-file" type="file" accept=".pack" aria-describedby="room-bank-hint" @change=${(e: Event) => void this.offerBank(e)} />
+      ${v.bank && v.banks.length
+        ? html`<ul id="room-banks" aria-label=${t("console.room.bank.listTitle")}>
+            ${repeat(
+              v.banks,
+              (b) => b.station,
+              (b) => html`<li class="bank-station" data-station=${b.station} data-state=${b.state}>${b.label} : ${state(b)}</li>`,
+            )}
+          </ul>`
+        : null}
+    </div>`;
+  }
+
+  private async offerBank(e: Event) {
+    const input = e.currentTarget as HTMLInputElement;
+    const file = input.files?.[0];
+    if (!file) return;
+    this.message = null;
+    try {
+      const bytes = await readBytes(file);
+      await consoleBackend.roomOfferBank(Array.from(bytes));
+      this.message = { ok: t("console.room.bank.offered", { name: file.name }) };
+    } catch (err) {
+      this.message = { error: err };
+    } finally {
+      input.value = "";
+    }
   }
 
   /** PCs nobody paired may ask only while the invigilator holds pairing open (the hub refuses
    *  them otherwise, and always while a test runs). */
   private renderPairingWindow(v: RoomView) {
     const until = v.pairing_until === null ? null : new Date(v.pairing_until);
-    const open = until !== null && until.getTime() > Date.now();
+    const open = pairingOpen(v);
     const time = until?.toLocaleTimeString(lang(), { hour: "2-digit", minute: "2-digit" }) ?? "";
     return html`<p class="pairing-window">
       <span id="pairing-window-state">${open ? t("console.room.pairingOpenUntil", { time }) : t("console.room.pairingClosed")}</span>
@@ -542,39 +710,34 @@ export class RoomPanel extends LocalizedElement {
     const countdown = tile.time_left_s === null ? null : this.countdowns.get(tile);
     const left = tile.time_left_s === null ? null : clockRunning(tile.status) && countdown ? countdown.remaining(this.now) : tile.time_left_s;
     const status = tile.status === "waiting_authorization" && tile.resume ? "waiting_resume" : tile.status;
-    const none = t("console.report.none");
     const btn = (cls: string, label: string, click: (e: Event) => void, extra = "secondary") =>
       html`<button type="button" class=${`${extra} ${cls}`.trim()} aria-describedby=${nameId} @click=${click}>${label}</button>`;
-    return html`<li class=${`tile status-${tile.status}${tile.needs_action ? " needs-action" : ""}`} data-candidate=${tile.candidate} data-status=${tile.status}>
-      <h5 id=${nameId} class="tile-name" tabindex="-1">${fullName(tile)}</h5>
-      ${tile.local_id ? html`<p class="tile-local-id">${t("console.room.localId", { id: tile.local_id })}</p>` : null}
-      <p class="tile-status">
-        <span class="badge">${t(`console.room.status.${status}`)}</span>
-        ${tile.needs_action ? html`<strong class="needs-action-text">${t("console.room.needsAction")}</strong>` : null}
-      </p>
-      <dl class="tile-facts">
-        <div><dt>${t("console.room.station")}</dt><dd class="tile-station">${station ?? none}</dd></div>
-        ${tile.test_id !== null || tile.answered > 0
-          ? html`<div><dt>${t("console.room.questionLabel")}</dt><dd class="tile-question">${t("console.room.questionOf", { n: tile.question, total: tile.total })}</dd></div>`
-          : null}
-        ${left !== null ? html`<div><dt>${t("console.room.timeLeft")}</dt><dd class="time-left">${formatClock(left)}</dd></div>` : null}
-        ${tile.extra_minutes > 0 ? html`<div><dt>${t("console.room.extraLabel")}</dt><dd class="tile-extra">${t("console.room.extraValue", { count: tile.extra_minutes })}</dd></div>` : null}
-      </dl>
-      <p class=${`focus-losses${tile.focus_losses > 0 ? " warn" : ""}`}>${t("console.room.focusLosses", { count: tile.focus_losses })}</p>
-      <p class="incidents-count">${t("console.room.incidents", { count: tile.incidents.length })}</p>
-      ${tile.ended_reason ? html`<p class="tile-ended-reason">${t("console.room.endedReason", { reason: tile.ended_reason })}</p>` : null}
-      ${tile.incidents.length
-        ? html`<details class="tile-incidents"><summary>${t("console.room.incidentsDetails")}</summary>
-            <ul>${tile.incidents.map(
-              (i) => html`<li><strong>${i.code}</strong> ${t(`console.room.codes.${i.code}`, { defaultValue: "" })}${i.question !== null ? html` — ${t("console.room.questionN", { n: i.question })}` : null}${i.note ? html` — ${i.note}` : null}</li>`,
-            )}</ul>
-          </details>`
-        : null}
-      <label class="check"><input type="checkbox" class="presence" .checked=${tile.present} ?disabled=${v.finalized !== null} aria-describedby=${nameId}
+    // Compact, so that thirty fit one screen: what the invigilator scans for (status, PC,
+    // progress, time, warnings) and the action a tile waits for; the rest on demand.
+    const beforeTest = tile.status === "not_arrived" || tile.status === "joined" || (tile.status === "waiting_authorization" && !tile.resume);
+    const warnings = tile.focus_losses > 0 || tile.incidents.length > 0;
+    const presence = html`<label class="check tile-presence"><input type="checkbox" class="presence" .checked=${tile.present} ?disabled=${v.finalized !== null} aria-describedby=${nameId}
         @change=${(e: Event) => {
           const present = (e.target as HTMLInputElement).checked;
           void this.send({ type: "confirm_presence", candidate: tile.candidate, present }, t(present ? "console.room.done.present" : "console.room.done.absent", { name: fullName(tile) }));
-        }} /> ${t("console.room.present")}</label>
+        }} /> ${t("console.room.presentShort")}</label>`;
+    return html`<li class=${`tile status-${tile.status}${tile.needs_action ? " needs-action" : ""}`} data-candidate=${tile.candidate} data-status=${tile.status}>
+      <h5 id=${nameId} class="tile-name" tabindex="-1" title=${fullName(tile)}>${fullName(tile)}</h5>
+      <p class="tile-status">
+        <span class="badge">${t(`console.room.status.${status}`)}</span>
+        ${tile.needs_action ? html`<strong class="needs-action-text visually-hidden">${t("console.room.needsAction")}</strong>` : null}
+      </p>
+      ${station !== null || tile.test_id !== null || tile.answered > 0 || left !== null || warnings
+        ? html`<p class="tile-facts">
+            ${station !== null ? html`<span class="tile-station" title=${t("console.room.station")}>${station}</span>` : null}
+            ${tile.test_id !== null || tile.answered > 0
+              ? html`<span class="tile-question" title=${t("console.room.questionLabel")}>${t("console.room.questionOf", { n: tile.question, total: tile.total })}</span>`
+              : null}
+            ${left !== null ? html`<span class="time-left" title=${t("console.room.timeLeft")}>${formatClock(left)}</span>` : null}
+            ${tile.focus_losses > 0 ? html`<span class="tile-warnings">${t("console.room.exitsShort", { count: tile.focus_losses })}</span>` : null}
+            ${tile.incidents.length > 0 ? html`<span class="tile-warnings">${t("console.room.incidentsShort", { count: tile.incidents.length })}</span>` : null}
+          </p>`
+        : null}
       ${can.abortReason
         ? html`<div class="tile-abort">
             <label for=${`abort-${tile.candidate}`}>${t("console.room.abortReason")}</label>
@@ -585,21 +748,38 @@ export class RoomPanel extends LocalizedElement {
             </select>
           </div>`
         : null}
-      <div class="row tile-actions">
+      <div class="tile-foot">
+        ${beforeTest ? presence : null}
         ${can.authorize
           ? btn("authorize", tile.resume ? t("console.room.authorizeResume") : t("console.room.authorize"), () =>
               this.send({ type: "authorize", candidate: tile.candidate }, t("console.room.done.authorized", { name: fullName(tile) })), "")
           : null}
         ${can.resolveAlert
-          ? html`${btn("alert-validate", t("console.room.validate"), (e) => this.validateAlert(e, tile), "")}
-            ${btn("alert-dismiss", t("console.room.dismiss"), () =>
+          ? html`${btn("alert-validate", t("console.room.validateShort"), (e) => this.validateAlert(e, tile), "")}
+            ${btn("alert-dismiss", t("console.room.dismissShort"), () =>
               this.send({ type: "resolve_alert", candidate: tile.candidate, validated: false, incident: null }, t("console.room.done.dismissed", { name: fullName(tile) })))}`
           : null}
-        ${can.extraTime ? btn("extra-time", t("console.room.extraTime"), (e) => this.extraTime(e, tile)) : null}
-        ${can.recordIncident ? btn("record-incident", t("console.room.recordIncident"), (e) => this.recordIncident(e, tile)) : null}
-        ${can.fixIdentity ? btn("fix-identity", t("console.room.fixIdentity"), (e) => this.fixIdentity(e, tile)) : null}
-        ${can.move ? btn("move-candidate", t("console.room.move"), (e) => this.move(e, tile)) : null}
-        ${can.endTest ? btn("end-test", t("console.room.endTest"), (e) => this.endTest(e, tile), "secondary danger") : null}
+        <details class="tile-more">
+          <summary aria-describedby=${nameId}>${t("console.room.more")}</summary>
+          ${tile.local_id ? html`<p class="tile-local-id">${t("console.room.localId", { id: tile.local_id })}</p>` : null}
+          ${tile.extra_minutes > 0 ? html`<p class="tile-extra">${t("console.room.extraLabel")} : ${t("console.room.extraValue", { count: tile.extra_minutes })}</p>` : null}
+          <p class=${`focus-losses${tile.focus_losses > 0 ? " warn" : ""}`}>${t("console.room.focusLosses", { count: tile.focus_losses })}</p>
+          <p class="incidents-count">${t("console.room.incidents", { count: tile.incidents.length })}</p>
+          ${tile.ended_reason ? html`<p class="tile-ended-reason">${t("console.room.endedReason", { reason: tile.ended_reason })}</p>` : null}
+          ${tile.incidents.length
+            ? html`<ul class="tile-incidents">${tile.incidents.map(
+                (i) => html`<li><strong>${i.code}</strong> ${t(`console.room.codes.${i.code}`, { defaultValue: "" })}${i.question !== null ? html` — ${t("console.room.questionN", { n: i.question })}` : null}${i.note ? html` — ${i.note}` : null}</li>`,
+              )}</ul>`
+            : null}
+          ${beforeTest ? null : presence}
+          <div class="row tile-actions">
+            ${can.extraTime ? btn("extra-time", t("console.room.extraTime"), (e) => this.extraTime(e, tile)) : null}
+            ${can.recordIncident ? btn("record-incident", t("console.room.recordIncident"), (e) => this.recordIncident(e, tile)) : null}
+            ${can.fixIdentity ? btn("fix-identity", t("console.room.fixIdentity"), (e) => this.fixIdentity(e, tile)) : null}
+            ${can.move ? btn("move-candidate", t("console.room.move"), (e) => this.move(e, tile)) : null}
+            ${can.endTest ? btn("end-test", t("console.room.endTest"), (e) => this.endTest(e, tile), "secondary danger") : null}
+          </div>
+        </details>
       </div>
     </li>`;
   }
@@ -641,11 +821,14 @@ export class RoomPanel extends LocalizedElement {
     const v = info.view;
     const waiting = v.tiles.filter((x) => x.needs_action).length;
     return html`${this.renderConnect(info)}
+      ${v.finalized ? null : this.renderStandbyError()}
       ${v.paused ? html`<p class="notice room-paused" id="room-paused">${t("console.room.paused")}</p>` : null}
       ${v.finalized !== null ? html`<p class="ok" id="room-finalized">${t("console.room.finalized", { at: v.finalized })}</p>` : null}
       <section aria-labelledby="tiles-title">
-        <h4 id="tiles-title" tabindex="-1">${t("console.room.tilesTitle", { count: v.tiles.length })}</h4>
-        <p id="tiles-summary" class=${waiting ? "warn-text" : "hint"}>${t("console.room.needsActionCount", { count: waiting })}</p>
+        <div class="tiles-head">
+          <h4 id="tiles-title" tabindex="-1">${t("console.room.tilesTitle", { count: v.tiles.length })}</h4>
+          <p id="tiles-summary" class=${waiting ? "warn-text" : "hint"}>${t("console.room.needsActionCount", { count: waiting })}</p>
+        </div>
         ${v.tiles.length
           ? html`<ul class="tiles" aria-labelledby="tiles-title">${repeat(v.tiles, (x) => x.candidate, (x) => this.renderTile(v, x))}</ul>`
           : html`<p>${t("console.room.noTiles")}</p>`}

@@ -134,9 +134,9 @@ export function tile(over: Partial<Tile> = {}): Tile {
 }
 
 export function roomView(over: Partial<RoomView> = {}): RoomView {
-  return { session: 12, paused: false, finalized: null, comment: "", tiles: [], pairings: [], pairing_until: null, stations: [["s1", "PC-01"], ["s2", "PC-02"]], ...over };
+  return { session: 12, paused: false, finalized: null, comment: "", tiles: [], pairings: [], pairing_until: null, stations: [["s1", "PC-01"], ["s2", "PC-02"]], bank: null, banks: [], readiness: [], ...over };
 }
 
 export function roomInfo(view: RoomView = roomView()): RoomInfo {
-  return { address: "192.168.1.10:7443", fingerprint: "ab12 cd34 ef56 7890", view };
+  return { address: "192.168.1.10:7443", host_name: "salle12-console", fingerprint: "ab12 cd34 ef56 7890", view };
 }

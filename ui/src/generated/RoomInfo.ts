@@ -4,4 +4,8 @@ import type { RoomView } from "./RoomView";
 /**
  * What the room panel shows: where kiosks reach the hub, the fingerprint they pin, the room.
  */
-export type RoomInfo = { address: string, fingerprint: string, view: RoomView, };
+export type RoomInfo = { address: string, 
+/**
+ * This PC's host name: what a technician types on each lab PC to pair it.
+ */
+host_name: string, fingerprint: string, view: RoomView, };

@@ -59,7 +59,7 @@ export class KioskAttachmentViewer extends LocalizedElement {
       case "text":
         return html`<pre class="attachment-text" tabindex="0" role="region" aria-labelledby="viewer-title">${v.text}</pre>`;
       case "image":
-        return html`<img class="attachment-image" src=${v.src} alt=${v.name} />`;
+        return html`<img class="attachment-image" src=${v.src} alt=${v.alt} />`;
     }
   }
 

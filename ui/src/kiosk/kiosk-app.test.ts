@@ -345,3 +345,44 @@ describe("live room", () => {
     expect($("#finish")).toBeNull();
   });
 });
+
+describe("display settings", () => {
+  const scale = () => document.documentElement.style.getPropertyValue("--scale");
+  const contrast = () => document.documentElement.classList.contains("contrast");
+  const larger = () => click(document, 'display-controls button[aria-label="Agrandir le texte"]');
+  const contrastButton = () => click(document, "display-controls button[aria-pressed]");
+
+  it("are the candidate's: chosen on the welcome screen, kept through their resume, reset for the next one", async () => {
+    localStorage.clear();
+    let screen: KioskScreen = { screen: "welcome" };
+    fakeTransport({ ...status, kiosk_screen: () => screen });
+    await mountApp();
+    larger();
+    larger();
+    contrastButton();
+    await flush();
+    expect(scale()).toBe("1.3");
+    expect(contrast()).toBe(true);
+    expect($("display-controls button[aria-pressed]").getAttribute("aria-pressed")).toBe("true");
+    // Léa joins: the settings become hers.
+    screen = { screen: "waiting_authorization", resume: false, candidate: "Léa Martin", access_code_needed: false };
+    await mountApp();
+    expect(scale()).toBe("1.3");
+    // The kiosk restarts mid-test (a crash): her test resumes with her settings.
+    document.documentElement.style.setProperty("--scale", "1");
+    document.documentElement.classList.remove("contrast");
+    screen = { screen: "waiting_authorization", resume: true, candidate: "Léa Martin", access_code_needed: false };
+    await mountApp();
+    expect(scale()).toBe("1.3");
+    expect(contrast()).toBe(true);
+    // Her test is over; the next candidate starts from the defaults.
+    screen = { screen: "welcome" };
+    await mountApp();
+    expect(scale()).toBe("1");
+    expect(contrast()).toBe(false);
+    screen = { screen: "waiting_authorization", resume: false, candidate: "Moussa Diallo", access_code_needed: false };
+    await mountApp();
+    expect(scale()).toBe("1");
+    expect(contrast()).toBe(false);
+  });
+});

@@ -1,5 +1,6 @@
 import { html } from "lit";
 import { backend, errorText } from "../shared/backend";
+import { displayForCandidate, displayForNewCandidate } from "../shared/display-controls";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import "./authorization-view";
@@ -9,6 +10,13 @@ import "./kiosk.css";
 import "./question-view";
 import type { KioskScreen } from "./screen";
 import "./welcome-view";
+
+/** Text size and contrast follow the candidate: defaults for each new one, theirs again when
+ *  their test resumes on this PC. */
+function displayFor(before: KioskScreen | null, next: KioskScreen) {
+  if (next.screen === "welcome" && before?.screen !== "welcome") displayForNewCandidate();
+  else if (next.screen === "waiting_authorization") displayForCandidate(next.candidate);
+}
 
 /** The kiosk's state machine. Rust owns the state: the app renders the one screen Rust returned
  * (at start from `kiosk_screen`, then from whatever command a view called, or again from
@@ -94,6 +102,7 @@ export class KioskApp extends LocalizedElement {
   };
 
   private async show(screen: KioskScreen, saved: boolean, focus = true) {
+    displayFor(this.screen, screen);
     if (!focus) {
       // The same view refreshed by a push: nothing to announce, focus stays where it is.
       this.screen = screen;
@@ -154,6 +163,8 @@ export class KioskApp extends LocalizedElement {
   }
 
   render() {
+    // The window's title names the role in the reader's language (WCAG 2.4.2).
+    document.title = t("app.title.kiosk");
     const s = this.screen;
     const focusLost = this.focusLost || (s?.screen === "question" && s.focus_lost);
     return html`

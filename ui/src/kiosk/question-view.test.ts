@@ -234,10 +234,11 @@ describe("illustration and attachments", () => {
     await flush();
     expect($("dialog.viewer pre").textContent).toBe("ligne 1\nligne 2");
     click(document, "#viewer-close");
-    next = { kind: "image", name: "logo.png", src: "data:image/png;base64,AA==" };
+    next = { kind: "image", name: "Capture de l'explorateur", src: "data:image/png;base64,AA==", alt: "Documents contient Collège et Musique." };
     click(document, ".attachments button");
     await flush();
-    expect($("dialog.viewer img").getAttribute("alt")).toBe("logo.png");
+    // The image is described by its alt text, not by its name (the heading says that already).
+    expect($("dialog.viewer img").getAttribute("alt")).toBe("Documents contient Collège et Musique.");
   });
 });
 

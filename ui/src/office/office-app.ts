@@ -1,6 +1,7 @@
 import { html } from "lit";
 import "../shared/log-folder";
 import { backend, errorText, type CentreView } from "../shared/backend";
+import { restoreStationDisplay } from "../shared/display-controls";
 import { lang, t } from "../shared/i18n";
 import { LocalizedElement } from "../shared/localized";
 import { settled } from "../kiosk/flow";
@@ -23,6 +24,7 @@ export class OfficeApp extends LocalizedElement {
 
   async connectedCallback() {
     super.connectedCallback();
+    restoreStationDisplay();
     try {
       this.centre = await backend.centre();
       this.screen = this.centre ? "signin" : "setup";
@@ -83,6 +85,8 @@ export class OfficeApp extends LocalizedElement {
   }
 
   render() {
+    // The window's title names the role in the reader's language (WCAG 2.4.2).
+    document.title = t("app.title.office");
     const c = this.centre;
     return html`
       <header class="toolbar"><strong>${t("office.title")}</strong><display-controls></display-controls></header>

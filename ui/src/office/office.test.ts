@@ -1,39 +1,13 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Roster, RosterRow } from "../shared/backend";
 import { setLang } from "../shared/i18n";
-import { fakeTransport, flush, type Handler } from "../kiosk/test-support";
+import { fakeTransport, flush } from "../kiosk/test-support";
 import { until } from "../console/test-support";
+import { lea, leo, mei, office, row, rows, settings, zoe } from "./test-support";
 import { groupRows, rowKey, selectedRefs, toggleGroup } from "./roster";
 
 beforeEach(async () => {
   await setLang("fr");
 });
-
-function row(over: Partial<RosterRow> = {}): RosterRow {
-  return {
-    session_id: "0750654D-4217",
-    session_number: 4217,
-    session_date: "12/03/2027",
-    session_status: "published",
-    candidate_id: 1,
-    class: "3A",
-    birth_name: "N'Diaye-Lefèvre",
-    first_name: "Zoé",
-    birthdate: "14/02/2010",
-    status: "validated",
-    certificate: { verification_code: "P-2346789B", issued: "20/03/2027", pix: 412, pix_max: 1024, global_level: 3, levels: Array(16).fill(2) },
-    missing_glyphs: [],
-    no_qr: false,
-    printable: true,
-    ...over,
-  };
-}
-
-const zoe = row();
-const lea = row({ candidate_id: 2, class: "3B", birth_name: "Martin", first_name: "Léa", certificate: { ...zoe.certificate!, verification_code: "P-CDFGHJKM" } });
-const leo = row({ candidate_id: 3, class: "3B", birth_name: "Martin", first_name: "Léo", status: "absent", certificate: null, printable: false });
-const mei = row({ session_id: "0750654D-4218", session_number: 4218, candidate_id: 7, class: "3A", birth_name: "王", first_name: "Mei", missing_glyphs: ["王"], printable: false });
-const rows = [zoe, lea, leo, mei];
 
 describe("roster", () => {
   it("groups by session and by class, classes in order", () => {
@@ -55,43 +29,6 @@ describe("roster", () => {
     expect(toggleGroup(new Set([rowKey(zoe)]), first).size).toBe(2);
   });
 });
-
-function roster(list: RosterRow[] = rows): Roster {
-  return {
-    uai: "0750654D",
-    centre_name: "Collège Jean Moulin",
-    generated_at: "2027-03-20T10:00:00Z",
-    competences: Array.from({ length: 16 }, (_, i) => ({ code: `${1 + Math.floor(i / 4)}.${1 + (i % 4)}`, fr: `Compétence ${i}`, en: `Competence ${i}` })),
-    rows: list,
-  };
-}
-
-const settings = { uai: "0750654D", centre_name: "Collège Jean Moulin", service_url: "", has_token: false, service_key: "", validity_years: 0 };
-
-async function office(over: Record<string, Handler> = {}, kept: Roster | null = roster()) {
-  let current = kept;
-  const fake = fakeTransport({
-    centre_get: () => ({ uai: "0750654D", name: "Collège Jean Moulin", address: "Paris" }),
-    centre_sign_in: (a) => a!.password === "administrateur-2026",
-    centre_sign_out: () => null,
-    office_settings: () => settings,
-    office_settings_save: (a) => ({ ...settings, ...(a!.input as object), has_token: true }),
-    office_roster: () => current,
-    office_import: () => {
-      current = roster();
-      return { generated_at: "x", sessions: 2, candidates: 4, certificates: 3 };
-    },
-    ...over,
-  });
-  await import("./office-app");
-  document.body.replaceChildren(document.createElement("office-app"));
-  await flush();
-  const form = document.querySelector<HTMLFormElement>("form")!;
-  document.querySelector<HTMLInputElement>("#password")!.value = "administrateur-2026";
-  form.requestSubmit();
-  await flush();
-  return fake;
-}
 
 const $ = <T extends HTMLElement = HTMLElement>(s: string) => document.querySelector<T>(s)!;
 
@@ -176,6 +113,37 @@ describe("office window", () => {
     $("#open-pdf").click();
     await flush();
     expect(fake.calls.at(-1)).toEqual({ command: "office_open", args: { path: "/tmp/exports/attestations-class-3B.pdf" } });
+  });
+
+  it("saves the printed PDF where the secretary chooses, and sends it to the default printer", async () => {
+    let saved: string | null = "/home/secretariat/Documents/attestations.pdf";
+    let printer: () => unknown = () => "PDF-7";
+    const fake = await office({
+      office_print: () => ({ path: "/tmp/exports/a.pdf", count: 1, bytes: 9000 }),
+      office_save_as: () => saved,
+      office_print_paper: () => printer(),
+    });
+    $("#select-group-0").click();
+    await flush();
+    $("#print-selection").click();
+    await flush();
+    $("#save-as").click();
+    await flush();
+    expect(fake.calls.at(-1)).toEqual({ command: "office_save_as", args: { path: "/tmp/exports/a.pdf" } });
+    expect($("#after-print").textContent).toBe("Enregistré : /home/secretariat/Documents/attestations.pdf");
+    // The dialog cancelled: nothing said.
+    saved = null;
+    $("#save-as").click();
+    await flush();
+    expect($("#after-print")).toBeNull();
+    $("#print-paper").click();
+    await flush();
+    expect(fake.calls.at(-1)).toEqual({ command: "office_print_paper", args: { path: "/tmp/exports/a.pdf" } });
+    expect($("#after-print").textContent).toBe("Envoyé à l'imprimante par défaut (travail PDF-7).");
+    printer = () => Promise.reject({ code: "office.no_printer", message_fr: "aucune imprimante par défaut n'est définie sur ce PC", message_en: "no default printer" });
+    $("#print-paper").click();
+    await flush();
+    expect($("#results-error").textContent).toContain("aucune imprimante par défaut");
   });
 
   it("prints the chosen candidates in the chosen certificate language", async () => {

@@ -21,6 +21,7 @@ export class OfficeResults extends LocalizedElement {
     progress: { state: true },
     status: { state: true },
     error: { state: true },
+    afterPrint: { state: true },
     printed: { state: true },
   };
   roster: Roster | null = null;
@@ -32,6 +33,8 @@ export class OfficeResults extends LocalizedElement {
   progress: PrintProgress | null = null;
   status = "";
   error = "";
+  /** What became of the printed PDF: saved where, or sent to which print job. */
+  afterPrint = "";
   printed: Printed | null = null;
 
   async connectedCallback() {
@@ -106,6 +109,7 @@ export class OfficeResults extends LocalizedElement {
       return;
     }
     this.printed = null;
+    this.afterPrint = "";
     this.progress = { done: 0, total: selection.length };
     const stop = await officeBackend.onProgress((p) => (this.progress = p));
     await this.run(async () => {
@@ -118,6 +122,28 @@ export class OfficeResults extends LocalizedElement {
     await settled(this);
     this.querySelector<HTMLElement>(this.printed ? "#print-result" : "[role=alert]")?.focus();
   }
+
+  /** Does something with the printed PDF and says what came of it (nothing when cancelled). */
+  private async withPrinted(act: (path: string) => Promise<string | null>) {
+    if (!this.printed) return;
+    this.error = "";
+    this.afterPrint = "";
+    try {
+      this.afterPrint = (await act(this.printed.path)) ?? "";
+    } catch (e) {
+      this.error = errorText(e, lang());
+    }
+  }
+
+  /** A copy where the secretary chooses, with the desktop's own dialog. */
+  private saveAs = () =>
+    this.withPrinted(async (path) => {
+      const saved = await officeBackend.saveAs(path);
+      return saved && t("office.saved", { path: saved });
+    });
+
+  /** The PDF to this PC's default printer. */
+  private printPaper = () => this.withPrinted(async (path) => t("office.sentToPrinter", { job: await officeBackend.printPaper(path) }));
 
   private openPdf = async () => {
     if (!this.printed) return;
@@ -268,7 +294,12 @@ export class OfficeResults extends LocalizedElement {
         ${this.printed
           ? html`<p id="print-result" tabindex="-1">${t("office.printedAt")} <code id="print-path">${this.printed.path}</code>
               ${t("office.printedSize", { count: this.printed.count, kb: Math.max(1, Math.round(this.printed.bytes / 1024)) })}
-              <button type="button" class="secondary" id="open-pdf" @click=${this.openPdf}>${t("office.openPdf")}</button></p>`
+              <span class="row">
+                <button type="button" id="save-as" @click=${this.saveAs}>${t("office.saveAs")}</button>
+                <button type="button" id="print-paper" @click=${this.printPaper}>${t("office.printPaper")}</button>
+                <button type="button" class="secondary" id="open-pdf" @click=${this.openPdf}>${t("office.openPdf")}</button>
+              </span></p>
+            ${this.afterPrint ? html`<p id="after-print" role="status">${this.afterPrint}</p>` : nothing}`
           : nothing}
       </section>
       ${r ? this.renderList(r) : html`<p id="no-results">${t("office.noResults")}</p>`}`;

@@ -32,6 +32,7 @@ import type {
   Roster,
   SessionDraft,
   SessionView,
+  StandbyStatus,
   Written,
 } from "../generated";
 
@@ -58,6 +59,7 @@ export type {
   SessionDraft,
   SessionStage,
   SessionView,
+  StandbyStatus,
 } from "../generated";
 
 export interface Transport {
@@ -167,6 +169,11 @@ export const consoleBackend = {
   /** The room open in this console, or null. */
   roomView: () => transport.call<RoomInfo | null>("room_view"),
   roomCommand: (command: ConsoleCommand) => transport.call<void>("room_command", { command }),
+  roomOfferBank: (pack: number[]) => transport.call<void>("room_offer_bank", { pack }),
+  /** The standby copy on a second medium: null until a medium is chosen. */
+  standbyStatus: () => transport.call<StandbyStatus | null>("standby_status"),
+  /** Opens the desktop's folder chooser; the copy starts in the chosen folder (null: cancelled). */
+  standbyChoose: () => transport.call<StandbyStatus | null>("standby_choose"),
   /** Writes the session report (procès-verbal) PDF once the room is finalized. */
   roomReport: () => transport.call<Written>("room_report"),
   roomBundle: () => transport.call<Written>("room_bundle"),
@@ -198,5 +205,7 @@ export const officeBackend = {
     transport.call<Printed>("office_print", { selection, lang, label }),
   /** Opens a PDF the office printed (in its exports folder) in the desktop's viewer. */
   open: (path: string) => transport.call<null>("office_open", { path }),
+  printPaper: (path: string) => transport.call<string>("office_print_paper", { path }),
+  saveAs: (path: string) => transport.call<string | null>("office_save_as", { path }),
   onProgress: (h: (p: PrintProgress) => void) => transport.on<PrintProgress>("office://progress", h),
 };

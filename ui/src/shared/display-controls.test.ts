@@ -15,3 +15,18 @@ it("applies scale and contrast to the document, not through browser zoom", () =>
   applyDisplay(1, false);
   expect(document.documentElement.classList.contains("contrast")).toBe(false);
 });
+
+it("keeps the console's and the office's settings on this PC, and ignores a damaged record", async () => {
+  const { restoreStationDisplay } = await import("./display-controls");
+  localStorage.setItem("certroom.display", JSON.stringify({ scale: 1.6, contrast: true }));
+  restoreStationDisplay();
+  expect(document.documentElement.style.getPropertyValue("--scale")).toBe("1.6");
+  expect(document.documentElement.classList.contains("contrast")).toBe(true);
+  localStorage.setItem("certroom.display", JSON.stringify({ scale: 40, contrast: false }));
+  restoreStationDisplay();
+  expect(document.documentElement.style.getPropertyValue("--scale")).toBe("2");
+  localStorage.setItem("certroom.display", "{not json");
+  restoreStationDisplay();
+  expect(document.documentElement.style.getPropertyValue("--scale")).toBe("1");
+  expect(document.documentElement.classList.contains("contrast")).toBe(false);
+});

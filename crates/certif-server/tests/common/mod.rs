@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -148,6 +150,23 @@ impl Env {
         assert_eq!(status, 200, "{body}");
         env.jury = env.app.service.add_jury_member("Mme Durand").await.unwrap();
         env
+    }
+
+    /// For tests that start other `serve` processes beside this server: on PostgreSQL (`None`,
+    /// after saying why, without `CERTIF_TEST_POSTGRES`), the service's keys in a folder every
+    /// server is given. Returns the server, that folder, the database URL and the schema.
+    pub async fn with_shared_keys(why: &str) -> Option<(Env, tempfile::TempDir, String, String)> {
+        let url = certroom_testkit::require_env("CERTIF_TEST_POSTGRES", why)?;
+        let keys = tempfile::tempdir().unwrap();
+        let signer = Signer::load_or_create(keys.path(), BASE_URL).unwrap();
+        let env = Env::with_signer(&Backend::Postgres(url.clone()), signer).await;
+        let (_, schema) = env.postgres().cloned().unwrap();
+        Some((env, keys, url, schema))
+    }
+
+    /// The PostgreSQL URL and schema this server stores in, on PostgreSQL.
+    pub fn postgres(&self) -> Option<&(String, String)> {
+        self.pg.as_ref()
     }
 
     /// `GET path` without a token, its JSON body read as `T` (public endpoints).
@@ -304,15 +323,7 @@ impl Env {
     }
 
     pub async fn verify_json(&self, code: &str) -> (u16, Value) {
-        let r = self
-            .http
-            .get(self.url(&format!("/verify/{code}")))
-            .header("accept", "application/json")
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        verify_json_at(&self.http, &self.server.base, code).await
     }
 
     pub async fn verify_html(&self, code: &str) -> (u16, String, String) {
@@ -332,6 +343,18 @@ impl Env {
             .to_owned();
         (status, ctype, r.text().await.unwrap())
     }
+}
+
+/// `GET base/verify/code` as an app asks it (JSON): status and body.
+pub async fn verify_json_at(http: &reqwest::Client, base: &str, code: &str) -> (u16, Value) {
+    let r = http
+        .get(format!("{base}/verify/{code}"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
 }
 
 /// What someone holding the console's key can do: change the manifest and sign it again.

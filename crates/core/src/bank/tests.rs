@@ -124,7 +124,9 @@ fn every_error_is_listed_with_item_and_field() {
         {"id":"qroc-x","competence":"2.1","tube":"v","skill":"v-1","level":2,"type":"QROCM-ind","instruction":{"fr":"?"},
          "form":{"fr":"${a} ${b}"},"fields":{"a":{"aria_label":{"fr":"A"}},"b":{"aria_label":{"fr":"B"}}},
          "solution":{"fields":{"a":["1"],"c":["2"]}},"irt":{"a":1.0,"b":7.5},
-         "illustration":{"src":"illustrations/missing.png","alt":{"fr":""}}},
+         "illustration":{"src":"illustrations/missing.png","alt":{"fr":""}},
+         "attachments":[{"src":"attachments/plan.png","name":{"fr":"Plan"},"media_type":"image/png"},
+                        {"src":"attachments/notes.csv","name":{"fr":"Notes"},"media_type":"text/csv"}]},
         "not an object"
     ]);
     let mut src = sources(items);
@@ -175,6 +177,13 @@ fn every_error_is_listed_with_item_and_field() {
     ));
     assert!(has(
         &|e| matches!(e, MissingAlt { item } if item == "qroc-x")
+    ));
+    // An image attachment needs alt text; a table does not.
+    assert!(has(
+        &|e| matches!(e, MissingAttachmentAlt { item, src } if item == "qroc-x" && src == "attachments/plan.png")
+    ));
+    assert!(!has(
+        &|e| matches!(e, MissingAttachmentAlt { src, .. } if src == "attachments/notes.csv")
     ));
     assert!(has(
         &|e| matches!(e, AssetMissing { path, .. } if path == "illustrations/missing.png")
