@@ -568,6 +568,13 @@ pub struct BenchOptions {
     /// `certif-server serve` processes (this program) with the same key files.
     pub servers: usize,
     pub bank_dir: PathBuf,
+    /// Published sessions each database holds before anything is measured (a generated
+    /// season, see [`crate::season`]); 0 measures an empty service.
+    pub season: u64,
+    /// With more than 0: one centre of that many candidates in the season, whose signed results
+    /// file is downloaded (and written to `results_out` when given).
+    pub centre_candidates: usize,
+    pub results_out: Option<PathBuf>,
     /// Hard cap on each timed phase, so the bench always stops by itself.
     pub phase_timeout: Duration,
 }
@@ -583,6 +590,9 @@ impl Default for BenchOptions {
             postgres: None,
             servers: 1,
             bank_dir: PathBuf::from(SAMPLE_BANK_DIR),
+            season: 0,
+            centre_candidates: 0,
+            results_out: None,
             phase_timeout: Duration::from_secs(120),
         }
     }
@@ -614,6 +624,26 @@ pub struct BenchReport {
     /// the same receipt from both.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duplicates: Option<Duplicates>,
+    /// The season each database held before the measures (with `--season N`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub season_sqlite: Option<crate::season::Seeded>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub season_postgres: Option<crate::season::Seeded>,
+    /// The SQLite database once everything was ingested, in MB.
+    pub database_mb_sqlite: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub centre_file: Option<CentreFile>,
+}
+
+/// A big centre's signed results file, downloaded from the service on SQLite.
+#[derive(Debug, Clone, Serialize)]
+pub struct CentreFile {
+    pub uai: String,
+    pub candidates: u64,
+    pub sessions: u64,
+    pub file_bytes: usize,
+    /// Median of 5 downloads, from the request to the last byte.
+    pub download_ms: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -814,14 +844,48 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
         let spec = SessionSpec::new(&uai, 5000 + n as i64, opts.candidates);
         peak.push(Arc::new(room.session(&spec)?));
     }
+    // The session a season copies: ingested untimed into each database before seeding.
+    let template =
+        Arc::new(room.session(&SessionSpec::new(&uai, TEMPLATE_SESSION, opts.candidates))?);
     let simulate_s = t0.elapsed().as_secs_f64();
     let bundle_bytes_mean = bundles.iter().map(|b| b.len()).sum::<usize>() / bundles.len().max(1);
 
     let sqlite_dir = work.path().join("sqlite");
-    let app = bench_app(Database::Sqlite(sqlite_dir.join("certif.db")), None).await?;
+    let sqlite_path = sqlite_dir.join("certif.db");
+    let app = bench_app(Database::Sqlite(sqlite_path.clone()), None).await?;
     room.register(&app.service, &uai, "Collège Jean Moulin")
         .await?;
     let server = spawn(&app).await?;
+    ingest_all(
+        &server.base,
+        std::slice::from_ref(&template),
+        1,
+        opts.phase_timeout,
+    )
+    .await?;
+    let season = season_of(&app, &uai, &room).await?;
+    let season_sqlite = if opts.season > 0 {
+        let (path, signer, season) = (
+            sqlite_path.clone(),
+            app.service.signer.clone(),
+            season.clone(),
+        );
+        let sessions = opts.season;
+        Some(
+            tokio::task::spawn_blocking(move || {
+                crate::season::seed_sqlite(
+                    &path,
+                    &season,
+                    &signer,
+                    crate::season::Layout::season(sessions),
+                )
+            })
+            .await
+            .map_err(|e| BenchError::Other(e.to_string()))??,
+        )
+    } else {
+        None
+    };
     app.service.stages.reset();
     let ingest_sqlite = ingest_all(
         &server.base,
@@ -838,6 +902,11 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
         .iter()
         .flat_map(|s| s.candidates.iter())
         .filter_map(|c| c.certification.as_ref().map(|c| c.code.clone()))
+        .chain(
+            season_sqlite
+                .iter()
+                .flat_map(|s| s.sample_codes.iter().cloned()),
+        )
         .collect();
     let (verify_per_s, p99, p50, done, errors) = verify_load(
         &server.base,
@@ -880,7 +949,14 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
         verify_p50_ms: during_p50,
         verify_errors: during_errors,
     };
+    let centre_file = if opts.centre_candidates > 0 {
+        Some(centre_file(&app, &server.base, &sqlite_path, &season, opts).await?)
+    } else {
+        None
+    };
     drop(server);
+    drop(app);
+    let database_mb_sqlite = crate::season::file_mb(&sqlite_path);
 
     let ingest_pg = match &opts.postgres {
         None => None,
@@ -900,6 +976,27 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
                 room.register(&app.service, &uai, "Collège Jean Moulin")
                     .await?;
                 let server = spawn(&app).await?;
+                ingest_all(
+                    &server.base,
+                    std::slice::from_ref(&template),
+                    1,
+                    opts.phase_timeout,
+                )
+                .await?;
+                let seeded = if opts.season > 0 {
+                    Some(
+                        crate::season::seed_postgres(
+                            url,
+                            &schema,
+                            &season,
+                            &app.service.signer,
+                            crate::season::Layout::season(opts.season),
+                        )
+                        .await?,
+                    )
+                } else {
+                    None
+                };
                 let mut others = Vec::new();
                 for _ in 1..opts.servers.max(1) {
                     let exe = std::env::current_exe()?;
@@ -919,16 +1016,21 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
                 .await?;
                 let duplicates = (bases.len() > 1).then_some(duplicates);
                 drop(others);
-                Ok::<_, BenchError>((rate, app.service.stages.breakdown(cores()), duplicates))
+                Ok::<_, BenchError>((
+                    rate,
+                    app.service.stages.breakdown(cores()),
+                    duplicates,
+                    seeded,
+                ))
             }
             .await;
             drop_schema(url, &schema).await;
             Some(result?)
         }
     };
-    let (ingest_pg, stages_postgres, duplicates) = match ingest_pg {
-        Some((rate, stages, duplicates)) => (Some(rate), Some(stages), duplicates),
-        None => (None, None, None),
+    let (ingest_pg, stages_postgres, duplicates, season_postgres) = match ingest_pg {
+        Some((rate, stages, duplicates, seeded)) => (Some(rate), Some(stages), duplicates, seeded),
+        None => (None, None, None, None),
     };
     Ok(BenchReport {
         ingest_sessions_per_s_sqlite: ingest_sqlite,
@@ -951,7 +1053,99 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
             1
         },
         duplicates,
+        season_sqlite,
+        season_postgres,
+        database_mb_sqlite,
+        centre_file,
     })
+}
+
+/// Seeds one centre of `opts.centre_candidates` candidates and downloads its results file.
+async fn centre_file(
+    app: &App,
+    base: &str,
+    path: &Path,
+    season: &Arc<crate::season::Season>,
+    opts: &BenchOptions,
+) -> Result<CentreFile, BenchError> {
+    let per_session = season.rows.len().max(1) as u64;
+    let sessions = (opts.centre_candidates as u64).div_ceil(per_session);
+    let layout = crate::season::Layout {
+        sessions,
+        per_centre: sessions,
+        first_centre: 3_000_000,
+    };
+    let (path, signer, season) = (path.to_owned(), app.service.signer.clone(), season.clone());
+    tokio::task::spawn_blocking(move || {
+        crate::season::seed_sqlite(&path, &season, &signer, layout)
+    })
+    .await
+    .map_err(|e| BenchError::Other(e.to_string()))??;
+    let uai = layout.uai(0);
+    let client = reqwest::Client::new();
+    let mut times = Vec::new();
+    let mut file = Vec::new();
+    for _ in 0..5 {
+        let t0 = Instant::now();
+        let r = client
+            .get(format!("{base}/v1/centres/{uai}/results.signed"))
+            .bearer_auth(crate::season::centre_token(&uai))
+            .send()
+            .await
+            .map_err(|e| BenchError::Http(e.to_string()))?;
+        let status = r.status();
+        file = r
+            .bytes()
+            .await
+            .map_err(|e| BenchError::Http(e.to_string()))?
+            .to_vec();
+        if !status.is_success() {
+            return Err(BenchError::Http(format!(
+                "results file {status}: {}",
+                String::from_utf8_lossy(&file)
+            )));
+        }
+        times.push(t0.elapsed());
+    }
+    times.sort_unstable();
+    if let Some(out) = &opts.results_out {
+        std::fs::write(out, &file)?;
+    }
+    Ok(CentreFile {
+        uai,
+        candidates: sessions * per_session,
+        sessions,
+        file_bytes: file.len(),
+        download_ms: percentile_ms(&times, 0.5),
+    })
+}
+
+/// The session number of the session a season copies.
+const TEMPLATE_SESSION: i64 = 9_000;
+
+/// The season's model: the template session's rows as the service stored them.
+async fn season_of(
+    app: &App,
+    uai: &str,
+    room: &RoomSim,
+) -> Result<Arc<crate::season::Season>, BenchError> {
+    let rows = app
+        .service
+        .centre_results(uai)
+        .await?
+        .into_iter()
+        .find(|s| s.session_number == TEMPLATE_SESSION)
+        .ok_or_else(|| BenchError::Other("the template session was not published".into()))?
+        .candidates
+        .into_iter()
+        .map(|c| c.row)
+        .collect();
+    Ok(Arc::new(crate::season::Season {
+        rows,
+        console_key: room.console_key_hex(),
+        bank_hash: room.bank_hash(),
+        engine_version: ENGINE_VERSION.to_owned(),
+    }))
 }
 
 /// A PostgreSQL URL whose connections use `schema` (what a `serve` process is given to share a

@@ -29,6 +29,7 @@ pub mod keyring;
 pub mod model;
 pub mod replay;
 pub mod results_file;
+pub mod season;
 pub mod service;
 pub mod signer;
 pub mod stages;

@@ -132,6 +132,17 @@ enum Command {
         sessions: usize,
         #[arg(long, default_value_t = 30)]
         candidates: usize,
+        /// Fill each database with this many published sessions (a generated season) before
+        /// measuring: how the service does once it holds a season.
+        #[arg(long, default_value_t = 0)]
+        season: u64,
+        /// Also seed one centre of this many candidates and time the download of its signed
+        /// results file.
+        #[arg(long, default_value_t = 0)]
+        centre_candidates: usize,
+        /// Write that centre's results file here (for the office's import bench).
+        #[arg(long, requires = "centre_candidates")]
+        results_out: Option<PathBuf>,
         #[arg(long, default_value_t = 20_000)]
         requests: usize,
         #[arg(long, default_value_t = 32)]
@@ -388,6 +399,9 @@ async fn main() -> ExitCode {
             attack,
             attack_seconds,
             servers,
+            season,
+            centre_candidates,
+            results_out,
         } => {
             if attack {
                 let o = certif_server::attack::AttackOptions {
@@ -408,6 +422,9 @@ async fn main() -> ExitCode {
                 postgres,
                 servers,
                 bank_dir: bank,
+                season,
+                centre_candidates,
+                results_out,
                 ..BenchOptions::default()
             };
             match bench::run(&opts).await {
@@ -442,6 +459,22 @@ async fn main() -> ExitCode {
                         println!(
                             "stages_{db}_ms_per_session hash {:.2} parse {:.2} lookups {:.2} verify {:.2} replay {:.2} store {:.2} → cpu_limit {:.1} sessions/s on {} cores",
                             s.hash_ms, s.parse_ms, s.lookups_ms, s.verify_ms, s.replay_ms, s.store_ms, s.cpu_limit_sessions_per_s, s.cores
+                        );
+                    }
+                    let seasons = std::iter::once(("sqlite", &r.season_sqlite))
+                        .chain(std::iter::once(("postgres", &r.season_postgres)));
+                    for (db, s) in seasons {
+                        if let Some(s) = s {
+                            println!(
+                                "season_{db} {} sessions, {} centres, {} certifications seeded in {:.0} s, database {:.0} MB",
+                                s.sessions, s.centres, s.certifications, s.seconds, s.database_mb
+                            );
+                        }
+                    }
+                    if let Some(f) = &r.centre_file {
+                        println!(
+                            "centre_file {} candidates in {} sessions: {} bytes, downloaded in {:.0} ms",
+                            f.candidates, f.sessions, f.file_bytes, f.download_ms
                         );
                     }
                     println!(
