@@ -242,7 +242,9 @@ fn sample(seeded: &mut Seeded, batch: &[SessionRows], every: u64) {
     for s in batch {
         for (_, _, issued) in &s.certifications {
             seeded.certifications += 1;
-            if seeded.certifications.is_multiple_of(every) && seeded.sample_codes.len() < SAMPLE_CODES {
+            if seeded.certifications.is_multiple_of(every)
+                && seeded.sample_codes.len() < SAMPLE_CODES
+            {
                 seeded.sample_codes.push(issued.code.clone());
             }
         }

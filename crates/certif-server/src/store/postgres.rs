@@ -14,8 +14,8 @@ use tokio_postgres::{NoTls, Row};
 
 use super::sqlite::{key_kind_str, parse_key_kind};
 use super::{
-    candidate_from_json, code_draws, drafts, levels_text, no_free_code, not_pending, parse_act,
-    parse_levels, parse_status, place, receipt_from_json, restored_status, Placement, Store,
+    candidate_from_json, drafts, levels_text, no_free_code, not_pending, parse_act, parse_levels,
+    parse_status, place, receipt_from_json, restored_status, Placement, Store,
 };
 use crate::error::StoreError;
 use crate::model::{
@@ -140,6 +140,12 @@ impl PgStore {
     }
 }
 
+/// Publishes the certifications of `candidates` in one statement per round: every draft gets a
+/// code; those whose code was taken (`ON CONFLICT (code) DO NOTHING` stores nothing, also
+/// between two drafts of the same round) draw again in the next round, at most
+/// [`CODE_ATTEMPTS`](super::CODE_ATTEMPTS) rounds, as `code_draws` bounds the SQLite backend.
+/// One round trip for a session instead of one per candidate: the store was the PostgreSQL
+/// ingest's largest stage.
 async fn publish(
     tx: &impl GenericClient,
     bundle_id: &str,
@@ -152,40 +158,60 @@ async fn publish(
         .prepare(
             "INSERT INTO certifications (code, bundle_id, candidate_id, first_name, last_name, \
              birthdate, issued, pix, pix_max, global_level, levels, qr_text, status, published_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'valid', $13) \
-             ON CONFLICT (code) DO NOTHING",
+             SELECT code, $1, candidate_id, first_name, last_name, birthdate, issued, pix, \
+             pix_max, global_level, levels, qr_text, 'valid', $2 \
+             FROM UNNEST($3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], \
+             $8::text[], $9::int4[], $10::int4[], $11::int4[], $12::text[], $13::text[]) \
+             AS t(code, candidate_id, first_name, last_name, birthdate, issued, pix, pix_max, \
+             global_level, levels, qr_text) \
+             ON CONFLICT (code) DO NOTHING RETURNING candidate_id",
         )
         .await?;
-    for (candidate_id, d) in drafts(candidates, issued) {
-        let mut draws = code_draws(signer, &d);
-        loop {
-            let issued = draws.next().ok_or_else(no_free_code)?;
-            let stored = tx
-                .execute(
-                    &insert,
-                    &[
-                        &issued.code,
-                        &bundle_id,
-                        &candidate_id,
-                        &d.first_name,
-                        &d.last_name,
-                        &d.birthdate,
-                        &d.issued,
-                        &to_i32(d.pix)?,
-                        &to_i32(d.pix_max)?,
-                        &i32::from(d.global_level),
-                        &levels_text(&d.levels),
-                        &issued.qr_text,
-                        &at,
-                    ],
-                )
-                .await?;
-            if stored == 1 {
-                break;
-            }
+    let mut pending = drafts(candidates, issued);
+    for _ in 0..super::CODE_ATTEMPTS {
+        if pending.is_empty() {
+            return Ok(());
         }
+        let drawn: Vec<_> = pending.iter().map(|(_, d)| signer.issue(d)).collect();
+        let column = |f: fn(&CertificateDraft) -> String| -> Vec<String> {
+            pending.iter().map(|(_, d)| f(d)).collect()
+        };
+        let number = |f: fn(&CertificateDraft) -> u32| -> Result<Vec<i32>, StoreError> {
+            pending.iter().map(|(_, d)| to_i32(f(d))).collect()
+        };
+        let codes: Vec<&str> = drawn.iter().map(|i| i.code.as_str()).collect();
+        let qr_texts: Vec<Option<&str>> = drawn.iter().map(|i| i.qr_text.as_deref()).collect();
+        let ids: Vec<i64> = pending.iter().map(|(id, _)| *id).collect();
+        let stored: std::collections::HashSet<i64> = tx
+            .query(
+                &insert,
+                &[
+                    &bundle_id,
+                    &at,
+                    &codes,
+                    &ids,
+                    &column(|d| d.first_name.clone()),
+                    &column(|d| d.last_name.clone()),
+                    &column(|d| d.birthdate.clone()),
+                    &column(|d| d.issued.clone()),
+                    &number(|d| d.pix)?,
+                    &number(|d| d.pix_max)?,
+                    &number(|d| u32::from(d.global_level))?,
+                    &column(|d| levels_text(&d.levels)),
+                    &qr_texts,
+                ],
+            )
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+        pending.retain(|(id, _)| !stored.contains(id));
     }
-    Ok(())
+    if pending.is_empty() {
+        Ok(())
+    } else {
+        Err(no_free_code())
+    }
 }
 
 async fn load_candidates(
@@ -617,20 +643,21 @@ impl Store for PgStore {
                 e.into()
             }
         })?;
-        let insert = tx
-            .prepare(
-                "INSERT INTO results (bundle_id, candidate_id, status, data) \
-                 VALUES ($1, $2, $3, $4)",
-            )
-            .await?;
-        for c in &b.candidates {
-            let data = serde_json::to_string(c)?;
-            tx.execute(
-                &insert,
-                &[&b.bundle_id, &c.candidate_id, &c.status.as_str(), &data],
-            )
-            .await?;
-        }
+        // One statement for the session's rows, as for its certifications.
+        let ids: Vec<i64> = b.candidates.iter().map(|c| c.candidate_id).collect();
+        let statuses: Vec<&str> = b.candidates.iter().map(|c| c.status.as_str()).collect();
+        let data = b
+            .candidates
+            .iter()
+            .map(serde_json::to_string)
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.execute(
+            "INSERT INTO results (bundle_id, candidate_id, status, data) \
+             SELECT $1, candidate_id, status, data \
+             FROM UNNEST($2::bigint[], $3::text[], $4::text[]) AS t(candidate_id, status, data)",
+            &[&b.bundle_id, &ids, &statuses, &data],
+        )
+        .await?;
         if status == SessionStatus::Published {
             publish(
                 &tx,
