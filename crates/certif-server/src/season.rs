@@ -378,6 +378,9 @@ pub fn seed_sqlite(
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
         .map_err(sqlite_error)?;
     drop(conn);
+    // Written with synchronous=OFF, the season is still in the page cache: flushed now, or the
+    // measured ingest's first fsync would write it all back.
+    std::fs::File::open(path)?.sync_all()?;
     seeded.database_mb = file_mb(path);
     seeded.seconds = started.elapsed().as_secs_f64();
     Ok(seeded)
@@ -597,6 +600,12 @@ pub async fn seed_postgres(
         .batch_execute("ANALYZE centres, bundles, results, certifications")
         .await
         .map_err(pg_error)?;
+    // The seeded pages written back now, not by the checkpointer during the measures (needs
+    // pg_checkpoint, which scripts/start-postgres grants to its role).
+    client
+        .batch_execute("CHECKPOINT")
+        .await
+        .map_err(|e| BenchError::Other(format!("PostgreSQL : CHECKPOINT after seeding : {e}")))?;
     let bytes: i64 = client
         .query_one(
             "SELECT COALESCE(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c \

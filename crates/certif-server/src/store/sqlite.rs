@@ -46,6 +46,9 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
 }
 
+/// How much of the database file each reader maps.
+const READER_MMAP_BYTES: i64 = 4 << 30;
+
 fn configure(conn: &Connection, writer: bool) -> Result<(), StoreError> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     if writer {
@@ -56,6 +59,11 @@ fn configure(conn: &Connection, writer: bool) -> Result<(), StoreError> {
                 "SQLite refused WAL mode ({mode})"
             )));
         }
+    }
+    if !writer {
+        // Readers share the OS page cache through a mapping instead of each keeping its own
+        // 2 MB cache: verification stays as fast when the tables hold a season (BENCHMARKS.md).
+        conn.pragma_update(None, "mmap_size", READER_MMAP_BYTES)?;
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -1026,11 +1034,11 @@ impl Store for SqliteStore {
     async fn certification(&self, code: &str) -> Result<Option<Certification>, StoreError> {
         let code = code.to_owned();
         self.read(move |conn| {
-            conn.query_row(
-                &format!("SELECT {CERT_COLUMNS} FROM certifications WHERE code = ?1"),
-                [&code],
-                cert_from_row,
-            )
+            // The public's one query: prepared once per reader connection.
+            conn.prepare_cached(&format!(
+                "SELECT {CERT_COLUMNS} FROM certifications WHERE code = ?1"
+            ))?
+            .query_row([&code], cert_from_row)
             .optional()?
             .map(with_levels)
             .transpose()
