@@ -37,6 +37,9 @@ pub fn kiosk_ready(state: State<'_, AppState>, painted_at_epoch_ms: f64) {
             Some(&format!("{painted_at_epoch_ms:.0}")),
         );
     }
+    if let Some(reader) = &state.screen_reader {
+        reader.page_ready();
+    }
 }
 
 #[tauri::command]

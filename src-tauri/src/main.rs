@@ -135,6 +135,15 @@ enum StationCommand {
     },
     /// Prints where this station keeps its data.
     Where,
+    /// Lecteur d'écran (Orca, voix française) sur ce poste, pour un élève qui en a besoin ; le
+    /// surveillant peut aussi l'activer depuis la console (« Synthèse vocale »). Le kiosque
+    /// suivant le démarre. / The screen reader on this PC; the console can also turn it on.
+    ///
+    /// Exemple : sudo -u certroom-kiosk certroom --data-dir /var/lib/certroom station speech on
+    Speech {
+        #[arg(value_enum)]
+        state: Switch,
+    },
     /// Vérifie ce qui empêcherait le jour de l'examen sur ce poste : dossier de données, espace
     /// disque, écriture durable, code de sortie, banque, appairage et poste du surveillant,
     /// version et horloge de la console, affichage, session verrouillée, bus d'accessibilité.
@@ -169,6 +178,12 @@ enum StationCommand {
         #[arg(long, default_value_t = 600)]
         wait: u64,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Switch {
+    On,
+    Off,
 }
 
 #[derive(Subcommand)]
@@ -511,6 +526,7 @@ fn main() -> ExitCode {
                 wait,
             } => cli::room::pair(&data, &hub, fingerprint.as_deref(), &label, wait),
             StationCommand::Check { json } => cli::station::check(data.path(), json),
+            StationCommand::Speech { state } => set_speech(&data, matches!(state, Switch::On)),
             StationCommand::Where => {
                 out!("{}", data.path().display());
                 Ok(())
@@ -693,6 +709,22 @@ fn read_secret_line() -> Result<String, String> {
         .read_line(&mut line)
         .map_err(|e| e.to_string())?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn set_speech(data: &station::DataDir, on: bool) -> Result<(), String> {
+    data.ensure().map_err(|e| e.to_string())?;
+    let path = data.station_config();
+    let mut config =
+        certroom_kiosk::station::StationConfig::load(&path).map_err(|e| e.to_string())?;
+    config.speech = on;
+    config.save(&path).map_err(|e| e.to_string())?;
+    eprintln!(
+        "certroom : lecteur d'écran {} sur ce poste ({}) / screen reader {}",
+        if on { "activé" } else { "désactivé" },
+        path.display(),
+        if on { "on" } else { "off" }
+    );
+    Ok(())
 }
 
 fn set_exit_code(data: &station::DataDir) -> Result<(), String> {

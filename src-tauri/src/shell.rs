@@ -1,6 +1,7 @@
 //! The composition root of the windowed roles: one Tauri app per process, one role per launch.
 
 use crate::error::AppError;
+use crate::kiosk::speech::ScreenReader;
 use crate::kiosk::{self, Lockdown};
 use crate::station::DataDir;
 use certroom_console::Console;
@@ -34,6 +35,8 @@ pub struct AppState {
     not_ready: Option<AppError>,
     /// Where the office's « Enregistrer sous… » saves.
     pub save_as: Arc<dyn crate::save_as::SaveAs>,
+    /// A ready kiosk's screen reader, on when the invigilator or the station says so.
+    pub screen_reader: Option<Arc<ScreenReader>>,
 }
 
 impl AppState {
@@ -119,10 +122,12 @@ pub fn run(role: Role, data: DataDir, open_demo_room: bool) -> Result<(), Launch
 
     let mut hub_pin = None;
     let mut not_ready = None;
+    let mut speech = false;
     let (lockdown_log, exit_code, console, sitting) = match role {
         Role::Kiosk => match Station::open(&dir, lockdown.enforced) {
             Ok(station) => {
                 hub_pin = station.hub;
+                speech = station.speech;
                 (
                     Some(Arc::new(station.log)),
                     station.exit_code,
@@ -148,6 +153,12 @@ pub fn run(role: Role, data: DataDir, open_demo_room: bool) -> Result<(), Launch
     if let Some(s) = &sitting {
         checkpoint_when_idle(s.clone());
     }
+    let screen_reader = sitting.as_ref().map(|_| {
+        Arc::new(ScreenReader::new(
+            dir.join(certroom_kiosk::station::CONFIG_FILE),
+        ))
+    });
+    let reader_at_start = screen_reader.clone().filter(|_| speech);
     let state = AppState {
         data,
         demo: hub_pin.is_none() && not_ready.is_none(),
@@ -158,6 +169,7 @@ pub fn run(role: Role, data: DataDir, open_demo_room: bool) -> Result<(), Launch
         live_room: std::sync::OnceLock::new(),
         not_ready,
         save_as: crate::save_as::from_env(),
+        screen_reader: screen_reader.clone(),
     };
     tracing_start(&dir);
 
@@ -221,8 +233,8 @@ pub fn run(role: Role, data: DataDir, open_demo_room: bool) -> Result<(), Launch
             crate::office::office_open,
         ])
         .on_window_event(move |window, event| {
-            if let Some(log) = event_log.as_deref() {
-                kiosk::on_window_event(window, event, lockdown, log, event_sitting.as_deref());
+            if let Some(log) = event_log.as_ref() {
+                kiosk::on_window_event(window, event, lockdown, log, event_sitting.as_ref());
             }
         })
         .setup(move |app| {
@@ -236,8 +248,18 @@ pub fn run(role: Role, data: DataDir, open_demo_room: bool) -> Result<(), Launch
                             &dir.join(certroom_kiosk::sitting::STATION_KEY_FILE),
                         )?;
                         let emitter = handle.clone();
+                        let reader = screen_reader.clone();
                         let on_change = Arc::new(move || {
                             let _ = emitter.emit_to(kiosk::WINDOW, "kiosk://screen", ());
+                            // What the invigilator said of speech on this PC, carried out.
+                            let wish = emitter
+                                .state::<AppState>()
+                                .live_room
+                                .get()
+                                .and_then(|room| room.speech());
+                            if let (Some(on), Some(reader)) = (wish, &reader) {
+                                reader.set(on);
+                            }
                         });
                         let room = LiveRoom::start(
                             tauri::async_runtime::handle().inner(),
@@ -253,6 +275,9 @@ pub fn run(role: Role, data: DataDir, open_demo_room: bool) -> Result<(), Launch
                     let log = window_log.clone().ok_or("kiosk log missing")?;
                     let _ = log.record(LockdownEvent::KioskStarted, None);
                     kiosk::open_window(handle, lockdown, log)?;
+                    if let Some(reader) = &reader_at_start {
+                        reader.start_when_page_ready();
+                    }
                 }
                 Role::Console => {
                     let page = if open_demo_room {

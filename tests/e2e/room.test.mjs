@@ -27,12 +27,16 @@ const tileStatus = async (console_, id) => (await tile(console_, id)).getAttribu
 describe("live room", () => {
   let bankPack;
   let screen, consoleApp, kioskApp, consoleDir, kioskDir, session, password, accessCode, hubPort, fingerprint, usbDir, recoveryCode;
+  let screenReader, screenReaderLog;
   before(async () => {
     consoleDir = newDataDir("room-console");
     // The "USB key" the invigilator chooses for the standby copy (the folder chooser's answer).
     usbDir = newDataDir("room-usb");
     kioskDir = newDataDir("room-kiosk");
     ({ pack: bankPack } = setUpKiosk(kioskDir, { bank: false }));
+    screenReader = join(kioskDir, "..", "screen-reader.sh");
+    screenReaderLog = join(kioskDir, "..", "screen-reader.log");
+    writeFileSync(screenReader, `#!/bin/sh\necho "started $*" >> ${screenReaderLog}\ntrap 'echo stopped >> ${screenReaderLog}; exit 0' TERM\nwhile :; do sleep 0.2; done\n`, { mode: 0o755 });
     const created = certroom(["--data-dir", consoleDir, "session", "create", "--site", "Lycée Henri-IV", "--room", "Salle B12", "--date", "12/03/2027", "--start-time", "08:30", "--invigilator", "Mme Hélène Lefèvre"]);
     session = Number(created.match(/session (\d+)/)[1]);
     accessCode = created.match(/candidats : (\S+)/)[1];
@@ -103,7 +107,7 @@ describe("live room", () => {
   });
 
   it("sends the session's bank from the console to the paired PC, which had none", async () => {
-    kioskApp = await startApp(screen, ["--data-dir", kioskDir, "kiosk"]);
+    kioskApp = await startApp(screen, ["--data-dir", kioskDir, "kiosk"], { CERTROOM_SCREEN_READER: screenReader });
     const k = kioskApp.browser;
     const c = consoleApp.browser;
     assert.equal(existsSync(join(kioskDir, "bank.pack")), false);
@@ -135,6 +139,18 @@ describe("live room", () => {
       return (await line.isExisting()) && (await line.getText()).startsWith("PC-01") && !(await c.$('.readiness-item[data-item="bank"]').isExisting());
     }, "the PC's readiness, with its bank");
     await c.saveScreenshot(join(ARTIFACTS, "room-console-bank.png"));
+    // A blind pupil will sit at PC-01: the invigilator turns its screen reader on before they
+    // come (here a stand-in for Orca that writes down how it was started and stopped), then off.
+    const toggle = c.$('.speech-station[data-station] .speech-toggle');
+    assert.equal(await toggle.getAttribute("aria-pressed"), "false");
+    await toggle.click();
+    await waitFor(async () => (await toggle.getAttribute("aria-pressed")) === "true", "the console shows speech on");
+    await waitFor(() => existsSync(screenReaderLog) && readFileSync(screenReaderLog, "utf8").includes("started --replace"), "the kiosk started its screen reader");
+    assert.equal(JSON.parse(readFileSync(join(kioskDir, "station.json"), "utf8")).speech, true, "the PC keeps it through a restart");
+    await toggle.click();
+    await waitFor(() => readFileSync(screenReaderLog, "utf8").includes("stopped"), "the kiosk stopped its screen reader");
+    assert.equal(JSON.parse(readFileSync(join(kioskDir, "station.json"), "utf8")).speech, undefined);
+    assert.equal(await toggle.getAttribute("aria-pressed"), "false");
     // Before the candidates come, the invigilator gives the console a USB key for its copy.
     await c.$("#standby-choose").click();
     await c.$("#standby-code").waitForExist({ timeout: 15000 });

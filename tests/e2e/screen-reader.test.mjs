@@ -5,13 +5,17 @@
 // - under X (Xvfb + openbox, where keys can be sent for the test), from the welcome form to the
 //   questions using only the accessibility API to find, focus and press: each question format
 //   exposes its text, each option with its role, name and checked state, the time left, the
-//   progress and the buttons by name; a reported problem is announced in a live region.
+//   progress and the buttons by name; a reported problem is announced in a live region;
+// - with the screen reader on (the station's setting, as the console sets it): the kiosk starts
+//   Orca, which speaks French through speech-dispatcher and espeak-ng (its debug log says what it
+//   spoke), takes its own command key through the kiosk (Insert+Space: its preferences), and the
+//   focus its window takes is journaled with its cause, assistive technology.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, existsSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BIN, ROOT, SESSION_CODE, newDataDir, requireTool, setUpKiosk, startDisplay } from "./harness.mjs";
+import { BIN, ROOT, SESSION_CODE, certroom, newDataDir, requireTool, setUpKiosk, startDisplay } from "./harness.mjs";
 
 const DRIVER = join(ROOT, "tests/e2e/atspi/kiosk_tree.py");
 const BUS = "/usr/libexec/at-spi-bus-launcher";
@@ -19,6 +23,16 @@ const BUS = "/usr/libexec/at-spi-bus-launcher";
 const SESSION = join(ROOT, "packaging/lab-pc/certroom-kiosk-session");
 /** The unprivileged user the lab PC's kiosk runs as (certroom-kiosk in the package). */
 const KIOSK_USER = "certroom-a11y";
+
+/** What Orca's debug log says when one of its own commands (Insert+Space: its preferences) is
+ *  taken: the key consumed by Orca, then its handler. */
+const ORCA_COMMAND_KEY = /CONSUME:\s+True[\s\S]{0,400}Handler is Afficher la boîte de dialogue de configuration des préférences/;
+
+/** The focus losses' causes in a kiosk's journal (the records' exact JSON bodies). */
+const JOURNAL_FOCUS = `import json, sqlite3, sys
+db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+bodies = [json.loads(b) for (b,) in db.execute("select body from records where kind = 'FocusLost'")]
+print(json.dumps([b.get("payload", {}).get("cause") for b in bodies]))`;
 
 /** Runs `script` in a session of its own (session bus), the accessibility bus started first
  *  unless the script's session starts it; its last line of standard output is the driver's JSON
@@ -59,7 +73,7 @@ function assertWelcome(report) {
 
 describe("the kiosk through a screen reader's eyes (AT-SPI)", () => {
   before(() => {
-    for (const tool of ["dbus-run-session", "runuser", "cage", "xdotool"]) requireTool(tool);
+    for (const tool of ["dbus-run-session", "runuser", "cage", "xdotool", "orca", "speech-dispatcher"]) requireTool(tool);
     for (const file of [BUS, "/usr/bin/python3"]) assert.ok(existsSync(file), `${file} is missing (scripts/install-prerequisites installs it)`);
     execFileSync("/usr/bin/python3", ["-c", "import pyatspi"]);
   });
@@ -85,20 +99,59 @@ kill %1 2>/dev/null; sleep 1`,
     assertWelcome(report);
   });
 
-  describe("under X, driven through the accessibility API", () => {
-    let screen, report;
+  describe("under X, driven through the accessibility API, with the screen reader on", () => {
+    let screen, report, data, orcaLog;
     before(async () => {
       screen = await startDisplay();
-      const data = newDataDir("a11y-x");
+      data = newDataDir("a11y-x");
       setUpKiosk(data);
+      // The technician's switch (the console's « Synthèse vocale » sets the same): the kiosk
+      // starts Orca, whose debug log says what it spoke and which keys it took.
+      certroom(["--data-dir", data, "station", "speech", "on"]);
+      orcaLog = join(data, "..", "orca-debug.out");
+      // The lab PC's voice settings (certroom-kiosk-session installs them); no sound card here.
+      const config = join(data, "..", "config");
+      mkdirSync(join(config, "speech-dispatcher"), { recursive: true });
+      writeFileSync(
+        join(config, "speech-dispatcher", "speechd.conf"),
+        `${readFileSync(join(ROOT, "packaging/lab-pc/speechd.conf"), "utf8")}AudioOutputMethod "alsa"\nAudioALSADevice "null"\n`,
+      );
       report = await inSession(
-        `${BIN} --data-dir ${data} kiosk >/dev/null 2>&1 &
-/usr/bin/python3 ${DRIVER} ${SESSION_CODE}
-kill %2 2>/dev/null; sleep 1`,
+        `export XDG_CONFIG_HOME=${config} LANG=fr_FR.UTF-8 LANGUAGE=fr
+CERTROOM_SCREEN_READER_DEBUG=${orcaLog} ${BIN} --data-dir ${data} kiosk >/dev/null 2>&1 &
+/usr/bin/python3 ${DRIVER} ${SESSION_CODE} --speech ${orcaLog}
+kill %2 2>/dev/null; sleep 1; pkill -9 -u "$(id -u)" -f "bin/orca --replace"; pkill -9 -u "$(id -u)" -f speech-dispatcher; true`,
         { env: screen.env },
       );
     });
     after(() => screen?.stop());
+
+    it("speaks an option's text when it gets the focus, in French, through Orca and speech-dispatcher", () => {
+      const log = readFileSync(orcaLog, "utf8");
+      assert.match(log, /SPEECH OUTPUT: 'Lecteur d’écran activé\.'/, "Orca starts in French");
+      assert.match(log, /SD rate .*language fr/, "speech-dispatcher speaks French");
+      assert.ok(report.speech.focused.length > 0, JSON.stringify(report.speech));
+      const spoken = log.split("\n").filter((l) => l.includes("SPEECH OUTPUT:"));
+      assert.ok(spoken.some((l) => l.includes(report.speech.focused)), `Orca did not speak « ${report.speech.focused} »:\n${spoken.slice(-30).join("\n")}`);
+    });
+
+    it("lets Orca's own keys through the kiosk: Insert+Space opens its preferences, Escape closes them", () => {
+      assert.ok(report.speech.orca_windows.length > 0, JSON.stringify(report.speech));
+      assert.deepEqual(report.speech.orca_windows_after, []);
+      const log = readFileSync(orcaLog, "utf8");
+      assert.match(log, ORCA_COMMAND_KEY);
+    });
+
+    it("journals the focus Orca's window took with its cause, and keeps the kiosk's lockdown log", () => {
+      const events = readFileSync(join(data, "kiosk-events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+      const lost = events.findIndex((e) => e.event === "focus_lost" && e.detail === "screen_reader");
+      assert.ok(lost >= 0, JSON.stringify(events.slice(-6)));
+      assert.ok(events.slice(lost).some((e) => e.event === "focus_regained"), "the kiosk takes the focus back once Orca's window closes");
+      const causes = JSON.parse(
+        execFileSync("/usr/bin/python3", ["-c", JOURNAL_FOCUS, join(data, "journal.db")], { encoding: "utf8" }),
+      );
+      assert.ok(causes.includes("assistive_technology"), JSON.stringify(causes));
+    });
 
     it("names the welcome form and the instructions' box, and shows it checked", () => {
       assertWelcome(report);

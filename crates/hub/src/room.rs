@@ -71,6 +71,8 @@ pub struct Effects {
     pub bank_chunk: Option<(String, u64)>,
     /// A bank pack was offered: tell the connected PCs.
     pub bank_offered: Option<BankOffer>,
+    /// The invigilator turned a PC's screen reader on or off: tell that PC.
+    pub speech: Option<(String, bool)>,
 }
 
 /// Items of a readiness check a PC may report (`certroom station check` has 12).
@@ -281,6 +283,8 @@ pub struct Room {
     bank_results: BTreeMap<String, (String, Option<String>)>,
     /// What each PC's readiness check said, and when (input time).
     readiness: BTreeMap<String, (String, Vec<ReadinessItem>)>,
+    /// Station → whether the invigilator wants its screen reader on (absent: not said).
+    speech: BTreeMap<String, bool>,
     last_n: HashMap<String, u64>,
     frames_after: u64,
     paused: Option<String>,
@@ -364,6 +368,7 @@ impl Room {
             bank: None,
             bank_results: BTreeMap::new(),
             readiness: BTreeMap::new(),
+            speech: BTreeMap::new(),
             setup,
             sitters,
             enrolled: BTreeMap::new(),
@@ -860,6 +865,15 @@ impl Room {
                 }
                 fx.bank_offered = Some(offer.clone());
             }
+            ConsoleCommand::Speech { station, on } => {
+                if !self.is_enrolled(station) {
+                    return Err(RoomError::Invalid("station"));
+                }
+                if self.speech.insert(station.clone(), *on) != Some(*on) {
+                    fx.room_changed = true;
+                }
+                fx.speech = Some((station.clone(), *on));
+            }
             ConsoleCommand::OpenPairing { minutes } => {
                 if *minutes == 0 || *minutes > MAX_PAIRING_MINUTES {
                     return Err(RoomError::Invalid("minutes"));
@@ -1215,6 +1229,7 @@ impl Room {
             },
             hub_version: env!("CARGO_PKG_VERSION").to_owned(),
             bank: self.bank.clone().filter(|_| self.is_enrolled(station)),
+            speech: self.speech.get(station).copied(),
         }
     }
 
@@ -1311,6 +1326,12 @@ impl Room {
                         items: items.clone(),
                     })
                 })
+                .collect(),
+            speech: self
+                .speech
+                .iter()
+                .filter(|(_, on)| **on)
+                .map(|(station, _)| station.clone())
                 .collect(),
         }
     }

@@ -431,6 +431,13 @@ impl Hub {
                     let _ = tx.send(msg.clone());
                 }
             }
+            if let Some((station, on)) = fx.speech {
+                // Like the bank's offer: not journaled, never `done`; `hello` says it again.
+                if let Some(tx) = kiosks.get(&station) {
+                    let command = certroom_protocol::KioskCommand::Speech { on };
+                    let _ = tx.send(text(&HubMessage::Command { id: 0, command }));
+                }
+            }
             for (station, id, command) in fx.commands {
                 if let Some(tx) = kiosks.get(&station) {
                     let _ = tx.send(text(&HubMessage::Command { id, command }));

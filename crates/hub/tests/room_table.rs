@@ -398,6 +398,8 @@ enum Check {
     Stations(Vec<(String, &'static str)>),
     /// Each PC that reported its readiness, with the items that fail.
     Readiness(Vec<(String, Vec<&'static str>)>),
+    /// The PCs whose screen reader the invigilator turned on.
+    Speech(Vec<String>),
     /// Each paired PC's state with the offered bank pack, and the refusal's reason.
     Banks(Vec<(String, BankState, Option<&'static str>)>),
 }
@@ -445,6 +447,10 @@ impl Fx {
     }
     fn bank_offered(mut self, offer: BankOffer) -> Self {
         self.0.bank_offered = Some(offer);
+        self
+    }
+    fn speech(mut self, station: &str, on: bool) -> Self {
+        self.0.speech = Some((station.to_owned(), on));
         self
     }
 }
@@ -523,7 +529,18 @@ fn state(station_candidate: Option<i64>, test: Option<&str>, synced: u64, paused
             // Every hello tells the kiosk which version the console runs.
             hub_version: env!("CARGO_PKG_VERSION").into(),
             bank: None,
+            speech: None,
         },
+    }
+}
+
+/// What a paired PC with nobody seated hears on `hello`, with the invigilator's word on speech.
+fn idle_state(speech: Option<bool>) -> Reply {
+    let Reply::State { station } = state(None, None, 0, false) else {
+        unreachable!()
+    };
+    Reply::State {
+        station: StationState { speech, ..station },
     }
 }
 
@@ -624,6 +641,7 @@ fn stranger_hello(n: u64) -> Step {
                 forget: vec![],
                 hub_version: env!("CARGO_PKG_VERSION").into(),
                 bank: None,
+                speech: None,
             },
         })
         .unrecorded(),
@@ -771,6 +789,33 @@ fn cases(f: &Fixture) -> Vec<Case> {
                 refused(kiosk(b, 4, ask(b, "PC-B")), "room.pairing_closed"),
                 accepted(kiosk(a, 6, ask(a, "PC-A")), asked(a, true)),
             ],
+        },
+        Case {
+            name: SPEECH_CASE,
+            steps: steps(vec![
+                lab(f),
+                vec![
+                    accepted(kiosk(a, 2, K::Hello), fx().reply(idle_state(None))),
+                    refused(console(C::Speech { station: STRANGER.into(), on: true }), "room.invalid"),
+                    accepted(
+                        console(C::Speech { station: a.into(), on: true }),
+                        fx().room_changed().speech(a, true),
+                    )
+                    .then([Speech(vec![a.into()])]),
+                    // Said again (a double click): the PC is told again, nothing changed.
+                    accepted(console(C::Speech { station: a.into(), on: true }), fx().speech(a, true)),
+                    // A PC that missed it (restarted, reconnected) learns it from `hello`; the
+                    // other PC was told nothing.
+                    accepted(kiosk(a, 3, K::Hello), fx().reply(idle_state(Some(true)))),
+                    accepted(kiosk(b, 2, K::Hello), fx().reply(idle_state(None))),
+                    accepted(
+                        console(C::Speech { station: a.into(), on: false }),
+                        fx().room_changed().speech(a, false),
+                    )
+                    .then([Speech(vec![])]),
+                    accepted(kiosk(a, 4, K::Hello), fx().reply(idle_state(Some(false)))),
+                ],
+            ]),
         },
         Case {
             name: BANK_CASE,
@@ -2135,12 +2180,16 @@ fn kiosk_case(m: &KioskMessage) -> &'static str {
     }
 }
 
+const SPEECH_CASE: &str =
+    "speech: the invigilator turns one PC's screen reader on and off; hello says it again";
+
 const BANK_CASE: &str =
     "bank: the console offers a pack, the PCs fetch it without a record and say what they made of it";
 
 fn console_case(c: &ConsoleCommand) -> &'static str {
     match c {
         ConsoleCommand::OfferBank { .. } => BANK_CASE,
+        ConsoleCommand::Speech { .. } => SPEECH_CASE,
         ConsoleCommand::ConfirmPairing { .. }
         | ConsoleCommand::OpenPairing { .. }
         | ConsoleCommand::ClosePairing => {
@@ -2217,6 +2266,10 @@ fn every_console_command() -> Vec<ConsoleCommand> {
     use ConsoleCommand as C;
     vec![
         C::OfferBank { offer: offer() },
+        C::Speech {
+            station: String::new(),
+            on: true,
+        },
         C::ConfirmPairing {
             station: String::new(),
         },
@@ -2624,6 +2677,7 @@ fn verify(room: &Room, check: &Check) -> Result<(), String> {
             want.sort_by_key(key);
             same("banks".into(), got, &want)
         }
+        Check::Speech(v) => same("speech".into(), view.speech.clone(), v),
         Check::Pairings(v) => same(
             "pairing requests".into(),
             view.pairings.iter().map(|p| p.station.clone()).collect(),

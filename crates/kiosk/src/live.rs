@@ -58,6 +58,8 @@ pub struct LiveKiosk {
     /// The bank pack the console offers, and one this PC refused (not fetched again).
     bank_offer: Option<BankOffer>,
     refused_bank: Option<String>,
+    /// Whether the invigilator wants this PC's screen reader on (`None`: not said).
+    speech: Option<bool>,
 }
 
 impl LiveKiosk {
@@ -78,6 +80,7 @@ impl LiveKiosk {
             last_ack: None,
             bank_offer: None,
             refused_bank: None,
+            speech: None,
         })
     }
 
@@ -102,6 +105,7 @@ impl LiveKiosk {
         };
         same_version(&station.hub_version)?;
         self.bank_offer = station.bank;
+        self.speech = station.speech;
         self.candidate = station.candidate;
         if !station.forget.is_empty() {
             let forget = station.forget;
@@ -221,6 +225,11 @@ impl LiveKiosk {
         self.commands.take()
     }
 
+    /// Whether the invigilator wants this PC's screen reader on, if they said.
+    pub fn speech(&self) -> Option<bool> {
+        self.speech
+    }
+
     pub fn candidate(&self) -> Option<&CandidateCard> {
         self.candidate.as_ref()
     }
@@ -303,9 +312,16 @@ impl LiveKiosk {
 
     /// Carries out one command in the journal, sends the records, then tells the hub it is done.
     pub async fn carry_out(&mut self, id: u64, command: KioskCommand) -> Result<(), LiveError> {
-        if let KioskCommand::BankOffered { offer } = command {
-            self.bank_offer = Some(offer);
-            return self.take_bank().await;
+        match command {
+            KioskCommand::BankOffered { offer } => {
+                self.bank_offer = Some(offer);
+                return self.take_bank().await;
+            }
+            KioskCommand::Speech { on } => {
+                self.speech = Some(on);
+                return Ok(());
+            }
+            _ => {}
         }
         let card = self.candidate.clone();
         off_runtime(|| -> Result<(), LiveError> {
@@ -355,7 +371,7 @@ impl LiveKiosk {
                 KioskCommand::Pause { reason } => s.pause(&reason)?,
                 KioskCommand::Resume => s.resume_authorized("room")?,
                 // Handled above: not journaled.
-                KioskCommand::BankOffered { .. } => {}
+                KioskCommand::BankOffered { .. } | KioskCommand::Speech { .. } => {}
             }
             Ok(())
         })?;
@@ -398,6 +414,8 @@ pub struct LiveRoom {
     wake: Arc<tokio::sync::Notify>,
     /// Why the hub that answers cannot be used (another version), shown instead of "unreachable".
     refusal: Mutex<Option<WireError>>,
+    /// What the hub last said of this PC's screen reader (see [`LiveKiosk::speech`]).
+    speech: Mutex<Option<bool>>,
 }
 
 /// Called when the kiosk's screen may have changed (the window then asks for it again).
@@ -461,6 +479,7 @@ impl LiveRoom {
             access_given: std::sync::atomic::AtomicBool::new(false),
             wake: Arc::new(tokio::sync::Notify::new()),
             refusal: Mutex::new(None),
+            speech: Mutex::new(None),
         });
         let r = room.clone();
         let counter = Arc::new(AtomicU64::new(0));
@@ -490,6 +509,7 @@ impl LiveRoom {
                         tracing::warn!(error = %e, "offered bank pack not fetched");
                     }
                     let dir = live.sitting().dir().to_owned();
+                    r.note_speech(&live);
                     *r.live.lock().await = Some(live);
                     report_readiness(r.live.clone(), dir);
                     on_change();
@@ -520,6 +540,7 @@ impl LiveRoom {
                     if let Err(e) = live.carry_out(id, cmd).await {
                         tracing::warn!(command = id, error = %e, "hub command not carried out");
                     }
+                    self.note_speech(live);
                     let dir = live.sitting().dir().to_owned();
                     drop(guard);
                     if bank {
@@ -550,6 +571,18 @@ impl LiveRoom {
             }
             _ => false,
         }
+    }
+
+    fn note_speech(&self, live: &LiveKiosk) {
+        if live.speech().is_some() {
+            *self.speech.lock().unwrap_or_else(|p| p.into_inner()) = live.speech();
+        }
+    }
+
+    /// Whether the invigilator wants this PC's screen reader on, if they said since the kiosk
+    /// started (the station's own setting holds otherwise).
+    pub fn speech(&self) -> Option<bool> {
+        *self.speech.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Something was journaled: send it now rather than at the next tick.

@@ -32,6 +32,11 @@ pub struct StationConfig {
     /// certificate.
     #[serde(default)]
     pub hub: Option<HubPin>,
+    /// The screen reader speaks on this PC: set by the invigilator from the console (the kiosk
+    /// keeps what it was told, through a restart) or by the technician (`certroom station
+    /// speech on`) for a PC kept for a pupil who needs it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub speech: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -173,6 +178,8 @@ pub struct Station {
     pub log: LockdownLog,
     pub exit_code: Option<PasswordHash>,
     pub hub: Option<(HubAddress, Fingerprint)>,
+    /// See [`StationConfig::speech`].
+    pub speech: bool,
 }
 
 /// The kiosk's lockdown log in `dir`.
@@ -232,6 +239,7 @@ impl Station {
             log,
             exit_code,
             hub,
+            speech: config.speech,
         })
     }
 }

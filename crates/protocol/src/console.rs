@@ -31,6 +31,13 @@ pub enum ConsoleCommand {
     OfferBank {
         offer: crate::kiosk::BankOffer,
     },
+    /// Turns the screen reader (speech) on or off on one paired PC, before its candidate
+    /// arrives: a blind pupil must hear the welcome form to type their name. The candidate's
+    /// own settings never start it.
+    Speech {
+        station: String,
+        on: bool,
+    },
     ConfirmPresence {
         candidate: i64,
         present: bool,
@@ -165,6 +172,9 @@ pub struct RoomView {
     /// What each paired PC's readiness check said when it last connected.
     #[serde(default)]
     pub readiness: Vec<StationReadiness>,
+    /// The paired PCs whose screen reader the invigilator turned on.
+    #[serde(default)]
+    pub speech: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]

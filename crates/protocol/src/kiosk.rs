@@ -112,6 +112,9 @@ pub struct StationState {
     /// The bank pack the console offers, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank: Option<BankOffer>,
+    /// Whether the invigilator wants this PC's screen reader on; `None` until they said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speech: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,6 +167,12 @@ pub enum KioskCommand {
     /// answered with `done`; a kiosk that missed it learns the offer from `hello`.
     BankOffered {
         offer: BankOffer,
+    },
+    /// The invigilator turned this PC's screen reader on or off. Not journaled (it decides
+    /// nothing about a result), never answered with `done`; a kiosk that missed it learns it
+    /// from `hello`.
+    Speech {
+        on: bool,
     },
 }
 

@@ -67,6 +67,7 @@ pub fn prepare(console_dir: &Path, kiosk_dir: &Path, port: u16) -> Result<DemoRo
             address: bind.clone(),
             fingerprint: identity.fingerprint().to_hex(),
         }),
+        speech: false,
     };
     config.set_exit_code(EXIT_CODE).map_err(|e| e.to_string())?;
     config

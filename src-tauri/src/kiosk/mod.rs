@@ -1,12 +1,15 @@
 //! The candidate's window, locked down. Candidates are adversaries of the kiosk: every way out of
 //! the test page that the webview or the window manager offers is refused here, and recorded.
 
+pub mod focus;
 pub mod navigation;
+pub mod speech;
 
 use certroom_journal::{Event, FocusCause};
 use certroom_kiosk::lockdown_log::{LockdownEvent, LockdownLog};
 use certroom_kiosk::Sitting;
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex, OnceLock};
 use tauri::webview::NewWindowResponse;
 use tauri::{
     AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindow, WebviewWindowBuilder,
@@ -80,13 +83,14 @@ pub fn open_window<R: Runtime>(
 }
 
 /// Window events of the kiosk: a close request is refused (the exit code is asked for in the
-/// page), focus changes are recorded and pushed to the page.
-pub fn on_window_event<R: Runtime>(
-    window: &tauri::Window<R>,
+/// page), focus changes are recorded and pushed to the page, in the order they came, by one
+/// thread (`focus_worker`): a loss's cause may take a moment to tell (see [`focus`]).
+pub fn on_window_event(
+    window: &tauri::Window,
     event: &WindowEvent,
     lockdown: Lockdown,
-    log: &LockdownLog,
-    sitting: Option<&Mutex<Sitting>>,
+    log: &Arc<LockdownLog>,
+    sitting: Option<&Arc<Mutex<Sitting>>>,
 ) {
     if window.label() != WINDOW {
         return;
@@ -95,44 +99,81 @@ pub fn on_window_event<R: Runtime>(
         WindowEvent::CloseRequested { api, .. } if lockdown.enforced => {
             api.prevent_close();
             let _ = log.record(LockdownEvent::CloseRefused, None);
-            to_journal(sitting, Event::CloseRefused);
+            to_journal(sitting.map(Arc::as_ref), Event::CloseRefused);
             let _ = window.emit_to(WINDOW, "kiosk://close-requested", ());
         }
         WindowEvent::Focused(focused) => {
-            let event = if *focused {
-                LockdownEvent::FocusRegained
+            static WORKER: OnceLock<Sender<FocusChange>> = OnceLock::new();
+            let worker = WORKER.get_or_init(|| {
+                focus_worker(window.clone(), lockdown, log.clone(), sitting.cloned())
+            });
+            let screen_reader = window
+                .app_handle()
+                .try_state::<crate::shell::AppState>()
+                .is_some_and(|s| s.screen_reader.as_ref().is_some_and(|r| r.running()));
+            let _ = worker.send(FocusChange {
+                focused: *focused,
+                screen_reader,
+            });
+        }
+        _ => {}
+    }
+}
+
+struct FocusChange {
+    focused: bool,
+    /// Whether this kiosk's screen reader ran when the change came.
+    screen_reader: bool,
+}
+
+fn focus_worker(
+    window: tauri::Window,
+    lockdown: Lockdown,
+    log: Arc<LockdownLog>,
+    sitting: Option<Arc<Mutex<Sitting>>>,
+) -> Sender<FocusChange> {
+    let (tx, rx) = std::sync::mpsc::channel::<FocusChange>();
+    std::thread::spawn(move || {
+        for change in rx {
+            let sitting = sitting.as_deref();
+            if change.focused {
+                let _ = log.record(LockdownEvent::FocusRegained, None);
+                to_journal(sitting, Event::FocusRegained);
             } else {
-                LockdownEvent::FocusLost
-            };
-            let _ = log.record(event, None);
-            to_journal(
-                sitting,
-                if *focused {
-                    Event::FocusRegained
-                } else {
-                    Event::FocusLost {
-                        cause: FocusCause::Window,
+                let cause = focus::cause_of_loss(change.screen_reader);
+                let detail = (cause == FocusCause::AssistiveTechnology).then_some("screen_reader");
+                let _ = log.record(LockdownEvent::FocusLost, detail);
+                to_journal(sitting, Event::FocusLost { cause });
+                match cause {
+                    FocusCause::Window if lockdown.enforced => bring_back(window.app_handle()),
+                    // The candidate is in the screen reader's own window: the kiosk comes back
+                    // when it closes (a compositor may not give the focus back by itself).
+                    FocusCause::AssistiveTechnology if lockdown.enforced => {
+                        let app = window.app_handle().clone();
+                        std::thread::spawn(move || {
+                            focus::until_screen_reader_window_closed(SCREEN_READER_WINDOW_MAX);
+                            bring_back(&app);
+                        });
                     }
-                },
-            );
-            let _ = window.emit_to(WINDOW, "kiosk://focus", *focused);
-            if !lockdown.enforced {
-                return;
+                    _ => {}
+                }
             }
-            if *focused {
+            let _ = window.emit_to(WINDOW, "kiosk://focus", change.focused);
+            if lockdown.enforced && change.focused {
                 // A window manager may drop fullscreen when focus moves away; take it back.
                 if let Some(w) = window.app_handle().get_webview_window(WINDOW) {
                     if !w.is_fullscreen().unwrap_or(true) {
                         let _ = w.set_fullscreen(true);
                     }
                 }
-            } else {
-                bring_back(window.app_handle());
             }
         }
-        _ => {}
-    }
+    });
+    tx
 }
+
+/// How long the screen reader's window may keep the focus before the kiosk takes it back.
+const SCREEN_READER_WINDOW_MAX: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Tries every `RAISE_EVERY` for at most `RAISE_TRIES` times.
 const RAISE_EVERY: std::time::Duration = std::time::Duration::from_millis(100);

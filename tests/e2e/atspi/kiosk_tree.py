@@ -5,8 +5,11 @@ by their accessible name, pressing buttons by their name), as assistive technolo
 one JSON object: what each screen exposed. Run inside the kiosk's session (session bus with the
 accessibility bus), by tests/e2e/screen-reader.test.mjs.
 
-Usage: kiosk_tree.py SESSION_CODE [--welcome]
+Usage: kiosk_tree.py SESSION_CODE [--welcome | --speech ORCA_DEBUG_LOG]
   --welcome: only what the welcome screen exposes (under cage, where nothing can type for the test).
+  --speech: the screen reader (Orca) runs too: on a question, an option gets the focus (Orca speaks
+            it), then Orca's own key (Insert+Space, its preferences) takes the kiosk's focus and
+            Escape gives it back.
 """
 
 import json
@@ -43,13 +46,67 @@ def nodes(acc, depth=0):
         yield from nodes(child, depth + 1)
 
 
-def app():
+def app(name="certroom"):
     for _ in range(120):
         for a in pyatspi.Registry.getDesktop(0):
-            if a is not None and (a.name or "") == "certroom":
+            if a is not None and (a.name or "") == name:
                 return a
         time.sleep(0.5)
-    raise SystemExit(json.dumps({"error": "no certroom application on the accessibility bus"}))
+    raise SystemExit(json.dumps({"error": f"no {name} application on the accessibility bus"}))
+
+
+def orca_windows():
+    """The names of Orca's windows that are showing (Orca is on the bus only with a window)."""
+    out = []
+    for a in pyatspi.Registry.getDesktop(0):
+        try:
+            if a is None or (a.name or "").lower() != "orca":
+                continue
+            for i in range(a.childCount):
+                w = a.getChildAtIndex(i)
+                if w is not None and w.getState().contains(pyatspi.STATE_SHOWING):
+                    out.append(w.name or w.getRoleName())
+        except Exception:
+            continue
+    return out
+
+
+def screen_reader(doc, report):
+    """The screen reader at work on a question: an option focused (Orca speaks its text), then
+    Orca's preferences (Insert+Space) over the kiosk, closed with Escape."""
+    options = all_of(doc, "radio button") + all_of(doc, "check box")
+    target = options[0] if options else find(doc, "push button", "Passer la question")
+    # Another control first, so that the option's focus is a change Orca reports.
+    find(doc, "push button", "Valider").queryComponent().grabFocus()
+    time.sleep(1.0)
+    target.queryComponent().grabFocus()
+    time.sleep(2.0)
+    report["speech"] = {"focused": target.name, "focused_role": target.getRoleName()}
+    subprocess.run(["xdotool", "key", "Insert+space"], check=True)
+    end = time.time() + 20
+    while time.time() < end and not orca_windows():
+        time.sleep(0.3)
+    report["speech"]["orca_windows"] = orca_windows()
+    # The kiosk's focus loss is looked into (its cause) before the window goes.
+    time.sleep(2.0)
+    subprocess.run(["xdotool", "key", "Escape"], check=True)
+    end = time.time() + 5
+    while time.time() < end and orca_windows():
+        time.sleep(0.3)
+    report["speech"]["closed_by_escape"] = not orca_windows()
+    if orca_windows():
+        # Orca's preferences are a plain window: its Cancel button closes it.
+        for a in pyatspi.Registry.getDesktop(0):
+            if a is not None and (a.name or "").lower() == "orca":
+                for b in all_of(a, "push button"):
+                    if b.name in ("Annuler", "Cancel", "_Annuler", "_Cancel"):
+                        press(b)
+                        break
+        end = time.time() + 10
+        while time.time() < end and orca_windows():
+            time.sleep(0.3)
+    report["speech"]["orca_windows_after"] = orca_windows()
+    time.sleep(1.0)
 
 
 def find(root, role, name=None, timeout=20.0, contains=False):
@@ -128,11 +185,30 @@ def press(button):
 
 def type_into(entry, value):
     """Focus by the accessibility API, then the keys as the keyboard sends them (WebKit's entries
-    have no editable-text interface): xdotool through the X server's XTest."""
+    have no editable-text interface): xdotool through the X server's XTest. Keys pass through the
+    screen reader first when it runs: the next field waits until this one holds the text."""
     entry.queryComponent().grabFocus()
     time.sleep(0.3)
     subprocess.run(["xdotool", "type", "--delay", "30", value], check=True)
+    end = time.time() + 10
+    while time.time() < end and text_of(entry) != value:
+        time.sleep(0.2)
     time.sleep(0.3)
+
+
+def wait_for_orca(log):
+    """Until Orca has started and said so (its first words, in its debug log)."""
+    end = time.time() + 60
+    while time.time() < end:
+        try:
+            with open(log, encoding="utf-8", errors="replace") as f:
+                if "SPEECH OUTPUT:" in f.read():
+                    time.sleep(1.0)
+                    return
+        except FileNotFoundError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(json.dumps({"error": "Orca did not start (nothing spoken in its debug log)"}))
 
 
 def welcome(doc):
@@ -196,6 +272,7 @@ def answer(doc, kind, report):
 def main():
     session_code = sys.argv[1]
     only_welcome = len(sys.argv) > 2 and sys.argv[2] == "--welcome"
+    speech = len(sys.argv) > 3 and sys.argv[2] == "--speech"
     report = {}
     root = app()
     doc = find(root, "document web")
@@ -203,6 +280,8 @@ def main():
     find(doc, "entry", FIELDS_ORDER[0])
     report["title"] = doc.name
     report["welcome"] = welcome(doc)
+    if speech:
+        wait_for_orca(sys.argv[3])
     if only_welcome:
         print(json.dumps(report, ensure_ascii=False))
         return
@@ -240,6 +319,10 @@ def main():
             answer(doc, kind, {})
         if len(report["questions"]) == 3:
             break
+
+    if speech:
+        question_view(doc)
+        screen_reader(doc, report)
 
     # The candidate reports a problem: the alert is announced.
     heading, kind, _ = question_view(doc)

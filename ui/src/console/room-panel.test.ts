@@ -482,6 +482,30 @@ describe("the state of the PCs", () => {
   });
 });
 
+describe("the screen reader of each PC", () => {
+  it("turns speech on for one PC, shows it pressed once the hub says so, and off again", async () => {
+    const { commands, push } = openRoom(roomView());
+    await openSession12();
+    const toggle = (s: string) => $(`.speech-station[data-station="${s}"] .speech-toggle`);
+    expect(toggle("s1").textContent?.trim()).toBe("Synthèse vocale sur PC-01");
+    expect(toggle("s1").getAttribute("aria-pressed")).toBe("false");
+    expect(toggle("s2").getAttribute("aria-pressed")).toBe("false");
+    toggle("s2").click();
+    await flush();
+    expect(commands().at(-1)).toEqual({ type: "speech", station: "s2", on: true });
+    expect($("#room-message").textContent?.trim()).toBe("Synthèse vocale activée sur PC-02.");
+    await push({ type: "room", room: roomView({ speech: ["s2"] }) });
+    expect(toggle("s2").getAttribute("aria-pressed")).toBe("true");
+    expect(toggle("s1").getAttribute("aria-pressed")).toBe("false");
+    toggle("s2").click();
+    await flush();
+    expect(commands().at(-1)).toEqual({ type: "speech", station: "s2", on: false });
+    await setLang("en");
+    await flush();
+    expect(toggle("s1").textContent?.trim()).toBe("Speech on PC-01");
+  });
+});
+
 describe("pairing and the room", () => {
   it("shows pushed pairing requests with their code and confirms them", async () => {
     const { commands, push } = openRoom(roomView({ tiles: [lea] }));

@@ -612,9 +612,33 @@ export class RoomPanel extends LocalizedElement {
         : null}
       ${v.finalized ? null : this.renderBank(v)}
       ${v.readiness.length ? this.renderReadiness(v) : null}
+      ${v.finalized || !v.stations.length ? null : this.renderSpeech(v)}
       ${v.finalized ? null : this.renderStandby()}
     </section>
     </details>`;
+  }
+
+  /** The screen reader of each paired PC: the invigilator turns it on before a candidate who
+   *  needs it arrives (they must hear the welcome form to type their name). */
+  private renderSpeech(v: RoomView) {
+    return html`<div class="room-speech">
+      <h5 id="room-speech-title">${t("console.room.speech.title")}</h5>
+      <p class="hint" id="room-speech-hint">${t("console.room.speech.hint")}</p>
+      <ul id="room-speech" aria-labelledby="room-speech-title">
+        ${repeat(
+          v.stations,
+          ([station]) => station,
+          ([station, label]) => {
+            const on = v.speech.includes(station);
+            return html`<li class="speech-station" data-station=${station} data-speech=${on ? "on" : "off"}>
+              <button type="button" class="speech-toggle" aria-pressed=${on ? "true" : "false"} aria-describedby="room-speech-hint"
+                @click=${() => this.send({ type: "speech", station, on: !on }, t(on ? "console.room.speech.doneOff" : "console.room.speech.doneOn", { label }))}>
+                ${t("console.room.speech.toggle", { label })}</button>
+            </li>`;
+          },
+        )}
+      </ul>
+    </div>`;
   }
 
   /** What each PC's own check said when it connected: the items that block, in the reader's

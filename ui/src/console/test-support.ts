@@ -134,7 +134,7 @@ export function tile(over: Partial<Tile> = {}): Tile {
 }
 
 export function roomView(over: Partial<RoomView> = {}): RoomView {
-  return { session: 12, paused: false, finalized: null, comment: "", tiles: [], pairings: [], pairing_until: null, stations: [["s1", "PC-01"], ["s2", "PC-02"]], bank: null, banks: [], readiness: [], ...over };
+  return { session: 12, paused: false, finalized: null, comment: "", tiles: [], pairings: [], pairing_until: null, stations: [["s1", "PC-01"], ["s2", "PC-02"]], bank: null, banks: [], readiness: [], speech: [], ...over };
 }
 
 export function roomInfo(view: RoomView = roomView()): RoomInfo {

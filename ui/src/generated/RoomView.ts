@@ -17,4 +17,8 @@ bank: BankOffer | null, banks: Array<StationBank>,
 /**
  * What each paired PC's readiness check said when it last connected.
  */
-readiness: Array<StationReadiness>, };
+readiness: Array<StationReadiness>, 
+/**
+ * The paired PCs whose screen reader the invigilator turned on.
+ */
+speech: Array<string>, };
