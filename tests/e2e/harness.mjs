@@ -172,7 +172,12 @@ export async function answerCurrent(browser) {
     else if (boxes.length) await boxes[0].click();
     else {
       for (const input of await browser.$$("#answer-form input[type=text], #answer-form input:not([type])")) await input.setValue("12");
-      for (const select of await browser.$$("#answer-form select")) await select.selectByIndex(1);
+      for (const select of await browser.$$("#answer-form select")) {
+        await select.selectByIndex(1);
+        // WebKitWebDriver can mark the option selected without the `change` event a person's
+        // choice fires (seen on CI): fire it, so the form counts the field as answered.
+        await browser.execute((el) => el.dispatchEvent(new Event("change", { bubbles: true })), select);
+      }
     }
     if (await validate.waitForEnabled({ timeout: 2000 }).then(() => true, () => false)) break;
   }

@@ -103,7 +103,7 @@ kill %1 2>/dev/null; sleep 1`,
     let screen, report, data, orcaLog;
     before(async () => {
       screen = await startDisplay();
-      data = newDataDir("a11y-x");
+      data = newDataDir("a11y-speech");
       setUpKiosk(data);
       // The technician's switch (the console's « Synthèse vocale » sets the same): the kiosk
       // starts Orca, whose debug log says what it spoke and which keys it took.
@@ -152,6 +152,22 @@ kill %2 2>/dev/null; sleep 1; pkill -9 -u "$(id -u)" -f "bin/orca --replace"; pk
       );
       assert.ok(causes.includes("assistive_technology"), JSON.stringify(causes));
     });
+  });
+
+  describe("under X, driven through the accessibility API", () => {
+    let screen, report;
+    before(async () => {
+      screen = await startDisplay();
+      const data = newDataDir("a11y-x");
+      setUpKiosk(data);
+      report = await inSession(
+        `${BIN} --data-dir ${data} kiosk >/dev/null 2>&1 &
+/usr/bin/python3 ${DRIVER} ${SESSION_CODE}
+kill %2 2>/dev/null; sleep 1`,
+        { env: screen.env },
+      );
+    });
+    after(() => screen?.stop());
 
     it("names the welcome form and the instructions' box, and shows it checked", () => {
       assertWelcome(report);
