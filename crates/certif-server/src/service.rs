@@ -21,7 +21,7 @@ use crate::model::{
 };
 use crate::replay::{replay_candidate, KnownConfigs};
 use crate::signer::Signer;
-use crate::stages::Stage;
+use crate::stages::{self, Stage};
 use crate::store::Store;
 
 pub struct Service {
@@ -258,7 +258,7 @@ impl Service {
         }
         clock.record(Stage::Lookups, t);
         let (verified, bytes, spent) = tokio::task::spawn_blocking(move || {
-            let started = Instant::now();
+            let started = stages::ThreadCpu::now();
             let v = certroom_bundle::verify(&bytes, Some(&[console_key]));
             (v, bytes, started.elapsed())
         })
@@ -316,7 +316,7 @@ impl Service {
             .collect();
         clock.record(Stage::Lookups, t);
         let (new, spent) = tokio::task::spawn_blocking(move || {
-            let started = Instant::now();
+            let started = stages::ThreadCpu::now();
             let received = Received {
                 bytes,
                 content_sha256,

@@ -25,6 +25,31 @@ pub enum Stage {
 
 const STAGES: usize = 6;
 
+/// The CPU time of the calling thread since `now()`: verify and replay run alone on a blocking
+/// thread, so this is their own cost, without the time other threads held the cores (which the
+/// wall clock counts when requests outnumber cores). Falls back to the wall clock where the
+/// system cannot say.
+pub struct ThreadCpu {
+    cpu: Option<cpu_time::ThreadTime>,
+    wall: Instant,
+}
+
+impl ThreadCpu {
+    pub fn now() -> Self {
+        ThreadCpu {
+            cpu: cpu_time::ThreadTime::try_now().ok(),
+            wall: Instant::now(),
+        }
+    }
+
+    pub fn elapsed(&self) -> std::time::Duration {
+        match &self.cpu {
+            Some(cpu) => cpu.try_elapsed().unwrap_or_else(|_| self.wall.elapsed()),
+            None => self.wall.elapsed(),
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct IngestStages {
     nanos: [AtomicU64; STAGES],

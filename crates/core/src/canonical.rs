@@ -30,10 +30,14 @@ pub fn to_bytes(value: &Value) -> Result<Vec<u8>, CanonicalError> {
 
 /// True when `bytes` parse as JSON and are already in canonical form.
 pub fn is_canonical(bytes: &[u8]) -> bool {
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(v) => to_bytes(&v).map(|c| c == bytes).unwrap_or(false),
-        Err(_) => false,
-    }
+    serde_json::from_slice::<Value>(bytes).is_ok_and(|v| is_canonical_form_of(&v, bytes))
+}
+
+/// True when `bytes` are the canonical form of `value`, which the caller parsed from them (so a
+/// reader that needs the value parses once).
+pub fn is_canonical_form_of(value: &Value, bytes: &[u8]) -> bool {
+    let mut out = Vec::with_capacity(bytes.len());
+    write(value, &mut out, 0).is_ok() && out == bytes
 }
 
 fn write(value: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), CanonicalError> {
@@ -59,7 +63,7 @@ fn write(value: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), Canonical
                 if i > 0 {
                     out.push(b',');
                 }
-                write_scalar(&Value::String(k.clone()), out);
+                write_string(k, out);
                 out.push(b':');
                 write(v, out, depth + 1)?;
             }
@@ -68,6 +72,13 @@ fn write(value: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), Canonical
         scalar => write_scalar(scalar, out),
     }
     Ok(())
+}
+
+fn write_string(s: &str, out: &mut Vec<u8>) {
+    // As for scalars: a string into a Vec cannot fail.
+    if serde_json::to_writer(&mut *out, s).is_err() {
+        out.extend_from_slice(b"null");
+    }
 }
 
 fn write_scalar(value: &Value, out: &mut Vec<u8>) {
@@ -91,6 +102,8 @@ mod tests {
             r#"{"A":{"y":-2,"z":1.5},"a":[true,null,"é\n"],"b":1}"#
         );
         assert!(is_canonical(&b));
+        assert!(is_canonical_form_of(&v, &b));
+        assert!(!is_canonical_form_of(&json!({"b": 1}), &b));
         assert!(!is_canonical(br#"{"b":1,"a":2}"#));
         assert!(!is_canonical(br#"{"a": 2}"#));
         assert!(!is_canonical(b"\xff"));

@@ -295,35 +295,43 @@ pub(crate) struct Body {
 }
 
 pub(crate) fn decode_body(bytes: &[u8]) -> Result<Body, String> {
-    if !canonical::is_canonical(bytes) {
+    // Parsed once: the central service reads every record of a season through here.
+    let v: Value =
+        serde_json::from_slice(bytes).map_err(|_| "record bytes are not canonical JSON")?;
+    if !canonical::is_canonical_form_of(&v, bytes) {
         return Err("record bytes are not canonical JSON".into());
     }
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-    let obj = v.as_object().ok_or("record is not a JSON object")?;
+    let Value::Object(mut obj) = v else {
+        return Err("record is not a JSON object".into());
+    };
     let version = obj
         .get("v")
         .and_then(Value::as_u64)
         .filter(|v| READABLE_VERSIONS.contains(v))
         .ok_or("unknown record format version")?;
-    let s = |k: &str| {
-        obj.get(k)
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| format!("missing or non-string field {k}"))
+    let mut s = |k: &str| match obj.remove(k) {
+        Some(Value::String(s)) => Ok(s),
+        _ => Err(format!("missing or non-string field {k}")),
     };
+    let (test, ts) = (s("test")?, s("ts")?);
     let n = |k: &str| {
         obj.get(k)
             .and_then(Value::as_u64)
             .ok_or_else(|| format!("missing or non-integer field {k}"))
     };
+    let (seq, mono_ms) = (n("seq")?, n("mono_ms")?);
+    let kind = match obj.get("kind") {
+        Some(Value::String(k)) => k.clone(),
+        _ => return Err("missing or non-string field kind".into()),
+    };
     let mut ev = Map::new();
     for k in ["kind", "payload"] {
-        if let Some(x) = obj.get(k) {
-            ev.insert(k.into(), x.clone());
+        if let Some(x) = obj.remove(k) {
+            ev.insert(k.into(), x);
         }
     }
     // Version 1 recorded a focus loss without its cause.
-    if version == 1 && ev.get("kind") == Some(&json!("FocusLost")) {
+    if version == 1 && kind == "FocusLost" {
         if ev.contains_key("payload") {
             return Err("version 1 focus loss with a payload".into());
         }
@@ -332,11 +340,11 @@ pub(crate) fn decode_body(bytes: &[u8]) -> Result<Body, String> {
     let event: Event =
         serde_json::from_value(Value::Object(ev)).map_err(|e| format!("unreadable event: {e}"))?;
     Ok(Body {
-        test: s("test")?,
-        seq: n("seq")?,
-        ts: s("ts")?,
-        mono_ms: n("mono_ms")?,
-        kind: s("kind")?,
+        test,
+        seq,
+        ts,
+        mono_ms,
+        kind,
         event,
     })
 }
