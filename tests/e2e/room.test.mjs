@@ -34,8 +34,10 @@ describe("live room", () => {
     usbDir = newDataDir("room-usb");
     kioskDir = newDataDir("room-kiosk");
     ({ pack: bankPack } = setUpKiosk(kioskDir, { bank: false }));
-    screenReader = join(kioskDir, "..", "screen-reader.sh");
-    screenReaderLog = join(kioskDir, "..", "screen-reader.log");
+    // A folder of its own: a log left by an earlier run must not answer for this one.
+    const readerDir = newDataDir("room-screen-reader");
+    screenReader = join(readerDir, "screen-reader.sh");
+    screenReaderLog = join(readerDir, "screen-reader.log");
     writeFileSync(screenReader, `#!/bin/sh\necho "started $*" >> ${screenReaderLog}\ntrap 'echo stopped >> ${screenReaderLog}; exit 0' TERM\nwhile :; do sleep 0.2; done\n`, { mode: 0o755 });
     const created = certroom(["--data-dir", consoleDir, "session", "create", "--site", "Lycée Henri-IV", "--room", "Salle B12", "--date", "12/03/2027", "--start-time", "08:30", "--invigilator", "Mme Hélène Lefèvre"]);
     session = Number(created.match(/session (\d+)/)[1]);

@@ -108,9 +108,11 @@ kill %1 2>/dev/null; sleep 1`,
       // The technician's switch (the console's « Synthèse vocale » sets the same): the kiosk
       // starts Orca, whose debug log says what it spoke and which keys it took.
       certroom(["--data-dir", data, "station", "speech", "on"]);
-      orcaLog = join(data, "..", "orca-debug.out");
+      // Folders of their own: a log left by an earlier run must not answer for this one.
+      const files = newDataDir("a11y-speech-files");
+      orcaLog = join(files, "orca-debug.out");
       // The lab PC's voice settings (certroom-kiosk-session installs them); no sound card here.
-      const config = join(data, "..", "config");
+      const config = join(files, "config");
       mkdirSync(join(config, "speech-dispatcher"), { recursive: true });
       writeFileSync(
         join(config, "speech-dispatcher", "speechd.conf"),
