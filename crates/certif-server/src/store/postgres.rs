@@ -1,7 +1,9 @@
 //! The PostgreSQL backend (`--database postgres://…`): tokio-postgres behind a deadpool pool.
-//! Ingests of one centre are serialised by locking the centre's row (`SELECT … FOR UPDATE`), so
-//! two uploads of versions of the same session decide "which is live" one after the other; the
-//! partial unique index is the backstop.
+//! Ingests of one session are serialised by a transaction advisory lock on the centre and session
+//! number, so two uploads of versions of the same session (or of the same bundle, on two servers)
+//! decide "which is live" one after the other; the partial unique index is the backstop. Ingests
+//! of different sessions of a centre run side by side: they share the centre's row (`FOR SHARE`),
+//! which the centre's console changes and jury decisions lock for themselves (`FOR UPDATE`).
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -556,12 +558,18 @@ impl Store for PgStore {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         if tx
-            .query_opt("SELECT 1 FROM centres WHERE uai = $1 FOR UPDATE", &[&b.uai])
+            .query_opt("SELECT 1 FROM centres WHERE uai = $1 FOR SHARE", &[&b.uai])
             .await?
             .is_none()
         {
             return Err(StoreError::NotFound(b.uai));
         }
+        // A bundle id names its centre and session, so the same bundle on two servers meets here.
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, $2))",
+            &[&b.uai, &b.session_number],
+        )
+        .await?;
         if let Some(r) = tx
             .query_opt(
                 "SELECT content_sha256, receipt FROM bundles WHERE bundle_id = $1",
