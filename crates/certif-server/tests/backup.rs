@@ -43,6 +43,24 @@ async fn a_dump_restored_after_a_drop_verifies_every_code() {
         codes.extend(common::codes(&env.session(spec.number).await));
     }
     assert_eq!(codes.len(), 6);
+    // Stored compressed with LZ4 (migration 5), which the dump and the restore carry over.
+    let (db, connection) =
+        tokio_postgres::connect(&schema_url(&url, &schema), tokio_postgres::NoTls)
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    let methods: Vec<Option<String>> = db
+        .query("SELECT pg_column_compression(bytes) FROM bundles", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(
+        methods.len() == 3 && methods.iter().all(|m| m.as_deref() == Some("lz4")),
+        "bundle bytes compressed with LZ4: {methods:?}"
+    );
+    drop(db);
 
     // Backup, then the database loses the schema.
     let dump = keys.path().join("certif.dump");

@@ -36,6 +36,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
         4,
         include_str!("../../migrations/postgres/004_stations.sql"),
     ),
+    (5, include_str!("../../migrations/postgres/005_lz4.sql")),
 ];
 
 /// Any fixed number: the advisory lock that keeps two starting servers from migrating at once.
