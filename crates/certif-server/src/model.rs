@@ -287,6 +287,9 @@ pub struct NewBundle {
     pub received_at: String,
     pub flags: Vec<JuryFlag>,
     pub candidates: Vec<CandidateRow>,
+    /// What publishing on receipt issues (`store::draw`), drawn before the store's transaction;
+    /// empty when the bundle goes to the jury, and unused if the store finds it must.
+    pub certificates: Vec<crate::store::Drawn>,
     pub bytes: Vec<u8>,
 }
 

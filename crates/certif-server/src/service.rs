@@ -315,7 +315,8 @@ impl Service {
             .map(|s| (s.public_key.clone(), s))
             .collect();
         clock.record(Stage::Lookups, t);
-        let (new, spent) = tokio::task::spawn_blocking(move || {
+        let signer = self.signer.clone();
+        let (new, replayed, drawn) = tokio::task::spawn_blocking(move || {
             let started = stages::ThreadCpu::now();
             let received = Received {
                 bytes,
@@ -323,18 +324,21 @@ impl Service {
                 centre,
                 received_at,
             };
-            let new = build_bundle(verified, &bank, &known, &declared, received);
-            (new, started.elapsed())
+            let mut new = build_bundle(verified, &bank, &known, &declared, received);
+            let replayed = started.elapsed();
+            // A bundle with a jury flag is not published on receipt: nothing to draw.
+            if new.flags.is_empty() {
+                new.certificates = crate::store::draw(&signer, &new.candidates, &crate::today());
+            }
+            (new, replayed, started.elapsed().saturating_sub(replayed))
         })
         .await
         .map_err(|e| ApiError::internal(format!("replay task failed: {e}")))?;
-        clock.add(Stage::Replay, spent);
+        clock.add(Stage::Replay, replayed);
+        clock.add(Stage::Publish, drawn);
         let t = Instant::now();
         let bundle_id = new.bundle_id.clone();
-        let stored = self
-            .store
-            .store_bundle(new, self.signer.clone(), crate::today())
-            .await;
+        let stored = self.store.store_bundle(new, self.signer.clone()).await;
         clock.record(Stage::Store, t);
         match stored {
             Ok(s) => {
@@ -516,6 +520,7 @@ fn build_bundle(
         received_at,
         flags,
         candidates,
+        certificates: Vec::new(),
         bytes,
     }
 }

@@ -19,13 +19,15 @@ pub enum Stage {
     Verify,
     /// Every candidate's journal replayed through the engine, then scored.
     Replay,
-    /// The bundle, its candidates and certificates written, the QR texts signed, published.
+    /// The certifications drawn ahead: a code each, its QR text signed and the signature checked.
+    Publish,
+    /// The bundle, its candidates and certifications written in one transaction.
     Store,
 }
 
-const STAGES: usize = 6;
+const STAGES: usize = 7;
 
-/// The CPU time of the calling thread since `now()`: verify and replay run alone on a blocking
+/// The CPU time of the calling thread since `now()`: verify, replay and publish run alone on a blocking
 /// thread, so this is their own cost, without the time other threads held the cores (which the
 /// wall clock counts when requests outnumber cores). Falls back to the wall clock where the
 /// system cannot say.
@@ -95,7 +97,11 @@ impl IngestStages {
                 n / sessions as f64 / 1e6
             }
         };
-        let cpu_ms = per(Stage::Hash) + per(Stage::Parse) + per(Stage::Verify) + per(Stage::Replay);
+        let cpu_ms = per(Stage::Hash)
+            + per(Stage::Parse)
+            + per(Stage::Verify)
+            + per(Stage::Replay)
+            + per(Stage::Publish);
         StageBreakdown {
             sessions,
             hash_ms: per(Stage::Hash),
@@ -103,6 +109,7 @@ impl IngestStages {
             lookups_ms: per(Stage::Lookups),
             verify_ms: per(Stage::Verify),
             replay_ms: per(Stage::Replay),
+            publish_ms: per(Stage::Publish),
             store_ms: per(Stage::Store),
             cores,
             cpu_limit_sessions_per_s: if cpu_ms > 0.0 {
@@ -114,8 +121,8 @@ impl IngestStages {
     }
 }
 
-/// Mean milliseconds per session in each stage: verify and replay timed on their blocking thread,
-/// the others on the request's task (the store's waits included).
+/// Mean milliseconds per session in each stage: verify, replay and publish timed in their
+/// blocking thread's CPU time, the others on the request's task (the store's waits included).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct StageBreakdown {
     pub sessions: u64,
@@ -124,9 +131,11 @@ pub struct StageBreakdown {
     pub lookups_ms: f64,
     pub verify_ms: f64,
     pub replay_ms: f64,
+    pub publish_ms: f64,
     pub store_ms: f64,
     pub cores: usize,
-    /// `cores ÷ (hash + parse + verify + replay)`: the ingest rate the CPU-bound stages allow.
+    /// `cores ÷ (hash + parse + verify + replay + publish)`: the ingest rate the CPU-bound stages
+    /// allow.
     pub cpu_limit_sessions_per_s: f64,
 }
 
@@ -146,7 +155,8 @@ mod tests {
         assert_eq!(b.sessions, 2);
         assert!(b.replay_ms >= 5.0 && b.replay_ms < 50.0, "{b:?}");
         // Store time does not lower the CPU limit: 2 cores ÷ ~5 ms of replay per session.
-        let expected = 2.0 * 1000.0 / (b.hash_ms + b.parse_ms + b.verify_ms + b.replay_ms);
+        let expected =
+            2.0 * 1000.0 / (b.hash_ms + b.parse_ms + b.verify_ms + b.replay_ms + b.publish_ms);
         assert!((b.cpu_limit_sessions_per_s - expected).abs() < 1e-6);
         s.reset();
         assert_eq!(s.breakdown(2).sessions, 0);

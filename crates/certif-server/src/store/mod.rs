@@ -28,9 +28,35 @@ pub const CODE_ATTEMPTS: usize = 16;
 /// in [`no_free_code`] after [`CODE_ATTEMPTS`].
 pub(crate) fn code_draws<'a>(
     signer: &'a Signer,
-    draft: &'a CertificateDraft,
+    c: Drawn,
 ) -> impl Iterator<Item = crate::signer::Issued> + 'a {
-    (0..CODE_ATTEMPTS).map(move |_| signer.issue(draft))
+    let Drawn { draft, first, .. } = c;
+    std::iter::once(first)
+        .chain(std::iter::repeat_with(move || signer.issue(&draft)))
+        .take(CODE_ATTEMPTS)
+}
+
+/// A certification ready to store: its draft, and a first code drawn with its QR text signed.
+#[derive(Debug, Clone)]
+pub struct Drawn {
+    pub candidate_id: i64,
+    pub draft: CertificateDraft,
+    pub first: crate::signer::Issued,
+}
+
+/// The certifications `candidates` issue if their version is published on `issued`, drawn ahead.
+/// Signing a QR text, and checking the signature as `certroom_certificate::sign` does, costs about
+/// 70 µs a candidate: an ingest does it before its transaction, so that SQLite's one writer, or a
+/// session's lock on PostgreSQL, is not held meanwhile. A code found taken is drawn again there.
+pub fn draw(signer: &Signer, candidates: &[CandidateRow], issued: &str) -> Vec<Drawn> {
+    drafts(candidates, issued)
+        .into_iter()
+        .map(|(candidate_id, draft)| Drawn {
+            candidate_id,
+            first: signer.issue(&draft),
+            draft,
+        })
+        .collect()
 }
 
 pub(crate) fn no_free_code() -> StoreError {
@@ -95,13 +121,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Stores a verified, replayed bundle in one transaction: idempotent on (bundle id, content
     /// hash), supersedes the live version of the same session (or is itself stored superseded if
-    /// it is older), publishes at once when nothing needs the jury. `issued` is the date of issue
-    /// of what publishes now.
+    /// it is older), publishes at once when nothing needs the jury (the certifications drawn
+    /// ahead, `NewBundle::certificates`).
     async fn store_bundle(
         &self,
         bundle: NewBundle,
         signer: Arc<Signer>,
-        issued: String,
     ) -> Result<Stored, StoreError>;
 
     /// Live sessions waiting for the jury, oldest first.

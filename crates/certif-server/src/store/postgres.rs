@@ -16,8 +16,8 @@ use tokio_postgres::{NoTls, Row};
 
 use super::sqlite::{key_kind_str, parse_key_kind};
 use super::{
-    candidate_from_json, drafts, levels_text, no_free_code, not_pending, parse_act, parse_levels,
-    parse_status, place, receipt_from_json, restored_status, Placement, Store,
+    candidate_from_json, draw, levels_text, no_free_code, not_pending, parse_act, parse_levels,
+    parse_status, place, receipt_from_json, restored_status, Drawn, Placement, Store,
 };
 use crate::error::StoreError;
 use crate::model::{
@@ -152,9 +152,8 @@ impl PgStore {
 async fn publish(
     tx: &impl GenericClient,
     bundle_id: &str,
-    candidates: &[CandidateRow],
+    certificates: Vec<Drawn>,
     signer: &Signer,
-    issued: &str,
     at: &str,
 ) -> Result<(), StoreError> {
     let insert = tx
@@ -170,21 +169,27 @@ async fn publish(
              ON CONFLICT (code) DO NOTHING RETURNING candidate_id",
         )
         .await?;
-    let mut pending = drafts(candidates, issued);
-    for _ in 0..super::CODE_ATTEMPTS {
+    let mut pending = certificates;
+    for round in 0..super::CODE_ATTEMPTS {
         if pending.is_empty() {
             return Ok(());
         }
-        let drawn: Vec<_> = pending.iter().map(|(_, d)| signer.issue(d)).collect();
+        // The first round stores the codes drawn ahead; a taken one is drawn again.
+        if round > 0 {
+            for c in &mut pending {
+                c.first = signer.issue(&c.draft);
+            }
+        }
         let column = |f: fn(&CertificateDraft) -> String| -> Vec<String> {
-            pending.iter().map(|(_, d)| f(d)).collect()
+            pending.iter().map(|c| f(&c.draft)).collect()
         };
         let number = |f: fn(&CertificateDraft) -> u32| -> Result<Vec<i32>, StoreError> {
-            pending.iter().map(|(_, d)| to_i32(f(d))).collect()
+            pending.iter().map(|c| to_i32(f(&c.draft))).collect()
         };
-        let codes: Vec<&str> = drawn.iter().map(|i| i.code.as_str()).collect();
-        let qr_texts: Vec<Option<&str>> = drawn.iter().map(|i| i.qr_text.as_deref()).collect();
-        let ids: Vec<i64> = pending.iter().map(|(id, _)| *id).collect();
+        let codes: Vec<&str> = pending.iter().map(|c| c.first.code.as_str()).collect();
+        let qr_texts: Vec<Option<&str>> =
+            pending.iter().map(|c| c.first.qr_text.as_deref()).collect();
+        let ids: Vec<i64> = pending.iter().map(|c| c.candidate_id).collect();
         let stored: std::collections::HashSet<i64> = tx
             .query(
                 &insert,
@@ -208,7 +213,7 @@ async fn publish(
             .iter()
             .map(|r| r.try_get(0))
             .collect::<Result<_, _>>()?;
-        pending.retain(|(id, _)| !stored.contains(id));
+        pending.retain(|c| !stored.contains(&c.candidate_id));
     }
     if pending.is_empty() {
         Ok(())
@@ -554,7 +559,6 @@ impl Store for PgStore {
         &self,
         mut b: NewBundle,
         signer: Arc<Signer>,
-        issued: String,
     ) -> Result<Stored, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
@@ -671,9 +675,8 @@ impl Store for PgStore {
             publish(
                 &tx,
                 &b.bundle_id,
-                &b.candidates,
+                std::mem::take(&mut b.certificates),
                 &signer,
-                &issued,
                 &b.received_at,
             )
             .await?;
@@ -806,7 +809,8 @@ impl Store for PgStore {
         .await?;
         if decision == Decision::Validate {
             let candidates = load_candidates(&tx, &bundle_id).await?;
-            publish(&tx, &bundle_id, &candidates, &signer, &issued, at).await?;
+            let drawn = draw(&signer, &candidates, &issued);
+            publish(&tx, &bundle_id, drawn, &signer, at).await?;
         }
         tx.commit().await?;
         Ok(new)

@@ -14,8 +14,8 @@ use rusqlite::{
 use rusqlite_migration::{Migrations, M};
 
 use super::{
-    candidate_from_json, code_draws, drafts, levels_text, no_free_code, not_pending, parse_act,
-    parse_levels, parse_status, place, receipt_from_json, restored_status, Placement, Store,
+    candidate_from_json, code_draws, draw, levels_text, no_free_code, not_pending, parse_act,
+    parse_levels, parse_status, place, receipt_from_json, restored_status, Drawn, Placement, Store,
 };
 use crate::error::StoreError;
 use crate::model::{
@@ -165,9 +165,8 @@ fn tx(conn: &mut Connection) -> Result<Transaction<'_>, StoreError> {
 fn publish(
     tx: &Transaction<'_>,
     bundle_id: &str,
-    candidates: &[CandidateRow],
+    certificates: Vec<Drawn>,
     signer: &Signer,
-    issued: &str,
     at: &str,
 ) -> Result<(), StoreError> {
     let mut insert = tx.prepare_cached(
@@ -176,8 +175,9 @@ fn publish(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'valid', ?13) \
          ON CONFLICT (code) DO NOTHING",
     )?;
-    for (candidate_id, d) in drafts(candidates, issued) {
-        let mut draws = code_draws(signer, &d);
+    for c in certificates {
+        let (candidate_id, d) = (c.candidate_id, c.draft.clone());
+        let mut draws = code_draws(signer, c);
         loop {
             let issued = draws.next().ok_or_else(no_free_code)?;
             let stored = insert.execute(params![
@@ -252,7 +252,6 @@ fn store_bundle_tx(
     conn: &mut Connection,
     mut b: NewBundle,
     signer: &Signer,
-    issued: &str,
 ) -> Result<Stored, StoreError> {
     let tx = tx(conn)?;
     let known: Option<(String, String)> = tx
@@ -349,9 +348,8 @@ fn store_bundle_tx(
         publish(
             &tx,
             &b.bundle_id,
-            &b.candidates,
+            std::mem::take(&mut b.certificates),
             signer,
-            issued,
             &b.received_at,
         )?;
     }
@@ -443,7 +441,13 @@ fn decide_tx(
     )?;
     if decision == Decision::Validate {
         let candidates = load_candidates(&tx, &bundle_id)?;
-        publish(&tx, &bundle_id, &candidates, signer, issued, at)?;
+        publish(
+            &tx,
+            &bundle_id,
+            draw(signer, &candidates, issued),
+            signer,
+            at,
+        )?;
     }
     tx.commit()?;
     Ok(new)
@@ -821,9 +825,8 @@ impl Store for SqliteStore {
         &self,
         bundle: NewBundle,
         signer: Arc<Signer>,
-        issued: String,
     ) -> Result<Stored, StoreError> {
-        self.write(move |conn| store_bundle_tx(conn, bundle, &signer, &issued))
+        self.write(move |conn| store_bundle_tx(conn, bundle, &signer))
             .await
     }
 
