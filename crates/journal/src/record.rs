@@ -179,10 +179,11 @@ impl TestHeader {
 
     /// Reads a header of any readable version; `version` says which.
     pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
-        if !canonical::is_canonical(bytes) {
-            return Err("header bytes are not canonical JSON".into());
-        }
-        let mut v: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        // Parsed once: the central service reads every header of a season through here.
+        let mut v: Value = serde_json::from_slice(bytes)
+            .ok()
+            .filter(|v| canonical::is_canonical_form_of(v, bytes))
+            .ok_or("header bytes are not canonical JSON")?;
         let obj = v.as_object_mut().ok_or("header is not an object")?;
         let version = obj
             .remove("v")
