@@ -19,10 +19,10 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
 
 use crate::bench::BenchError;
-use crate::model::{CandidateRow, CertificateDraft};
+use crate::model::CandidateRow;
 use crate::service::uai_for;
-use crate::signer::{Issued, Signer};
-use crate::store::{drafts, levels_text};
+use crate::signer::Signer;
+use crate::store::{draw, levels_text, Drawn};
 
 /// Sessions per centre in a season: a collège's (about 600 pupils in sessions of 30).
 pub const SESSIONS_PER_CENTRE: u64 = 20;
@@ -116,7 +116,7 @@ struct SessionRows {
     at: String,
     receipt: String,
     results: Vec<(i64, &'static str, String)>,
-    certifications: Vec<(i64, CertificateDraft, Issued)>,
+    certifications: Vec<Drawn>,
 }
 
 fn centre_name(uai: &str) -> String {
@@ -168,13 +168,7 @@ impl Season {
             .map(|r| Ok((r.candidate_id, r.status.as_str(), serde_json::to_string(r)?)))
             .collect::<Result<Vec<_>, serde_json::Error>>()
             .map_err(|e| BenchError::Other(e.to_string()))?;
-        let certifications = drafts(&rows, &day)
-            .into_iter()
-            .map(|(id, d)| {
-                let issued = signer.issue(&d);
-                (id, d, issued)
-            })
-            .collect();
+        let certifications = draw(signer, &rows, &day);
         let receipt = signer.sign_receipt(&bundle_id, &content_sha256, &at, "published");
         Ok(SessionRows {
             receipt: serde_json::to_string(&receipt)
@@ -188,6 +182,24 @@ impl Season {
             at,
             results,
             certifications,
+        })
+    }
+
+    /// The layout's sessions, [`BATCH`] at a time: what each backend writes in one transaction.
+    fn batches<'a>(
+        &'a self,
+        signer: &'a Signer,
+        layout: &'a Layout,
+    ) -> impl Iterator<Item = Result<Vec<SessionRows>, BenchError>> + 'a {
+        let mut given = HashSet::new();
+        (0..layout.sessions.div_ceil(BATCH)).map(move |b| {
+            let from = b * BATCH;
+            self.batch(
+                signer,
+                from..(from + BATCH).min(layout.sessions),
+                layout,
+                &mut given,
+            )
         })
     }
 
@@ -227,9 +239,9 @@ impl Season {
             out.extend(part?);
         }
         for session in &mut out {
-            for (_, draft, issued) in &mut session.certifications {
-                while !given.insert(issued.code.clone()) {
-                    *issued = signer.issue(draft);
+            for c in &mut session.certifications {
+                while !given.insert(c.first.code.clone()) {
+                    c.first = signer.issue(&c.draft);
                 }
             }
         }
@@ -240,12 +252,12 @@ impl Season {
 /// Keeps one code in `every` for the verification load.
 fn sample(seeded: &mut Seeded, batch: &[SessionRows], every: u64) {
     for s in batch {
-        for (_, _, issued) in &s.certifications {
+        for c in &s.certifications {
             seeded.certifications += 1;
             if seeded.certifications.is_multiple_of(every)
                 && seeded.sample_codes.len() < SAMPLE_CODES
             {
-                seeded.sample_codes.push(issued.code.clone());
+                seeded.sample_codes.push(c.first.code.clone());
             }
         }
     }
@@ -297,11 +309,8 @@ pub fn seed_sqlite(
         }
     }
     tx.commit().map_err(sqlite_error)?;
-    let mut given = HashSet::new();
-    let mut from = 0;
-    while from < sessions {
-        let to = (from + BATCH).min(sessions);
-        let batch = season.batch(signer, from..to, &layout, &mut given)?;
+    for batch in season.batches(signer, &layout) {
+        let batch = batch?;
         let tx = conn.transaction().map_err(sqlite_error)?;
         {
             let mut bundle = tx
@@ -349,7 +358,12 @@ pub fn seed_sqlite(
                         .execute(params![s.bundle_id, id, status, data])
                         .map_err(sqlite_error)?;
                 }
-                for (id, d, issued) in &s.certifications {
+                for Drawn {
+                    candidate_id: id,
+                    draft: d,
+                    first: issued,
+                } in &s.certifications
+                {
                     certification
                         .execute(params![
                             issued.code,
@@ -372,7 +386,6 @@ pub fn seed_sqlite(
         }
         tx.commit().map_err(sqlite_error)?;
         sample(&mut seeded, &batch, every);
-        from = to;
     }
     conn.execute_batch("ANALYZE").map_err(sqlite_error)?;
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
@@ -475,11 +488,8 @@ pub async fn seed_postgres(
     )
     .await?;
     let every = sample_every(season, &layout);
-    let mut given = HashSet::new();
-    let mut from = 0;
-    while from < sessions {
-        let to = (from + BATCH).min(sessions);
-        let batch = season.batch(signer, from..to, &layout, &mut given)?;
+    for batch in season.batches(signer, &layout) {
+        let batch = batch?;
         client.batch_execute("BEGIN").await.map_err(pg_error)?;
         copy_rows(
             &client,
@@ -548,7 +558,12 @@ pub async fn seed_postgres(
         .await?;
         let mut certifications = Vec::new();
         for s in &batch {
-            for (id, d, issued) in &s.certifications {
+            for Drawn {
+                candidate_id: id,
+                draft: d,
+                first: issued,
+            } in &s.certifications
+            {
                 let r: Row = vec![
                     Box::new(issued.code.clone()),
                     Box::new(s.bundle_id.clone()),
@@ -594,7 +609,6 @@ pub async fn seed_postgres(
         .await?;
         client.batch_execute("COMMIT").await.map_err(pg_error)?;
         sample(&mut seeded, &batch, every);
-        from = to;
     }
     client
         .batch_execute("ANALYZE centres, bundles, results, certifications")
