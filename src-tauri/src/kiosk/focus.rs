@@ -22,32 +22,35 @@ const SCREEN_READERS: [&str; 1] = ["orca"];
 /// The cause of a focus loss that just happened, looking for a screen reader's window for up to
 /// `LOOKS × LOOK_EVERY` when one runs.
 pub fn cause_of_loss(screen_reader_running: bool) -> FocusCause {
-    if !screen_reader_running {
-        return FocusCause::Window;
+    if screen_reader_running && look_until(true, LOOK_EVERY * LOOKS) {
+        FocusCause::AssistiveTechnology
+    } else {
+        FocusCause::Window
     }
-    #[cfg(target_os = "linux")]
-    if let Some(bus) = atspi::accessibility_bus() {
-        for _ in 0..LOOKS {
-            std::thread::sleep(LOOK_EVERY);
-            if atspi::screen_reader_window(&bus) {
-                return FocusCause::AssistiveTechnology;
-            }
-        }
-    }
-    FocusCause::Window
 }
 
 /// Waits, at most `max`, until no screen reader's window shows any more.
 pub fn until_screen_reader_window_closed(max: Duration) {
+    look_until(false, max);
+}
+
+/// Looks on the accessibility bus, every `LOOK_EVERY` for at most `max`, until a screen reader's
+/// window is `shown` (or is not): whether it came to that. Looks first after one interval, since
+/// a window that just took the focus may not say so at once.
+fn look_until(shown: bool, max: Duration) -> bool {
     #[cfg(target_os = "linux")]
     if let Some(bus) = atspi::accessibility_bus() {
         let end = std::time::Instant::now() + max;
-        while std::time::Instant::now() < end && atspi::screen_reader_window(&bus) {
-            std::thread::sleep(LOOK_EVERY * 2);
+        while std::time::Instant::now() < end {
+            std::thread::sleep(LOOK_EVERY);
+            if atspi::screen_reader_window(&bus) == shown {
+                return true;
+            }
         }
     }
     #[cfg(not(target_os = "linux"))]
-    let _ = max;
+    let _ = (shown, max);
+    false
 }
 
 #[cfg(target_os = "linux")]

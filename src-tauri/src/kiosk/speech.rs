@@ -22,6 +22,9 @@ pub struct ScreenReader {
     child: Mutex<Option<Child>>,
     /// The station's `station.json`.
     config: PathBuf,
+    /// The setting `station.json` holds, as this kiosk last read or wrote it: the hub's every
+    /// change calls [`ScreenReader::set`], and the file is touched only when the setting moves.
+    kept: Mutex<Option<bool>>,
     /// Speech is on from the start: the screen reader starts once the kiosk's page has drawn its
     /// first screen, so that it finds the window active and the form there (started with the
     /// window, Orca stalled on the page being loaded and stayed silent).
@@ -33,6 +36,7 @@ impl ScreenReader {
         ScreenReader {
             child: Mutex::new(None),
             config,
+            kept: Mutex::new(None),
             on_page_ready: AtomicBool::new(false),
         }
     }
@@ -92,15 +96,20 @@ impl ScreenReader {
     }
 
     fn keep(&self, on: bool) {
-        let kept = StationConfig::load(&self.config).and_then(|mut config| {
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        if *kept == Some(on) {
+            return;
+        }
+        let saved = StationConfig::load(&self.config).and_then(|mut config| {
             if config.speech != on {
                 config.speech = on;
                 config.save(&self.config)?;
             }
             Ok(())
         });
-        if let Err(e) = kept {
-            tracing::warn!(error = %e, "screen reader setting not kept");
+        match saved {
+            Ok(()) => *kept = Some(on),
+            Err(e) => tracing::warn!(error = %e, "screen reader setting not kept"),
         }
     }
 }
