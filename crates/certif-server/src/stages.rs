@@ -27,8 +27,8 @@ pub enum Stage {
 
 const STAGES: usize = 7;
 
-/// The CPU time of the calling thread since `now()`: verify, replay and publish run alone on a blocking
-/// thread, so this is their own cost, without the time other threads held the cores (which the
+/// The CPU time of the calling thread since `now()`: verify, replay and publish run alone on a
+/// blocking thread, so this is their own cost, without the time other threads held the cores (which the
 /// wall clock counts when requests outnumber cores). Falls back to the wall clock where the
 /// system cannot say.
 pub struct ThreadCpu {

@@ -1,6 +1,6 @@
 -- A bundle's bytes (about 450 KB of journals) and each candidate's result row are compressed when
 -- stored. pglz, PostgreSQL's default, took 45 % of the database's CPU while bundles were ingested
--- (BENCHMARKS.md, "PostgreSQL's compression"); LZ4 does that work several times faster. Rows
+-- (BENCHMARKS.md, "Stores side by side, LZ4, …"); LZ4 does that work several times faster. Rows
 -- already stored keep pglz, which PostgreSQL still reads. A server built without LZ4 keeps pglz.
 DO $$
 BEGIN

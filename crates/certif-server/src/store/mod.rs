@@ -28,11 +28,11 @@ pub const CODE_ATTEMPTS: usize = 16;
 /// in [`no_free_code`] after [`CODE_ATTEMPTS`].
 pub(crate) fn code_draws<'a>(
     signer: &'a Signer,
-    c: Drawn,
+    draft: &'a CertificateDraft,
+    first: crate::signer::Issued,
 ) -> impl Iterator<Item = crate::signer::Issued> + 'a {
-    let Drawn { draft, first, .. } = c;
     std::iter::once(first)
-        .chain(std::iter::repeat_with(move || signer.issue(&draft)))
+        .chain(std::iter::repeat_with(move || signer.issue(draft)))
         .take(CODE_ATTEMPTS)
 }
 

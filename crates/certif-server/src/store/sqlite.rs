@@ -175,9 +175,13 @@ fn publish(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'valid', ?13) \
          ON CONFLICT (code) DO NOTHING",
     )?;
-    for c in certificates {
-        let (candidate_id, d) = (c.candidate_id, c.draft.clone());
-        let mut draws = code_draws(signer, c);
+    for Drawn {
+        candidate_id,
+        draft: d,
+        first,
+    } in certificates
+    {
+        let mut draws = code_draws(signer, &d, first);
         loop {
             let issued = draws.next().ok_or_else(no_free_code)?;
             let stored = insert.execute(params![
