@@ -212,6 +212,18 @@ impl Container {
         parse(bytes).map(|(c, _)| c)
     }
 
+    /// The console key that signed the file, read from its first two sections only: what an
+    /// ingest needs to know before it decides the full check is worth running. Nothing past
+    /// the signature is read, so this says nothing of the journals.
+    pub fn console_key(bytes: &[u8]) -> Result<[u8; 32], BundleFault> {
+        preamble(bytes)?;
+        let (_, manifest_start, manifest_len) = section(bytes, PREAMBLE_LEN, 0)?;
+        let (_, start, _) = section(bytes, manifest_start + manifest_len, 1)?;
+        let mut key = [0u8; 32];
+        key.copy_from_slice(&bytes[start..start + 32]);
+        Ok(key)
+    }
+
     pub fn to_bytes(&self) -> Result<Vec<u8>, BundleFault> {
         let manifest = len_u32("manifest", self.manifest.len(), MAX_MANIFEST_BYTES)?;
         let count = u32::try_from(self.journals.len())
@@ -255,46 +267,7 @@ fn push_section(out: &mut Vec<u8>, kind: u8, len: u32, payload: &[u8]) {
 /// Splits the file and returns, with the sections, the SHA-256 of each journal payload as it
 /// stands in the file (hashed once here, compared with the manifest later).
 pub(crate) fn parse(bytes: &[u8]) -> Result<(Container, Vec<Hash>), BundleFault> {
-    if bytes.is_empty() {
-        return Err(BundleFault::NotABundle);
-    }
-    let shown = bytes.len().min(MAGIC.len());
-    if bytes[..shown] != MAGIC[..shown] {
-        return Err(BundleFault::NotABundle);
-    }
-    if bytes.len() < PREAMBLE_LEN {
-        return Err(BundleFault::Truncated {
-            offset: 0,
-            needed: PREAMBLE_LEN as u64,
-            available: bytes.len() as u64,
-        });
-    }
-    let version = u16::from_be_bytes([bytes[8], bytes[9]]);
-    if version != CONTAINER_VERSION {
-        return Err(BundleFault::UnsupportedVersion { found: version });
-    }
-    if bytes[10] != 0 || bytes[11] != 0 {
-        return Err(BundleFault::Framing {
-            offset: 10,
-            detail: "reserved bytes are not zero",
-        });
-    }
-    let count = u32::from_be_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]);
-    if count > MAX_SECTIONS {
-        return Err(too_large(
-            "section count",
-            12,
-            u64::from(count),
-            u64::from(MAX_SECTIONS),
-        ));
-    }
-    if count < 2 {
-        return Err(BundleFault::Framing {
-            offset: 12,
-            detail: "fewer than two sections (manifest and signature)",
-        });
-    }
-
+    let count = preamble(bytes)?;
     let mut pos = PREAMBLE_LEN;
     let mut manifest: Option<Vec<u8>> = None;
     let mut signed: Option<([u8; 32], [u8; 64])> = None;
@@ -303,70 +276,11 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Container, Vec<Hash>), BundleFault>
     let mut seen_tests: HashSet<String> = HashSet::new();
     for i in 0..count {
         let at = pos;
-        let available = bytes.len() - pos;
-        if available < SECTION_HEADER_LEN {
-            return Err(BundleFault::Truncated {
-                offset: at as u64,
-                needed: SECTION_HEADER_LEN as u64,
-                available: available as u64,
-            });
-        }
-        let kind = bytes[pos];
-        if bytes[pos + 1..pos + 4] != [0, 0, 0] {
-            return Err(BundleFault::Framing {
-                offset: (pos + 1) as u64,
-                detail: "reserved bytes are not zero",
-            });
-        }
-        let len = u32::from_be_bytes([
-            bytes[pos + 4],
-            bytes[pos + 5],
-            bytes[pos + 6],
-            bytes[pos + 7],
-        ]);
-        let framing = |detail| BundleFault::Framing {
-            offset: at as u64,
-            detail,
-        };
+        let (kind, start, len) = section(bytes, pos, i)?;
         let duplicate = |what: &str| BundleFault::DuplicateSection {
             offset: at as u64,
             what: what.to_owned(),
         };
-        // Kind and place first: the length bound depends on the kind.
-        match (i, kind) {
-            (0, KIND_MANIFEST) | (1, KIND_SIGNATURE) => {}
-            (_, KIND_MANIFEST) => return Err(duplicate("manifest")),
-            (0, _) => return Err(framing("the first section is not the manifest")),
-            (_, KIND_SIGNATURE) => return Err(duplicate("signature")),
-            (1, _) => return Err(framing("the second section is not the signature")),
-            (_, KIND_JOURNAL) => {}
-            _ => return Err(framing("unknown section kind")),
-        }
-        let max = match kind {
-            KIND_MANIFEST => MAX_MANIFEST_BYTES,
-            KIND_SIGNATURE => SIGNATURE_SECTION_LEN,
-            _ => MAX_JOURNAL_SECTION_BYTES,
-        };
-        if len > max {
-            return Err(too_large(
-                "section length",
-                at + 4,
-                u64::from(len),
-                u64::from(max),
-            ));
-        }
-        if kind == KIND_SIGNATURE && len != SIGNATURE_SECTION_LEN {
-            return Err(framing("the signature section is not 96 bytes"));
-        }
-        let start = pos + SECTION_HEADER_LEN;
-        let len = len as usize;
-        if bytes.len() - start < len {
-            return Err(BundleFault::Truncated {
-                offset: start as u64,
-                needed: len as u64,
-                available: (bytes.len() - start) as u64,
-            });
-        }
         let payload = &bytes[start..start + len];
         match kind {
             KIND_MANIFEST => manifest = Some(payload.to_vec()),
@@ -410,6 +324,121 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Container, Vec<Hash>), BundleFault>
             detail: "manifest or signature missing",
         }),
     }
+}
+
+/// Checks the fixed preamble and returns the section count it announces.
+fn preamble(bytes: &[u8]) -> Result<u32, BundleFault> {
+    if bytes.is_empty() {
+        return Err(BundleFault::NotABundle);
+    }
+    let shown = bytes.len().min(MAGIC.len());
+    if bytes[..shown] != MAGIC[..shown] {
+        return Err(BundleFault::NotABundle);
+    }
+    if bytes.len() < PREAMBLE_LEN {
+        return Err(BundleFault::Truncated {
+            offset: 0,
+            needed: PREAMBLE_LEN as u64,
+            available: bytes.len() as u64,
+        });
+    }
+    let version = u16::from_be_bytes([bytes[8], bytes[9]]);
+    if version != CONTAINER_VERSION {
+        return Err(BundleFault::UnsupportedVersion { found: version });
+    }
+    if bytes[10] != 0 || bytes[11] != 0 {
+        return Err(BundleFault::Framing {
+            offset: 10,
+            detail: "reserved bytes are not zero",
+        });
+    }
+    let count = u32::from_be_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]);
+    if count > MAX_SECTIONS {
+        return Err(too_large(
+            "section count",
+            12,
+            u64::from(count),
+            u64::from(MAX_SECTIONS),
+        ));
+    }
+    if count < 2 {
+        return Err(BundleFault::Framing {
+            offset: 12,
+            detail: "fewer than two sections (manifest and signature)",
+        });
+    }
+    Ok(count)
+}
+
+/// Reads the header of section number `i` at `pos` and checks its kind, its place and its
+/// length against the bytes present: returns the kind and where its payload lies.
+fn section(bytes: &[u8], pos: usize, i: u32) -> Result<(u8, usize, usize), BundleFault> {
+    let at = pos;
+    let available = bytes.len() - pos;
+    if available < SECTION_HEADER_LEN {
+        return Err(BundleFault::Truncated {
+            offset: at as u64,
+            needed: SECTION_HEADER_LEN as u64,
+            available: available as u64,
+        });
+    }
+    let kind = bytes[pos];
+    if bytes[pos + 1..pos + 4] != [0, 0, 0] {
+        return Err(BundleFault::Framing {
+            offset: (pos + 1) as u64,
+            detail: "reserved bytes are not zero",
+        });
+    }
+    let len = u32::from_be_bytes([
+        bytes[pos + 4],
+        bytes[pos + 5],
+        bytes[pos + 6],
+        bytes[pos + 7],
+    ]);
+    let framing = |detail| BundleFault::Framing {
+        offset: at as u64,
+        detail,
+    };
+    let duplicate = |what: &str| BundleFault::DuplicateSection {
+        offset: at as u64,
+        what: what.to_owned(),
+    };
+    // Kind and place first: the length bound depends on the kind.
+    match (i, kind) {
+        (0, KIND_MANIFEST) | (1, KIND_SIGNATURE) => {}
+        (_, KIND_MANIFEST) => return Err(duplicate("manifest")),
+        (0, _) => return Err(framing("the first section is not the manifest")),
+        (_, KIND_SIGNATURE) => return Err(duplicate("signature")),
+        (1, _) => return Err(framing("the second section is not the signature")),
+        (_, KIND_JOURNAL) => {}
+        _ => return Err(framing("unknown section kind")),
+    }
+    let max = match kind {
+        KIND_MANIFEST => MAX_MANIFEST_BYTES,
+        KIND_SIGNATURE => SIGNATURE_SECTION_LEN,
+        _ => MAX_JOURNAL_SECTION_BYTES,
+    };
+    if len > max {
+        return Err(too_large(
+            "section length",
+            at + 4,
+            u64::from(len),
+            u64::from(max),
+        ));
+    }
+    if kind == KIND_SIGNATURE && len != SIGNATURE_SECTION_LEN {
+        return Err(framing("the signature section is not 96 bytes"));
+    }
+    let start = pos + SECTION_HEADER_LEN;
+    let len = len as usize;
+    if bytes.len() - start < len {
+        return Err(BundleFault::Truncated {
+            offset: start as u64,
+            needed: len as u64,
+            available: (bytes.len() - start) as u64,
+        });
+    }
+    Ok((kind, start, len))
 }
 
 /// A cursor that never reads past its slice: every read returns `None` instead.

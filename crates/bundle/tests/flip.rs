@@ -4,6 +4,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use certroom_bundle::container::Container;
 use certroom_bundle::verify;
 use common::code;
 
@@ -87,14 +88,50 @@ fn random_garbage_and_multi_byte_damage_never_panic() {
             t.truncate(keep);
         }
         assert!(verify(&t, None).is_err(), "round {round}");
+        // The ingest's first look must not panic on what verification refuses either.
+        let _ = Container::console_key(&t);
     }
     for len in [0usize, 1, 7, 8, 15, 16, 17, 100, 4096] {
         let mut g: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
         assert!(verify(&g, None).is_err());
+        assert!(Container::console_key(&g).is_err());
         if len >= 16 {
             g[..8].copy_from_slice(b"CRBUNDLE");
             g[8..10].copy_from_slice(&1u16.to_be_bytes());
             assert!(verify(&g, None).is_err());
+            let _ = Container::console_key(&g);
         }
     }
+}
+
+#[test]
+fn the_console_key_is_read_from_the_first_two_sections_only() {
+    let room = common::room();
+    let bytes = room.write();
+    let key = Container::console_key(&bytes).unwrap();
+    assert_eq!(key, Container::parse(&bytes).unwrap().console_key);
+    assert_eq!(key, room.console_pub());
+
+    // Cut anywhere before the signature's last byte: refused, named as truncated or framing.
+    let manifest_len = u32::from_be_bytes(bytes[20..24].try_into().unwrap()) as usize;
+    let signature_end = 16 + 8 + manifest_len + 8 + 96;
+    for cut in (0..signature_end).step_by(37).chain([signature_end - 1]) {
+        assert!(
+            Container::console_key(&bytes[..cut]).is_err(),
+            "cut at {cut} of {signature_end}"
+        );
+    }
+    // A journal damaged past the signature is for the full check to find, not this look.
+    let mut damaged = bytes.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 0xFF;
+    assert_eq!(Container::console_key(&damaged).unwrap(), key);
+    assert!(verify(&damaged, None).is_err());
+    // The signature section moved to the front: the same framing fault as the full parse.
+    let mut swapped = bytes.clone();
+    swapped[16] = 2;
+    assert_eq!(
+        Container::console_key(&swapped).unwrap_err().to_string(),
+        Container::parse(&swapped).unwrap_err().to_string()
+    );
 }

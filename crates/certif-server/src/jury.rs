@@ -433,9 +433,8 @@ impl Service {
             .bundle_bytes(&case.bundle_id)
             .await?
             .ok_or_else(|| unknown_session(&case.session_id))?;
-        let key = Container::parse(&bytes)
-            .map_err(|e| ApiError::internal(format!("stored bundle unreadable: {e}")))?
-            .console_key;
+        let key = Container::console_key(&bytes)
+            .map_err(|e| ApiError::internal(format!("stored bundle unreadable: {e}")))?;
         let verified =
             tokio::task::spawn_blocking(move || certroom_bundle::verify(&bytes, Some(&[key])))
                 .await

@@ -237,9 +237,7 @@ impl Service {
         let t = clock.record(Stage::Hash, t);
         // Layout only, to learn which key signed; the key decides whether the full (costly)
         // verification is worth running at all.
-        let console_key = Container::parse(&bytes)
-            .map_err(Rejection::Bundle)?
-            .console_key;
+        let console_key = Container::console_key(&bytes).map_err(Rejection::Bundle)?;
         let mut t = clock.record(Stage::Parse, t);
         let key_hex = to_hex(&console_key);
         let console =
