@@ -4,7 +4,10 @@
 //! stored bytes, never on a re-serialisation of Rust structs (which could change with a serde or
 //! struct upgrade and make honest journals look forged).
 
+use serde::de::value::BorrowedStrDeserializer;
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use crate::event::Event;
@@ -179,52 +182,50 @@ impl TestHeader {
 
     /// Reads a header of any readable version; `version` says which.
     pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
-        // Parsed once: the central service reads every header of a season through here.
-        let mut v: Value = serde_json::from_slice(bytes)
-            .ok()
-            .filter(|v| canonical::is_canonical_form_of(v, bytes))
-            .ok_or("header bytes are not canonical JSON")?;
-        let obj = v.as_object_mut().ok_or("header is not an object")?;
-        let version = obj
-            .remove("v")
-            .and_then(|v| v.as_u64())
+        // Checked in one pass, then read straight into the header: the central service reads
+        // every header of a season through here (BENCHMARKS.md).
+        if !canonical::is_canonical(bytes) {
+            return Err("header bytes are not canonical JSON".into());
+        }
+        if bytes.first() != Some(&b'{') {
+            return Err("header is not an object".into());
+        }
+        let peek: HeaderFields =
+            serde_json::from_slice(bytes).map_err(|e| format!("unreadable header: {e}"))?;
+        let version = peek
+            .v
+            .as_ref()
+            .and_then(Value::as_u64)
             .filter(|v| READABLE_VERSIONS.contains(v))
             .ok_or("unknown header format version")?;
+        let since_v2 = [
+            ("identity", peek.identity.is_some()),
+            ("needs_adjustment", peek.needs_adjustment.is_some()),
+            ("config", peek.config.is_some()),
+            ("config_id", peek.config_id.is_some()),
+            ("options", peek.options.is_some()),
+        ];
         if version == 1 {
-            for v2 in [
-                "identity",
-                "needs_adjustment",
-                "config",
-                "config_id",
-                "options",
-            ] {
-                if obj.contains_key(v2) {
-                    return Err(format!("version 1 header with a version 2 field: {v2}"));
-                }
+            if let Some((v2, _)) = since_v2.iter().find(|(_, present)| *present) {
+                return Err(format!("version 1 header with a version 2 field: {v2}"));
             }
         } else {
-            for v2 in ["needs_adjustment", "config", "config_id", "options"] {
-                if !obj.contains_key(v2) {
-                    return Err(format!("version 2 header without {v2}"));
-                }
+            if let Some((v2, _)) = since_v2[1..].iter().find(|(_, present)| !*present) {
+                return Err(format!("version 2 header without {v2}"));
             }
-            // The id must be the configuration's own: computed over the very bytes stored.
-            let id = obj
-                .get("config")
-                .map(|c| canonical::to_bytes(c).map(|b| Hash::of(&[&b]).to_hex()))
-                .transpose()
-                .map_err(|e| e.to_string())?;
-            if id.as_ref()
-                != obj
-                    .get("config_id")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .as_ref()
-            {
+            // The id must be the configuration's own, computed over the very bytes stored: a
+            // part of canonical bytes is the canonical form of that part.
+            let id = peek
+                .config
+                .map(|c| Hash::of(&[c.get().as_bytes()]).to_hex());
+            let stated = peek
+                .config_id
+                .and_then(|c| serde_json::from_str::<String>(c.get()).ok());
+            if id != stated {
                 return Err("config_id is not the configuration's".into());
             }
         }
-        let mut header: TestHeader = serde_json::from_value(v).map_err(|e| e.to_string())?;
+        let mut header: TestHeader = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
         header.version = version;
         Ok(header)
     }
@@ -295,51 +296,84 @@ pub(crate) struct Body {
     pub event: Event,
 }
 
+/// A record's fields as stored, the payload kept as its bytes until the kind says what it is.
+/// Every field is read as a plain JSON value first so that a wrong one is named as such.
+#[derive(Deserialize)]
+struct StoredBody<'a> {
+    kind: Option<Value>,
+    mono_ms: Option<Value>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    payload: Option<&'a RawValue>,
+    seq: Option<Value>,
+    test: Option<Value>,
+    ts: Option<Value>,
+    v: Option<Value>,
+}
+
+/// A payload of `null` is a payload (a version 1 focus loss may not have one at all).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
+}
+
+/// Which fields a stored header has (a `null` one counts as there), its version, and the
+/// configuration's bytes as stored.
+#[derive(Deserialize)]
+struct HeaderFields<'a> {
+    v: Option<Value>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    identity: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    needs_adjustment: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    config: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    config_id: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    options: Option<&'a RawValue>,
+}
+
 pub(crate) fn decode_body(bytes: &[u8]) -> Result<Body, String> {
-    // Parsed once: the central service reads every record of a season through here.
-    let v: Value =
-        serde_json::from_slice(bytes).map_err(|_| "record bytes are not canonical JSON")?;
-    if !canonical::is_canonical_form_of(&v, bytes) {
+    // Checked in one pass and read in another, without a JSON tree: the central service reads
+    // every record of a season through here (BENCHMARKS.md).
+    if !canonical::is_canonical(bytes) {
         return Err("record bytes are not canonical JSON".into());
     }
-    let Value::Object(mut obj) = v else {
+    if bytes.first() != Some(&b'{') {
         return Err("record is not a JSON object".into());
-    };
-    let version = obj
-        .get("v")
+    }
+    let stored: StoredBody =
+        serde_json::from_slice(bytes).map_err(|e| format!("unreadable record: {e}"))?;
+    let version = stored
+        .v
+        .as_ref()
         .and_then(Value::as_u64)
         .filter(|v| READABLE_VERSIONS.contains(v))
         .ok_or("unknown record format version")?;
-    let mut s = |k: &str| match obj.remove(k) {
+    let s = |k: &str, v: Option<Value>| match v {
         Some(Value::String(s)) => Ok(s),
         _ => Err(format!("missing or non-string field {k}")),
     };
-    let (test, ts) = (s("test")?, s("ts")?);
-    let n = |k: &str| {
-        obj.get(k)
+    let (test, ts) = (s("test", stored.test)?, s("ts", stored.ts)?);
+    let n = |k: &str, v: Option<Value>| {
+        v.as_ref()
             .and_then(Value::as_u64)
             .ok_or_else(|| format!("missing or non-integer field {k}"))
     };
-    let (seq, mono_ms) = (n("seq")?, n("mono_ms")?);
-    let kind = match obj.get("kind") {
-        Some(Value::String(k)) => k.clone(),
-        _ => return Err("missing or non-string field kind".into()),
-    };
-    let mut ev = Map::new();
-    for k in ["kind", "payload"] {
-        if let Some(x) = obj.remove(k) {
-            ev.insert(k.into(), x);
-        }
-    }
+    let (seq, mono_ms) = (n("seq", stored.seq)?, n("mono_ms", stored.mono_ms)?);
+    let kind = s("kind", stored.kind)?;
+    let mut payload = stored.payload;
     // Version 1 recorded a focus loss without its cause.
     if version == 1 && kind == "FocusLost" {
-        if ev.contains_key("payload") {
+        if payload.is_some() {
             return Err("version 1 focus loss with a payload".into());
         }
-        ev.insert("payload".into(), json!({"cause": "unrecorded"}));
+        payload = serde_json::from_str(r#"{"cause":"unrecorded"}"#).ok();
     }
-    let event: Event =
-        serde_json::from_value(Value::Object(ev)).map_err(|e| format!("unreadable event: {e}"))?;
+    let event = Event::deserialize(Tagged {
+        kind: &kind,
+        payload,
+    })
+    .map_err(|e| format!("unreadable event: {e}"))?;
     Ok(Body {
         test,
         seq,
@@ -350,9 +384,320 @@ pub(crate) fn decode_body(bytes: &[u8]) -> Result<Body, String> {
     })
 }
 
+/// An event as the `{"kind": …, "payload": …}` map it is stored as, handed to the event's own
+/// (adjacently tagged) reader without building that map: the payload is read straight from its
+/// bytes into the variant's fields.
+struct Tagged<'a> {
+    kind: &'a str,
+    payload: Option<&'a RawValue>,
+}
+
+impl<'de> Deserializer<'de> for Tagged<'de> {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_map(TaggedFields {
+            kind: Some(self.kind),
+            payload: self.payload,
+            next: None,
+        })
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        identifier ignored_any
+    }
+}
+
+/// The entries still to give, and the value of the key just given.
+struct TaggedFields<'a> {
+    kind: Option<&'a str>,
+    payload: Option<&'a RawValue>,
+    next: Option<TaggedValue<'a>>,
+}
+
+enum TaggedValue<'a> {
+    Kind(&'a str),
+    Payload(&'a RawValue),
+}
+
+impl<'de> MapAccess<'de> for TaggedFields<'de> {
+    type Error = serde_json::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Self::Error> {
+        let (key, value) = if let Some(kind) = self.kind.take() {
+            ("kind", TaggedValue::Kind(kind))
+        } else if let Some(payload) = self.payload.take() {
+            ("payload", TaggedValue::Payload(payload))
+        } else {
+            return Ok(None);
+        };
+        self.next = Some(value);
+        seed.deserialize(BorrowedStrDeserializer::new(key))
+            .map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, Self::Error> {
+        match self.next.take() {
+            Some(TaggedValue::Kind(kind)) => seed.deserialize(BorrowedStrDeserializer::new(kind)),
+            Some(TaggedValue::Payload(payload)) => seed.deserialize(payload),
+            None => Err(serde::de::Error::custom("value asked before its key")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reader before it went without a JSON tree: the oracle the one-pass reader must agree with.
+    fn decode_through_a_tree(bytes: &[u8]) -> Result<Body, String> {
+        let v: Value =
+            serde_json::from_slice(bytes).map_err(|_| "record bytes are not canonical JSON")?;
+        if !canonical::is_canonical_form_of(&v, bytes) {
+            return Err("record bytes are not canonical JSON".into());
+        }
+        let Value::Object(mut obj) = v else {
+            return Err("record is not a JSON object".into());
+        };
+        let version = obj
+            .get("v")
+            .and_then(Value::as_u64)
+            .filter(|v| READABLE_VERSIONS.contains(v))
+            .ok_or("unknown record format version")?;
+        let mut s = |k: &str| match obj.remove(k) {
+            Some(Value::String(s)) => Ok(s),
+            _ => Err(format!("missing or non-string field {k}")),
+        };
+        let (test, ts) = (s("test")?, s("ts")?);
+        let n = |k: &str| {
+            obj.get(k)
+                .and_then(Value::as_u64)
+                .ok_or_else(|| format!("missing or non-integer field {k}"))
+        };
+        let (seq, mono_ms) = (n("seq")?, n("mono_ms")?);
+        let kind = match obj.get("kind") {
+            Some(Value::String(k)) => k.clone(),
+            _ => return Err("missing or non-string field kind".into()),
+        };
+        let mut ev = Map::new();
+        for k in ["kind", "payload"] {
+            if let Some(x) = obj.remove(k) {
+                ev.insert(k.into(), x);
+            }
+        }
+        // Version 1 recorded a focus loss without its cause.
+        if version == 1 && kind == "FocusLost" {
+            if ev.contains_key("payload") {
+                return Err("version 1 focus loss with a payload".into());
+            }
+            ev.insert("payload".into(), json!({"cause": "unrecorded"}));
+        }
+        let event: Event = serde_json::from_value(Value::Object(ev))
+            .map_err(|e| format!("unreadable event: {e}"))?;
+        Ok(Body {
+            test,
+            seq,
+            ts,
+            mono_ms,
+            kind,
+            event,
+        })
+    }
+
+    fn agree(bytes: &[u8]) -> Result<(), String> {
+        let show = String::from_utf8_lossy(bytes);
+        match (decode_body(bytes), decode_through_a_tree(bytes)) {
+            (Ok(a), Ok(b)) => {
+                let same = (a.test, a.seq, a.ts, a.mono_ms, a.kind, a.event)
+                    == (b.test, b.seq, b.ts, b.mono_ms, b.kind, b.event);
+                same.then_some(())
+                    .ok_or(format!("read differently: {show}"))
+            }
+            (Err(_), Err(_)) => Ok(()),
+            (a, b) => Err(format!("{show}: one pass {a:?}, tree {b:?}")),
+        }
+    }
+
+    #[test]
+    fn the_one_pass_reader_agrees_with_the_tree() {
+        let events = [
+            Event::Joined,
+            Event::QuestionShown {
+                index: 3,
+                item_id: "q3".into(),
+                draw: json!({"u": 0.25, "pool": ["a", "b"]}),
+            },
+            Event::Answer {
+                item_id: "q\"1".into(),
+                response: json!({"fields": {"b": "x\n", "a": 2.5}, "n": -4}),
+                time_spent_ms: 1200,
+                focus_lost: false,
+                timed_out: true,
+            },
+            Event::FocusLost {
+                cause: crate::event::FocusCause::AssistiveTechnology,
+            },
+            Event::AlertResolved {
+                item_id: "q2".into(),
+                validated: true,
+                incident: None,
+            },
+            Event::Ended {
+                by: crate::event::EndedBy::Time,
+                reason: Some("fin".into()),
+            },
+        ];
+        let mut bodies: Vec<Vec<u8>> = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                encode_body("T1", i as u64 + 1, "2025-01-01T00:00:00.000Z", 42, e).unwrap()
+            })
+            .collect();
+        for text in [
+            r#"{"kind":"FocusLost","mono_ms":0,"seq":1,"test":"T1","ts":"t","v":1}"#,
+            r#"{"kind":"FocusLost","mono_ms":0,"payload":null,"seq":1,"test":"T1","ts":"t","v":1}"#,
+            r#"{"kind":"FocusLost","mono_ms":0,"payload":{"cause":"window"},"seq":1,"test":"T1","ts":"t","v":1}"#,
+            r#"{"kind":"Joined","mono_ms":0,"payload":null,"seq":1,"test":"T1","ts":"t","v":2}"#,
+            r#"{"kind":"Joined","mono_ms":0,"seq":1,"test":"T1","ts":"t","v":3}"#,
+            r#"{"kind":"Joined","mono_ms":0,"seq":1,"test":"T1","ts":"t","v":2,"x":[1]}"#,
+            r#"{"kind":"Joined","mono_ms":0,"seq":1.0,"test":"T1","ts":"t","v":2}"#,
+            r#"{"kind":"Joined","mono_ms":-1,"seq":1,"test":"T1","ts":"t","v":2}"#,
+            r#"{"kind":"Joined","mono_ms":0,"seq":1,"test":7,"ts":"t","v":2}"#,
+            r#"{"kind":"Nope","mono_ms":0,"seq":1,"test":"T1","ts":"t","v":2}"#,
+            r#"{"kind":"Skip","mono_ms":0,"payload":{},"seq":1,"test":"T1","ts":"t","v":2}"#,
+            r#"{"kind":"Skip","mono_ms":0,"payload":{"item_id":"q","more":1},"seq":1,"test":"T1","ts":"t","v":2}"#,
+            r#"{"kind":"Joined","mono_ms":0,"seq":1,"ts":"t","v":2}"#,
+            r#"[{"kind":"Joined"}]"#,
+            r#""Joined""#,
+        ] {
+            bodies.push(text.as_bytes().to_vec());
+        }
+        let mut damaged = Vec::new();
+        for body in &bodies {
+            for i in 0..body.len() {
+                for b in [b'"', b'1', b'}', b'x'] {
+                    let mut d = body.clone();
+                    d[i] = b;
+                    damaged.push(d);
+                }
+            }
+        }
+        bodies.extend(damaged);
+        let mut accepted = 0;
+        for body in &bodies {
+            agree(body).unwrap();
+            accepted += usize::from(decode_body(body).is_ok());
+        }
+        assert!(accepted >= 12, "only {accepted} of {} read", bodies.len());
+    }
+
+    /// The header reader before it went without a JSON tree: the oracle for the new one.
+    fn header_through_a_tree(bytes: &[u8]) -> Result<TestHeader, String> {
+        let mut v: Value = serde_json::from_slice(bytes)
+            .ok()
+            .filter(|v| canonical::is_canonical_form_of(v, bytes))
+            .ok_or("header bytes are not canonical JSON")?;
+        let obj = v.as_object_mut().ok_or("header is not an object")?;
+        let version = obj
+            .remove("v")
+            .and_then(|v| v.as_u64())
+            .filter(|v| READABLE_VERSIONS.contains(v))
+            .ok_or("unknown header format version")?;
+        if version == 1 {
+            for v2 in [
+                "identity",
+                "needs_adjustment",
+                "config",
+                "config_id",
+                "options",
+            ] {
+                if obj.contains_key(v2) {
+                    return Err(format!("version 1 header with a version 2 field: {v2}"));
+                }
+            }
+        } else {
+            for v2 in ["needs_adjustment", "config", "config_id", "options"] {
+                if !obj.contains_key(v2) {
+                    return Err(format!("version 2 header without {v2}"));
+                }
+            }
+            // The id must be the configuration's own: computed over the very bytes stored.
+            let id = obj
+                .get("config")
+                .map(|c| canonical::to_bytes(c).map(|b| Hash::of(&[&b]).to_hex()))
+                .transpose()
+                .map_err(|e| e.to_string())?;
+            if id.as_ref()
+                != obj
+                    .get("config_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .as_ref()
+            {
+                return Err("config_id is not the configuration's".into());
+            }
+        }
+        let mut header: TestHeader = serde_json::from_value(v).map_err(|e| e.to_string())?;
+        header.version = version;
+        Ok(header)
+    }
+
+    #[test]
+    fn the_header_reader_agrees_with_the_tree() {
+        let v2 = TestHeader::new("T1", "S1", "C1", 5, "engine-1", Hash::of(&[b"bank"]))
+            .with_identity(JoinedIdentity {
+                birth_name: "N'Diaye".into(),
+                first_name: "Zoé".into(),
+                birthdate: "2010-02-14".into(),
+            })
+            .with_config(Config::default());
+        let v2 = String::from_utf8(v2.to_bytes().unwrap()).unwrap();
+        let v1 = r#"{"bank_hash":"%H","candidate_id":"C1","created":"t","engine_seed":5,"engine_version":"e","session_id":"S1","test_id":"T1","v":1}"#
+            .replace("%H", &Hash::of(&[b"bank"]).to_hex());
+        let mut texts = vec![
+            v2.clone(),
+            v1.clone(),
+            v1.replace(r#""test_id":"T1","#, r#""test_id":"T1","options":null,"#),
+            v1.replace(r#""v":1"#, r#""v":3"#),
+            v2.replace(r#""options":"#, r#""optionz":"#),
+            v2.replace(r#""config_id":""#, r#""config_id":"0"#),
+            v2.replace(r#""needs_adjustment":false"#, r#""needs_adjustment":null"#),
+            v1.replace(r#""engine_seed":5"#, r#""engine_seed":-5"#),
+        ];
+        let mut damaged = Vec::new();
+        for text in &texts {
+            for (i, _) in text.char_indices().step_by(3) {
+                for c in ["\"", "1", "}", "n"] {
+                    let mut d = text.clone();
+                    d.insert_str(i, c);
+                    damaged.push(d);
+                }
+            }
+        }
+        texts.extend(damaged);
+        let mut read = 0;
+        for text in &texts {
+            let (a, b) = (
+                TestHeader::from_bytes(text.as_bytes()),
+                header_through_a_tree(text.as_bytes()),
+            );
+            assert_eq!(a.is_ok(), b.is_ok(), "{text}: {a:?} / {b:?}");
+            if let (Ok(a), Ok(b)) = (a, b) {
+                assert_eq!((a.version, &a), (b.version, &b), "{text}");
+                read += 1;
+            }
+        }
+        assert!(read >= 2, "only {read} read");
+    }
 
     #[test]
     fn body_round_trip() {
