@@ -157,7 +157,7 @@ async fn publish(
     at: &str,
 ) -> Result<(), StoreError> {
     let insert = tx
-        .prepare(
+        .prepare_cached(
             "INSERT INTO certifications (code, bundle_id, candidate_id, first_name, last_name, \
              birthdate, issued, pix, pix_max, global_level, levels, qr_text, status, published_at) \
              SELECT code, $1, candidate_id, first_name, last_name, birthdate, issued, pix, \
@@ -320,7 +320,12 @@ impl Store for PgStore {
     async fn centre(&self, uai: &str) -> Result<Option<Centre>, StoreError> {
         let client = self.pool.get().await?;
         let row = client
-            .query_opt("SELECT uai, name FROM centres WHERE uai = $1", &[&uai])
+            .query_opt(
+                &client
+                    .prepare_cached("SELECT uai, name FROM centres WHERE uai = $1")
+                    .await?,
+                &[&uai],
+            )
             .await?;
         row.map(|r| {
             Ok(Centre {
@@ -399,8 +404,12 @@ impl Store for PgStore {
         let client = self.pool.get().await?;
         let row = client
             .query_opt(
-                "SELECT uai, public_key, registered_at, revoked_at FROM consoles \
+                &client
+                    .prepare_cached(
+                        "SELECT uai, public_key, registered_at, revoked_at FROM consoles \
                  WHERE public_key = $1",
+                    )
+                    .await?,
                 &[&key_hex],
             )
             .await?;
@@ -478,8 +487,12 @@ impl Store for PgStore {
         let client = self.pool.get().await?;
         client
             .query(
-                "SELECT public_key, label, registered_at FROM stations WHERE uai = $1 \
+                &client
+                    .prepare_cached(
+                        "SELECT public_key, label, registered_at FROM stations WHERE uai = $1 \
                  ORDER BY label, public_key",
+                    )
+                    .await?,
                 &[&uai],
             )
             .await?
@@ -497,7 +510,12 @@ impl Store for PgStore {
     async fn configs(&self) -> Result<Vec<(String, String)>, StoreError> {
         let client = self.pool.get().await?;
         client
-            .query("SELECT id, config FROM configs ORDER BY id", &[])
+            .query(
+                &client
+                    .prepare_cached("SELECT id, config FROM configs ORDER BY id")
+                    .await?,
+                &[],
+            )
             .await?
             .iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
@@ -537,7 +555,9 @@ impl Store for PgStore {
         let client = self.pool.get().await?;
         let row = client
             .query_opt(
-                "SELECT receipt FROM bundles WHERE content_sha256 = $1",
+                &client
+                    .prepare_cached("SELECT receipt FROM bundles WHERE content_sha256 = $1")
+                    .await?,
                 &[&content_sha256],
             )
             .await?;
@@ -563,7 +583,11 @@ impl Store for PgStore {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         if tx
-            .query_opt("SELECT 1 FROM centres WHERE uai = $1 FOR SHARE", &[&b.uai])
+            .query_opt(
+                &tx.prepare_cached("SELECT 1 FROM centres WHERE uai = $1 FOR SHARE")
+                    .await?,
+                &[&b.uai],
+            )
             .await?
             .is_none()
         {
@@ -571,13 +595,17 @@ impl Store for PgStore {
         }
         // A bundle id names its centre and session, so the same bundle on two servers meets here.
         tx.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended($1, $2))",
+            &tx.prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, $2))")
+                .await?,
             &[&b.uai, &b.session_number],
         )
         .await?;
         if let Some(r) = tx
             .query_opt(
-                "SELECT content_sha256, receipt FROM bundles WHERE bundle_id = $1",
+                &tx.prepare_cached(
+                    "SELECT content_sha256, receipt FROM bundles WHERE bundle_id = $1",
+                )
+                .await?,
                 &[&b.bundle_id],
             )
             .await?
@@ -593,8 +621,11 @@ impl Store for PgStore {
         }
         let live = tx
             .query_opt(
-                "SELECT bundle_id, finalized_at FROM bundles \
+                &tx.prepare_cached(
+                    "SELECT bundle_id, finalized_at FROM bundles \
                  WHERE uai = $1 AND session_number = $2 AND status <> 'superseded'",
+                )
+                .await?,
                 &[&b.uai, &b.session_number],
             )
             .await?
@@ -606,8 +637,11 @@ impl Store for PgStore {
                 // Its certificates stay valid until the jury decides on the new version.
                 if let Some(old) = supersedes {
                     tx.execute(
-                        "UPDATE bundles SET status = 'superseded', superseded_by = $2 \
+                        &tx.prepare_cached(
+                            "UPDATE bundles SET status = 'superseded', superseded_by = $2 \
                          WHERE bundle_id = $1",
+                        )
+                        .await?,
                         &[&old, &b.bundle_id],
                     )
                     .await?;
@@ -624,10 +658,10 @@ impl Store for PgStore {
         let receipt_json = serde_json::to_string(&receipt)?;
         let flags = serde_json::to_string(&b.flags)?;
         tx.execute(
-            "INSERT INTO bundles (bundle_id, content_sha256, uai, centre_name, session_number, \
+            &tx.prepare_cached("INSERT INTO bundles (bundle_id, content_sha256, uai, centre_name, session_number, \
              session_date, finalized_at, comment, console_key, bank_hash, engine_version, \
              received_at, status, flags, superseded_by, receipt, bytes) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)").await?,
             &[
                 &b.bundle_id,
                 &b.content_sha256,
@@ -665,9 +699,12 @@ impl Store for PgStore {
             .map(serde_json::to_string)
             .collect::<Result<Vec<_>, _>>()?;
         tx.execute(
-            "INSERT INTO results (bundle_id, candidate_id, status, data) \
+            &tx.prepare_cached(
+                "INSERT INTO results (bundle_id, candidate_id, status, data) \
              SELECT $1, candidate_id, status, data \
              FROM UNNEST($2::bigint[], $3::text[], $4::text[]) AS t(candidate_id, status, data)",
+            )
+            .await?,
             &[&b.bundle_id, &ids, &statuses, &data],
         )
         .await?;
