@@ -584,7 +584,7 @@ impl Default for BenchOptions {
         BenchOptions {
             sessions: 20,
             candidates: 30,
-            ingest_concurrency: 4,
+            ingest_concurrency: 8,
             verify_requests: 20_000,
             verify_concurrency: 32,
             postgres: None,

@@ -145,8 +145,13 @@ enum Command {
         results_out: Option<PathBuf>,
         #[arg(long, default_value_t = 20_000)]
         requests: usize,
+        /// Verifications in flight at once.
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
+        /// Uploads in flight at once, per server. A national peak has hundreds of centres
+        /// uploading; with 4, PostgreSQL's ingests spent more time waiting on their commits.
+        #[arg(long, default_value_t = 8)]
+        ingest_concurrency: usize,
         /// Bank folder used by the simulated rooms (relative to the current folder: run from the
         /// repository).
         #[arg(long, default_value = "assets/bank/sample")]
@@ -395,6 +400,7 @@ async fn main() -> ExitCode {
             candidates,
             requests,
             concurrency,
+            ingest_concurrency,
             bank,
             attack,
             attack_seconds,
@@ -419,6 +425,7 @@ async fn main() -> ExitCode {
                 candidates,
                 verify_requests: requests,
                 verify_concurrency: concurrency,
+                ingest_concurrency,
                 postgres,
                 servers,
                 bank_dir: bank,
