@@ -12,6 +12,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
 use super::sqlite::{key_kind_str, parse_key_kind};
@@ -582,34 +583,37 @@ impl Store for PgStore {
     ) -> Result<Stored, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        if tx
-            .query_opt(
-                &tx.prepare_cached("SELECT 1 FROM centres WHERE uai = $1 FOR SHARE")
-                    .await?,
-                &[&b.uai],
+        let centre = tx
+            .prepare_cached("SELECT 1 FROM centres WHERE uai = $1 FOR SHARE")
+            .await?;
+        // A bundle id names its centre and session, so the same bundle on two servers meets here.
+        let lock = tx
+            .prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, $2))")
+            .await?;
+        let same_id = tx
+            .prepare_cached("SELECT content_sha256, receipt FROM bundles WHERE bundle_id = $1")
+            .await?;
+        let live = tx
+            .prepare_cached(
+                "SELECT bundle_id, finalized_at FROM bundles \
+                 WHERE uai = $1 AND session_number = $2 AND status <> 'superseded'",
             )
-            .await?
-            .is_none()
-        {
+            .await?;
+        // Sent together (tokio-postgres pipelines what is polled together): PostgreSQL runs
+        // them in this order, so both reads see the session as it is once the lock is held.
+        let by_centre: [&(dyn ToSql + Sync); 1] = [&b.uai];
+        let by_session: [&(dyn ToSql + Sync); 2] = [&b.uai, &b.session_number];
+        let by_id: [&(dyn ToSql + Sync); 1] = [&b.bundle_id];
+        let (centre, _, same_id, live) = tokio::try_join!(
+            tx.query_opt(&centre, &by_centre),
+            tx.execute(&lock, &by_session),
+            tx.query_opt(&same_id, &by_id),
+            tx.query_opt(&live, &by_session),
+        )?;
+        if centre.is_none() {
             return Err(StoreError::NotFound(b.uai));
         }
-        // A bundle id names its centre and session, so the same bundle on two servers meets here.
-        tx.execute(
-            &tx.prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, $2))")
-                .await?,
-            &[&b.uai, &b.session_number],
-        )
-        .await?;
-        if let Some(r) = tx
-            .query_opt(
-                &tx.prepare_cached(
-                    "SELECT content_sha256, receipt FROM bundles WHERE bundle_id = $1",
-                )
-                .await?,
-                &[&b.bundle_id],
-            )
-            .await?
-        {
+        if let Some(r) = same_id {
             let hash: String = r.try_get(0)?;
             if hash == b.content_sha256 {
                 return Ok(Stored {
@@ -619,16 +623,7 @@ impl Store for PgStore {
             }
             return Err(StoreError::Conflict(b.bundle_id));
         }
-        let live = tx
-            .query_opt(
-                &tx.prepare_cached(
-                    "SELECT bundle_id, finalized_at FROM bundles \
-                 WHERE uai = $1 AND session_number = $2 AND status <> 'superseded'",
-                )
-                .await?,
-                &[&b.uai, &b.session_number],
-            )
-            .await?
+        let live = live
             .map(|r| -> Result<(String, String), StoreError> { Ok((r.try_get(0)?, r.try_get(1)?)) })
             .transpose()?;
         let (status, superseded_by) = match place(&mut b, live) {
@@ -639,7 +634,7 @@ impl Store for PgStore {
                     tx.execute(
                         &tx.prepare_cached(
                             "UPDATE bundles SET status = 'superseded', superseded_by = $2 \
-                         WHERE bundle_id = $1",
+                             WHERE bundle_id = $1",
                         )
                         .await?,
                         &[&old, &b.bundle_id],
@@ -657,40 +652,24 @@ impl Store for PgStore {
         );
         let receipt_json = serde_json::to_string(&receipt)?;
         let flags = serde_json::to_string(&b.flags)?;
-        tx.execute(
-            &tx.prepare_cached("INSERT INTO bundles (bundle_id, content_sha256, uai, centre_name, session_number, \
-             session_date, finalized_at, comment, console_key, bank_hash, engine_version, \
-             received_at, status, flags, superseded_by, receipt, bytes) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)").await?,
-            &[
-                &b.bundle_id,
-                &b.content_sha256,
-                &b.uai,
-                &b.centre_name,
-                &b.session_number,
-                &b.session_date,
-                &b.finalized_at,
-                &b.comment,
-                &b.console_key,
-                &b.bank_hash,
-                &b.engine_version,
-                &b.received_at,
-                &status.as_str(),
-                &flags,
-                &superseded_by,
-                &receipt_json,
-                &b.bytes,
-            ],
-        )
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Conflict(format!("{}: {e}", b.bundle_id))
-            } else {
-                e.into()
-            }
-        })?;
+        let insert_bundle = tx
+            .prepare_cached(
+                "INSERT INTO bundles (bundle_id, content_sha256, uai, centre_name, \
+                 session_number, session_date, finalized_at, comment, console_key, bank_hash, \
+                 engine_version, received_at, status, flags, superseded_by, receipt, bytes) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+                 $16, $17)",
+            )
+            .await?;
         // One statement for the session's rows, as for its certifications.
+        let insert_results = tx
+            .prepare_cached(
+                "INSERT INTO results (bundle_id, candidate_id, status, data) \
+                 SELECT $1, candidate_id, status, data \
+                 FROM UNNEST($2::bigint[], $3::text[], $4::text[]) \
+                 AS t(candidate_id, status, data)",
+            )
+            .await?;
         let ids: Vec<i64> = b.candidates.iter().map(|c| c.candidate_id).collect();
         let statuses: Vec<&str> = b.candidates.iter().map(|c| c.status.as_str()).collect();
         let data = b
@@ -698,16 +677,45 @@ impl Store for PgStore {
             .iter()
             .map(serde_json::to_string)
             .collect::<Result<Vec<_>, _>>()?;
-        tx.execute(
-            &tx.prepare_cached(
-                "INSERT INTO results (bundle_id, candidate_id, status, data) \
-             SELECT $1, candidate_id, status, data \
-             FROM UNNEST($2::bigint[], $3::text[], $4::text[]) AS t(candidate_id, status, data)",
+        let bundle_row = async {
+            tx.execute(
+                &insert_bundle,
+                &[
+                    &b.bundle_id,
+                    &b.content_sha256,
+                    &b.uai,
+                    &b.centre_name,
+                    &b.session_number,
+                    &b.session_date,
+                    &b.finalized_at,
+                    &b.comment,
+                    &b.console_key,
+                    &b.bank_hash,
+                    &b.engine_version,
+                    &b.received_at,
+                    &status.as_str(),
+                    &flags,
+                    &superseded_by,
+                    &receipt_json,
+                    &b.bytes,
+                ],
             )
-            .await?,
-            &[&b.bundle_id, &ids, &statuses, &data],
-        )
-        .await?;
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Conflict(format!("{}: {e}", b.bundle_id))
+                } else {
+                    e.into()
+                }
+            })
+        };
+        // Pipelined too: the rows reach PostgreSQL after their bundle's, in one round trip.
+        let result_rows = async {
+            tx.execute(&insert_results, &[&b.bundle_id, &ids, &statuses, &data])
+                .await
+                .map_err(StoreError::from)
+        };
+        tokio::try_join!(bundle_row, result_rows)?;
         if status == SessionStatus::Published {
             publish(
                 &tx,
