@@ -312,6 +312,16 @@ mod tests {
         serde_json::from_slice::<Value>(bytes).is_ok_and(|v| is_canonical_form_of(&v, bytes))
     }
 
+    fn agree(bytes: &[u8]) -> Result<(), TestCaseError> {
+        prop_assert_eq!(
+            is_canonical(bytes),
+            written_back(bytes),
+            "{}",
+            String::from_utf8_lossy(bytes)
+        );
+        Ok(())
+    }
+
     fn json_value() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![
             Just(Value::Null),
@@ -333,15 +343,9 @@ mod tests {
     proptest! {
         #[test]
         fn the_scan_accepts_what_is_written(v in json_value()) {
-            let bytes = to_bytes(&v).unwrap();
             // Not always true: serde_json reads some floats back one bit off (it is built
             // without `float_roundtrip`), and then neither reader calls the bytes canonical.
-            prop_assert_eq!(
-                is_canonical(&bytes),
-                written_back(&bytes),
-                "{}",
-                String::from_utf8_lossy(&bytes)
-            );
+            agree(&to_bytes(&v).unwrap())?;
         }
 
         #[test]
@@ -361,12 +365,7 @@ mod tests {
                     _ => bytes.insert(i, b),
                 }
             }
-            prop_assert_eq!(
-                is_canonical(&bytes),
-                written_back(&bytes),
-                "{}",
-                String::from_utf8_lossy(&bytes)
-            );
+            agree(&bytes)?;
         }
     }
 

@@ -184,20 +184,8 @@ impl TestHeader {
     pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
         // Checked in one pass, then read straight into the header: the central service reads
         // every header of a season through here (BENCHMARKS.md).
-        if !canonical::is_canonical(bytes) {
-            return Err("header bytes are not canonical JSON".into());
-        }
-        if bytes.first() != Some(&b'{') {
-            return Err("header is not an object".into());
-        }
-        let peek: HeaderFields =
-            serde_json::from_slice(bytes).map_err(|e| format!("unreadable header: {e}"))?;
-        let version = peek
-            .v
-            .as_ref()
-            .and_then(Value::as_u64)
-            .filter(|v| READABLE_VERSIONS.contains(v))
-            .ok_or("unknown header format version")?;
+        let peek: HeaderFields = read_canonical(bytes, "header")?;
+        let version = readable_version(peek.v.as_ref(), "header")?;
         let since_v2 = [
             ("identity", peek.identity.is_some()),
             ("needs_adjustment", peek.needs_adjustment.is_some()),
@@ -310,6 +298,23 @@ struct StoredBody<'a> {
     v: Option<Value>,
 }
 
+/// Stored bytes, a header's or a record's, checked canonical and read into `T`: one pass each.
+fn read_canonical<'a, T: Deserialize<'a>>(bytes: &'a [u8], what: &str) -> Result<T, String> {
+    if !canonical::is_canonical(bytes) {
+        return Err(format!("{what} bytes are not canonical JSON"));
+    }
+    if bytes.first() != Some(&b'{') {
+        return Err(format!("{what} is not a JSON object"));
+    }
+    serde_json::from_slice(bytes).map_err(|e| format!("unreadable {what}: {e}"))
+}
+
+fn readable_version(v: Option<&Value>, what: &str) -> Result<u64, String> {
+    v.and_then(Value::as_u64)
+        .filter(|v| READABLE_VERSIONS.contains(v))
+        .ok_or_else(|| format!("unknown {what} format version"))
+}
+
 /// A payload of `null` is a payload (a version 1 focus loss may not have one at all).
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
     <&RawValue>::deserialize(d).map(Some)
@@ -335,20 +340,8 @@ struct HeaderFields<'a> {
 pub(crate) fn decode_body(bytes: &[u8]) -> Result<Body, String> {
     // Checked in one pass and read in another, without a JSON tree: the central service reads
     // every record of a season through here (BENCHMARKS.md).
-    if !canonical::is_canonical(bytes) {
-        return Err("record bytes are not canonical JSON".into());
-    }
-    if bytes.first() != Some(&b'{') {
-        return Err("record is not a JSON object".into());
-    }
-    let stored: StoredBody =
-        serde_json::from_slice(bytes).map_err(|e| format!("unreadable record: {e}"))?;
-    let version = stored
-        .v
-        .as_ref()
-        .and_then(Value::as_u64)
-        .filter(|v| READABLE_VERSIONS.contains(v))
-        .ok_or("unknown record format version")?;
+    let stored: StoredBody = read_canonical(bytes, "record")?;
+    let version = readable_version(stored.v.as_ref(), "record")?;
     let s = |k: &str, v: Option<Value>| match v {
         Some(Value::String(s)) => Ok(s),
         _ => Err(format!("missing or non-string field {k}")),
