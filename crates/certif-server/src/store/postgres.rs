@@ -408,7 +408,7 @@ impl Store for PgStore {
                 &client
                     .prepare_cached(
                         "SELECT uai, public_key, registered_at, revoked_at FROM consoles \
-                 WHERE public_key = $1",
+                         WHERE public_key = $1",
                     )
                     .await?,
                 &[&key_hex],
@@ -491,7 +491,7 @@ impl Store for PgStore {
                 &client
                     .prepare_cached(
                         "SELECT public_key, label, registered_at FROM stations WHERE uai = $1 \
-                 ORDER BY label, public_key",
+                         ORDER BY label, public_key",
                     )
                     .await?,
                 &[&uai],
