@@ -275,12 +275,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Container, Vec<Hash>), BundleFault>
     let mut hashes = Vec::new();
     let mut seen_tests: HashSet<String> = HashSet::new();
     for i in 0..count {
-        let at = pos;
         let (kind, start, len) = section(bytes, pos, i)?;
-        let duplicate = |what: &str| BundleFault::DuplicateSection {
-            offset: at as u64,
-            what: what.to_owned(),
-        };
         let payload = &bytes[start..start + len];
         match kind {
             KIND_MANIFEST => manifest = Some(payload.to_vec()),
@@ -294,7 +289,10 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Container, Vec<Hash>), BundleFault>
             _ => {
                 let section = JournalSection::parse(payload, i - 2, start)?;
                 if !seen_tests.insert(section.test_id.clone()) {
-                    return Err(duplicate(&format!("journal {}", section.test_id)));
+                    return Err(BundleFault::DuplicateSection {
+                        offset: pos as u64,
+                        what: format!("journal {}", section.test_id),
+                    });
                 }
                 hashes.push(Hash::of(&[payload]));
                 journals.push(section);

@@ -230,8 +230,8 @@ impl<'a> Scan<'a> {
     }
 }
 
-/// True when `bytes` are the canonical form of `value`, which the caller parsed from them (so a
-/// reader that needs the value parses once).
+/// True when `bytes` are the canonical form of `value`: the definition itself, by writing the
+/// value and comparing. The readers use [`is_canonical`]; the tests check it against this.
 pub fn is_canonical_form_of(value: &Value, bytes: &[u8]) -> bool {
     let mut out = Vec::with_capacity(bytes.len());
     write(value, &mut out, 0).is_ok() && out == bytes

@@ -182,8 +182,9 @@ impl TestHeader {
 
     /// Reads a header of any readable version; `version` says which.
     pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
-        // Checked in one pass, then read straight into the header: the central service reads
-        // every header of a season through here (BENCHMARKS.md).
+        // Checked in one pass, its fields' presence and the configuration's bytes read without
+        // a JSON tree, then read into the header: the central service reads every header of a
+        // season through here (BENCHMARKS.md).
         let peek: HeaderFields = read_canonical(bytes, "header")?;
         let version = readable_version(peek.v.as_ref(), "header")?;
         let since_v2 = [
@@ -315,7 +316,8 @@ fn readable_version(v: Option<&Value>, what: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("unknown {what} format version"))
 }
 
-/// A payload of `null` is a payload (a version 1 focus loss may not have one at all).
+/// A field stored as `null` is there: a version 1 focus loss may have no payload at all, and a
+/// version 1 header no version 2 field, not even a null one.
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
     <&RawValue>::deserialize(d).map(Some)
 }
