@@ -16,6 +16,7 @@ use crate::model::{
 };
 use crate::signer::Signer;
 
+mod checkpoint;
 pub mod postgres;
 pub mod sqlite;
 

@@ -1,6 +1,7 @@
 //! The embedded backend: one SQLite file (WAL, `synchronous=FULL`: a receipt is only sent once
 //! the bundle is on disk). One writer connection, which serialises transactions the way SQLite
-//! does anyway, and a small pool of readers so public verification never waits for an ingest.
+//! does anyway, a small pool of readers so public verification never waits for an ingest, and
+//! a thread that checkpoints the WAL so that no commit waits for that either (`checkpoint`).
 //! rusqlite is blocking, so every call runs on tokio's blocking pool.
 
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use rusqlite::{
 };
 use rusqlite_migration::{Migrations, M};
 
+use super::checkpoint::{self, Checkpointer};
 use super::{
     candidate_from_json, code_draws, draw, levels_text, no_free_code, not_pending, parse_act,
     parse_levels, parse_status, place, receipt_from_json, restored_status, Drawn, Placement, Store,
@@ -44,10 +46,13 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    checkpoints: Checkpointer,
 }
 
-/// How much of the database file each connection maps.
-const MMAP_BYTES: i64 = 4 << 30;
+/// How much of the database file each connection maps: all of it, a season included. SQLite maps
+/// only the file's length and grows the mapping with it; the compiled-in ceiling this needs is
+/// raised in `.cargo/config.toml`.
+const MMAP_BYTES: i64 = 1 << 40;
 /// The writer's page cache (negative: KiB), for the B-tree pages every ingest goes through.
 const WRITER_CACHE_KIB: i64 = -65_536;
 
@@ -68,6 +73,7 @@ fn configure(conn: &Connection, writer: bool) -> Result<(), StoreError> {
     conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
     if writer {
         conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
+        conn.pragma_update(None, "wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)?;
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -101,11 +107,13 @@ impl SqliteStore {
         })
         .await
         .map_err(join_error)??;
+        let checkpoints = Checkpointer::start(&path, |c| configure(c, false))?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 path,
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
+                checkpoints,
             }),
         })
     }
@@ -120,7 +128,9 @@ impl SqliteStore {
             // A panic while holding the lock rolled its transaction back when the Transaction
             // dropped, so the connection is still usable.
             let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut conn)
+            let out = f(&mut conn);
+            inner.checkpoints.committed();
+            out
         })
         .await
         .map_err(join_error)?
@@ -1140,5 +1150,55 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         Migrations::from_slice(MIGRATIONS).validate().unwrap();
+    }
+
+    /// SQLite clamps `mmap_size` to the ceiling it was compiled with (2 GB unless
+    /// `.cargo/config.toml` raises it): a season's file would be mapped only in part.
+    #[test]
+    fn a_connection_maps_a_whole_season() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = Connection::open(dir.path().join("certif.db")).unwrap();
+        configure(&conn, true).unwrap();
+        let mapped: i64 = conn
+            .pragma_query_value(None, "mmap_size", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mapped, MMAP_BYTES);
+    }
+
+    /// The writer's own checkpoint waits for 10,000 pages: a single commit reaches the database
+    /// file only through the checkpoint thread.
+    #[tokio::test]
+    async fn a_commit_reaches_the_database_file_without_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("certif.db");
+        let store = SqliteStore::open(path.clone()).await.unwrap();
+        let centre = Centre {
+            uai: "0750654D".into(),
+            name: "Collège Jean Moulin".into(),
+        };
+        store
+            .enrol_centre(&centre, "jeton", "2026-06-02T08:00:00Z")
+            .await
+            .unwrap();
+        // The file alone, without its WAL: what a crash would leave had the WAL been lost.
+        let copy = dir.path().join("copy.db");
+        let in_file = || -> rusqlite::Result<i64> {
+            std::fs::copy(&path, &copy).map_err(|e| {
+                rusqlite::Error::InvalidPath(format!("{}: {e}", path.display()).into())
+            })?;
+            Connection::open(&copy)?.query_row(
+                "SELECT count(*) FROM centres WHERE uai = '0750654D'",
+                [],
+                |r| r.get(0),
+            )
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while in_file().ok() != Some(1) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the commit never left the WAL"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 }
