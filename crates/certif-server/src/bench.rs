@@ -611,6 +611,9 @@ pub struct BenchReport {
     pub bundle_bytes_mean: usize,
     pub verify_requests: usize,
     pub verify_errors: usize,
+    /// The same verification load, on PostgreSQL once its ingest is done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify_postgres: Option<VerifyLoad>,
     pub simulate_s: f64,
     /// Where each ingest's time went, per session, on SQLite (and PostgreSQL).
     pub stages_sqlite: crate::stages::StageBreakdown,
@@ -650,6 +653,25 @@ pub struct CentreFile {
 pub struct Duplicates {
     pub sent: usize,
     pub identical_receipts: usize,
+}
+
+/// What the bench measured on PostgreSQL.
+struct PostgresSide {
+    rate: f64,
+    stages: crate::stages::StageBreakdown,
+    duplicates: Option<Duplicates>,
+    seeded: Option<crate::season::Seeded>,
+    verify: VerifyLoad,
+}
+
+/// Public verification of published codes, with nothing else running.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyLoad {
+    pub per_s: f64,
+    pub p99_ms: f64,
+    pub p50_ms: f64,
+    pub requests: usize,
+    pub errors: usize,
 }
 
 /// Both loads at once: ingest at full rate and verification, each measured.
@@ -789,6 +811,49 @@ async fn verify_load(
     ))
 }
 
+/// Waits until the ingest's writes have all left the WAL for the database file, and the file is
+/// synced: the checkpoint thread would otherwise still be copying them, and the kernel writing
+/// them back, during the verification measured next, which is then the ingest's tail and not
+/// verification (the verification during an ingest is measured on its own).
+async fn settle_sqlite(path: &Path) -> Result<(), BenchError> {
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let fail = crate::season::sqlite_error;
+        let conn = rusqlite::Connection::open(&path).map_err(fail)?;
+        conn.busy_timeout(Duration::from_secs(30)).map_err(fail)?;
+        let busy: i64 = conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+            .map_err(fail)?;
+        if busy != 0 {
+            return Err(BenchError::Other(format!(
+                "{}: the WAL could not be checkpointed",
+                path.display()
+            )));
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|e| BenchError::Other(e.to_string()))?
+}
+
+/// The codes the verification load asks for: every one the bench's centre was given, and the
+/// season's sample, spread over the whole database.
+async fn codes_to_verify(
+    app: &App,
+    uai: &str,
+    season: Option<&crate::season::Seeded>,
+) -> Result<Vec<String>, BenchError> {
+    Ok(app
+        .service
+        .centre_results(uai)
+        .await?
+        .iter()
+        .flat_map(|s| s.candidates.iter())
+        .filter_map(|c| c.certification.as_ref().map(|c| c.code.clone()))
+        .chain(season.iter().flat_map(|s| s.sample_codes.iter().cloned()))
+        .collect())
+}
+
 const BENCH_BASE_URL: &str = "https://verifier.certroom.example";
 
 /// A service on `db`, signing with a key of its own, or with the key files in `keys` (which
@@ -895,19 +960,8 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
     )
     .await?;
     let stages_sqlite = app.service.stages.breakdown(cores());
-    let codes: Vec<String> = app
-        .service
-        .centre_results(&uai)
-        .await?
-        .iter()
-        .flat_map(|s| s.candidates.iter())
-        .filter_map(|c| c.certification.as_ref().map(|c| c.code.clone()))
-        .chain(
-            season_sqlite
-                .iter()
-                .flat_map(|s| s.sample_codes.iter().cloned()),
-        )
-        .collect();
+    let codes = codes_to_verify(&app, &uai, season_sqlite.as_ref()).await?;
+    settle_sqlite(&sqlite_path).await?;
     let (verify_per_s, p99, p50, done, errors) = verify_load(
         &server.base,
         &codes,
@@ -958,7 +1012,7 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
     drop(app);
     let database_mb_sqlite = crate::season::file_mb(&sqlite_path);
 
-    let ingest_pg = match &opts.postgres {
+    let pg = match &opts.postgres {
         None => None,
         Some(url) => {
             let schema = random_schema();
@@ -1016,25 +1070,40 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
                 .await?;
                 let duplicates = (bases.len() > 1).then_some(duplicates);
                 drop(others);
-                Ok::<_, BenchError>((
+                let stages = app.service.stages.breakdown(cores());
+                let codes = codes_to_verify(&app, &uai, seeded.as_ref()).await?;
+                let (per_s, p99_ms, p50_ms, requests, errors) = verify_load(
+                    &server.base,
+                    &codes,
+                    opts.verify_requests,
+                    opts.verify_concurrency,
+                    opts.phase_timeout,
+                    None,
+                )
+                .await?;
+                let verify = VerifyLoad {
+                    per_s,
+                    p99_ms,
+                    p50_ms,
+                    requests,
+                    errors,
+                };
+                Ok::<_, BenchError>(PostgresSide {
                     rate,
-                    app.service.stages.breakdown(cores()),
+                    stages,
                     duplicates,
                     seeded,
-                ))
+                    verify,
+                })
             }
             .await;
             drop_schema(url, &schema).await;
             Some(result?)
         }
     };
-    let (ingest_pg, stages_postgres, duplicates, season_postgres) = match ingest_pg {
-        Some((rate, stages, duplicates, seeded)) => (Some(rate), Some(stages), duplicates, seeded),
-        None => (None, None, None, None),
-    };
     Ok(BenchReport {
         ingest_sessions_per_s_sqlite: ingest_sqlite,
-        ingest_sessions_per_s_postgres: ingest_pg,
+        ingest_sessions_per_s_postgres: pg.as_ref().map(|p| p.rate),
         verify_per_s,
         verify_p99_ms: p99,
         verify_p50_ms: p50,
@@ -1043,18 +1112,19 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
         bundle_bytes_mean,
         verify_requests: done,
         verify_errors: errors,
+        verify_postgres: pg.as_ref().map(|p| p.verify.clone()),
         simulate_s,
         stages_sqlite,
-        stages_postgres,
+        stages_postgres: pg.as_ref().map(|p| p.stages.clone()),
         while_ingesting,
         servers: if opts.postgres.is_some() {
             opts.servers.max(1)
         } else {
             1
         },
-        duplicates,
+        duplicates: pg.as_ref().and_then(|p| p.duplicates.clone()),
         season_sqlite,
-        season_postgres,
+        season_postgres: pg.and_then(|p| p.seeded),
         database_mb_sqlite,
         centre_file,
     })

@@ -455,6 +455,12 @@ async fn main() -> ExitCode {
                     }
                     println!("verify_per_s {:.0}", r.verify_per_s);
                     println!("verify_p99_ms {:.2}", r.verify_p99_ms);
+                    if let Some(v) = &r.verify_postgres {
+                        println!(
+                            "verify_postgres {:.0}/s p99 {:.2} ms ({} errors)",
+                            v.per_s, v.p99_ms, v.errors
+                        );
+                    }
                     let w = &r.while_ingesting;
                     println!(
                         "while_ingesting ingest {:.1} sessions/s, verify {:.0}/s p99 {:.2} ms ({} errors)",

@@ -267,7 +267,7 @@ fn sample_every(season: &Season, layout: &Layout) -> u64 {
     (layout.sessions * season.rows.len() as u64 / SAMPLE_CODES as u64).max(1)
 }
 
-fn sqlite_error(e: rusqlite::Error) -> BenchError {
+pub(crate) fn sqlite_error(e: rusqlite::Error) -> BenchError {
     BenchError::Other(format!("SQLite : {e}"))
 }
 

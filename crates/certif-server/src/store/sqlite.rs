@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -13,6 +14,7 @@ use rusqlite::{
     params, Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior,
 };
 use rusqlite_migration::{Migrations, M};
+use tokio::sync::Semaphore;
 
 use super::checkpoint::{self, Checkpointer};
 use super::{
@@ -35,8 +37,15 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/sqlite/004_stations.sql")),
 ];
 
-/// Readers kept open between requests; more are opened under load and closed after.
-const MAX_IDLE_READERS: usize = 16;
+/// Reader connections, opened as load needs them and then kept: a request waits for one rather
+/// than opening another. Opening one parses the schema and maps the whole file, and closing it
+/// unmaps a season's worth of page tables, both stalling every other reader's page faults; with
+/// only the idle ones capped, a burst of verifications opened and closed them all the time.
+/// Two per core: a lookup is a few microseconds of CPU, and each connection faults the pages it
+/// reads into a mapping of its own, so more of them only add first touches (BENCHMARKS.md).
+fn readers() -> usize {
+    2 * std::thread::available_parallelism().map_or(1, usize::from)
+}
 
 pub struct SqliteStore {
     inner: Arc<Inner>,
@@ -46,6 +55,9 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// One permit per reader connection: whoever holds one finds an idle reader or opens one.
+    reader_slots: Arc<Semaphore>,
+    readers_opened: AtomicUsize,
     checkpoints: Checkpointer,
 }
 
@@ -93,7 +105,7 @@ impl SqliteStore {
     /// Opens (or creates) the database and brings it to the latest migration.
     pub async fn open(path: PathBuf) -> Result<Self, StoreError> {
         let p = path.clone();
-        let writer = tokio::task::spawn_blocking(move || -> Result<Connection, StoreError> {
+        let (writer, checkpoints) = tokio::task::spawn_blocking(move || {
             if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)
                     .map_err(|e| StoreError::Backend(format!("{}: {e}", dir.display())))?;
@@ -103,16 +115,18 @@ impl SqliteStore {
             Migrations::from_slice(MIGRATIONS)
                 .to_latest(&mut conn)
                 .map_err(|e| StoreError::Migration(e.to_string()))?;
-            Ok(conn)
+            let checkpoints = Checkpointer::start(&p, |c| configure(c, false))?;
+            Ok::<_, StoreError>((conn, checkpoints))
         })
         .await
         .map_err(join_error)??;
-        let checkpoints = Checkpointer::start(&path, |c| configure(c, false))?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 path,
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
+                reader_slots: Arc::new(Semaphore::new(readers())),
+                readers_opened: AtomicUsize::new(0),
                 checkpoints,
             }),
         })
@@ -142,7 +156,15 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
         let inner = self.inner.clone();
+        let slot = inner
+            .reader_slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::Backend("the store is closing".into()))?;
         tokio::task::spawn_blocking(move || {
+            // Held until the connection is back in the pool, even if the caller went away.
+            let _slot = slot;
             let pooled = inner
                 .readers
                 .lock()
@@ -157,14 +179,17 @@ impl SqliteStore {
                             | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
                     )?;
                     configure(&c, false)?;
+                    let n = inner.readers_opened.fetch_add(1, Ordering::Relaxed) + 1;
+                    tracing::debug!(readers = n, "SQLite reader opened");
                     c
                 }
             };
             let out = f(&conn);
-            let mut idle = inner.readers.lock().unwrap_or_else(|p| p.into_inner());
-            if idle.len() < MAX_IDLE_READERS {
-                idle.push(conn);
-            }
+            inner
+                .readers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(conn);
             out
         })
         .await
@@ -1163,6 +1188,36 @@ mod tests {
             .pragma_query_value(None, "mmap_size", |r| r.get(0))
             .unwrap();
         assert_eq!(mapped, MMAP_BYTES);
+    }
+
+    /// A burst of verifications waits for the readers there are instead of opening more: each
+    /// open maps the whole file, and each close unmaps it, stalling the other readers.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_of_reads_opens_no_more_than_the_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(
+            SqliteStore::open(dir.path().join("certif.db"))
+                .await
+                .unwrap(),
+        );
+        for _ in 0..3 {
+            let burst: Vec<_> = (0..64)
+                .map(|_| {
+                    let store = store.clone();
+                    tokio::spawn(async move { store.certification("ABCD-EFGH-JKLM").await })
+                })
+                .collect();
+            for read in burst {
+                assert!(read.await.unwrap().unwrap().is_none());
+            }
+        }
+        let opened = store.inner.readers_opened.load(Ordering::Relaxed);
+        assert!((1..=readers()).contains(&opened), "{opened} readers opened");
+        assert_eq!(
+            store.inner.readers.lock().unwrap().len(),
+            opened,
+            "every reader opened is kept"
+        );
     }
 
     /// The writer's own checkpoint waits for 10,000 pages: a single commit reaches the database
