@@ -821,14 +821,23 @@ async fn settle_sqlite(path: &Path) -> Result<(), BenchError> {
         let fail = crate::season::sqlite_error;
         let conn = rusqlite::Connection::open(&path).map_err(fail)?;
         conn.busy_timeout(Duration::from_secs(30)).map_err(fail)?;
-        let busy: i64 = conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
-            .map_err(fail)?;
-        if busy != 0 {
-            return Err(BenchError::Other(format!(
-                "{}: the WAL could not be checkpointed",
-                path.display()
-            )));
+        // The store's checkpoint thread may hold the checkpoint lock, which no busy timeout waits
+        // for: try again until the WAL is empty.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map_err(fail)?
+            != 0
+        {
+            if Instant::now() > deadline {
+                return Err(BenchError::Other(format!(
+                    "{}: the WAL could not be checkpointed in 60 s",
+                    path.display()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
         Ok(())
     })
@@ -852,6 +861,30 @@ async fn codes_to_verify(
         .filter_map(|c| c.certification.as_ref().map(|c| c.code.clone()))
         .chain(season.iter().flat_map(|s| s.sample_codes.iter().cloned()))
         .collect())
+}
+
+/// The bench's verifications, with nothing else running.
+async fn verify_alone(
+    base: &str,
+    codes: &[String],
+    opts: &BenchOptions,
+) -> Result<VerifyLoad, BenchError> {
+    let (per_s, p99_ms, p50_ms, requests, errors) = verify_load(
+        base,
+        codes,
+        opts.verify_requests,
+        opts.verify_concurrency,
+        opts.phase_timeout,
+        None,
+    )
+    .await?;
+    Ok(VerifyLoad {
+        per_s,
+        p99_ms,
+        p50_ms,
+        requests,
+        errors,
+    })
 }
 
 const BENCH_BASE_URL: &str = "https://verifier.certroom.example";
@@ -962,15 +995,7 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
     let stages_sqlite = app.service.stages.breakdown(cores());
     let codes = codes_to_verify(&app, &uai, season_sqlite.as_ref()).await?;
     settle_sqlite(&sqlite_path).await?;
-    let (verify_per_s, p99, p50, done, errors) = verify_load(
-        &server.base,
-        &codes,
-        opts.verify_requests,
-        opts.verify_concurrency,
-        opts.phase_timeout,
-        None,
-    )
-    .await?;
+    let alone = verify_alone(&server.base, &codes, opts).await?;
     // Verification while ingest runs at full rate: both loads at once, each measured, the
     // verifications stopping when the ingest is done.
     let ingested = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -1072,22 +1097,7 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
                 drop(others);
                 let stages = app.service.stages.breakdown(cores());
                 let codes = codes_to_verify(&app, &uai, seeded.as_ref()).await?;
-                let (per_s, p99_ms, p50_ms, requests, errors) = verify_load(
-                    &server.base,
-                    &codes,
-                    opts.verify_requests,
-                    opts.verify_concurrency,
-                    opts.phase_timeout,
-                    None,
-                )
-                .await?;
-                let verify = VerifyLoad {
-                    per_s,
-                    p99_ms,
-                    p50_ms,
-                    requests,
-                    errors,
-                };
+                let verify = verify_alone(&server.base, &codes, opts).await?;
                 Ok::<_, BenchError>(PostgresSide {
                     rate,
                     stages,
@@ -1104,14 +1114,14 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
     Ok(BenchReport {
         ingest_sessions_per_s_sqlite: ingest_sqlite,
         ingest_sessions_per_s_postgres: pg.as_ref().map(|p| p.rate),
-        verify_per_s,
-        verify_p99_ms: p99,
-        verify_p50_ms: p50,
+        verify_per_s: alone.per_s,
+        verify_p99_ms: alone.p99_ms,
+        verify_p50_ms: alone.p50_ms,
         sessions: opts.sessions,
         candidates_per_session: opts.candidates,
         bundle_bytes_mean,
-        verify_requests: done,
-        verify_errors: errors,
+        verify_requests: alone.requests,
+        verify_errors: alone.errors,
         verify_postgres: pg.as_ref().map(|p| p.verify.clone()),
         simulate_s,
         stages_sqlite,
