@@ -684,10 +684,6 @@ pub struct WhileIngesting {
     pub verify_errors: usize,
 }
 
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
-}
-
 /// A server on a loopback port that stops when dropped.
 pub struct Running {
     pub base: String,
@@ -749,7 +745,7 @@ async fn verify_load(
     concurrency: usize,
     timeout: Duration,
     until: Option<Arc<std::sync::atomic::AtomicBool>>,
-) -> Result<(f64, f64, f64, usize, usize), BenchError> {
+) -> Result<VerifyLoad, BenchError> {
     if codes.is_empty() {
         return Err(BenchError::Other("no published code to verify".into()));
     }
@@ -802,13 +798,13 @@ async fn verify_load(
     }
     let elapsed = started.elapsed().as_secs_f64().max(1e-9);
     all.sort_unstable();
-    Ok((
-        all.len() as f64 / elapsed,
-        percentile_ms(&all, 0.99),
-        percentile_ms(&all, 0.50),
-        all.len(),
+    Ok(VerifyLoad {
+        per_s: all.len() as f64 / elapsed,
+        p99_ms: percentile_ms(&all, 0.99),
+        p50_ms: percentile_ms(&all, 0.50),
+        requests: all.len(),
         errors,
-    ))
+    })
 }
 
 /// Waits until the ingest's writes have all left the WAL for the database file, and the file is
@@ -869,7 +865,7 @@ async fn verify_alone(
     codes: &[String],
     opts: &BenchOptions,
 ) -> Result<VerifyLoad, BenchError> {
-    let (per_s, p99_ms, p50_ms, requests, errors) = verify_load(
+    verify_load(
         base,
         codes,
         opts.verify_requests,
@@ -877,14 +873,7 @@ async fn verify_alone(
         opts.phase_timeout,
         None,
     )
-    .await?;
-    Ok(VerifyLoad {
-        per_s,
-        p99_ms,
-        p50_ms,
-        requests,
-        errors,
-    })
+    .await
 }
 
 const BENCH_BASE_URL: &str = "https://verifier.certroom.example";
@@ -992,7 +981,7 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
         opts.phase_timeout,
     )
     .await?;
-    let stages_sqlite = app.service.stages.breakdown(cores());
+    let stages_sqlite = app.service.stages.breakdown(crate::cores());
     let codes = codes_to_verify(&app, &uai, season_sqlite.as_ref()).await?;
     settle_sqlite(&sqlite_path).await?;
     let alone = verify_alone(&server.base, &codes, opts).await?;
@@ -1020,13 +1009,13 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
             Some(ingested.clone()),
         )
     );
-    let (during_per_s, during_p99, during_p50, _, during_errors) = verify_during?;
+    let during = verify_during?;
     let while_ingesting = WhileIngesting {
         ingest_sessions_per_s: ingest_during?,
-        verify_per_s: during_per_s,
-        verify_p99_ms: during_p99,
-        verify_p50_ms: during_p50,
-        verify_errors: during_errors,
+        verify_per_s: during.per_s,
+        verify_p99_ms: during.p99_ms,
+        verify_p50_ms: during.p50_ms,
+        verify_errors: during.errors,
     };
     let centre_file = if opts.centre_candidates > 0 {
         Some(centre_file(&app, &server.base, &sqlite_path, &season, opts).await?)
@@ -1095,7 +1084,7 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
                 .await?;
                 let duplicates = (bases.len() > 1).then_some(duplicates);
                 drop(others);
-                let stages = app.service.stages.breakdown(cores());
+                let stages = app.service.stages.breakdown(crate::cores());
                 let codes = codes_to_verify(&app, &uai, seeded.as_ref()).await?;
                 let verify = verify_alone(&server.base, &codes, opts).await?;
                 Ok::<_, BenchError>(PostgresSide {

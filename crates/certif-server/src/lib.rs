@@ -46,6 +46,12 @@ pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// The cores this process may run on (1 when the system will not say): what the stores' pools,
+/// the season's seeding and the bench's CPU limit are sized by.
+pub(crate) fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
 /// Today's date (UTC), `YYYY-MM-DD`: the date of issue of what publishes now.
 pub fn today() -> String {
     chrono::Utc::now().format("%Y-%m-%d").to_string()

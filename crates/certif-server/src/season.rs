@@ -212,7 +212,7 @@ impl Season {
         layout: &Layout,
         given: &mut HashSet<String>,
     ) -> Result<Vec<SessionRows>, BenchError> {
-        let cores = std::thread::available_parallelism().map_or(1, usize::from) as u64;
+        let cores = crate::cores() as u64;
         let per = (range.end - range.start).div_ceil(cores).max(1);
         let parts: Vec<Result<Vec<SessionRows>, BenchError>> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..cores)

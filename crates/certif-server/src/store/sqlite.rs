@@ -44,7 +44,7 @@ const MIGRATIONS: &[M<'static>] = &[
 /// Two per core: a lookup is a few microseconds of CPU, and each connection faults the pages it
 /// reads into a mapping of its own, so more of them only add first touches (BENCHMARKS.md).
 fn readers() -> usize {
-    2 * std::thread::available_parallelism().map_or(1, usize::from)
+    2 * crate::cores()
 }
 
 pub struct SqliteStore {
