@@ -38,11 +38,9 @@ const MIGRATIONS: &[M<'static>] = &[
 ];
 
 /// Reader connections, opened as load needs them and then kept: a request waits for one rather
-/// than opening another. Opening one parses the schema and maps the whole file, and closing it
-/// unmaps a season's worth of page tables, both stalling every other reader's page faults; with
-/// only the idle ones capped, a burst of verifications opened and closed them all the time.
-/// Two per core: a lookup is a few microseconds of CPU, and each connection faults the pages it
-/// reads into a mapping of its own, so more of them only add first touches (BENCHMARKS.md).
+/// than opening another, which parses the schema again; with only the idle ones capped, a burst
+/// of verifications opened and closed them all the time. Two per core: a lookup is a few
+/// microseconds of CPU (BENCHMARKS.md).
 fn readers() -> usize {
     2 * crate::cores()
 }
@@ -61,10 +59,10 @@ struct Inner {
     checkpoints: Checkpointer,
 }
 
-/// How much of the database file each connection maps: all of it, a season included. SQLite maps
-/// only the file's length and grows the mapping with it; the compiled-in ceiling this needs is
-/// raised in `.cargo/config.toml`.
-const MMAP_BYTES: i64 = 1 << 40;
+/// How much of the database file the writer maps: all of it, a season included. SQLite maps only
+/// the file's length and grows the mapping with it; the compiled-in ceiling this needs is raised
+/// in `.cargo/config.toml`.
+const WRITER_MMAP_BYTES: i64 = 1 << 40;
 /// The writer's page cache (negative: KiB), for the B-tree pages every ingest goes through.
 const WRITER_CACHE_KIB: i64 = -65_536;
 
@@ -79,10 +77,19 @@ fn configure(conn: &Connection, writer: bool) -> Result<(), StoreError> {
             )));
         }
     }
-    // Every connection reads through a mapping of the OS page cache instead of copying pages
-    // into its own 2 MB cache: verification and ingest stay as fast when the tables hold a
-    // season (BENCHMARKS.md). The writer also keeps the index pages an ingest dirties.
-    conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
+    // Readers do not map the file: on a page the OS cache does not hold, a fault on a mapping
+    // reads the device's whole read-ahead window around it (4.5 MB and 3.3 ms a page here, with
+    // an 8 MB `read_ahead_kb`), where a read() reads the page alone (4 KB, 0.1 ms). A season's
+    // file is never all cached (after a restart, none of it is), and verifications land
+    // anywhere in it. A mapping also costs every reader an unmapping of the whole file after
+    // each commit it did not make (SQLite drops it then). The one writer keeps its mapping: it
+    // walks the same indexes every ingest, without copying them into its cache, and never
+    // loses it to another connection's commit (BENCHMARKS.md).
+    conn.pragma_update(
+        None,
+        "mmap_size",
+        if writer { WRITER_MMAP_BYTES } else { 0 },
+    )?;
     if writer {
         conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
         conn.pragma_update(None, "wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)?;
@@ -1177,21 +1184,27 @@ mod tests {
         Migrations::from_slice(MIGRATIONS).validate().unwrap();
     }
 
-    /// SQLite clamps `mmap_size` to the ceiling it was compiled with (2 GB unless
-    /// `.cargo/config.toml` raises it): a season's file would be mapped only in part.
+    /// The writer maps a whole season (SQLite clamps `mmap_size` to the ceiling it was compiled
+    /// with, 2 GB unless `.cargo/config.toml` raises it); a reader maps nothing (see `configure`).
     #[test]
-    fn a_connection_maps_a_whole_season() {
+    fn the_writer_maps_a_whole_season_and_readers_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let conn = Connection::open(dir.path().join("certif.db")).unwrap();
-        configure(&conn, true).unwrap();
-        let mapped: i64 = conn
-            .pragma_query_value(None, "mmap_size", |r| r.get(0))
-            .unwrap();
-        assert_eq!(mapped, MMAP_BYTES);
+        let path = dir.path().join("certif.db");
+        let writer = Connection::open(&path).unwrap();
+        configure(&writer, true).unwrap();
+        let reader =
+            Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        configure(&reader, false).unwrap();
+        let mapped = |conn: &Connection| -> i64 {
+            conn.pragma_query_value(None, "mmap_size", |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(mapped(&writer), WRITER_MMAP_BYTES);
+        assert_eq!(mapped(&reader), 0);
     }
 
-    /// A burst of verifications waits for the readers there are instead of opening more: each
-    /// open maps the whole file, and each close unmaps it, stalling the other readers.
+    /// A burst of verifications waits for the readers there are instead of opening more, each
+    /// parsing the schema again.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_burst_of_reads_opens_no_more_than_the_pool() {
         let dir = tempfile::tempdir().unwrap();
