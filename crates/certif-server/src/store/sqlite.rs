@@ -2,7 +2,8 @@
 //! the bundle is on disk). One writer connection, which serialises transactions the way SQLite
 //! does anyway, a small pool of readers so public verification never waits for an ingest, and
 //! a thread that checkpoints the WAL so that no commit waits for that either (`checkpoint`).
-//! rusqlite is blocking, so every call runs on tokio's blocking pool.
+//! Bundles that reach the writer while it is busy are stored together, in one transaction and
+//! one sync (`store_waiting`). rusqlite is blocking, so every call runs on tokio's blocking pool.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -57,6 +58,15 @@ struct Inner {
     reader_slots: Arc<Semaphore>,
     readers_opened: AtomicUsize,
     checkpoints: Checkpointer,
+    /// Bundles queued for the writer: whoever takes it next stores them all (`store_waiting`).
+    waiting: Mutex<Vec<Waiting>>,
+}
+
+/// A bundle queued for the writer, and where its outcome goes.
+struct Waiting {
+    bundle: NewBundle,
+    signer: Arc<Signer>,
+    outcome: tokio::sync::oneshot::Sender<Result<Stored, StoreError>>,
 }
 
 /// How much of the database file the writer maps: all of it, a season included. SQLite maps only
@@ -135,6 +145,7 @@ impl SqliteStore {
                 reader_slots: Arc::new(Semaphore::new(readers())),
                 readers_opened: AtomicUsize::new(0),
                 checkpoints,
+                waiting: Mutex::new(Vec::new()),
             }),
         })
     }
@@ -209,7 +220,7 @@ fn tx(conn: &mut Connection) -> Result<Transaction<'_>, StoreError> {
 }
 
 fn publish(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     bundle_id: &str,
     certificates: Vec<Drawn>,
     signer: &Signer,
@@ -298,12 +309,67 @@ fn flags_from_json(s: &str) -> Result<Vec<JuryFlag>, StoreError> {
     Ok(serde_json::from_str(s)?)
 }
 
-fn store_bundle_tx(
+/// Stores every bundle queued for the writer (none if another call took them first), and tells
+/// each its outcome.
+fn store_waiting(conn: &mut Connection, waiting: &Mutex<Vec<Waiting>>) {
+    let batch = std::mem::take(&mut *waiting.lock().unwrap_or_else(|p| p.into_inner()));
+    if batch.is_empty() {
+        return;
+    }
+    let (bundles, outcomes): (Vec<_>, Vec<_>) = batch
+        .into_iter()
+        .map(|w| ((w.bundle, w.signer), w.outcome))
+        .unzip();
+    for (outcome, stored) in outcomes.into_iter().zip(store_bundles_tx(conn, bundles)) {
+        // The caller may have gone; its bundle is stored all the same, as a retry will find.
+        let _ = outcome.send(stored);
+    }
+}
+
+/// Stores `bundles` in one transaction, in order, each in a savepoint of its own: a bundle
+/// refused halfway (a conflict) is rolled back alone and the others still commit. Under load
+/// several ingests then share one commit and its sync, and the index pages they both touch are
+/// written to the WAL once. One outcome per bundle; nothing is reported stored before the
+/// commit.
+fn store_bundles_tx(
     conn: &mut Connection,
+    bundles: Vec<(NewBundle, Arc<Signer>)>,
+) -> Vec<Result<Stored, StoreError>> {
+    let n = bundles.len();
+    let failed = |e: &dyn std::fmt::Display| -> Vec<Result<Stored, StoreError>> {
+        (0..n)
+            .map(|_| Err(StoreError::Backend(e.to_string())))
+            .collect()
+    };
+    let mut tx = match tx(conn) {
+        Ok(tx) => tx,
+        Err(e) => return failed(&e),
+    };
+    let mut outcomes = Vec::with_capacity(n);
+    for (bundle, signer) in bundles {
+        outcomes.push(tx.savepoint().map_err(StoreError::from).and_then(|sp| {
+            let stored = store_bundle_in(&sp, bundle, &signer)?;
+            sp.commit()?;
+            Ok(stored)
+        }));
+        // Some errors (a full disk, I/O) make SQLite roll the whole transaction back: what
+        // the earlier savepoints kept is gone with it.
+        if tx.is_autocommit() {
+            return failed(&"SQLite rolled the transaction back");
+        }
+    }
+    match tx.commit() {
+        Ok(()) => outcomes,
+        Err(e) => failed(&e),
+    }
+}
+
+/// One bundle, inside the caller's transaction.
+fn store_bundle_in(
+    tx: &Connection,
     mut b: NewBundle,
     signer: &Signer,
 ) -> Result<Stored, StoreError> {
-    let tx = tx(conn)?;
     let known: Option<(String, String)> = tx
         .query_row(
             "SELECT content_sha256, receipt FROM bundles WHERE bundle_id = ?1",
@@ -396,14 +462,13 @@ fn store_bundle_tx(
     }
     if status == SessionStatus::Published {
         publish(
-            &tx,
+            tx,
             &b.bundle_id,
             std::mem::take(&mut b.certificates),
             signer,
             &b.received_at,
         )?;
     }
-    tx.commit()?;
     Ok(Stored {
         receipt,
         created: true,
@@ -876,8 +941,27 @@ impl Store for SqliteStore {
         bundle: NewBundle,
         signer: Arc<Signer>,
     ) -> Result<Stored, StoreError> {
-        self.write(move |conn| store_bundle_tx(conn, bundle, &signer))
+        let (outcome, stored) = tokio::sync::oneshot::channel();
+        self.inner
+            .waiting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Waiting {
+                bundle,
+                signer,
+                outcome,
+            });
+        let inner = self.inner.clone();
+        // Queued before asking for the writer: whoever gets it first, this call or one before
+        // it, finds the bundle queued and stores it.
+        self.write(move |conn| {
+            store_waiting(conn, &inner.waiting);
+            Ok(())
+        })
+        .await?;
+        stored
             .await
+            .map_err(|_| StoreError::Backend("the writer dropped a queued bundle".into()))?
     }
 
     async fn jury_cases(&self) -> Result<Vec<JuryCase>, StoreError> {
@@ -1231,6 +1315,122 @@ mod tests {
             opened,
             "every reader opened is kept"
         );
+    }
+
+    const UAI: &str = "0750654D";
+
+    async fn store_with_centre(dir: &std::path::Path) -> SqliteStore {
+        let store = SqliteStore::open(dir.join("certif.db")).await.unwrap();
+        let centre = Centre {
+            uai: UAI.into(),
+            name: "Collège Jean Moulin".into(),
+        };
+        store
+            .enrol_centre(&centre, "jeton", "2026-06-02T08:00:00Z")
+            .await
+            .unwrap();
+        store
+    }
+
+    /// A session's bundle with nothing to publish: what the store itself checks is its id, its
+    /// content hash and its session's live version.
+    fn bundle(id: &str, hash: &str, session: i64, finalized_at: &str) -> NewBundle {
+        NewBundle {
+            bundle_id: id.into(),
+            content_sha256: hash.into(),
+            uai: UAI.into(),
+            centre_name: "Collège Jean Moulin".into(),
+            session_number: session,
+            session_date: "2026-06-02".into(),
+            finalized_at: finalized_at.into(),
+            comment: String::new(),
+            console_key: "ab".repeat(32),
+            bank_hash: "cd".repeat(32),
+            engine_version: "test".into(),
+            received_at: "2026-06-02T12:00:00Z".into(),
+            flags: Vec::new(),
+            candidates: Vec::new(),
+            certificates: Vec::new(),
+            bytes: id.as_bytes().to_vec(),
+        }
+    }
+
+    fn statuses(store: &SqliteStore) -> Vec<(String, String)> {
+        Connection::open(&store.inner.path)
+            .unwrap()
+            .prepare("SELECT bundle_id, status FROM bundles ORDER BY bundle_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// Bundles stored in one transaction see each other in order, and one refused halfway is
+    /// undone alone: here C supersedes A, then finds its content hash taken by B; A must stay
+    /// live, and B and its repeat keep their one receipt.
+    #[tokio::test]
+    async fn bundles_stored_together_commit_together_and_fail_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_centre(dir.path()).await;
+        let signer = Arc::new(Signer::ephemeral("https://v.example.fr", None).unwrap());
+        let batch = vec![
+            bundle("A", "h1", 1, "2026-06-02T10:00:00Z"),
+            bundle("B", "h2", 2, "2026-06-02T10:00:00Z"),
+            bundle("B", "h2", 2, "2026-06-02T10:00:00Z"),
+            bundle("C", "h2", 1, "2026-06-02T11:00:00Z"),
+        ];
+        let outcomes = {
+            let mut writer = store.inner.writer.lock().unwrap();
+            store_bundles_tx(
+                &mut writer,
+                batch.into_iter().map(|b| (b, signer.clone())).collect(),
+            )
+        };
+        let [a, b, again, c] = <[_; 4]>::try_from(outcomes).unwrap();
+        let (a, b, again) = (a.unwrap(), b.unwrap(), again.unwrap());
+        assert!(a.created && b.created && !again.created);
+        assert_eq!(again.receipt, b.receipt, "a repeat gets the first receipt");
+        assert!(matches!(c, Err(StoreError::Conflict(_))), "{c:?}");
+        assert_eq!(
+            statuses(&store),
+            [
+                ("A".to_owned(), "published".to_owned()),
+                ("B".to_owned(), "published".to_owned())
+            ],
+            "C's supersession of A was rolled back with it"
+        );
+    }
+
+    /// Concurrent ingests, however the writer groups them: each gets the receipt of its own
+    /// bundle, and each bundle is stored once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_bundles_each_get_their_own_receipt() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(store_with_centre(dir.path()).await);
+        let signer = Arc::new(Signer::ephemeral("https://v.example.fr", None).unwrap());
+        let calls: Vec<_> = (1..=40)
+            .map(|n| {
+                let (store, signer) = (store.clone(), signer.clone());
+                tokio::spawn(async move {
+                    let b = bundle(
+                        &format!("S{n:02}"),
+                        &format!("h{n}"),
+                        n,
+                        "2026-06-02T10:00:00Z",
+                    );
+                    store.store_bundle(b, signer).await
+                })
+            })
+            .collect();
+        for (n, call) in (1..=40).zip(calls) {
+            let stored = call.await.unwrap().unwrap();
+            assert!(stored.created);
+            assert_eq!(stored.receipt.bundle_id, format!("S{n:02}"));
+            assert_eq!(stored.receipt.content_hash, format!("h{n}"));
+        }
+        assert_eq!(statuses(&store).len(), 40);
+        assert!(store.inner.waiting.lock().unwrap().is_empty());
     }
 
     /// The writer's own checkpoint waits for 10,000 pages: a single commit reaches the database
