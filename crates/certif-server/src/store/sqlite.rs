@@ -316,6 +316,10 @@ fn store_waiting(conn: &mut Connection, waiting: &Mutex<Vec<Waiting>>) {
     if batch.is_empty() {
         return;
     }
+    tracing::debug!(
+        bundles = batch.len(),
+        "SQLite: bundles stored in one transaction"
+    );
     let (bundles, outcomes): (Vec<_>, Vec<_>) = batch
         .into_iter()
         .map(|w| ((w.bundle, w.signer), w.outcome))
