@@ -226,27 +226,24 @@ impl Service {
         let clock = &self.stages;
         let t = Instant::now();
         let content_sha256 = Hash::of(&[&bytes]).to_hex();
-        // The very same bytes were verified and stored before, whatever happened to the console
-        // key since: the receipt stands.
-        if let Some(receipt) = self.store.receipt_by_content(&content_sha256).await? {
-            return Ok(Stored {
-                receipt,
-                created: false,
-            });
-        }
         let t = clock.record(Stage::Hash, t);
         // Layout only, to learn which key signed; the key decides whether the full (costly)
         // verification is worth running at all.
         let console_key = Container::console_key(&bytes).map_err(Rejection::Bundle)?;
         let mut t = clock.record(Stage::Parse, t);
         let key_hex = to_hex(&console_key);
-        let console =
-            self.store
-                .console(&key_hex)
-                .await?
-                .ok_or_else(|| Rejection::UnknownConsole {
-                    key: key_hex.clone(),
-                })?;
+        let context = self.store.ingest_context(&content_sha256, &key_hex).await?;
+        // The very same bytes were verified and stored before, whatever happened to the console
+        // key since: the receipt stands.
+        if let Some(receipt) = context.receipt {
+            return Ok(Stored {
+                receipt,
+                created: false,
+            });
+        }
+        let console = context.console.ok_or_else(|| Rejection::UnknownConsole {
+            key: key_hex.clone(),
+        })?;
         if let Some(revoked_at) = console.revoked_at {
             return Err(Rejection::RevokedConsole {
                 key: key_hex,
@@ -274,13 +271,10 @@ impl Service {
             }
             .into());
         }
-        let centre =
-            self.store
-                .centre(&m.centre.uai)
-                .await?
-                .ok_or_else(|| Rejection::UnknownCentre {
-                    uai: m.centre.uai.clone(),
-                })?;
+        // The console's centre: the same as the manifest's, checked just above.
+        let centre = context.centre.ok_or_else(|| Rejection::UnknownCentre {
+            uai: m.centre.uai.clone(),
+        })?;
         let unsupported = std::iter::once(m.engine_version.as_str())
             .chain(
                 verified
@@ -304,11 +298,9 @@ impl Service {
             .map_err(ApiError::internal)?
             .ok_or(Rejection::UnknownBank { hash: bank_hash })?;
         let received_at = crate::now();
-        let known = self.known_configs(&bank).await?;
-        let declared: HashMap<String, RegisteredStation> = self
-            .store
-            .stations(&centre.uai)
-            .await?
+        let known = KnownConfigs::new(&bank, context.configs);
+        let declared: HashMap<String, RegisteredStation> = context
+            .stations
             .into_iter()
             .map(|s| (s.public_key.clone(), s))
             .collect();

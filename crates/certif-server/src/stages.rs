@@ -9,11 +9,12 @@ use serde::Serialize;
 /// The stages of [`crate::Service::ingest`], in order.
 #[derive(Debug, Clone, Copy)]
 pub enum Stage {
-    /// SHA-256 of the bytes and the idempotence lookup.
+    /// SHA-256 of the bytes.
     Hash,
     /// The container's layout, to learn the console key.
     Parse,
-    /// The console, centre, bank and declared stations read from the store.
+    /// What the store knows of these bytes, their console, its centre and declared stations,
+    /// and the configurations, in one read; then the bank.
     Lookups,
     /// The console's signature over the manifest, each station-signed head, each hash chain.
     Verify,

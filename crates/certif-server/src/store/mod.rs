@@ -117,6 +117,36 @@ pub trait Store: Send + Sync + 'static {
     async fn receipt_by_content(&self, content_sha256: &str)
         -> Result<Option<Receipt>, StoreError>;
 
+    /// Everything an ingest reads before it verifies, for a bundle with these bytes signed by
+    /// this console key. A backend answers it at once (SQLite: one snapshot on one reader
+    /// thread; PostgreSQL: the reads pipelined on one connection), instead of one hand-off to a
+    /// thread or one round trip per lookup.
+    async fn ingest_context(
+        &self,
+        content_sha256: &str,
+        console_key_hex: &str,
+    ) -> Result<IngestContext, StoreError> {
+        let receipt = self.receipt_by_content(content_sha256).await?;
+        let console = self.console(console_key_hex).await?;
+        let (centre, stations) = match &console {
+            Some(c) => (self.centre(&c.uai).await?, self.stations(&c.uai).await?),
+            None => (None, Vec::new()),
+        };
+        let configs = self
+            .configs()
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        Ok(IngestContext {
+            receipt,
+            console,
+            centre,
+            stations,
+            configs,
+        })
+    }
+
     /// The status of the bundle stored under this id, if any.
     async fn bundle_status(&self, bundle_id: &str) -> Result<Option<SessionStatus>, StoreError>;
 
@@ -183,6 +213,18 @@ pub trait Store: Send + Sync + 'static {
     /// Live versions of a centre's sessions, by session number, with candidates and whatever
     /// was published.
     async fn centre_results(&self, uai: &str) -> Result<Vec<SessionResults>, StoreError>;
+}
+
+/// What [`Store::ingest_context`] read: the receipt of the very same bytes if they were stored
+/// before, the console key, and the console's centre with its declared stations; the ids of
+/// the configurations added.
+#[derive(Debug, Clone, Default)]
+pub struct IngestContext {
+    pub receipt: Option<Receipt>,
+    pub console: Option<ConsoleKey>,
+    pub centre: Option<Centre>,
+    pub stations: Vec<RegisteredStation>,
+    pub configs: Vec<String>,
 }
 
 /// What to do with an incoming version given the live one.

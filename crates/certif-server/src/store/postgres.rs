@@ -18,7 +18,8 @@ use tokio_postgres::{NoTls, Row};
 use super::sqlite::{key_kind_str, parse_key_kind};
 use super::{
     candidate_from_json, draw, levels_text, no_free_code, not_pending, parse_act, parse_levels,
-    parse_status, place, receipt_from_json, restored_status, Drawn, Placement, Store,
+    parse_status, place, receipt_from_json, restored_status, Drawn, IngestContext, Placement,
+    Store,
 };
 use crate::error::StoreError;
 use crate::model::{
@@ -280,6 +281,32 @@ fn cert_from_row(r: &Row) -> Result<Certification, StoreError> {
     })
 }
 
+/// The rows of one prepared (and cached) statement.
+async fn rows(
+    client: &deadpool_postgres::Client,
+    sql: &str,
+    args: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<Row>, StoreError> {
+    Ok(client
+        .query(&client.prepare_cached(sql).await?, args)
+        .await?)
+}
+
+fn centre_from_row(r: &Row) -> Result<Centre, StoreError> {
+    Ok(Centre {
+        uai: r.try_get(0)?,
+        name: r.try_get(1)?,
+    })
+}
+
+fn station_from_row(r: &Row) -> Result<RegisteredStation, StoreError> {
+    Ok(RegisteredStation {
+        public_key: r.try_get(0)?,
+        label: r.try_get(1)?,
+        registered_at: r.try_get(2)?,
+    })
+}
+
 fn console_from_row(r: &Row) -> Result<ConsoleKey, StoreError> {
     Ok(ConsoleKey {
         uai: r.try_get(0)?,
@@ -328,13 +355,7 @@ impl Store for PgStore {
                 &[&uai],
             )
             .await?;
-        row.map(|r| {
-            Ok(Centre {
-                uai: r.try_get(0)?,
-                name: r.try_get(1)?,
-            })
-        })
-        .transpose()
+        row.map(|r| centre_from_row(&r)).transpose()
     }
 
     async fn centre_for_token(&self, token_sha256: &str) -> Result<Option<String>, StoreError> {
@@ -498,13 +519,7 @@ impl Store for PgStore {
             )
             .await?
             .iter()
-            .map(|r| {
-                Ok(RegisteredStation {
-                    public_key: r.try_get(0)?,
-                    label: r.try_get(1)?,
-                    registered_at: r.try_get(2)?,
-                })
-            })
+            .map(station_from_row)
             .collect()
     }
 
@@ -563,6 +578,61 @@ impl Store for PgStore {
             )
             .await?;
         row.map(|r| receipt_from_json(r.try_get(0)?)).transpose()
+    }
+
+    async fn ingest_context(
+        &self,
+        content_sha256: &str,
+        console_key_hex: &str,
+    ) -> Result<IngestContext, StoreError> {
+        let client = self.pool.get().await?;
+        // Sent together on one connection (tokio-postgres pipelines concurrent queries): one
+        // round trip instead of one per lookup. The centre and stations are the console's.
+        let by_hash: [&(dyn ToSql + Sync); 1] = [&content_sha256];
+        let by_key: [&(dyn ToSql + Sync); 1] = [&console_key_hex];
+        let (receipt, console, centre, stations, configs) = tokio::try_join!(
+            rows(
+                &client,
+                "SELECT receipt FROM bundles WHERE content_sha256 = $1",
+                &by_hash
+            ),
+            rows(
+                &client,
+                "SELECT uai, public_key, registered_at, revoked_at FROM consoles \
+                 WHERE public_key = $1",
+                &by_key
+            ),
+            rows(
+                &client,
+                "SELECT c.uai, c.name FROM centres c JOIN consoles k ON k.uai = c.uai \
+                 WHERE k.public_key = $1",
+                &by_key
+            ),
+            rows(
+                &client,
+                "SELECT s.public_key, s.label, s.registered_at FROM stations s \
+                 JOIN consoles k ON k.uai = s.uai WHERE k.public_key = $1 \
+                 ORDER BY s.label, s.public_key",
+                &by_key
+            ),
+            rows(&client, "SELECT id FROM configs ORDER BY id", &[]),
+        )?;
+        Ok(IngestContext {
+            receipt: receipt
+                .first()
+                .map(|r| receipt_from_json(r.try_get(0)?))
+                .transpose()?,
+            console: console.first().map(console_from_row).transpose()?,
+            centre: centre.first().map(centre_from_row).transpose()?,
+            stations: stations
+                .iter()
+                .map(station_from_row)
+                .collect::<Result<_, _>>()?,
+            configs: configs
+                .iter()
+                .map(|r| r.try_get(0))
+                .collect::<Result<_, _>>()?,
+        })
     }
 
     async fn bundle_status(&self, bundle_id: &str) -> Result<Option<SessionStatus>, StoreError> {

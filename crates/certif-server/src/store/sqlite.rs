@@ -20,7 +20,8 @@ use tokio::sync::Semaphore;
 use super::checkpoint::{self, Checkpointer};
 use super::{
     candidate_from_json, code_draws, draw, levels_text, no_free_code, not_pending, parse_act,
-    parse_levels, parse_status, place, receipt_from_json, restored_status, Drawn, Placement, Store,
+    parse_levels, parse_status, place, receipt_from_json, restored_status, Drawn, IngestContext,
+    Placement, Store,
 };
 use crate::error::StoreError;
 use crate::model::{
@@ -660,21 +661,7 @@ impl Store for SqliteStore {
 
     async fn centre(&self, uai: &str) -> Result<Option<Centre>, StoreError> {
         let uai = uai.to_owned();
-        self.read(move |conn| {
-            Ok(conn
-                .query_row(
-                    "SELECT uai, name FROM centres WHERE uai = ?1",
-                    [&uai],
-                    |r| {
-                        Ok(Centre {
-                            uai: r.get(0)?,
-                            name: r.get(1)?,
-                        })
-                    },
-                )
-                .optional()?)
-        })
-        .await
+        self.read(move |conn| centre_in(conn, &uai)).await
     }
 
     async fn centre_for_token(&self, token_sha256: &str) -> Result<Option<String>, StoreError> {
@@ -751,17 +738,7 @@ impl Store for SqliteStore {
 
     async fn console(&self, key_hex: &str) -> Result<Option<ConsoleKey>, StoreError> {
         let key = key_hex.to_owned();
-        self.read(move |conn| {
-            Ok(conn
-                .query_row(
-                    "SELECT uai, public_key, registered_at, revoked_at FROM consoles \
-                     WHERE public_key = ?1",
-                    [&key],
-                    console_from_row,
-                )
-                .optional()?)
-        })
-        .await
+        self.read(move |conn| console_in(conn, &key)).await
     }
 
     async fn put_bank(&self, bank: &BankRow) -> Result<bool, StoreError> {
@@ -841,23 +818,7 @@ impl Store for SqliteStore {
 
     async fn stations(&self, uai: &str) -> Result<Vec<RegisteredStation>, StoreError> {
         let uai = uai.to_owned();
-        self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT public_key, label, registered_at FROM stations WHERE uai = ?1 \
-                 ORDER BY label, public_key",
-            )?;
-            let rows = stmt
-                .query_map([&uai], |r| {
-                    Ok(RegisteredStation {
-                        public_key: r.get(0)?,
-                        label: r.get(1)?,
-                        registered_at: r.get(2)?,
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
-        .await
+        self.read(move |conn| stations_in(conn, &uai)).await
     }
 
     async fn configs(&self) -> Result<Vec<(String, String)>, StoreError> {
@@ -912,15 +873,35 @@ impl Store for SqliteStore {
         content_sha256: &str,
     ) -> Result<Option<Receipt>, StoreError> {
         let h = content_sha256.to_owned();
+        self.read(move |conn| receipt_in(conn, &h)).await
+    }
+
+    async fn ingest_context(
+        &self,
+        content_sha256: &str,
+        console_key_hex: &str,
+    ) -> Result<IngestContext, StoreError> {
+        let (h, key) = (content_sha256.to_owned(), console_key_hex.to_owned());
         self.read(move |conn| {
-            let r: Option<String> = conn
-                .query_row(
-                    "SELECT receipt FROM bundles WHERE content_sha256 = ?1",
-                    [&h],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            r.map(|s| receipt_from_json(&s)).transpose()
+            // One snapshot: a console revoked or a station declared meanwhile is seen by all
+            // of these reads or by none.
+            let tx = conn.unchecked_transaction()?;
+            let console = console_in(&tx, &key)?;
+            let (centre, stations) = match &console {
+                Some(c) => (centre_in(&tx, &c.uai)?, stations_in(&tx, &c.uai)?),
+                None => (None, Vec::new()),
+            };
+            let configs = tx
+                .prepare_cached("SELECT id FROM configs ORDER BY id")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<Vec<String>, _>>()?;
+            Ok(IngestContext {
+                receipt: receipt_in(&tx, &h)?,
+                console,
+                centre,
+                stations,
+                configs,
+            })
         })
         .await
     }
@@ -1237,6 +1218,52 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
+
+fn console_in(conn: &Connection, key_hex: &str) -> Result<Option<ConsoleKey>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT uai, public_key, registered_at, revoked_at FROM consoles WHERE public_key = ?1",
+        )?
+        .query_row([key_hex], console_from_row)
+        .optional()?)
+}
+
+fn centre_in(conn: &Connection, uai: &str) -> Result<Option<Centre>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT uai, name FROM centres WHERE uai = ?1")?
+        .query_row([uai], |r| {
+            Ok(Centre {
+                uai: r.get(0)?,
+                name: r.get(1)?,
+            })
+        })
+        .optional()?)
+}
+
+fn stations_in(conn: &Connection, uai: &str) -> Result<Vec<RegisteredStation>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT public_key, label, registered_at FROM stations WHERE uai = ?1 \
+         ORDER BY label, public_key",
+    )?;
+    let rows = stmt
+        .query_map([uai], |r| {
+            Ok(RegisteredStation {
+                public_key: r.get(0)?,
+                label: r.get(1)?,
+                registered_at: r.get(2)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+fn receipt_in(conn: &Connection, content_sha256: &str) -> Result<Option<Receipt>, StoreError> {
+    let r: Option<String> = conn
+        .prepare_cached("SELECT receipt FROM bundles WHERE content_sha256 = ?1")?
+        .query_row([content_sha256], |r| r.get(0))
+        .optional()?;
+    r.map(|s| receipt_from_json(&s)).transpose()
 }
 
 fn console_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConsoleKey> {
