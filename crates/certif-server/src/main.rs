@@ -12,9 +12,9 @@ use certif_server::{ApiError, App};
 use clap::{Args, Parser, Subcommand};
 
 // With glibc's allocator, two in three of an ingest's futex calls were its arena locks: a
-// bundle's records are allocated on one thread and freed on another. jemalloc's per-thread
-// caches avoid most of them; glibc's arenas and mimalloc were measured against it in
-// BENCHMARKS.md ("jemalloc").
+// bundle's records are allocated on one thread and freed on another. With jemalloc's
+// per-thread caches an ingest makes less than half the futex calls; glibc and mimalloc were
+// measured against it in BENCHMARKS.md ("jemalloc").
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

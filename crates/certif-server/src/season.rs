@@ -186,12 +186,15 @@ impl Season {
     }
 
     /// The layout's sessions, [`BATCH`] at a time: what each backend writes in one transaction.
+    /// `stored`: the codes the database already holds (the session ingested before seeding), so
+    /// that no seeded code takes one of them.
     fn batches<'a>(
         &'a self,
         signer: &'a Signer,
         layout: &'a Layout,
+        stored: HashSet<String>,
     ) -> impl Iterator<Item = Result<Vec<SessionRows>, BenchError>> + 'a {
-        let mut given = HashSet::new();
+        let mut given = stored;
         (0..layout.sessions.div_ceil(BATCH)).map(move |b| {
             let from = b * BATCH;
             self.batch(
@@ -309,7 +312,11 @@ pub fn seed_sqlite(
         }
     }
     tx.commit().map_err(sqlite_error)?;
-    for batch in season.batches(signer, &layout) {
+    let stored = conn
+        .prepare("SELECT code FROM certifications")
+        .and_then(|mut q| q.query_map([], |r| r.get(0))?.collect())
+        .map_err(sqlite_error)?;
+    for batch in season.batches(signer, &layout, stored) {
         let batch = batch?;
         let tx = conn.transaction().map_err(sqlite_error)?;
         {
@@ -488,7 +495,15 @@ pub async fn seed_postgres(
     )
     .await?;
     let every = sample_every(season, &layout);
-    for batch in season.batches(signer, &layout) {
+    let stored = client
+        .query("SELECT code FROM certifications", &[])
+        .await
+        .map_err(pg_error)?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()
+        .map_err(pg_error)?;
+    for batch in season.batches(signer, &layout, stored) {
         let batch = batch?;
         client.batch_execute("BEGIN").await.map_err(pg_error)?;
         copy_rows(
