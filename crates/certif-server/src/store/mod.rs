@@ -125,27 +125,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         content_sha256: &str,
         console_key_hex: &str,
-    ) -> Result<IngestContext, StoreError> {
-        let receipt = self.receipt_by_content(content_sha256).await?;
-        let console = self.console(console_key_hex).await?;
-        let (centre, stations) = match &console {
-            Some(c) => (self.centre(&c.uai).await?, self.stations(&c.uai).await?),
-            None => (None, Vec::new()),
-        };
-        let configs = self
-            .configs()
-            .await?
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
-        Ok(IngestContext {
-            receipt,
-            console,
-            centre,
-            stations,
-            configs,
-        })
-    }
+    ) -> Result<IngestContext, StoreError>;
 
     /// The status of the bundle stored under this id, if any.
     async fn bundle_status(&self, bundle_id: &str) -> Result<Option<SessionStatus>, StoreError>;
