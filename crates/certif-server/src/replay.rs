@@ -237,14 +237,17 @@ pub fn replay_candidate(
             focus_voided: p.focus_voided,
         })
         .collect();
-    let scored = rescore(
-        bank,
-        cfg,
-        &replayed.played,
-        &adjustments(c, neutralized),
-        replayed.end,
-    );
-    let s = &scored.score;
+    let adjustments = adjustments(c, neutralized);
+    // Without adjustments, rescoring gives the replay's own score bit for bit (the engine's
+    // `rescoring_without_adjustments_gives_the_played_score_exactly`): it would only compute
+    // every estimate of the test a second time.
+    let (score, answered, correct) = if adjustments.is_empty() {
+        (replayed.score, replayed.answered, replayed.correct)
+    } else {
+        let r = rescore(bank, cfg, &replayed.played, &adjustments, replayed.end);
+        (r.score, r.answered, r.correct)
+    };
+    let s = &score;
     row.status = status_of(s.status);
     row.score = Some(ScoreRow {
         capacity: s.capacity,
@@ -252,8 +255,8 @@ pub fn replay_candidate(
         pix_max: scoring::pix(&cfg.scoring, f64::MAX),
         global_level: s.global_level,
         levels: s.competence_levels,
-        answered: scored.answered,
-        correct: scored.correct,
+        answered,
+        correct,
     });
     if s.status == Status::Started {
         row.mismatch = Some(Mismatch {

@@ -27,6 +27,14 @@ pub fn information(a: f64, b: f64, theta: f64) -> f64 {
     a * a * p * (1.0 - p)
 }
 
+/// At least [`information`]`(a, b, θ)` as computed, for every θ, without an exponential: a²/4 is
+/// the most p (1 − p) a² reaches (at θ = b), and the margin covers the roundings of the
+/// computed value (a few parts in 10¹⁶). NaN for a NaN `a`, so a comparison with it is false.
+#[inline]
+pub fn information_bound(a: f64) -> f64 {
+    a * a * 0.25 * (1.0 + 1e-9)
+}
+
 /// log P(correct) and log P(wrong) on the grid, computed without overflow for any a, b.
 pub fn log_probabilities(a: f64, b: f64) -> ([f64; N], [f64; N]) {
     let mut lp = [0.0; N];
@@ -81,6 +89,22 @@ mod tests {
     fn grid_spans_minus_9_to_9_in_80_points() {
         assert_eq!(theta(0), -9.0);
         assert_eq!(theta(N - 1), 9.0);
+    }
+
+    #[test]
+    fn information_never_exceeds_its_bound() {
+        for a in [0.2, 0.7, 1.0, 1.5, 2.3, 4.0, 17.0] {
+            let bound = information_bound(a);
+            for i in 0..=4000 {
+                let b = -9.0 + 18.0 * f64::from(i) / 4000.0;
+                for theta in [-9.0, -0.3, 0.0, 0.1, 1.7, 9.0, b, b + 1e-12, b - 1e-9] {
+                    assert!(information(a, b, theta) <= bound, "a={a} b={b} θ={theta}");
+                }
+            }
+            // Not a loose bound: at θ = b the information is a²/4.
+            assert!(information(a, 1.0, 1.0) > bound * (1.0 - 1e-8));
+        }
+        assert!(information_bound(f64::NAN).is_nan());
     }
 
     #[test]
