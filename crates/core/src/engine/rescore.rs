@@ -3,7 +3,8 @@
 //! correctness back, and the jury may neutralize a question, which is then counted as never
 //! asked (facts §7). The questions asked never change: the replay re-derives them from the
 //! answers as they were played, and only then is the list rescored. The room, the bundle
-//! verifier and the central service all score through this one function.
+//! verifier and the central service all rescore through this one function; without
+//! adjustments it gives the played score bit for bit, which the service then keeps as is.
 
 use std::collections::BTreeSet;
 
