@@ -147,18 +147,20 @@ impl Test<'_> {
             let (Some(&a), Some(&b)) = (ix.a.get(i), ix.b.get(i)) else {
                 continue;
             };
-            // An item whose best possible information cannot beat the pool's last is passed
-            // over without its exponential: the comparison below would pass it over too.
-            if pool.len() == k
-                && pool
-                    .last()
-                    .is_some_and(|(w, _)| grid::information_bound(a) <= *w)
-            {
+            // What an item must beat to enter a full pool. Strictly greater: on equal
+            // information the lower index (item id order) stays ahead.
+            let floor = if pool.len() == k {
+                pool.last().map(|(w, _)| *w)
+            } else {
+                None
+            };
+            // An item whose best possible information cannot beat the floor is passed over
+            // without its exponential: the comparison below would pass it over too.
+            if floor.is_some_and(|w| grid::information_bound(a) <= w) {
                 continue;
             }
             let info = grid::information(a, b, theta);
-            // Strictly greater: on equal information the lower index (item id order) stays ahead.
-            if pool.len() == k && pool.last().is_some_and(|(w, _)| info <= *w) {
+            if floor.is_some_and(|w| info <= w) {
                 continue;
             }
             let at = pool
