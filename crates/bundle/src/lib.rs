@@ -23,8 +23,8 @@ pub use model::{
 };
 pub use report::{Report, ReportCandidate};
 pub use verify::{
-    needs_abort_reason, outcome_of, verify, verify_file, verify_file_pinned, VerifiedBundle,
-    VerifiedCandidate, VerifiedJournal,
+    needs_abort_reason, outcome_of, verify, verify_digested, verify_file, verify_file_pinned,
+    Digested, VerifiedBundle, VerifiedCandidate, VerifiedJournal,
 };
 pub use write::write;
 

@@ -58,11 +58,55 @@ impl VerifiedBundle {
     }
 }
 
+/// A bundle's bytes and their SHA-256, taken once: the central service looks the digest up
+/// before it verifies (the same bytes twice get the first receipt), and the verified bundle
+/// quotes it after. Hashing a whole file twice was measurable at ingest (BENCHMARKS.md).
+#[derive(Debug, Clone)]
+pub struct Digested {
+    bytes: Vec<u8>,
+    sha256: Hash,
+}
+
+impl Digested {
+    pub fn new(bytes: Vec<u8>) -> Self {
+        let sha256 = Hash::of(&[&bytes]);
+        Self { bytes, sha256 }
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub fn sha256(&self) -> Hash {
+        self.sha256
+    }
+
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
 /// Checks a bundle. With `trusted_consoles`, the signing console key must be one of them;
 /// without, the signature proves integrity but not which console made the file.
 pub fn verify(
     bytes: &[u8],
     trusted_consoles: Option<&[[u8; 32]]>,
+) -> Result<VerifiedBundle, BundleFault> {
+    check(bytes, trusted_consoles, || Hash::of(&[bytes]))
+}
+
+/// [`verify`] for bytes whose digest is already known.
+pub fn verify_digested(
+    bundle: &Digested,
+    trusted_consoles: Option<&[[u8; 32]]>,
+) -> Result<VerifiedBundle, BundleFault> {
+    check(bundle.bytes(), trusted_consoles, || bundle.sha256())
+}
+
+fn check(
+    bytes: &[u8],
+    trusted_consoles: Option<&[[u8; 32]]>,
+    file_sha256: impl FnOnce() -> Hash,
 ) -> Result<VerifiedBundle, BundleFault> {
     if bytes.len() as u64 > MAX_BUNDLE_BYTES {
         return Err(BundleFault::TooLarge {
@@ -220,7 +264,7 @@ pub fn verify(
         })
         .collect();
     Ok(VerifiedBundle {
-        file_sha256: Hash::of(&[bytes]),
+        file_sha256: file_sha256(),
         console_pinned: trusted_consoles.is_some(),
         candidates,
         manifest: m,

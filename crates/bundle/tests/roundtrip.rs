@@ -1,6 +1,8 @@
 mod common;
 
-use certroom_bundle::{verify, verify_file, verify_file_pinned, Container, Outcome};
+use certroom_bundle::{
+    verify, verify_digested, verify_file, verify_file_pinned, Container, Digested, Outcome,
+};
 use certroom_core::message::UserMessage;
 use certroom_journal::steps::engine_steps;
 
@@ -77,6 +79,24 @@ fn a_written_bundle_verifies_and_gives_back_every_record() {
     assert_eq!(report.journals, 3);
     assert_eq!(report.signed_heads, 2);
     println!("{text}");
+}
+
+#[test]
+fn bytes_digested_once_verify_as_the_bytes_do() {
+    let room = common::room();
+    let bytes = room.write();
+    let pinned = [room.console_pub()];
+    let v = verify(&bytes, Some(&pinned)).unwrap();
+    let d = verify_digested(&Digested::new(bytes.clone()), Some(&pinned)).unwrap();
+    assert_eq!(d.file_sha256, v.file_sha256);
+    assert_eq!(d.summary(), v.summary());
+    let mut flipped = bytes;
+    let last = flipped.len() - 1;
+    flipped[last] ^= 1;
+    assert_eq!(
+        verify_digested(&Digested::new(flipped.clone()), Some(&pinned)).unwrap_err(),
+        verify(&flipped, Some(&pinned)).unwrap_err()
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use certroom_bundle::container::Container;
-use certroom_bundle::VerifiedBundle;
+use certroom_bundle::{Digested, VerifiedBundle};
 use certroom_core::engine;
 use certroom_core::hash::{from_hex, to_hex};
 use certroom_core::Hash;
@@ -225,11 +225,12 @@ impl Service {
         }
         let clock = &self.stages;
         let t = Instant::now();
-        let content_sha256 = Hash::of(&[&bytes]).to_hex();
+        let bundle = Digested::new(bytes);
+        let content_sha256 = bundle.sha256().to_hex();
         let t = clock.record(Stage::Hash, t);
         // Layout only, to learn which key signed; the key decides whether the full (costly)
         // verification is worth running at all.
-        let console_key = Container::console_key(&bytes).map_err(Rejection::Bundle)?;
+        let console_key = Container::console_key(bundle.bytes()).map_err(Rejection::Bundle)?;
         let mut t = clock.record(Stage::Parse, t);
         let key_hex = to_hex(&console_key);
         let context = self.store.ingest_context(&content_sha256, &key_hex).await?;
@@ -254,8 +255,8 @@ impl Service {
         clock.record(Stage::Lookups, t);
         let (verified, bytes, spent) = tokio::task::spawn_blocking(move || {
             let started = stages::ThreadCpu::now();
-            let v = certroom_bundle::verify(&bytes, Some(&[console_key]));
-            (v, bytes, started.elapsed())
+            let v = certroom_bundle::verify_digested(&bundle, Some(&[console_key]));
+            (v, bundle.into_bytes(), started.elapsed())
         })
         .await
         .map_err(|e| ApiError::internal(format!("verification task failed: {e}")))?;
