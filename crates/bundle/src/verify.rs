@@ -13,10 +13,10 @@ use std::path::Path;
 
 use certroom_core::hash::to_hex;
 use certroom_core::identity::match_key;
+use certroom_core::signature::{Batch, Signed};
 use certroom_core::Hash;
 use certroom_journal::{
-    progress, verify_head_pinned, ChainBytes, ChainFault, EndedBy, Event, HeadError, Mirror,
-    Problem, SignedHead,
+    progress, ChainBytes, ChainFault, EndedBy, Event, HeadError, Mirror, Problem, SignedHead,
 };
 
 use crate::container::{self, HeadBytes};
@@ -108,6 +108,22 @@ fn check(
     trusted_consoles: Option<&[[u8; 32]]>,
     file_sha256: impl FnOnce() -> Hash,
 ) -> Result<VerifiedBundle, BundleFault> {
+    let mut signatures = HeadSignatures::default();
+    let checked = check_in_order(bytes, trusted_consoles, file_sha256, &mut signatures);
+    // Every check before a head's signature passed when it was read: so a bad signature is the
+    // fault checking one at a time would have stopped at, whatever came after it.
+    match signatures.first_bad() {
+        Some(fault) => Err(fault),
+        None => checked,
+    }
+}
+
+fn check_in_order(
+    bytes: &[u8],
+    trusted_consoles: Option<&[[u8; 32]]>,
+    file_sha256: impl FnOnce() -> Hash,
+    signatures: &mut HeadSignatures,
+) -> Result<VerifiedBundle, BundleFault> {
     if bytes.len() as u64 > MAX_BUNDLE_BYTES {
         return Err(BundleFault::TooLarge {
             what: "bundle",
@@ -188,7 +204,14 @@ fn check(
         }
         let head = match section.head {
             None => None,
-            Some(hb) => Some(check_head(&hb, &mirror, &m.stations, candidate, &test_id)?),
+            Some(hb) => Some(check_head(
+                &hb,
+                &mirror,
+                &m.stations,
+                signatures,
+                candidate,
+                &test_id,
+            )?),
         };
         journals.insert(
             i,
@@ -364,10 +387,38 @@ pub fn needs_abort_reason(declared: Outcome, journal: Option<&Mirror>, questions
     }
 }
 
+/// The stations' signatures over their heads, checked together once every other check ran
+/// (`certroom_core::signature`), yet reported where the order of checks puts them: a bad one
+/// comes before any fault found after it was read.
+#[derive(Default)]
+struct HeadSignatures {
+    batch: Batch,
+    whose: Vec<(i64, String)>,
+}
+
+impl HeadSignatures {
+    fn push(&mut self, signed: Signed, candidate: i64, test: &str) {
+        self.batch.push(signed);
+        self.whose.push((candidate, test.to_owned()));
+    }
+
+    /// The fault of the first head whose signature does not hold.
+    fn first_bad(&self) -> Option<BundleFault> {
+        let i = self.batch.verify().err()?;
+        let (candidate, test_id) = self.whose.get(i).cloned()?;
+        Some(BundleFault::HeadInvalid {
+            candidate,
+            test_id,
+            detail: HeadError::BadSignature.to_string(),
+        })
+    }
+}
+
 fn check_head(
     hb: &HeadBytes,
     mirror: &Mirror,
     stations: &[[u8; 32]],
+    signatures: &mut HeadSignatures,
     candidate: i64,
     test_id: &str,
 ) -> Result<SignedHead, BundleFault> {
@@ -377,16 +428,15 @@ fn check_head(
         detail,
     };
     let head = parse_head(hb).map_err(|d| invalid(d.into()))?;
-    match verify_head_pinned(&head, stations) {
-        Ok(()) => {}
-        Err(HeadError::UntrustedStation) => {
-            return Err(BundleFault::HeadUntrusted {
-                candidate,
-                test_id: test_id.to_owned(),
-                key: head.station_public_key.clone(),
-            })
-        }
-        Err(e) => return Err(invalid(e.to_string())),
+    let signed = head.signed_parts().map_err(|e| invalid(e.to_string()))?;
+    let key = signed.public_key;
+    signatures.push(signed, candidate, test_id);
+    if !stations.contains(&key) {
+        return Err(BundleFault::HeadUntrusted {
+            candidate,
+            test_id: test_id.to_owned(),
+            key: head.station_public_key.clone(),
+        });
     }
     let last_seq = mirror.last_seq();
     let mismatch = |seq, what| BundleFault::HeadMismatch {

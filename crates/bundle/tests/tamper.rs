@@ -487,3 +487,92 @@ fn every_fault_speaks_french_first_then_english() {
     let shown = f.to_string();
     assert!(shown.starts_with("[bundle.abort_reason_missing] Candidat 103"));
 }
+
+/// The stations' signatures are checked together at the end, but a bad one is still the fault
+/// reported when checking one at a time would have stopped there.
+#[test]
+fn a_bad_head_signature_is_named_where_the_order_of_checks_puts_it() {
+    let room = common::room();
+    let bytes = room.write();
+    let bad_head = |c: &mut Container, test: &str| {
+        let i = section_index(c, test);
+        c.journals[i]
+            .head
+            .as_mut()
+            .expect("a signed head")
+            .signature[10] ^= 1;
+    };
+    let invalid = |candidate: i64, test: &str| BundleFault::HeadInvalid {
+        candidate,
+        test_id: test.into(),
+        detail: certroom_journal::HeadError::BadSignature.to_string(),
+    };
+    let pinned = [room.console_pub()];
+
+    // Alone.
+    let forged = forge(&bytes, room.console_pair(), |c, m| {
+        bad_head(c, "T-102");
+        rehash(c, m);
+    });
+    assert_eq!(
+        verify(&forged, Some(&pinned)).unwrap_err(),
+        invalid(102, "T-102")
+    );
+
+    // Before a fault of a later section, and before its own head's other faults.
+    let forged = forge(&bytes, room.console_pair(), |c, m| {
+        bad_head(c, "T-101");
+        let i = section_index(c, "T-102");
+        c.journals[i].chain.bodies.pop();
+        let i = section_index(c, "T-101");
+        c.journals[i].chain.bodies.pop();
+        rehash(c, m);
+    });
+    assert_eq!(
+        verify(&forged, Some(&pinned)).unwrap_err(),
+        invalid(101, "T-101")
+    );
+
+    // Before a fault found after every section, a candidate listed twice.
+    let forged = forge(&bytes, room.console_pair(), |c, m| {
+        bad_head(c, "T-102");
+        rehash(c, m);
+        let copy = candidate_mut(m, 101).clone();
+        m["candidates"].as_array_mut().unwrap().push(copy);
+    });
+    assert_eq!(
+        verify(&forged, Some(&pinned)).unwrap_err(),
+        invalid(102, "T-102")
+    );
+
+    // Before its station being one the console did not vouch for, as a single check would say.
+    let unvouched = room.stations[1].key.public_key_hex();
+    let forged = forge(&bytes, room.console_pair(), |c, m| {
+        bad_head(c, "T-102");
+        rehash(c, m);
+        m["stations"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|k| k != &json!(unvouched));
+    });
+    assert_eq!(
+        verify(&forged, Some(&pinned)).unwrap_err(),
+        invalid(102, "T-102")
+    );
+
+    // After a fault found before the head was read: an earlier section's header.
+    let other = certroom_core::Hash::of(&[b"another bank"]).to_hex();
+    let forged = forge(&bytes, room.console_pair(), |c, m| {
+        bad_head(c, "T-102");
+        rehash(c, m);
+        m["bank_hash"] = json!(other);
+    });
+    assert_eq!(
+        verify(&forged, Some(&pinned)).unwrap_err(),
+        BundleFault::HeaderMismatch {
+            candidate: 101,
+            test_id: "T-101".into(),
+            field: "bank_hash"
+        }
+    );
+}

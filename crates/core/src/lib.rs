@@ -25,6 +25,7 @@ pub mod options;
 pub mod password;
 pub mod scoring;
 pub mod service_url;
+pub mod signature;
 pub mod simulation;
 pub mod text;
 

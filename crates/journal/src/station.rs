@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use ring::rand::SystemRandom;
-use ring::signature::{Ed25519KeyPair, KeyPair, UnparsedPublicKey, ED25519};
+use ring::signature::{Ed25519KeyPair, KeyPair};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use zeroize::Zeroize;
@@ -19,6 +19,7 @@ use zeroize::Zeroize;
 use crate::record::TestHeader;
 use certroom_core::canonical;
 use certroom_core::hash::{from_hex, to_hex, Hash};
+use certroom_core::signature::Signed;
 
 const HEAD_DOMAIN: &[u8] = b"certroom-signed-head-v1\0";
 /// A PKCS#8 Ed25519 document is ~85 bytes; anything much larger is not our key file.
@@ -306,6 +307,25 @@ impl SignedHead {
         Ok(head)
     }
 
+    /// The station's key, the message it signed (domain and body) and the signature, read for
+    /// a check: [`verify_head`] checks them at once, the central service in a batch.
+    pub fn signed_parts(&self) -> Result<Signed, HeadError> {
+        let pk = self
+            .public_key_bytes()
+            .ok_or(HeadError::Malformed("station_public_key"))?;
+        let sig = from_hex(&self.signature)
+            .and_then(|s| <[u8; 64]>::try_from(s).ok())
+            .ok_or(HeadError::Malformed("signature"))?;
+        let body = self
+            .signed_body()
+            .map_err(|_| HeadError::Malformed("body"))?;
+        Ok(Signed {
+            public_key: pk,
+            message: [HEAD_DOMAIN, &body].concat(),
+            signature: sig,
+        })
+    }
+
     pub fn public_key_bytes(&self) -> Option<[u8; 32]> {
         from_hex(&self.station_public_key).and_then(|v| v.try_into().ok())
     }
@@ -314,18 +334,11 @@ impl SignedHead {
 /// Checks that the head is signed by the key it names. This proves integrity, not origin: use
 /// [`verify_head_pinned`] where the list of registered station keys is known.
 pub fn verify_head(head: &SignedHead) -> Result<(), HeadError> {
-    let pk = head
-        .public_key_bytes()
-        .ok_or(HeadError::Malformed("station_public_key"))?;
-    let sig = from_hex(&head.signature)
-        .filter(|s| s.len() == 64)
-        .ok_or(HeadError::Malformed("signature"))?;
-    let body = head
-        .signed_body()
-        .map_err(|_| HeadError::Malformed("body"))?;
-    UnparsedPublicKey::new(&ED25519, pk)
-        .verify(&[HEAD_DOMAIN, &body].concat(), &sig)
-        .map_err(|_| HeadError::BadSignature)
+    if head.signed_parts()?.verify_alone() {
+        Ok(())
+    } else {
+        Err(HeadError::BadSignature)
+    }
 }
 
 pub fn verify_head_pinned(head: &SignedHead, trusted: &[[u8; 32]]) -> Result<(), HeadError> {
