@@ -54,6 +54,34 @@ impl std::fmt::Debug for Signer {
     }
 }
 
+/// The claims a QR text signs for `code`; `None` when a number does not fit the format.
+fn claims(code: &str, d: &CertificateDraft) -> Option<certroom_certificate::Claims> {
+    Some(certroom_certificate::Claims {
+        code: code.to_owned(),
+        first_name: d.first_name.clone(),
+        last_name: d.last_name.clone(),
+        birthdate: d.birthdate.clone(),
+        issued: d.issued.clone(),
+        pix: u16::try_from(d.pix).ok()?,
+        pix_max: u16::try_from(d.pix_max).ok()?,
+        global_level: d.global_level,
+        levels: d.levels,
+    })
+}
+
+fn signed_or_warn(
+    code: &str,
+    signed: Result<String, certroom_certificate::CertificateError>,
+) -> Option<String> {
+    match signed {
+        Ok(t) => Some(t),
+        Err(e) => {
+            tracing::warn!(code, error = %e, "certificate claims cannot be signed");
+            None
+        }
+    }
+}
+
 /// The result of signing a certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issued {
@@ -182,27 +210,40 @@ impl Signer {
         Issued { code, qr_text }
     }
 
+    /// [`Self::issue`] for each draft, the QR signatures checked together: an ingest issues a
+    /// session's certifications at once.
+    pub fn issue_all(&self, drafts: &[&CertificateDraft]) -> Vec<Issued> {
+        let codes: Vec<String> = drafts.iter().map(|_| self.new_code()).collect();
+        let claims: Vec<Option<certroom_certificate::Claims>> = codes
+            .iter()
+            .zip(drafts)
+            .map(|(code, d)| claims(code, d))
+            .collect();
+        let signable: Vec<certroom_certificate::Claims> =
+            claims.iter().flatten().cloned().collect();
+        let mut signed =
+            certroom_certificate::sign_all(&signable, &self.key, self.key_id, &self.base_url)
+                .into_iter();
+        codes
+            .into_iter()
+            .zip(claims)
+            .map(|(code, c)| {
+                let qr_text = c
+                    .and_then(|_| signed.next())
+                    .and_then(|t| signed_or_warn(&code, t));
+                Issued { code, qr_text }
+            })
+            .collect()
+    }
+
     /// `None` when the claims cannot be signed (a name longer than the QR format's 100 bytes):
     /// the certification is still published and verifiable online.
     pub fn qr_text(&self, code: &str, d: &CertificateDraft) -> Option<String> {
-        let claims = certroom_certificate::Claims {
-            code: code.to_owned(),
-            first_name: d.first_name.clone(),
-            last_name: d.last_name.clone(),
-            birthdate: d.birthdate.clone(),
-            issued: d.issued.clone(),
-            pix: u16::try_from(d.pix).ok()?,
-            pix_max: u16::try_from(d.pix_max).ok()?,
-            global_level: d.global_level,
-            levels: d.levels,
-        };
-        match certroom_certificate::sign(&claims, &self.key, self.key_id, &self.base_url) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                tracing::warn!(code, error = %e, "certificate claims cannot be signed");
-                None
-            }
-        }
+        let claims = claims(code, d)?;
+        signed_or_warn(
+            code,
+            certroom_certificate::sign(&claims, &self.key, self.key_id, &self.base_url),
+        )
     }
 
     pub fn sign_receipt(

@@ -28,5 +28,6 @@ pub use error::{CertificateError, Malformed, VerifyError};
 pub use keys::{KeyError, KeySet, ServiceKeys};
 pub use pdf::find_payloads;
 pub use qr::{
-    key_id, sign, verify, verify_with, MAX_QR_TEXT, SIGNING_DOMAIN, VERSION, VERSION_WITHOUT_KEY_ID,
+    key_id, sign, sign_all, verify, verify_with, MAX_QR_TEXT, SIGNING_DOMAIN, VERSION,
+    VERSION_WITHOUT_KEY_ID,
 };

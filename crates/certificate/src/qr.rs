@@ -9,6 +9,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use certroom_core::codes::is_verification_code;
+use certroom_core::signature::{Batch, Signed};
 use ring::signature::{Ed25519KeyPair, KeyPair, UnparsedPublicKey, ED25519};
 
 use crate::claims::{self, Claims};
@@ -71,6 +72,54 @@ pub fn sign(
     key_id: u16,
     base_url: &str,
 ) -> Result<String, CertificateError> {
+    sign_all(std::slice::from_ref(claims), key, key_id, base_url)
+        .pop()
+        .unwrap_or(Err(CertificateError::SelfCheck(VerifyError::BadSignature)))
+}
+
+/// [`sign`] for several claims, one result each in order. The texts' signatures are checked
+/// together (`certroom_core::signature`), the rest of the self-check text by text: the central
+/// service signs a session's certificates at once.
+pub fn sign_all(
+    claims: &[Claims],
+    key: &Ed25519KeyPair,
+    key_id: u16,
+    base_url: &str,
+) -> Vec<Result<String, CertificateError>> {
+    let public = <[u8; 32]>::try_from(key.public_key().as_ref()).ok();
+    let mut batch = Batch::new();
+    let mut texts: Vec<Result<String, CertificateError>> = claims
+        .iter()
+        .map(|c| {
+            let public = public.ok_or(CertificateError::SelfCheck(VerifyError::BadSignature))?;
+            let (text, signed) = signed_text(c, key, key_id, base_url, public)?;
+            batch.push(signed);
+            Ok(text)
+        })
+        .collect();
+    // A certificate is printed once and checked for years: never hand out one that our own
+    // verifier would refuse. The rare batch that fails is checked again text by text.
+    if batch.verify().is_err() {
+        for text in texts.iter_mut() {
+            if let (Ok(t), Some(public)) = (&*text, public) {
+                if let Err(e) = verify_with(t, &public) {
+                    *text = Err(CertificateError::SelfCheck(e));
+                }
+            }
+        }
+    }
+    texts
+}
+
+/// The QR text for `claims`, checked as [`verify_with`] checks it except for the signature,
+/// which is returned to be checked.
+fn signed_text(
+    claims: &Claims,
+    key: &Ed25519KeyPair,
+    key_id: u16,
+    base_url: &str,
+    public: [u8; 32],
+) -> Result<(String, Signed), CertificateError> {
     let base = self::base_url(base_url)?;
     let invalid = |(field, problem)| CertificateError::InvalidField { field, problem };
     let canonical = claims.canonical().map_err(invalid)?;
@@ -84,12 +133,15 @@ pub fn sign(
         canonical.code(),
         URL_SAFE_NO_PAD.encode(&payload)
     );
-    // A certificate is printed once and checked for years: never hand out one that our own
-    // verifier would refuse.
-    let public = <[u8; 32]>::try_from(key.public_key().as_ref())
-        .map_err(|_| CertificateError::SelfCheck(VerifyError::BadSignature))?;
-    verify_with(&text, &public).map_err(CertificateError::SelfCheck)?;
-    Ok(text)
+    let parsed = parse(&text).map_err(CertificateError::SelfCheck)?;
+    let signed = Signed {
+        public_key: public,
+        message: message(&parsed.body),
+        signature: <[u8; 64]>::try_from(parsed.signature.as_slice())
+            .map_err(|_| CertificateError::SelfCheck(VerifyError::BadSignature))?,
+    };
+    claims_of(parsed).map_err(CertificateError::SelfCheck)?;
+    Ok((text, signed))
 }
 
 /// The code in the URL's path and the fragment.
@@ -176,6 +228,12 @@ fn check(p: Parsed<'_>, public: &[u8; 32]) -> Result<Claims, VerifyError> {
     UnparsedPublicKey::new(&ED25519, public)
         .verify(&message(&p.body), &p.signature)
         .map_err(|_| VerifyError::BadSignature)?;
+    claims_of(p)
+}
+
+/// The claims of a parsed text, once its signature holds: their byte form must be the one
+/// canonical form, and their code the URL's.
+fn claims_of(p: Parsed<'_>) -> Result<Claims, VerifyError> {
     let (header, claims_bytes) = p.body.split_at(p.claims_at);
     let raw = claims::decode(claims_bytes).map_err(VerifyError::BadEncoding)?;
     let invalid = |(field, problem)| VerifyError::InvalidField { field, problem };

@@ -3,8 +3,8 @@
 mod common;
 
 use certroom_certificate::{
-    sign, verify, CertificateError, Claims, Field, Malformed, Problem, VerifyError, MAX_NAME_BYTES,
-    MAX_QR_TEXT, SIGNING_DOMAIN, VERSION_WITHOUT_KEY_ID,
+    sign, sign_all, verify, CertificateError, Claims, Field, Malformed, Problem, VerifyError,
+    MAX_NAME_BYTES, MAX_QR_TEXT, SIGNING_DOMAIN, VERSION_WITHOUT_KEY_ID,
 };
 use certroom_core::message::UserMessage;
 use common::*;
@@ -22,6 +22,30 @@ fn a_signed_certificate_verifies_and_gives_back_its_claims() {
     assert_eq!(verify(&format!("{qr}\r\n"), &trusted(&key)), Ok(sample()));
     // The same claims and key always give the same text (Ed25519 is deterministic).
     assert_eq!(sign(&sample(), &key, 1, &format!("{BASE}/")).unwrap(), qr);
+}
+
+#[test]
+fn signing_a_class_at_once_gives_each_text_signing_alone_gives() {
+    let key = service_key();
+    let mut class: Vec<Claims> = (0..30u16)
+        .map(|i| Claims {
+            pix: 100 + i,
+            ..sample()
+        })
+        .collect();
+    // One that cannot be signed, in the middle: its error, in its place.
+    class[12].first_name = "é".repeat(MAX_NAME_BYTES);
+    let texts = sign_all(&class, &key, 1, BASE);
+    assert_eq!(texts.len(), class.len());
+    for (claims, text) in class.iter().zip(&texts) {
+        let alone = sign(claims, &key, 1, BASE);
+        assert_eq!(format!("{text:?}"), format!("{alone:?}"));
+        if let Ok(t) = text {
+            assert_eq!(verify(t, &trusted(&key)).as_ref(), Ok(claims));
+        }
+    }
+    assert!(texts[12].is_err() && texts.iter().filter(|t| t.is_ok()).count() == 29);
+    assert!(sign_all(&[], &key, 1, BASE).is_empty());
 }
 
 type Alteration = (&'static str, Box<dyn Fn(&mut Claims)>);

@@ -46,15 +46,18 @@ pub struct Drawn {
 }
 
 /// The certifications `candidates` issue if their version is published on `issued`, drawn ahead.
-/// Signing a QR text, and checking the signature as `certroom_certificate::sign` does, costs about
-/// 70 µs a candidate: an ingest does it before its transaction, so that SQLite's one writer, or a
+/// Signing the QR texts and checking them (the signatures of a session together) costs tens of
+/// µs a candidate: an ingest does it before its transaction, so that SQLite's one writer, or a
 /// session's lock on PostgreSQL, is not held meanwhile. A code found taken is drawn again there.
 pub fn draw(signer: &Signer, candidates: &[CandidateRow], issued: &str) -> Vec<Drawn> {
-    drafts(candidates, issued)
+    let drafts = drafts(candidates, issued);
+    let issued = signer.issue_all(&drafts.iter().map(|(_, d)| d).collect::<Vec<_>>());
+    drafts
         .into_iter()
-        .map(|(candidate_id, draft)| Drawn {
+        .zip(issued)
+        .map(|((candidate_id, draft), first)| Drawn {
             candidate_id,
-            first: signer.issue(&draft),
+            first,
             draft,
         })
         .collect()
