@@ -494,81 +494,61 @@ fn every_fault_speaks_french_first_then_english() {
 fn a_bad_head_signature_is_named_where_the_order_of_checks_puts_it() {
     let room = common::room();
     let bytes = room.write();
-    let bad_head = |c: &mut Container, test: &str| {
-        let i = section_index(c, test);
-        c.journals[i]
-            .head
-            .as_mut()
-            .expect("a signed head")
-            .signature[10] ^= 1;
+    let pinned = [room.console_pub()];
+    // The head of `test` signed wrong, then `edit`, the manifest's hashes brought up to date.
+    let refused = |test: &str, edit: &dyn Fn(&mut Container, &mut serde_json::Value)| {
+        let forged = forge(&bytes, room.console_pair(), |c, m| {
+            let i = section_index(c, test);
+            c.journals[i]
+                .head
+                .as_mut()
+                .expect("a signed head")
+                .signature[10] ^= 1;
+            edit(c, m);
+            rehash(c, m);
+        });
+        verify(&forged, Some(&pinned)).unwrap_err()
     };
     let invalid = |candidate: i64, test: &str| BundleFault::HeadInvalid {
         candidate,
         test_id: test.into(),
         detail: certroom_journal::HeadError::BadSignature.to_string(),
     };
-    let pinned = [room.console_pub()];
 
     // Alone.
-    let forged = forge(&bytes, room.console_pair(), |c, m| {
-        bad_head(c, "T-102");
-        rehash(c, m);
-    });
-    assert_eq!(
-        verify(&forged, Some(&pinned)).unwrap_err(),
-        invalid(102, "T-102")
-    );
+    assert_eq!(refused("T-102", &|_, _| {}), invalid(102, "T-102"));
 
     // Before a fault of a later section, and before its own head's other faults.
-    let forged = forge(&bytes, room.console_pair(), |c, m| {
-        bad_head(c, "T-101");
-        let i = section_index(c, "T-102");
-        c.journals[i].chain.bodies.pop();
-        let i = section_index(c, "T-101");
-        c.journals[i].chain.bodies.pop();
-        rehash(c, m);
-    });
-    assert_eq!(
-        verify(&forged, Some(&pinned)).unwrap_err(),
-        invalid(101, "T-101")
-    );
+    let cut = |c: &mut Container, _: &mut serde_json::Value| {
+        for test in ["T-102", "T-101"] {
+            let i = section_index(c, test);
+            c.journals[i].chain.bodies.pop();
+        }
+    };
+    assert_eq!(refused("T-101", &cut), invalid(101, "T-101"));
 
     // Before a fault found after every section, a candidate listed twice.
-    let forged = forge(&bytes, room.console_pair(), |c, m| {
-        bad_head(c, "T-102");
-        rehash(c, m);
+    let twice = |_: &mut Container, m: &mut serde_json::Value| {
         let copy = candidate_mut(m, 101).clone();
         m["candidates"].as_array_mut().unwrap().push(copy);
-    });
-    assert_eq!(
-        verify(&forged, Some(&pinned)).unwrap_err(),
-        invalid(102, "T-102")
-    );
+    };
+    assert_eq!(refused("T-102", &twice), invalid(102, "T-102"));
 
     // Before its station being one the console did not vouch for, as a single check would say.
-    let unvouched = room.stations[1].key.public_key_hex();
-    let forged = forge(&bytes, room.console_pair(), |c, m| {
-        bad_head(c, "T-102");
-        rehash(c, m);
+    let unvouched = json!(room.stations[1].key.public_key_hex());
+    let unvouch = |_: &mut Container, m: &mut serde_json::Value| {
         m["stations"]
             .as_array_mut()
             .unwrap()
-            .retain(|k| k != &json!(unvouched));
-    });
-    assert_eq!(
-        verify(&forged, Some(&pinned)).unwrap_err(),
-        invalid(102, "T-102")
-    );
+            .retain(|k| k != &unvouched);
+    };
+    assert_eq!(refused("T-102", &unvouch), invalid(102, "T-102"));
 
     // After a fault found before the head was read: an earlier section's header.
-    let other = certroom_core::Hash::of(&[b"another bank"]).to_hex();
-    let forged = forge(&bytes, room.console_pair(), |c, m| {
-        bad_head(c, "T-102");
-        rehash(c, m);
-        m["bank_hash"] = json!(other);
-    });
+    let other = json!(certroom_core::Hash::of(&[b"another bank"]).to_hex());
+    let rebank = |_: &mut Container, m: &mut serde_json::Value| m["bank_hash"] = other.clone();
     assert_eq!(
-        verify(&forged, Some(&pinned)).unwrap_err(),
+        refused("T-102", &rebank),
         BundleFault::HeaderMismatch {
             candidate: 101,
             test_id: "T-101".into(),

@@ -1,7 +1,7 @@
 //! Storage behind one trait, two backends: embedded SQLite (default) and PostgreSQL. Each backend
 //! holds its own SQL and migrations; the rules (which version of a session is live, when results
 //! publish, how a code is drawn) are decided here, in plain functions both backends call, so the
-//! two cannot drift apart. `tests/store.rs` runs one conformance suite against both.
+//! two cannot drift apart. The API tests (`tests/api.rs`) run each scenario against both.
 
 use std::sync::Arc;
 
