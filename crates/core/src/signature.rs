@@ -3,8 +3,8 @@
 //! The central service checks about sixty signatures a session (the stations' heads, and the
 //! self-check of each certificate's QR signature). One at a time (`ring`) each costs a full
 //! double scalar multiplication; checked together, one multiscalar multiplication covers them
-//! all, about three times cheaper a signature on the 2-core machine (BENCHMARKS.md). `ring` has
-//! no batch verification, hence `ed25519-dalek` for this one job.
+//! all, at less than half the cost a signature on the 2-core machine (`benches/signature.rs`,
+//! BENCHMARKS.md). `ring` has no batch verification, hence `ed25519-dalek` for this one job.
 //!
 //! The answer is the one `ring` gives, signature by signature: a batch that fails is checked
 //! again one at a time with `ring`, to name the first signature that does not hold. The only
