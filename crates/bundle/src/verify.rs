@@ -428,9 +428,14 @@ fn check_head(
         detail,
     };
     let head = parse_head(hb).map_err(|d| invalid(d.into()))?;
-    let signed = head.signed_parts().map_err(|e| invalid(e.to_string()))?;
-    let key = signed.public_key;
-    signatures.push(signed, candidate, test_id);
+    let key = head
+        .public_key_bytes()
+        .ok_or_else(|| invalid(HeadError::Malformed("station_public_key").to_string()))?;
+    signatures.push(
+        SignedHead::signed_stored(key, &hb.body, hb.signature),
+        candidate,
+        test_id,
+    );
     if !stations.contains(&key) {
         return Err(BundleFault::HeadUntrusted {
             candidate,

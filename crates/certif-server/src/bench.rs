@@ -575,6 +575,10 @@ pub struct BenchOptions {
     /// file is downloaded (and written to `results_out` when given).
     pub centre_candidates: usize,
     pub results_out: Option<PathBuf>,
+    /// Where the simulated room writes its journals (in a throw-away folder made there), if
+    /// not with the databases: the simulation is set-up, not measured, and its journals sync
+    /// every answer, so a tmpfs such as `/dev/shm` makes long runs affordable.
+    pub simulate_in: Option<PathBuf>,
     /// Hard cap on each timed phase, so the bench always stops by itself.
     pub phase_timeout: Duration,
 }
@@ -593,6 +597,7 @@ impl Default for BenchOptions {
             season: 0,
             centre_candidates: 0,
             results_out: None,
+            simulate_in: None,
             phase_timeout: Duration::from_secs(120),
         }
     }
@@ -916,7 +921,13 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
     let work = tempfile::tempdir()?;
     let uai = uai_for(750_654);
     let t0 = Instant::now();
-    let sim_dir = work.path().join("room");
+    let sim_work = match &opts.simulate_in {
+        Some(dir) => Some(tempfile::tempdir_in(dir)?),
+        None => None,
+    };
+    let sim_dir = sim_work
+        .as_ref()
+        .map_or_else(|| work.path().join("room"), |w| w.path().join("room"));
     std::fs::create_dir_all(&sim_dir)?;
     // Journals fsync every record; the simulation is set-up, not what is measured.
     let mut room = RoomSim::new(&sim_dir, &opts.bank_dir, 2026)?;

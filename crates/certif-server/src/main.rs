@@ -150,6 +150,11 @@ enum Command {
         /// Write that centre's results file here (for the office's import bench).
         #[arg(long, requires = "centre_candidates")]
         results_out: Option<PathBuf>,
+        /// Simule la salle dans ce dossier (un tmpfs comme /dev/shm l'accélère : elle n'est
+        /// pas mesurée). / Simulate the room in this folder (a tmpfs such as /dev/shm speeds
+        /// it up: it is not measured).
+        #[arg(long)]
+        simulate_in: Option<PathBuf>,
         #[arg(long, default_value_t = 20_000)]
         requests: usize,
         /// Verifications in flight at once.
@@ -415,6 +420,7 @@ async fn main() -> ExitCode {
             season,
             centre_candidates,
             results_out,
+            simulate_in,
         } => {
             if attack {
                 let o = certif_server::attack::AttackOptions {
@@ -439,6 +445,7 @@ async fn main() -> ExitCode {
                 season,
                 centre_candidates,
                 results_out,
+                simulate_in,
                 ..BenchOptions::default()
             };
             match bench::run(&opts).await {

@@ -32,7 +32,11 @@ pub fn to_bytes(value: &Value) -> Result<Vec<u8>, CanonicalError> {
 /// [`to_bytes`] writes for the value they hold. Read in one pass without building the value,
 /// because the central service checks every record of a season (BENCHMARKS.md).
 pub fn is_canonical(bytes: &[u8]) -> bool {
-    let mut scan = Scan { bytes, at: 0 };
+    let mut scan = Scan {
+        bytes,
+        at: 0,
+        numbers: Vec::new(),
+    };
     scan.value(0) && scan.at == bytes.len()
 }
 
@@ -41,7 +45,15 @@ pub fn is_canonical(bytes: &[u8]) -> bool {
 struct Scan<'a> {
     bytes: &'a [u8],
     at: usize,
+    /// Numbers already found written as serde_json writes them, other than plain integers. A
+    /// journal header's configuration holds some 130 of them, mostly the same handful
+    /// repeated, and each first check parses and writes the number again (BENCHMARKS.md).
+    numbers: Vec<&'a [u8]>,
 }
+
+/// Distinct numbers remembered by one scan: enough for a configuration's bounds, and a bound
+/// on the search a value of many distinct numbers pays for each.
+const REMEMBERED_NUMBERS: usize = 16;
 
 impl<'a> Scan<'a> {
     fn peek(&self) -> Option<u8> {
@@ -223,10 +235,17 @@ impl<'a> Scan<'a> {
                 return true;
             }
         }
-        serde_json::from_slice::<serde_json::Number>(token).is_ok_and(|n| {
+        if self.numbers.contains(&token) {
+            return true;
+        }
+        let written_back = serde_json::from_slice::<serde_json::Number>(token).is_ok_and(|n| {
             let mut out = Vec::with_capacity(token.len());
             serde_json::to_writer(&mut out, &n).is_ok() && out == token
-        })
+        });
+        if written_back && self.numbers.len() < REMEMBERED_NUMBERS {
+            self.numbers.push(token);
+        }
+        written_back
     }
 }
 
@@ -397,6 +416,30 @@ mod tests {
             assert_eq!(is_canonical(text.as_bytes()), canonical, "{text}");
             assert_eq!(written_back(text.as_bytes()), canonical, "{text}");
         }
+    }
+
+    /// A number remembered as well written must not vouch for another one, nor a refused one
+    /// be remembered: each repeat is checked against what was first found of the same bytes.
+    #[test]
+    fn a_repeated_number_is_judged_as_its_first_occurrence() {
+        let bounds: Vec<String> = (0..2 * REMEMBERED_NUMBERS)
+            .map(|i| format!("{}.25", i))
+            .collect();
+        let many = format!("[{},{}]", bounds.join(","), bounds.join(","));
+        assert!(is_canonical(many.as_bytes()));
+        for (text, canonical) in [
+            ("[1.5,1.5,1.5]", true),
+            ("[1.5,1.50,1.5]", false),
+            ("[1.50,1.50]", false),
+            ("[-2.5,-2.5,-2.50]", false),
+            ("[1.5,1.5e0]", false),
+            ("[1.25,1.2]", true),
+        ] {
+            assert_eq!(is_canonical(text.as_bytes()), canonical, "{text}");
+            assert_eq!(written_back(text.as_bytes()), canonical, "{text}");
+        }
+        let late = format!("[{},1.50]", bounds.join(","));
+        assert!(!is_canonical(late.as_bytes()));
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub struct Batch {
 }
 
 /// One signature with what it is checked against.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signed {
     /// The signer's Ed25519 public key.
     pub public_key: [u8; 32],

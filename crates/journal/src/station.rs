@@ -319,11 +319,18 @@ impl SignedHead {
         let body = self
             .signed_body()
             .map_err(|_| HeadError::Malformed("body"))?;
-        Ok(Signed {
-            public_key: pk,
-            message: [HEAD_DOMAIN, &body].concat(),
-            signature: sig,
-        })
+        Ok(Self::signed_stored(pk, &body, sig))
+    }
+
+    /// What a station signed for a head stored as `body`, for a check over those very bytes:
+    /// a reader that has them ([`Self::from_stored`] found them to be the head's) need not
+    /// write them again, as [`Self::signed_parts`] does from the fields.
+    pub fn signed_stored(public_key: [u8; 32], body: &[u8], signature: [u8; 64]) -> Signed {
+        Signed {
+            public_key,
+            message: [HEAD_DOMAIN, body].concat(),
+            signature,
+        }
     }
 
     pub fn public_key_bytes(&self) -> Option<[u8; 32]> {
@@ -389,6 +396,10 @@ mod tests {
         let body = h.signed_body().unwrap();
         let sig = from_hex(&h.signature).unwrap();
         assert_eq!(SignedHead::from_stored(&body, &sig).unwrap(), h);
+        // Read from its stored bytes, the head is checked over the same message as from its fields.
+        let stored = SignedHead::signed_stored(k.public_key(), &body, sig.try_into().unwrap());
+        assert_eq!(stored, h.signed_parts().unwrap());
+        assert!(stored.verify_alone());
     }
 
     #[cfg(unix)]
