@@ -16,7 +16,7 @@ use certroom_core::identity::match_key;
 use certroom_core::signature::{Batch, Signed};
 use certroom_core::Hash;
 use certroom_journal::{
-    progress, ChainBytes, ChainFault, EndedBy, Event, HeadError, Mirror, Problem, SignedHead,
+    completion, ChainBytes, ChainFault, EndedBy, Event, HeadError, Mirror, Problem, SignedHead,
 };
 
 use crate::container::{self, HeadBytes};
@@ -379,9 +379,9 @@ pub fn needs_abort_reason(declared: Outcome, journal: Option<&Mirror>, questions
     match journal {
         None => declared == Outcome::EndedByInvigilator,
         Some(m) => {
-            let p = progress(m.records());
+            let (steps, ended) = completion(m.records());
             let completed =
-                matches!(p.ended, Some(EndedBy::Candidate)) || p.steps.len() >= questions as usize;
+                matches!(ended, Some(EndedBy::Candidate)) || steps >= questions as usize;
             !completed
         }
     }

@@ -27,7 +27,7 @@ pub use event::{EndedBy, Event, FocusCause};
 pub use journal::{Ack, CheckpointReport, Journal, TestSummary};
 pub use mirror::{ChainBytes, Mirror};
 pub use record::{JoinedIdentity, Record, TestHeader};
-pub use resume::{progress, Progress, ShownQuestion, Step};
+pub use resume::{completion, progress, Progress, ShownQuestion, Step};
 pub use station::{
     verify_head, verify_head_pinned, HeadError, SignedHead, StationError, StationKey,
 };

@@ -169,6 +169,19 @@ pub fn progress(records: &[Record]) -> Progress {
     p
 }
 
+/// How far a test went: the questions it answered or skipped, and how it ended if it did.
+/// [`progress`] says the same (`steps.len()`, `ended`) with every answer copied; the central
+/// service asks only this of each candidate it receives.
+pub fn completion(records: &[Record]) -> (usize, Option<EndedBy>) {
+    records
+        .iter()
+        .fold((0, None), |(steps, ended), r| match &r.event {
+            Event::Answer { .. } | Event::Skip { .. } => (steps + 1, ended),
+            Event::Ended { by, .. } => (steps, Some(*by)),
+            _ => (steps, ended),
+        })
+}
+
 /// Whether reopening after a restart must journal a `Paused` first: the test had started, is not
 /// over and was not already paused.
 pub fn needs_pause_on_reopen(records: &[Record]) -> bool {
@@ -248,6 +261,7 @@ mod tests {
             ),
         ]);
         let p = progress(&r);
+        assert_eq!(completion(&r), (2, None));
         assert_eq!(p.answered, vec![("a".to_string(), json!({"v": "a"}))]);
         assert_eq!(p.steps.len(), 2);
         assert_eq!(
@@ -314,7 +328,9 @@ mod tests {
                 reason: None,
             },
         ));
-        let p = progress(&recs(events));
+        let r = recs(events);
+        let p = progress(&r);
+        assert_eq!(completion(&r), (p.steps.len(), p.ended));
         assert_eq!(p.ended, Some(EndedBy::Invigilator));
         assert!(!p.clock_running && !p.needs_authorization);
     }

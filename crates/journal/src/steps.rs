@@ -6,6 +6,7 @@ use crate::event::{EndedBy, Event};
 use crate::record::Record;
 use certroom_core::engine::{AbortCause, AnswerContext, Step};
 use certroom_core::Response;
+use serde::Deserialize;
 
 /// `Ended` reasons a kiosk writes when the engine itself ended the test: they are consequences of
 /// earlier steps, not steps of their own.
@@ -45,11 +46,9 @@ pub fn engine_steps(records: &[Record]) -> Result<Vec<Step>, StepsError> {
                 ..
             } => Step::Answer {
                 item_id: item_id.clone(),
-                response: serde_json::from_value::<Response>(response.clone()).map_err(|e| {
-                    StepsError::Response {
-                        seq: r.seq,
-                        reason: e.to_string(),
-                    }
+                response: Response::deserialize(response).map_err(|e| StepsError::Response {
+                    seq: r.seq,
+                    reason: e.to_string(),
                 })?,
                 context: AnswerContext {
                     timed_out: *timed_out,
