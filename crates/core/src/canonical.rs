@@ -388,9 +388,17 @@ mod tests {
         }
     }
 
+    /// Each text is canonical or not as said, by the scan and by writing its value back.
+    fn judged(cases: &[(&str, bool)]) {
+        for &(text, canonical) in cases {
+            assert_eq!(is_canonical(text.as_bytes()), canonical, "{text}");
+            assert_eq!(written_back(text.as_bytes()), canonical, "{text}");
+        }
+    }
+
     #[test]
     fn the_scan_refuses_what_serde_json_would_write_otherwise() {
-        for (text, canonical) in [
+        judged(&[
             ("-0", false),
             ("-0.0", true),
             ("0", true),
@@ -412,10 +420,7 @@ mod tests {
             ("{\"\\\"\":1,\"a\":2}", true),
             ("[1,]", false),
             ("[1] ", false),
-        ] {
-            assert_eq!(is_canonical(text.as_bytes()), canonical, "{text}");
-            assert_eq!(written_back(text.as_bytes()), canonical, "{text}");
-        }
+        ]);
     }
 
     /// A number remembered as well written must not vouch for another one, nor a refused one
@@ -427,17 +432,14 @@ mod tests {
             .collect();
         let many = format!("[{},{}]", bounds.join(","), bounds.join(","));
         assert!(is_canonical(many.as_bytes()));
-        for (text, canonical) in [
+        judged(&[
             ("[1.5,1.5,1.5]", true),
             ("[1.5,1.50,1.5]", false),
             ("[1.50,1.50]", false),
             ("[-2.5,-2.5,-2.50]", false),
             ("[1.5,1.5e0]", false),
             ("[1.25,1.2]", true),
-        ] {
-            assert_eq!(is_canonical(text.as_bytes()), canonical, "{text}");
-            assert_eq!(written_back(text.as_bytes()), canonical, "{text}");
-        }
+        ]);
         let late = format!("[{},1.50]", bounds.join(","));
         assert!(!is_canonical(late.as_bytes()));
     }
