@@ -23,6 +23,7 @@ pub mod bench;
 pub mod config;
 pub mod dto;
 pub mod error;
+pub mod evidence;
 pub mod http;
 pub mod jury;
 pub mod keyring;

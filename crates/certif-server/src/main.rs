@@ -484,8 +484,8 @@ async fn main() -> ExitCode {
                         .chain(r.stages_postgres.as_ref().map(|s| ("postgres", s)));
                     for (db, s) in stages {
                         println!(
-                            "stages_{db}_ms_per_session hash {:.2} parse {:.2} lookups {:.2} verify {:.2} replay {:.2} publish {:.2} store {:.2} → cpu_limit {:.1} sessions/s on {} cores",
-                            s.hash_ms, s.parse_ms, s.lookups_ms, s.verify_ms, s.replay_ms, s.publish_ms, s.store_ms, s.cpu_limit_sessions_per_s, s.cores
+                            "stages_{db}_ms_per_session hash {:.2} parse {:.2} lookups {:.2} verify {:.2} replay {:.2} publish {:.2} pack {:.2} store {:.2} → cpu_limit {:.1} sessions/s on {} cores",
+                            s.hash_ms, s.parse_ms, s.lookups_ms, s.verify_ms, s.replay_ms, s.publish_ms, s.pack_ms, s.store_ms, s.cpu_limit_sessions_per_s, s.cores
                         );
                     }
                     let seasons = std::iter::once(("sqlite", &r.season_sqlite))

@@ -290,7 +290,8 @@ pub struct NewBundle {
     /// What publishing on receipt issues (`store::draw`), drawn before the store's transaction;
     /// empty when the bundle goes to the jury, and unused if the store finds it must.
     pub certificates: Vec<crate::store::Drawn>,
-    pub bytes: Vec<u8>,
+    /// The bundle's bytes, compressed for the store.
+    pub evidence: crate::evidence::Evidence,
 }
 
 impl NewBundle {

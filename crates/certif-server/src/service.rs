@@ -16,6 +16,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::banks::{self, Banks, GivenKey};
 use crate::error::{ApiError, Rejection, StoreError};
+use crate::evidence::Evidence;
 use crate::model::{
     BankRow, Centre, ConsoleKey, JuryFlag, NewBundle, RegisteredStation, SessionResults, Stored,
 };
@@ -307,24 +308,32 @@ impl Service {
             .collect();
         clock.record(Stage::Lookups, t);
         let signer = self.signer.clone();
-        let (new, replayed, drawn) = tokio::task::spawn_blocking(move || {
+        let (new, spent) = tokio::task::spawn_blocking(move || {
             let started = stages::ThreadCpu::now();
             let received = Received {
-                bytes,
+                evidence: Evidence::pack(bytes),
                 content_sha256,
                 centre,
                 received_at,
             };
+            let packed = started.elapsed();
             let mut new = build_bundle(verified, &bank, &known, &declared, received);
             let replayed = started.elapsed();
             // A bundle with a jury flag is not published on receipt: nothing to draw.
             if new.flags.is_empty() {
                 new.certificates = crate::store::draw(&signer, &new.candidates, &crate::today());
             }
-            (new, replayed, started.elapsed().saturating_sub(replayed))
+            let spent = [
+                packed,
+                replayed.saturating_sub(packed),
+                started.elapsed().saturating_sub(replayed),
+            ];
+            (new, spent)
         })
         .await
         .map_err(|e| ApiError::internal(format!("replay task failed: {e}")))?;
+        let [packed, replayed, drawn] = spent;
+        clock.add(Stage::Pack, packed);
         clock.add(Stage::Replay, replayed);
         clock.add(Stage::Publish, drawn);
         let t = Instant::now();
@@ -449,7 +458,7 @@ impl Service {
 
 /// What the service knows of an upload besides its verified contents.
 struct Received {
-    bytes: Vec<u8>,
+    evidence: Evidence,
     content_sha256: String,
     centre: Centre,
     received_at: String,
@@ -464,7 +473,7 @@ fn build_bundle(
     r: Received,
 ) -> NewBundle {
     let Received {
-        bytes,
+        evidence,
         content_sha256,
         centre,
         received_at,
@@ -512,7 +521,7 @@ fn build_bundle(
         flags,
         candidates,
         certificates: Vec::new(),
-        bytes,
+        evidence,
     }
 }
 

@@ -22,15 +22,17 @@ pub enum Stage {
     Replay,
     /// The certifications drawn ahead: a code each, its QR text signed and the signature checked.
     Publish,
+    /// The bundle's bytes compressed for the store (`evidence`).
+    Pack,
     /// The bundle, its candidates and certifications written in one transaction.
     Store,
 }
 
-const STAGES: usize = 7;
+const STAGES: usize = 8;
 
-/// The CPU time of the calling thread since `now()`: verify, replay and publish run alone on a
-/// blocking thread, so this is their own cost, without the time other threads held the cores (which the
-/// wall clock counts when requests outnumber cores). Falls back to the wall clock where the
+/// The CPU time of the calling thread since `now()`: verify, replay, publish and pack run alone
+/// on a blocking thread, so this is their own cost, without the time other threads held the cores
+/// (which the wall clock counts when requests outnumber cores). Falls back to the wall clock where the
 /// system cannot say.
 pub struct ThreadCpu {
     cpu: Option<cpu_time::ThreadTime>,
@@ -102,7 +104,8 @@ impl IngestStages {
             + per(Stage::Parse)
             + per(Stage::Verify)
             + per(Stage::Replay)
-            + per(Stage::Publish);
+            + per(Stage::Publish)
+            + per(Stage::Pack);
         StageBreakdown {
             sessions,
             hash_ms: per(Stage::Hash),
@@ -111,6 +114,7 @@ impl IngestStages {
             verify_ms: per(Stage::Verify),
             replay_ms: per(Stage::Replay),
             publish_ms: per(Stage::Publish),
+            pack_ms: per(Stage::Pack),
             store_ms: per(Stage::Store),
             cores,
             cpu_limit_sessions_per_s: if cpu_ms > 0.0 {
@@ -122,7 +126,7 @@ impl IngestStages {
     }
 }
 
-/// Mean milliseconds per session in each stage: verify, replay and publish timed in their
+/// Mean milliseconds per session in each stage: verify, replay, publish and pack timed in their
 /// blocking thread's CPU time, the others on the request's task (the store's waits included).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct StageBreakdown {
@@ -133,10 +137,11 @@ pub struct StageBreakdown {
     pub verify_ms: f64,
     pub replay_ms: f64,
     pub publish_ms: f64,
+    pub pack_ms: f64,
     pub store_ms: f64,
     pub cores: usize,
-    /// `cores ÷ (hash + parse + verify + replay + publish)`: the ingest rate the CPU-bound stages
-    /// allow.
+    /// `cores ÷ (hash + parse + verify + replay + publish + pack)`: the ingest rate the CPU-bound
+    /// stages allow.
     pub cpu_limit_sessions_per_s: f64,
 }
 
@@ -149,15 +154,17 @@ mod tests {
         let s = IngestStages::default();
         let t = Instant::now() - std::time::Duration::from_millis(10);
         s.record(Stage::Replay, t);
+        s.add(Stage::Pack, std::time::Duration::from_millis(4));
         s.record(Stage::Store, t);
         s.session_done();
         s.session_done();
         let b = s.breakdown(2);
         assert_eq!(b.sessions, 2);
         assert!(b.replay_ms >= 5.0 && b.replay_ms < 50.0, "{b:?}");
-        // Store time does not lower the CPU limit: 2 cores ÷ ~5 ms of replay per session.
-        let expected =
-            2.0 * 1000.0 / (b.hash_ms + b.parse_ms + b.verify_ms + b.replay_ms + b.publish_ms);
+        assert_eq!(b.pack_ms, 2.0);
+        // Store time does not lower the CPU limit: 2 cores ÷ (~5 ms of replay + 2 of packing).
+        let expected = 2.0 * 1000.0
+            / (b.hash_ms + b.parse_ms + b.verify_ms + b.replay_ms + b.publish_ms + b.pack_ms);
         assert!((b.cpu_limit_sessions_per_s - expected).abs() < 1e-6);
         s.reset();
         assert_eq!(s.breakdown(2).sessions, 0);

@@ -43,22 +43,37 @@ async fn a_dump_restored_after_a_drop_verifies_every_code() {
         codes.extend(common::codes(&env.session(spec.number).await));
     }
     assert_eq!(codes.len(), 6);
-    // Stored compressed with LZ4 (migration 5), which the dump and the restore carry over.
+    // Bundles stored compressed by the service (migration 6) and not again by PostgreSQL; result
+    // rows compressed with LZ4 (migration 5). The dump and the restore carry both over.
     let (db, connection) =
         tokio_postgres::connect(&schema_url(&url, &schema), tokio_postgres::NoTls)
             .await
             .unwrap();
     tokio::spawn(connection);
-    let methods: Vec<Option<String>> = db
-        .query("SELECT pg_column_compression(bytes) FROM bundles", &[])
+    let methods: Vec<(String, Option<String>)> = db
+        .query(
+            "SELECT bytes_encoding, pg_column_compression(bytes) FROM bundles",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert!(
+        methods.len() == 3 && methods.iter().all(|(e, m)| e == "zstd" && m.is_none()),
+        "bundle bytes compressed once, by the service: {methods:?}"
+    );
+    let results: Vec<Option<String>> = db
+        .query("SELECT pg_column_compression(data) FROM results", &[])
         .await
         .unwrap()
         .iter()
         .map(|r| r.get(0))
         .collect();
     assert!(
-        methods.len() == 3 && methods.iter().all(|m| m.as_deref() == Some("lz4")),
-        "bundle bytes compressed with LZ4: {methods:?}"
+        results.len() == 6 && results.iter().all(|m| m.as_deref() == Some("lz4")),
+        "result rows compressed with LZ4: {results:?}"
     );
     drop(db);
 

@@ -22,6 +22,7 @@ use super::{
     Store,
 };
 use crate::error::StoreError;
+use crate::evidence::{Encoding, Evidence};
 use crate::model::{
     parse_session_id, BankRow, CandidateResult, CandidateRow, Centre, CertificateDraft,
     Certification, ConsoleKey, Decision, JuryAct, JuryCase, JuryMember, NewBundle, Receipt,
@@ -39,6 +40,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         include_str!("../../migrations/postgres/004_stations.sql"),
     ),
     (5, include_str!("../../migrations/postgres/005_lz4.sql")),
+    (
+        6,
+        include_str!("../../migrations/postgres/006_evidence.sql"),
+    ),
 ];
 
 /// Any fixed number: the advisory lock that keeps two starting servers from migrating at once.
@@ -726,9 +731,10 @@ impl Store for PgStore {
             .prepare_cached(
                 "INSERT INTO bundles (bundle_id, content_sha256, uai, centre_name, \
                  session_number, session_date, finalized_at, comment, console_key, bank_hash, \
-                 engine_version, received_at, status, flags, superseded_by, receipt, bytes) \
+                 engine_version, received_at, status, flags, superseded_by, receipt, bytes, \
+                 bytes_encoding) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-                 $16, $17)",
+                 $16, $17, $18)",
             )
             .await?;
         // One statement for the session's rows, as for its certifications.
@@ -767,7 +773,8 @@ impl Store for PgStore {
                     &flags,
                     &superseded_by,
                     &receipt_json,
-                    &b.bytes,
+                    &b.evidence.stored,
+                    &b.evidence.encoding.as_str(),
                 ],
             )
             .await
@@ -935,7 +942,8 @@ impl Store for PgStore {
         let client = self.pool.get().await?;
         Ok(client
             .execute(
-                "UPDATE bundles SET bytes = ''::bytea WHERE received_at < $1 \
+                "UPDATE bundles SET bytes = ''::bytea, bytes_encoding = 'raw' \
+                 WHERE received_at < $1 \
                  AND status <> 'pending_jury' AND length(bytes) > 0",
                 &[&before],
             )
@@ -946,11 +954,19 @@ impl Store for PgStore {
         let client = self.pool.get().await?;
         let row = client
             .query_opt(
-                "SELECT bytes FROM bundles WHERE bundle_id = $1",
+                "SELECT bytes_encoding, bytes FROM bundles WHERE bundle_id = $1",
                 &[&bundle_id],
             )
             .await?;
-        Ok(row.map(|r| r.try_get(0)).transpose()?)
+        row.map(|r| {
+            let encoding = Encoding::parse(r.try_get(0)?)?;
+            Evidence {
+                encoding,
+                stored: r.try_get(1)?,
+            }
+            .unpack()
+        })
+        .transpose()
     }
 
     async fn jury_act(&self, rows: Vec<CandidateRow>, act: JuryAct) -> Result<(), StoreError> {

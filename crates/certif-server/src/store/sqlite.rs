@@ -24,6 +24,7 @@ use super::{
     Placement, Store,
 };
 use crate::error::StoreError;
+use crate::evidence::{Encoding, Evidence};
 use crate::model::{
     parse_session_id, BankKeyKind, BankRow, CandidateResult, CandidateRow, Centre,
     CertificateDraft, Certification, ConsoleKey, Decision, JuryAct, JuryCase, JuryFlag, JuryMember,
@@ -37,6 +38,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/sqlite/002_configs.sql")),
     M::up(include_str!("../../migrations/sqlite/003_jury.sql")),
     M::up(include_str!("../../migrations/sqlite/004_stations.sql")),
+    M::up(include_str!("../../migrations/sqlite/005_evidence.sql")),
 ];
 
 /// Reader connections, opened as load needs them and then kept: a request waits for one rather
@@ -423,8 +425,8 @@ fn store_bundle_in(
     tx.execute(
         "INSERT INTO bundles (bundle_id, content_sha256, uai, centre_name, session_number, \
          session_date, finalized_at, comment, console_key, bank_hash, engine_version, \
-         received_at, status, flags, superseded_by, receipt, bytes) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+         received_at, status, flags, superseded_by, receipt, bytes, bytes_encoding) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         params![
             b.bundle_id,
             b.content_sha256,
@@ -442,7 +444,8 @@ fn store_bundle_in(
             serde_json::to_string(&b.flags)?,
             superseded_by,
             receipt_json,
-            b.bytes,
+            b.evidence.stored,
+            b.evidence.encoding.as_str(),
         ],
     )
     .map_err(|e| {
@@ -1016,7 +1019,7 @@ impl Store for SqliteStore {
         let before = before.to_owned();
         self.write(move |conn| {
             let n = conn.execute(
-                "UPDATE bundles SET bytes = X'' WHERE received_at < ?1 \
+                "UPDATE bundles SET bytes = X'', bytes_encoding = 'raw' WHERE received_at < ?1 \
                  AND status <> 'pending_jury' AND length(bytes) > 0",
                 [&before],
             )?;
@@ -1028,13 +1031,19 @@ impl Store for SqliteStore {
     async fn bundle_bytes(&self, bundle_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let id = bundle_id.to_owned();
         self.read(move |conn| {
-            Ok(conn
+            let stored = conn
                 .query_row(
-                    "SELECT bytes FROM bundles WHERE bundle_id = ?1",
+                    "SELECT bytes_encoding, bytes FROM bundles WHERE bundle_id = ?1",
                     [&id],
-                    |r| r.get(0),
+                    |r| Ok((r.get::<_, String>(0)?, r.get(1)?)),
                 )
-                .optional()?)
+                .optional()?;
+            stored
+                .map(|(encoding, stored)| {
+                    let encoding = Encoding::parse(&encoding)?;
+                    Evidence { encoding, stored }.unpack()
+                })
+                .transpose()
         })
         .await
     }
@@ -1382,7 +1391,7 @@ mod tests {
             flags: Vec::new(),
             candidates: Vec::new(),
             certificates: Vec::new(),
-            bytes: id.as_bytes().to_vec(),
+            evidence: Evidence::pack(id.as_bytes().to_vec()),
         }
     }
 
@@ -1395,6 +1404,51 @@ mod tests {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap()
+    }
+
+    /// A bundle's bytes come back exactly as received, whether stored compressed (every new
+    /// row) or as received (rows written before migration 5); purged, they are empty.
+    #[tokio::test]
+    async fn bundle_bytes_read_back_exactly_from_either_encoding() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_centre(dir.path()).await;
+        let signer = Arc::new(Signer::ephemeral("https://v.example.fr", None).unwrap());
+        let mut new = bundle("A", "h1", 1, "2026-06-02T10:00:00Z");
+        let received = "CRBUNDLE {\"journal\":[1,2,3]}".repeat(400).into_bytes();
+        new.evidence = Evidence::pack(received.clone());
+        store.store_bundle(new, signer.clone()).await.unwrap();
+        store
+            .store_bundle(bundle("B", "h2", 2, "2026-06-02T10:00:00Z"), signer)
+            .await
+            .unwrap();
+        let db = Connection::open(&store.inner.path).unwrap();
+        let (encoding, size): (String, i64) = db
+            .query_row(
+                "SELECT bytes_encoding, length(bytes) FROM bundles WHERE bundle_id = 'A'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(encoding, "zstd");
+        assert!(size * 10 < received.len() as i64, "{size} bytes stored");
+        assert_eq!(store.bundle_bytes("A").await.unwrap().unwrap(), received);
+        db.execute(
+            "UPDATE bundles SET bytes = X'4352', bytes_encoding = 'raw' WHERE bundle_id = 'B'",
+            [],
+        )
+        .unwrap();
+        assert_eq!(store.bundle_bytes("B").await.unwrap().unwrap(), b"CR");
+        assert_eq!(store.bundle_bytes("Z").await.unwrap(), None);
+        assert_eq!(store.purge_evidence("2027-01-01").await.unwrap(), 2);
+        assert_eq!(store.bundle_bytes("A").await.unwrap().unwrap(), b"");
+        let unknown = db.execute(
+            "UPDATE bundles SET bytes_encoding = 'gzip' WHERE bundle_id = 'A'",
+            [],
+        );
+        assert!(
+            unknown.is_err(),
+            "the schema refuses an encoding it does not know"
+        );
     }
 
     /// Bundles stored in one transaction see each other in order, and one refused halfway is
