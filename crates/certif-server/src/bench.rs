@@ -921,13 +921,15 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
     let work = tempfile::tempdir()?;
     let uai = uai_for(750_654);
     let t0 = Instant::now();
-    let sim_work = match &opts.simulate_in {
-        Some(dir) => Some(tempfile::tempdir_in(dir)?),
-        None => None,
-    };
+    let sim_work = opts
+        .simulate_in
+        .as_ref()
+        .map(tempfile::tempdir_in)
+        .transpose()?;
     let sim_dir = sim_work
         .as_ref()
-        .map_or_else(|| work.path().join("room"), |w| w.path().join("room"));
+        .map_or(work.path(), |w| w.path())
+        .join("room");
     std::fs::create_dir_all(&sim_dir)?;
     // Journals fsync every record; the simulation is set-up, not what is measured.
     let mut room = RoomSim::new(&sim_dir, &opts.bank_dir, 2026)?;
