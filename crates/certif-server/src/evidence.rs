@@ -70,6 +70,12 @@ impl Evidence {
         }
     }
 
+    /// The bundle's bytes from a store's row: its `bytes_encoding` and its `bytes`.
+    pub fn read(encoding: &str, stored: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+        let encoding = Encoding::parse(encoding)?;
+        Evidence { encoding, stored }.unpack()
+    }
+
     /// The bundle's bytes, exactly as received.
     pub fn unpack(self) -> Result<Vec<u8>, StoreError> {
         match self.encoding {

@@ -32,8 +32,8 @@ const STAGES: usize = 8;
 
 /// The CPU time of the calling thread since `now()`: verify, replay, publish and pack run alone
 /// on a blocking thread, so this is their own cost, without the time other threads held the cores
-/// (which the wall clock counts when requests outnumber cores). Falls back to the wall clock where the
-/// system cannot say.
+/// (which the wall clock counts when requests outnumber cores). Falls back to the wall clock
+/// where the system cannot say.
 pub struct ThreadCpu {
     cpu: Option<cpu_time::ThreadTime>,
     wall: Instant,

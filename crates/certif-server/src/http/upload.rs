@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use axum::body::{Body, HttpBody};
 use futures_util::StreamExt;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::error::{ApiError, Rejection};
 
@@ -29,7 +29,7 @@ const KIB: usize = 1024;
 pub struct Uploads {
     receiving: Semaphore,
     checking: Semaphore,
-    memory: std::sync::Arc<Semaphore>,
+    memory: Semaphore,
 }
 
 impl Default for Uploads {
@@ -39,9 +39,9 @@ impl Default for Uploads {
 }
 
 /// Where an upload was received.
-enum Spooled {
+enum Spooled<'a> {
     /// Its bytes, and the share of the memory budget they hold until the ingest ends.
-    Memory(Vec<u8>, OwnedSemaphorePermit),
+    Memory(Vec<u8>, SemaphorePermit<'a>),
     File(std::fs::File),
 }
 
@@ -69,7 +69,7 @@ impl Uploads {
             receiving: Semaphore::new(MAX_RECEIVING),
             // Twice the cores: while one upload waits on the database another uses the CPU.
             checking: Semaphore::new(2 * cores),
-            memory: std::sync::Arc::new(Semaphore::new(budget / KIB)),
+            memory: Semaphore::new(budget / KIB),
         }
     }
 
@@ -91,7 +91,7 @@ impl Uploads {
         }
         let share = stated.and_then(|n| {
             let kib = u32::try_from(n.div_ceil(KIB).max(1)).ok()?;
-            self.memory.clone().try_acquire_many_owned(kib).ok()
+            self.memory.try_acquire_many(kib).ok()
         });
         let received = async {
             Ok::<_, ApiError>(match share {
@@ -131,23 +131,12 @@ impl Uploads {
     }
 }
 
-/// Collects the body in memory, refusing it past `max` bytes.
-async fn collect(body: Body, max: usize) -> Result<Vec<u8>, ApiError> {
-    let mut bytes = Vec::with_capacity(body.size_hint().lower().try_into().unwrap_or(0).min(max));
-    let mut stream = body.into_data_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(unreadable)?;
-        if bytes.len() + chunk.len() > max {
-            return Err(Rejection::TooLarge { max: max as u64 }.into());
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(bytes)
-}
-
-/// Writes the body to an anonymous temporary file, refusing it past `max` bytes.
-async fn spool(body: Body, max: usize) -> Result<std::fs::File, ApiError> {
-    let mut file = tempfile::tempfile().map_err(|e| ApiError::internal(format!("spool: {e}")))?;
+/// Hands each chunk of the body to `put`, refusing the body past `max` bytes.
+async fn drain(
+    body: Body,
+    max: usize,
+    mut put: impl FnMut(&[u8]) -> Result<(), ApiError>,
+) -> Result<(), ApiError> {
     let mut stream = body.into_data_stream();
     let mut len = 0usize;
     while let Some(chunk) = stream.next().await {
@@ -156,11 +145,32 @@ async fn spool(body: Body, max: usize) -> Result<std::fs::File, ApiError> {
         if len > max {
             return Err(Rejection::TooLarge { max: max as u64 }.into());
         }
-        // Chunks are small (tens of kB): a blocking write of one is shorter than a context
-        // switch to a blocking thread.
-        file.write_all(&chunk)
-            .map_err(|e| ApiError::internal(format!("spool: {e}")))?;
+        put(&chunk)?;
     }
+    Ok(())
+}
+
+/// Collects the body in memory, refusing it past `max` bytes.
+async fn collect(body: Body, max: usize) -> Result<Vec<u8>, ApiError> {
+    let mut bytes = Vec::with_capacity(body.size_hint().lower().try_into().unwrap_or(0).min(max));
+    drain(body, max, |chunk| {
+        bytes.extend_from_slice(chunk);
+        Ok(())
+    })
+    .await?;
+    Ok(bytes)
+}
+
+/// Writes the body to an anonymous temporary file, refusing it past `max` bytes.
+async fn spool(body: Body, max: usize) -> Result<std::fs::File, ApiError> {
+    let mut file = tempfile::tempfile().map_err(|e| ApiError::internal(format!("spool: {e}")))?;
+    // Chunks are small (tens of kB): a blocking write of one is shorter than a context switch
+    // to a blocking thread.
+    drain(body, max, |chunk| {
+        file.write_all(chunk)
+            .map_err(|e| ApiError::internal(format!("spool: {e}")))
+    })
+    .await?;
     Ok(file)
 }
 

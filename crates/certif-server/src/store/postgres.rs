@@ -22,7 +22,7 @@ use super::{
     Store,
 };
 use crate::error::StoreError;
-use crate::evidence::{Encoding, Evidence};
+use crate::evidence::Evidence;
 use crate::model::{
     parse_session_id, BankRow, CandidateResult, CandidateRow, Centre, CertificateDraft,
     Certification, ConsoleKey, Decision, JuryAct, JuryCase, JuryMember, NewBundle, Receipt,
@@ -958,15 +958,8 @@ impl Store for PgStore {
                 &[&bundle_id],
             )
             .await?;
-        row.map(|r| {
-            let encoding = Encoding::parse(r.try_get(0)?)?;
-            Evidence {
-                encoding,
-                stored: r.try_get(1)?,
-            }
-            .unpack()
-        })
-        .transpose()
+        row.map(|r| Evidence::read(r.try_get(0)?, r.try_get(1)?))
+            .transpose()
     }
 
     async fn jury_act(&self, rows: Vec<CandidateRow>, act: JuryAct) -> Result<(), StoreError> {

@@ -24,7 +24,7 @@ use super::{
     Placement, Store,
 };
 use crate::error::StoreError;
-use crate::evidence::{Encoding, Evidence};
+use crate::evidence::Evidence;
 use crate::model::{
     parse_session_id, BankKeyKind, BankRow, CandidateResult, CandidateRow, Centre,
     CertificateDraft, Certification, ConsoleKey, Decision, JuryAct, JuryCase, JuryFlag, JuryMember,
@@ -1039,10 +1039,7 @@ impl Store for SqliteStore {
                 )
                 .optional()?;
             stored
-                .map(|(encoding, stored)| {
-                    let encoding = Encoding::parse(&encoding)?;
-                    Evidence { encoding, stored }.unpack()
-                })
+                .map(|(encoding, stored)| Evidence::read(&encoding, stored))
                 .transpose()
         })
         .await
