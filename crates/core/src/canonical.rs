@@ -40,6 +40,32 @@ pub fn is_canonical(bytes: &[u8]) -> bool {
     scan.value(0) && scan.at == bytes.len()
 }
 
+/// The members of `bytes` when they are a JSON object in canonical form (as [`is_canonical`]
+/// checks), in order: each key, decoded, and its value's exact bytes. Checked and split in one
+/// pass, so a reader takes its fields from these bytes without parsing the whole object again.
+pub fn object_members(bytes: &[u8]) -> Option<Vec<Member<'_>>> {
+    let mut scan = Scan {
+        bytes,
+        at: 0,
+        numbers: Vec::new(),
+    };
+    let mut members = Vec::new();
+    let whole = scan.peek() == Some(b'{')
+        && scan.members(0, |key, value| members.push(Member { key, value }))
+        && scan.at == bytes.len();
+    whole.then_some(members)
+}
+
+/// One member of a canonical object: its key, decoded (borrowed unless it has escapes), and its
+/// value's bytes, themselves canonical.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member<'a> {
+    /// The key's text, escapes decoded: what keys are ordered by.
+    pub key: std::borrow::Cow<'a, [u8]>,
+    /// The value as written, from its first byte to its last.
+    pub value: &'a [u8],
+}
+
 /// A reader that accepts only what [`write`] produces: no whitespace, keys strictly in byte
 /// order, strings escaped as serde_json escapes them, numbers as serde_json writes them.
 struct Scan<'a> {
@@ -71,7 +97,7 @@ impl<'a> Scan<'a> {
             return false;
         }
         match self.peek() {
-            Some(b'{') => self.object(depth),
+            Some(b'{') => self.members(depth, |_, _| {}),
             Some(b'[') => self.array(depth),
             Some(b'"') => self.string().is_some(),
             Some(b't') => self.word(b"true"),
@@ -108,7 +134,12 @@ impl<'a> Scan<'a> {
         }
     }
 
-    fn object(&mut self, depth: usize) -> bool {
+    /// An object, each member handed to `member` with its value's bytes.
+    fn members(
+        &mut self,
+        depth: usize,
+        mut member: impl FnMut(std::borrow::Cow<'a, [u8]>, &'a [u8]),
+    ) -> bool {
         self.at += 1;
         if self.eat(b'}') {
             return true;
@@ -128,10 +159,15 @@ impl<'a> Scan<'a> {
             {
                 return false;
             }
-            previous = Some(key);
-            if !self.eat(b':') || !self.value(depth + 1) {
+            if !self.eat(b':') {
                 return false;
             }
+            let start = self.at;
+            if !self.value(depth + 1) {
+                return false;
+            }
+            member(key.clone(), &self.bytes[start..self.at]);
+            previous = Some(key);
             if self.eat(b'}') {
                 return true;
             }
@@ -385,6 +421,63 @@ mod tests {
                 }
             }
             agree(&bytes)?;
+            members_agree(&bytes)?;
+        }
+
+        #[test]
+        fn an_object_splits_into_its_members(
+            m in prop::collection::btree_map("[a-c\\u{e9}\\n\"\\\\]{0,3}", json_value(), 0..6),
+        ) {
+            let bytes = to_bytes(&Value::Object(m.into_iter().collect())).unwrap();
+            members_agree(&bytes)?;
+        }
+    }
+
+    /// `object_members` splits exactly the canonical objects, into what parsing them finds:
+    /// each key decoded, each value the canonical bytes of that member's value.
+    fn members_agree(bytes: &[u8]) -> Result<(), TestCaseError> {
+        let show = String::from_utf8_lossy(bytes);
+        let members = object_members(bytes);
+        let object = serde_json::from_slice::<Value>(bytes)
+            .ok()
+            .filter(|_| is_canonical(bytes))
+            .and_then(|v| v.as_object().cloned());
+        prop_assert_eq!(members.is_some(), object.is_some(), "{}", show);
+        if let (Some(members), Some(object)) = (members, object) {
+            let expected: Vec<(Vec<u8>, Vec<u8>)> = object
+                .iter()
+                .map(|(k, v)| (k.as_bytes().to_vec(), to_bytes(v).unwrap()))
+                .collect();
+            let found: Vec<(Vec<u8>, Vec<u8>)> = members
+                .iter()
+                .map(|m| (m.key.to_vec(), m.value.to_vec()))
+                .collect();
+            prop_assert_eq!(found, expected, "{}", show);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn members_are_split_from_canonical_objects_only() {
+        let members = object_members(br#"{"a":[1,{"c":2}],"b\n":"x","c":null}"#).unwrap();
+        let pairs: Vec<(&[u8], &[u8])> = members.iter().map(|m| (&*m.key, m.value)).collect();
+        assert_eq!(
+            pairs,
+            [
+                (&b"a"[..], &br#"[1,{"c":2}]"#[..]),
+                (b"b\n", br#""x""#),
+                (b"c", b"null")
+            ]
+        );
+        assert_eq!(object_members(b"{}"), Some(vec![]));
+        for text in [
+            r#"[{"a":1}]"#,
+            r#""a""#,
+            r#"{"b":1,"a":2}"#,
+            r#"{"a":1} "#,
+            r#"{"a":1"#,
+        ] {
+            assert_eq!(object_members(text.as_bytes()), None, "{text}");
         }
     }
 

@@ -7,7 +7,6 @@
 use serde::de::value::BorrowedStrDeserializer;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use crate::event::Event;
@@ -185,15 +184,16 @@ impl TestHeader {
         // Checked in one pass, its fields' presence and the configuration's bytes read without
         // a JSON tree, then read into the header: the central service reads every header of a
         // season through here (BENCHMARKS.md).
-        let peek: HeaderFields = read_canonical(bytes, "header")?;
-        let version = readable_version(peek.v.as_ref(), "header")?;
+        let fields = Fields::read(bytes, "header")?;
+        let version = readable_version(fields.get("v"), "header")?;
         let since_v2 = [
-            ("identity", peek.identity.is_some()),
-            ("needs_adjustment", peek.needs_adjustment.is_some()),
-            ("config", peek.config.is_some()),
-            ("config_id", peek.config_id.is_some()),
-            ("options", peek.options.is_some()),
-        ];
+            "identity",
+            "needs_adjustment",
+            "config",
+            "config_id",
+            "options",
+        ]
+        .map(|k| (k, fields.get(k).is_some()));
         if version == 1 {
             if let Some((v2, _)) = since_v2.iter().find(|(_, present)| *present) {
                 return Err(format!("version 1 header with a version 2 field: {v2}"));
@@ -204,13 +204,8 @@ impl TestHeader {
             }
             // The id must be the configuration's own, computed over the very bytes stored: a
             // part of canonical bytes is the canonical form of that part.
-            let id = peek
-                .config
-                .map(|c| Hash::of(&[c.get().as_bytes()]).to_hex());
-            let stated = peek
-                .config_id
-                .and_then(|c| serde_json::from_str::<String>(c.get()).ok());
-            if id != stated {
+            let id = fields.get("config").map(|c| Hash::of(&[c]).to_hex());
+            if id != string(fields.get("config_id")) {
                 return Err("config_id is not the configuration's".into());
             }
         }
@@ -285,84 +280,72 @@ pub(crate) struct Body {
     pub event: Event,
 }
 
-/// A record's fields as stored, the payload kept as its bytes until the kind says what it is.
-/// Every field is read as a plain JSON value first so that a wrong one is named as such.
-#[derive(Deserialize)]
-struct StoredBody<'a> {
-    kind: Option<Value>,
-    mono_ms: Option<Value>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    payload: Option<&'a RawValue>,
-    seq: Option<Value>,
-    test: Option<Value>,
-    ts: Option<Value>,
-    v: Option<Value>,
+/// The members of stored canonical bytes, a header's or a record's, by key: each value's exact
+/// bytes, checked canonical and split in the same pass, so a field is read from its own bytes
+/// and the object is never parsed whole to find it.
+struct Fields<'a>(Vec<canonical::Member<'a>>);
+
+impl<'a> Fields<'a> {
+    fn read(bytes: &'a [u8], what: &str) -> Result<Self, String> {
+        match canonical::object_members(bytes) {
+            Some(members) => Ok(Fields(members)),
+            None if canonical::is_canonical(bytes) => Err(format!("{what} is not a JSON object")),
+            None => Err(format!("{what} bytes are not canonical JSON")),
+        }
+    }
+
+    /// The value's bytes; a member stored as `null` is there: a version 1 focus loss may have
+    /// no payload at all, and a version 1 header no version 2 field, not even a null one.
+    fn get(&self, key: &str) -> Option<&'a [u8]> {
+        self.0
+            .iter()
+            .find(|m| *m.key == *key.as_bytes())
+            .map(|m| m.value)
+    }
 }
 
-/// Stored bytes, a header's or a record's, checked canonical and read into `T`: one pass each.
-fn read_canonical<'a, T: Deserialize<'a>>(bytes: &'a [u8], what: &str) -> Result<T, String> {
-    if !canonical::is_canonical(bytes) {
-        return Err(format!("{what} bytes are not canonical JSON"));
+/// A string member's text. Canonical bytes escape only what must be, so a string without a
+/// backslash is its own text.
+fn string(value: Option<&[u8]>) -> Option<String> {
+    let quoted = value?.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
+    if quoted.contains(&b'\\') {
+        serde_json::from_slice(value?).ok()
+    } else {
+        std::str::from_utf8(quoted).ok().map(str::to_owned)
     }
-    if bytes.first() != Some(&b'{') {
-        return Err(format!("{what} is not a JSON object"));
-    }
-    serde_json::from_slice(bytes).map_err(|e| format!("unreadable {what}: {e}"))
 }
 
-fn readable_version(v: Option<&Value>, what: &str) -> Result<u64, String> {
-    v.and_then(Value::as_u64)
+/// An integer member from 0 to `u64::MAX`: canonical bytes write one as its plain digits.
+fn unsigned(value: Option<&[u8]>) -> Option<u64> {
+    std::str::from_utf8(value?).ok()?.parse().ok()
+}
+
+fn readable_version(v: Option<&[u8]>, what: &str) -> Result<u64, String> {
+    unsigned(v)
         .filter(|v| READABLE_VERSIONS.contains(v))
         .ok_or_else(|| format!("unknown {what} format version"))
 }
 
-/// A field stored as `null` is there: a version 1 focus loss may have no payload at all, and a
-/// version 1 header no version 2 field, not even a null one.
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
-    <&RawValue>::deserialize(d).map(Some)
-}
-
-/// Which fields a stored header has (a `null` one counts as there), its version, and the
-/// configuration's bytes as stored.
-#[derive(Deserialize)]
-struct HeaderFields<'a> {
-    v: Option<Value>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    identity: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    needs_adjustment: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    config: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    config_id: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    options: Option<&'a RawValue>,
-}
-
 pub(crate) fn decode_body(bytes: &[u8]) -> Result<Body, String> {
-    // Checked in one pass and read in another, without a JSON tree: the central service reads
-    // every record of a season through here (BENCHMARKS.md).
-    let stored: StoredBody = read_canonical(bytes, "record")?;
-    let version = readable_version(stored.v.as_ref(), "record")?;
-    let s = |k: &str, v: Option<Value>| match v {
-        Some(Value::String(s)) => Ok(s),
-        _ => Err(format!("missing or non-string field {k}")),
+    // Checked and split into its members in one pass, each field then read from its own bytes:
+    // the central service reads every record of a season through here (BENCHMARKS.md).
+    let fields = Fields::read(bytes, "record")?;
+    let version = readable_version(fields.get("v"), "record")?;
+    let s =
+        |k: &str| string(fields.get(k)).ok_or_else(|| format!("missing or non-string field {k}"));
+    let n = |k: &str| {
+        unsigned(fields.get(k)).ok_or_else(|| format!("missing or non-integer field {k}"))
     };
-    let (test, ts) = (s("test", stored.test)?, s("ts", stored.ts)?);
-    let n = |k: &str, v: Option<Value>| {
-        v.as_ref()
-            .and_then(Value::as_u64)
-            .ok_or_else(|| format!("missing or non-integer field {k}"))
-    };
-    let (seq, mono_ms) = (n("seq", stored.seq)?, n("mono_ms", stored.mono_ms)?);
-    let kind = s("kind", stored.kind)?;
-    let mut payload = stored.payload;
+    let (test, ts) = (s("test")?, s("ts")?);
+    let (seq, mono_ms) = (n("seq")?, n("mono_ms")?);
+    let kind = s("kind")?;
+    let mut payload = fields.get("payload");
     // Version 1 recorded a focus loss without its cause.
     if version == 1 && kind == "FocusLost" {
         if payload.is_some() {
             return Err("version 1 focus loss with a payload".into());
         }
-        payload = serde_json::from_str(r#"{"cause":"unrecorded"}"#).ok();
+        payload = Some(br#"{"cause":"unrecorded"}"#);
     }
     let event = Event::deserialize(Tagged {
         kind: &kind,
@@ -384,7 +367,7 @@ pub(crate) fn decode_body(bytes: &[u8]) -> Result<Body, String> {
 /// bytes into the variant's fields.
 struct Tagged<'a> {
     kind: &'a str,
-    payload: Option<&'a RawValue>,
+    payload: Option<&'a [u8]>,
 }
 
 impl<'de> Deserializer<'de> for Tagged<'de> {
@@ -408,13 +391,13 @@ impl<'de> Deserializer<'de> for Tagged<'de> {
 /// The entries still to give, and the value of the key just given.
 struct TaggedFields<'a> {
     kind: Option<&'a str>,
-    payload: Option<&'a RawValue>,
+    payload: Option<&'a [u8]>,
     next: Option<TaggedValue<'a>>,
 }
 
 enum TaggedValue<'a> {
     Kind(&'a str),
-    Payload(&'a RawValue),
+    Payload(&'a [u8]),
 }
 
 impl<'de> MapAccess<'de> for TaggedFields<'de> {
@@ -442,7 +425,12 @@ impl<'de> MapAccess<'de> for TaggedFields<'de> {
     ) -> Result<V::Value, Self::Error> {
         match self.next.take() {
             Some(TaggedValue::Kind(kind)) => seed.deserialize(BorrowedStrDeserializer::new(kind)),
-            Some(TaggedValue::Payload(payload)) => seed.deserialize(payload),
+            Some(TaggedValue::Payload(payload)) => {
+                let mut json = serde_json::Deserializer::from_slice(payload);
+                let value = seed.deserialize(&mut json)?;
+                json.end()?;
+                Ok(value)
+            }
             None => Err(serde::de::Error::custom("value asked before its key")),
         }
     }
