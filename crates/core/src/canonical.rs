@@ -49,7 +49,8 @@ pub fn object_members(bytes: &[u8]) -> Option<Vec<Member<'_>>> {
         at: 0,
         numbers: Vec::new(),
     };
-    let mut members = Vec::new();
+    // A journal record has seven members: one allocation for all of them.
+    let mut members = Vec::with_capacity(8);
     let whole = scan.peek() == Some(b'{')
         && scan.members(0, |key, value| members.push(Member { key, value }))
         && scan.at == bytes.len();
