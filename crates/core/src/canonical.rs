@@ -32,11 +32,7 @@ pub fn to_bytes(value: &Value) -> Result<Vec<u8>, CanonicalError> {
 /// [`to_bytes`] writes for the value they hold. Read in one pass without building the value,
 /// because the central service checks every record of a season (BENCHMARKS.md).
 pub fn is_canonical(bytes: &[u8]) -> bool {
-    let mut scan = Scan {
-        bytes,
-        at: 0,
-        numbers: Vec::new(),
-    };
+    let mut scan = Scan::new(bytes);
     scan.value(0) && scan.at == bytes.len()
 }
 
@@ -44,15 +40,16 @@ pub fn is_canonical(bytes: &[u8]) -> bool {
 /// checks), in order: each key, decoded, and its value's exact bytes. Checked and split in one
 /// pass, so a reader takes its fields from these bytes without parsing the whole object again.
 pub fn object_members(bytes: &[u8]) -> Option<Vec<Member<'_>>> {
-    let mut scan = Scan {
-        bytes,
-        at: 0,
-        numbers: Vec::new(),
-    };
+    let mut scan = Scan::new(bytes);
     // A journal record has seven members: one allocation for all of them.
     let mut members = Vec::with_capacity(8);
     let whole = scan.peek() == Some(b'{')
-        && scan.members(0, |key, value| members.push(Member { key, value }))
+        && scan.members(0, |key, value| {
+            members.push(Member {
+                key: key.clone(),
+                value,
+            })
+        })
         && scan.at == bytes.len();
     whole.then_some(members)
 }
@@ -83,6 +80,14 @@ struct Scan<'a> {
 const REMEMBERED_NUMBERS: usize = 16;
 
 impl<'a> Scan<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Scan {
+            bytes,
+            at: 0,
+            numbers: Vec::new(),
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }
@@ -135,11 +140,12 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// An object, each member handed to `member` with its value's bytes.
+    /// An object, each member handed to `member` with its value's bytes. The key is lent, so
+    /// the nested objects a caller does not keep cost no copy of it.
     fn members(
         &mut self,
         depth: usize,
-        mut member: impl FnMut(std::borrow::Cow<'a, [u8]>, &'a [u8]),
+        mut member: impl FnMut(&std::borrow::Cow<'a, [u8]>, &'a [u8]),
     ) -> bool {
         self.at += 1;
         if self.eat(b'}') {
@@ -167,7 +173,7 @@ impl<'a> Scan<'a> {
             if !self.value(depth + 1) {
                 return false;
             }
-            member(key.clone(), &self.bytes[start..self.at]);
+            member(&key, &self.bytes[start..self.at]);
             previous = Some(key);
             if self.eat(b'}') {
                 return true;

@@ -73,10 +73,13 @@ impl Batch {
         for s in &self.items {
             let key = match read.get(&s.public_key) {
                 Some(k) => *k,
-                None => match ed25519_dalek::VerifyingKey::from_bytes(&s.public_key) {
-                    Ok(k) => *read.entry(s.public_key).or_insert(k),
-                    Err(_) => return false,
-                },
+                None => {
+                    let Ok(k) = ed25519_dalek::VerifyingKey::from_bytes(&s.public_key) else {
+                        return false;
+                    };
+                    read.insert(s.public_key, k);
+                    k
+                }
             };
             keys.push(key);
         }
