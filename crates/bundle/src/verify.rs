@@ -300,6 +300,7 @@ fn check_in_order(
 /// distinction `verify_file` makes).
 fn check_chain(chain: ChainBytes) -> Result<Mirror, ChainFault> {
     let mut mirror = Mirror::new(chain.header)?;
+    mirror.reserve(chain.bodies.len());
     let mut bodies = chain.bodies.into_iter();
     while let Some(body) = bodies.next() {
         if let Err(mut fault) = mirror.extend(body) {

@@ -41,9 +41,17 @@ impl Mirror {
         })
     }
 
+    /// Room for `records` more records, when the caller holds them already: a bundle's chain is
+    /// checked whole, and growing the lists one record at a time moved them several times.
+    pub fn reserve(&mut self, records: usize) {
+        self.records.reserve(records);
+        self.bodies.reserve(records);
+    }
+
     /// Rebuilds a mirror from stored bytes, checking every record.
     pub fn from_bytes(bytes: ChainBytes) -> Result<Self, ChainFault> {
         let mut m = Mirror::new(bytes.header)?;
+        m.reserve(bytes.bodies.len());
         for body in bytes.bodies {
             m.extend(body)?;
         }

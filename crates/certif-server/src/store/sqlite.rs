@@ -377,12 +377,11 @@ fn store_bundle_in(
     mut b: NewBundle,
     signer: &Signer,
 ) -> Result<Stored, StoreError> {
+    // Cached statements: the writer runs these for every bundle, and an uncached one is
+    // compiled again each time.
     let known: Option<(String, String)> = tx
-        .query_row(
-            "SELECT content_sha256, receipt FROM bundles WHERE bundle_id = ?1",
-            [&b.bundle_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT content_sha256, receipt FROM bundles WHERE bundle_id = ?1")?
+        .query_row([&b.bundle_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     if let Some((hash, receipt)) = known {
         if hash == b.content_sha256 {
@@ -394,12 +393,13 @@ fn store_bundle_in(
         return Err(StoreError::Conflict(b.bundle_id));
     }
     let live: Option<(String, String)> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT bundle_id, finalized_at FROM bundles \
              WHERE uai = ?1 AND session_number = ?2 AND status <> 'superseded'",
-            params![b.uai, b.session_number],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        )?
+        .query_row(params![b.uai, b.session_number], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
     let (status, superseded_by) = match place(&mut b, live) {
         Placement::Older { superseded_by } => (SessionStatus::Superseded, Some(superseded_by)),
@@ -422,32 +422,32 @@ fn store_bundle_in(
         status.as_str(),
     );
     let receipt_json = serde_json::to_string(&receipt)?;
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO bundles (bundle_id, content_sha256, uai, centre_name, session_number, \
          session_date, finalized_at, comment, console_key, bank_hash, engine_version, \
          received_at, status, flags, superseded_by, receipt, bytes, bytes_encoding) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-        params![
-            b.bundle_id,
-            b.content_sha256,
-            b.uai,
-            b.centre_name,
-            b.session_number,
-            b.session_date,
-            b.finalized_at,
-            b.comment,
-            b.console_key,
-            b.bank_hash,
-            b.engine_version,
-            b.received_at,
-            status.as_str(),
-            serde_json::to_string(&b.flags)?,
-            superseded_by,
-            receipt_json,
-            b.evidence.stored,
-            b.evidence.encoding.as_str(),
-        ],
-    )
+    )?
+    .execute(params![
+        b.bundle_id,
+        b.content_sha256,
+        b.uai,
+        b.centre_name,
+        b.session_number,
+        b.session_date,
+        b.finalized_at,
+        b.comment,
+        b.console_key,
+        b.bank_hash,
+        b.engine_version,
+        b.received_at,
+        status.as_str(),
+        serde_json::to_string(&b.flags)?,
+        superseded_by,
+        receipt_json,
+        b.evidence.stored,
+        b.evidence.encoding.as_str(),
+    ])
     .map_err(|e| {
         if is_constraint(&e) {
             StoreError::Conflict(format!("{}: {e}", b.bundle_id))
