@@ -500,7 +500,7 @@ mod tests {
     fn a_known_value_is_taken_only_whole() {
         let known = br#"{"b":[1.5,2]}"#;
         let whole = br#"{"a":{"b":[1.5,2]},"c":1}"#;
-        assert_eq!(object_members_knowing(whole, known), object_members(whole),);
+        assert_eq!(object_members_knowing(whole, known), object_members(whole));
         assert!(object_members_knowing(whole, known).is_some());
         // The known bytes followed by more of a value, or by something a member cannot end
         // with: read as they are, and refused.

@@ -306,9 +306,6 @@ pub(crate) struct Body {
     pub event: Event,
 }
 
-/// The members of stored canonical bytes, a header's or a record's, by key: each value's exact
-/// bytes, checked canonical and split in the same pass, so a field is read from its own bytes
-/// and the object is never parsed whole to find it.
 /// The configuration of the header read last on this thread, by its exact bytes, and its id.
 struct KnownConfig {
     bytes: Vec<u8>,
@@ -321,6 +318,9 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
+/// The members of stored canonical bytes, a header's or a record's, by key: each value's exact
+/// bytes, checked canonical and split in the same pass, so a field is read from its own bytes
+/// and the object is never parsed whole to find it.
 struct Fields<'a>(Vec<canonical::Member<'a>>);
 
 impl<'a> Fields<'a> {
