@@ -106,6 +106,12 @@ fn configure(conn: &Connection, writer: bool) -> Result<(), StoreError> {
     if writer {
         conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
         conn.pragma_update(None, "wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)?;
+        // Each bundle is stored in a savepoint, whose journal keeps a copy of every page it
+        // changes that existed before. Past 64 KiB SQLite spills that journal into a temporary
+        // file, created, written and deleted for every bundle; once the file holds a season, a
+        // session's 30 codes change 30 index pages that already existed, so it always spilled
+        // (BENCHMARKS.md). In memory it stays a copy: at most a batch's changed pages.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -1322,6 +1328,24 @@ mod tests {
         };
         assert_eq!(mapped(&writer), WRITER_MMAP_BYTES);
         assert_eq!(mapped(&reader), 0);
+    }
+
+    /// The writer's savepoint journals stay in memory (`temp_store`), so storing a bundle into
+    /// a season's file creates no temporary file; the readers keep SQLite's default.
+    #[test]
+    fn the_writer_journals_its_savepoints_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("certif.db");
+        let writer = Connection::open(&path).unwrap();
+        configure(&writer, true).unwrap();
+        let reader = Connection::open(&path).unwrap();
+        configure(&reader, false).unwrap();
+        let temp_store = |conn: &Connection| -> i64 {
+            conn.pragma_query_value(None, "temp_store", |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(temp_store(&writer), 2, "MEMORY");
+        assert_eq!(temp_store(&reader), 0, "DEFAULT");
     }
 
     /// A burst of verifications waits for the readers there are instead of opening more, each
