@@ -1311,10 +1311,9 @@ mod tests {
         Migrations::from_slice(MIGRATIONS).validate().unwrap();
     }
 
-    /// The writer maps a whole season (SQLite clamps `mmap_size` to the ceiling it was compiled
-    /// with, 2 GB unless `.cargo/config.toml` raises it); a reader maps nothing (see `configure`).
-    #[test]
-    fn the_writer_maps_a_whole_season_and_readers_nothing() {
+    /// A writer and a read-only reader on one new file, each configured as the store does, and
+    /// the value of `pragma` on each.
+    fn pragma_on_writer_and_reader(pragma: &str) -> (i64, i64) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("certif.db");
         let writer = Connection::open(&path).unwrap();
@@ -1322,30 +1321,28 @@ mod tests {
         let reader =
             Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
         configure(&reader, false).unwrap();
-        let mapped = |conn: &Connection| -> i64 {
-            conn.pragma_query_value(None, "mmap_size", |r| r.get(0))
-                .unwrap()
+        let value = |conn: &Connection| -> i64 {
+            conn.pragma_query_value(None, pragma, |r| r.get(0)).unwrap()
         };
-        assert_eq!(mapped(&writer), WRITER_MMAP_BYTES);
-        assert_eq!(mapped(&reader), 0);
+        (value(&writer), value(&reader))
     }
 
-    /// The writer's savepoint journals stay in memory (`temp_store`), so storing a bundle into
-    /// a season's file creates no temporary file; the readers keep SQLite's default.
+    /// The writer maps a whole season (SQLite clamps `mmap_size` to the ceiling it was compiled
+    /// with, 2 GB unless `.cargo/config.toml` raises it); a reader maps nothing (see `configure`).
+    #[test]
+    fn the_writer_maps_a_whole_season_and_readers_nothing() {
+        assert_eq!(
+            pragma_on_writer_and_reader("mmap_size"),
+            (WRITER_MMAP_BYTES, 0)
+        );
+    }
+
+    /// The writer's savepoint journals stay in memory (`temp_store` 2, MEMORY), so storing a
+    /// bundle into a season's file creates no temporary file; the readers keep SQLite's default
+    /// (0).
     #[test]
     fn the_writer_journals_its_savepoints_in_memory() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("certif.db");
-        let writer = Connection::open(&path).unwrap();
-        configure(&writer, true).unwrap();
-        let reader = Connection::open(&path).unwrap();
-        configure(&reader, false).unwrap();
-        let temp_store = |conn: &Connection| -> i64 {
-            conn.pragma_query_value(None, "temp_store", |r| r.get(0))
-                .unwrap()
-        };
-        assert_eq!(temp_store(&writer), 2, "MEMORY");
-        assert_eq!(temp_store(&reader), 0, "DEFAULT");
+        assert_eq!(pragma_on_writer_and_reader("temp_store"), (2, 0));
     }
 
     /// A burst of verifications waits for the readers there are instead of opening more, each
