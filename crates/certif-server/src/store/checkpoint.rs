@@ -14,11 +14,11 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-/// The most often a checkpoint runs: at 100 ingests a second, one per fifty or so, some 4,000
-/// pages. A page changed by several ingests in between is copied once, and the database file is
-/// synced once for all of them: at 10,000 stored sessions that is a quarter fewer page reads and
-/// a fifth fewer syncs than every 50 ms (BENCHMARKS.md). The WAL stays under the backstop.
-const INTERVAL: Duration = Duration::from_millis(500);
+/// The most often a checkpoint runs: at 100 ingests a second, one per five or so, as many pages
+/// as SQLite's default threshold (1,000) would copy at once.
+/// Every 500 ms copied a quarter fewer pages at 10,000 stored sessions, but at 100,000 the store
+/// stage grew from 11 to 15 ms and the ingest fell (BENCHMARKS.md, eighth stop).
+const INTERVAL: Duration = Duration::from_millis(50);
 
 /// WAL pages past which the writer checkpoints itself, in case this thread does not keep up.
 pub(super) const BACKSTOP_PAGES: i64 = 10_000;
