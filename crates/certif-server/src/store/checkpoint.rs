@@ -16,7 +16,7 @@ use rusqlite::Connection;
 
 /// The most often a checkpoint runs: at 100 ingests a second, one per five or so, as many pages
 /// as SQLite's default threshold (1,000) would copy at once.
-/// Every 500 ms copied a quarter fewer pages at 10,000 stored sessions, but at 100,000 the store
+/// Every 500 ms read a quarter fewer pages at 10,000 stored sessions, but at 100,000 the store
 /// stage grew from 11 to 15 ms and the ingest fell (BENCHMARKS.md, eighth stop).
 const INTERVAL: Duration = Duration::from_millis(50);
 

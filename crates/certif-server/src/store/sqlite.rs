@@ -108,7 +108,7 @@ fn configure(conn: &Connection, writer: bool) -> Result<(), StoreError> {
         conn.pragma_update(None, "wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)?;
         // Each bundle is stored in a savepoint, whose journal keeps a copy of every page it
         // changes that existed before. Past 64 KiB SQLite spills that journal into a temporary
-        // file, created, written and deleted for every bundle; once the file holds a season, a
+        // file, created, written and deleted for most bundles; once the file holds a season, a
         // session's 30 codes change 30 index pages that already existed, so it always spilled
         // (BENCHMARKS.md). In memory it stays a copy: at most a batch's changed pages.
         conn.pragma_update(None, "temp_store", "MEMORY")?;
